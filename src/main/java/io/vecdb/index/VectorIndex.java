@@ -1,0 +1,64 @@
+package io.vecdb.index;
+
+/**
+ * A nearest-neighbour index over float32 vectors of one dimension, addressed by dense int ordinals
+ * that the index hands out.
+ *
+ * <p>Threading contract: implementations must be thread-safe. Any number of threads may call {@link
+ * #search} while others call {@link #add} and {@link #remove}; {@code search}, {@link #vector},
+ * {@link #score} and {@link #isLive} never block and never take locks. Writers may coordinate among
+ * themselves (striped locks, CAS).
+ *
+ * <p>Ordinals: {@link #add} returns a fresh ordinal. A removed ordinal is never returned by a
+ * search started after {@code remove} returned. An implementation may hand a removed ordinal out
+ * again from a later {@code add} only after no search that could still see the old vector is in
+ * flight (a grace period), so a caller that maps ordinals to its own ids must clear its mapping on
+ * remove and set it on add.
+ *
+ * <p>Vectors passed in are already validated by the caller (right length, finite values, non-zero
+ * for {@link Distance#COSINE}); the index copies them and, for cosine, stores them normalised.
+ */
+public interface VectorIndex {
+
+  int dimension();
+
+  Distance distance();
+
+  /** Stores a copy of {@code vector}, links it into the index and returns its ordinal. */
+  int add(float[] vector);
+
+  /** Tombstones {@code ordinal}: it is never returned again. Idempotent. */
+  void remove(int ordinal);
+
+  /** True if {@code ordinal} was added and not removed. */
+  boolean isLive(int ordinal);
+
+  /** Number of live vectors. */
+  int size();
+
+  /** A copy of the stored vector (normalised for cosine), or null if the ordinal is not live. */
+  float[] vector(int ordinal);
+
+  /**
+   * The Qdrant-convention score (see {@link Distance}) of {@code ordinal} against {@code query}.
+   * The query is taken as given by the user (the index normalises it for cosine itself).
+   */
+  float score(float[] query, int ordinal);
+
+  /**
+   * The {@code k} best live ordinals accepted by {@code filter} (null: all), best first.
+   *
+   * <p>When at least {@code k} live ordinals pass the filter, exactly {@code k} come back: a filter
+   * is applied during the search, never to a finished top-k.
+   */
+  Hits search(float[] query, int k, SearchParams params, OrdinalFilter filter);
+
+  /** Approximate heap and off-heap bytes held: vectors, graph, bookkeeping. */
+  long ramBytesUsed();
+
+  /** Which ordinals a search may return. Must be thread-safe and must not block. */
+  @FunctionalInterface
+  interface OrdinalFilter {
+    boolean accept(int ordinal);
+  }
+}
