@@ -25,11 +25,19 @@ import java.util.function.ToIntFunction;
  * #candidates}, {@link #schemas} and {@link #indexedPoints} may be called from any number of
  * threads at once and never block or lock. The field table is an immutable map published through a
  * volatile field; postings are concurrent bitsets ({@link Posting}); value maps are concurrent
- * maps. A reader sees a consistent state through a sequence lock: every write bumps the volatile
- * {@link #version} to an odd number before it changes anything and to the next even number after; a
- * reader notes the version, reads, and accepts its result only if the version is even and
- * unchanged. Otherwise it retries a few times and then answers conservatively ({@code null}
- * candidates, an inexact estimate), never waiting for the writer.
+ * maps.
+ *
+ * <p>What a reader sees. A point whose payload is not changed while a read runs is always found:
+ * its bits never change, page tables are copied on growth (old pages carried over), a posting is
+ * only dropped from its map once empty, and the concurrent maps' iterators see every entry present
+ * for the whole iteration. A writer adds a point's new values before removing its old ones. On top
+ * of that, a sequence lock gives readers an exact snapshot when it can: every write bumps the
+ * volatile {@link #version} to an odd number before it changes anything and to the next even number
+ * after; a reader notes the version, reads, and takes its result as a snapshot if the version is
+ * even and unchanged. Otherwise it retries a few times and then keeps the last result (still a
+ * superset for every point not changed meanwhile; an estimate is then marked inexact), so a reader
+ * never waits for the writer. Points changed during a search may or may not be found, as with the
+ * graph itself.
  */
 public final class PayloadIndex {
   private static final int READ_ATTEMPTS = 4;
@@ -174,48 +182,36 @@ public final class PayloadIndex {
    * {@code totalPoints} (inexact) when they cannot narrow it.
    */
   public Cardinality estimate(Filter filter, long totalPoints) {
-    for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+    long total = Math.max(0, totalPoints);
+    for (int attempt = 1; ; attempt++) {
       long v = version;
-      if ((v & 1) != 0) {
-        Thread.onSpinWait();
-        continue;
-      }
       Est e = plan(filter);
-      if (version == v) {
+      boolean snapshot = (v & 1) == 0 && version == v;
+      if (snapshot || attempt == READ_ATTEMPTS) {
         return e == null
-            ? new Cardinality(Math.max(0, totalPoints), false)
-            : new Cardinality(Math.min(e.upper(), Math.max(0, totalPoints)), e.exact());
+            ? new Cardinality(total, false)
+            : new Cardinality(Math.min(e.upper(), total), snapshot && e.exact());
       }
+      Thread.onSpinWait();
     }
-    return new Cardinality(Math.max(0, totalPoints), false);
   }
 
   /**
    * The ordinals, ascending, of a superset of the points {@code filter} matches, if the indexes
-   * narrow it to at most {@code limit} points; otherwise (or if a consistent read failed under
-   * heavy concurrent writes) null. Removed points are never listed; points are not checked against
-   * the filter.
+   * narrow it to at most {@code limit} points; otherwise null. Points removed before the call are
+   * not listed; candidates are not checked against the filter (see the class comment for points
+   * changed during the call).
    */
   public int[] candidates(Filter filter, int limit) {
-    for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+    for (int attempt = 1; ; attempt++) {
       long v = version;
-      if ((v & 1) != 0) {
-        Thread.onSpinWait();
-        continue;
-      }
       Est e = plan(filter);
-      if (e == null || e.upper() > limit) {
-        if (version == v) {
-          return null;
-        }
-        continue;
-      }
-      int[] result = toOrdinals(materialize(e));
-      if (version == v) {
+      int[] result = e == null || e.upper() > limit ? null : toOrdinals(materialize(e));
+      if (((v & 1) == 0 && version == v) || attempt == READ_ATTEMPTS) {
         return result;
       }
+      Thread.onSpinWait();
     }
-    return null;
   }
 
   // ---------------------------------------------------------------- planning
