@@ -73,7 +73,14 @@ final class HttpApiVerticle extends VerticleBase {
                 .setBodyLimit(options.getMaxRequestBytes())
                 .setDeleteUploadedFilesOnEnd(true));
     RestRoutes.mount(router, this::forward);
-    router.get("/").handler(ctx -> Envelope.ok(ctx, info.toJson(), System.nanoTime()));
+    // Qdrant answers GET / without the envelope; clients read "version" at the top level.
+    router
+        .get("/")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader("content-type", "application/json")
+                    .end(info.toJson().toBuffer()));
     router.get("/healthz").handler(ctx -> text(ctx, 200, "healthz check passed"));
     router.get("/livez").handler(ctx -> text(ctx, 200, "livez check passed"));
     router
