@@ -269,18 +269,6 @@ public final class Collection {
     return n;
   }
 
-  /** Number of points whose payload has a value at {@code field} (for payload_schema). */
-  public long countWithField(String field) {
-    long n = 0;
-    for (Integer ord : ordinals.values()) {
-      StoredPoint p = points.get(ord);
-      if (p != null && p.payload().json().getValue(field) != null) {
-        n++;
-      }
-    }
-    return n;
-  }
-
   /** A page of scroll results and the id to continue from (null at the end). */
   public record Page(List<PointView> points, PointId next) {}
 }

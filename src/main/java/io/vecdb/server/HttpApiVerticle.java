@@ -76,6 +76,18 @@ final class HttpApiVerticle extends VerticleBase {
             BodyHandler.create(false)
                 .setBodyLimit(options.getMaxRequestBytes())
                 .setDeleteUploadedFilesOnEnd(true));
+    // Until the log has been recovered the data is incomplete: answer 503 rather than serve it.
+    router
+        .route("/collections*")
+        .handler(
+            ctx -> {
+              if (ready.get()) {
+                ctx.next();
+              } else {
+                Envelope.error(
+                    ctx, 503, "not ready: the node is still recovering", System.nanoTime());
+              }
+            });
     RestRoutes.mount(router, this::forward);
     // Qdrant answers GET / without the envelope; clients read "version" at the top level.
     router

@@ -145,8 +145,9 @@ public final class VecdbNode {
                 vertx.deployVerticle(
                     () -> new HttpApiVerticle(options, info, ready, registry, httpPort::set),
                     new DeploymentOptions()))
+        .compose(id -> log.recover(applier))
         .onSuccess(
-            id -> {
+            v -> {
               ready.set(true);
               LOG.info(
                   "VecDB "
