@@ -177,6 +177,15 @@ public final class PayloadIndex {
     return f == null ? -1 : f.indexedPoints();
   }
 
+  /** Approximate heap bytes held by the postings of every indexed key. */
+  public long ramBytesUsed() {
+    long bytes = 0;
+    for (FieldIndex f : fields.values()) {
+      bytes += f.ramBytesUsed();
+    }
+    return bytes;
+  }
+
   /**
    * How many of {@code totalPoints} points {@code filter} matches, as far as the indexes tell:
    * {@code totalPoints} (inexact) when they cannot narrow it.
