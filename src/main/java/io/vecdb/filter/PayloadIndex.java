@@ -223,6 +223,23 @@ public final class PayloadIndex {
     }
   }
 
+  /**
+   * Like {@link #candidates} without a limit, as a bitset by ordinal (bit {@code o % 64} of word
+   * {@code o / 64} set: ordinal {@code o} may match; ordinals past the end do not). Null if the
+   * indexes cannot narrow {@code filter}.
+   */
+  public long[] candidateBits(Filter filter) {
+    for (int attempt = 1; ; attempt++) {
+      long v = version;
+      Est e = plan(filter);
+      long[] result = e == null ? null : materialize(e);
+      if (((v & 1) == 0 && version == v) || attempt == READ_ATTEMPTS) {
+        return result;
+      }
+      Thread.onSpinWait();
+    }
+  }
+
   // ---------------------------------------------------------------- planning
 
   /** A narrowed set of ordinals, not yet materialised; null stands for "all points". */
