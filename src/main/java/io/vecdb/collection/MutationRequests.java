@@ -1,0 +1,174 @@
+package io.vecdb.collection;
+
+import io.vecdb.collection.Operation.ClearPayload;
+import io.vecdb.collection.Operation.CreateCollection;
+import io.vecdb.collection.Operation.CreateFieldIndex;
+import io.vecdb.collection.Operation.DeleteCollection;
+import io.vecdb.collection.Operation.DeleteFieldIndex;
+import io.vecdb.collection.Operation.DeletePayloadKeys;
+import io.vecdb.collection.Operation.DeletePoints;
+import io.vecdb.collection.Operation.OverwritePayload;
+import io.vecdb.collection.Operation.SetPayload;
+import io.vecdb.collection.Operation.UpdateCollection;
+import io.vecdb.collection.Operation.UpsertPoints;
+import io.vecdb.filter.PayloadSchema;
+import io.vecdb.model.PointId;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns Qdrant request bodies into {@link Operation}s, validating everything against the current
+ * state first, so a bad request is rejected whole before anything is logged. Stateless; any thread.
+ */
+public final class MutationRequests {
+
+  private final Collections collections;
+
+  public MutationRequests(Collections collections) {
+    this.collections = collections;
+  }
+
+  public Operation createCollection(String name, JsonObject body) {
+    Validation.checkCollectionName(name);
+    CollectionConfig config = CollectionConfig.parse(body);
+    if (collections.get(name) != null) {
+      throw new VecdbException(ErrorCode.CONFLICT, "Collection `" + name + "` already exists!");
+    }
+    return new CreateCollection(name, config);
+  }
+
+  public Operation deleteCollection(String name) {
+    collections.require(name);
+    return new DeleteCollection(name);
+  }
+
+  public Operation updateCollection(String name, JsonObject body) {
+    Collection c = collections.require(name);
+    JsonObject b = body == null ? new JsonObject() : body;
+    JsonObject hnsw = JsonFields.object(b, "hnsw_config", "hnsw_config");
+    JsonObject optimizers = JsonFields.object(b, "optimizers_config", "optimizers_config");
+    c.config().update(hnsw, optimizers); // validates
+    return new UpdateCollection(
+        name, hnsw == null ? null : hnsw.copy(), optimizers == null ? null : optimizers.copy());
+  }
+
+  /**
+   * {@code {"points": [{id, vector, payload}]}} or {@code {"batch": {ids, vectors, payloads}}},
+   * streamed from the raw body (see {@link UpsertParser}).
+   */
+  public Operation upsert(String name, io.vertx.core.buffer.Buffer body) {
+    CollectionConfig config = collections.require(name).config();
+    return new UpsertPoints(name, UpsertParser.parse(body, config));
+  }
+
+  public Operation deletePoints(String name, JsonObject body) {
+    collections.require(name);
+    return new DeletePoints(name, selector(require(body)));
+  }
+
+  public Operation setPayload(String name, JsonObject body) {
+    collections.require(name);
+    JsonObject b = require(body);
+    JsonObject payload = payloadField(b);
+    String key = JsonFields.string(b, "key", "key");
+    return new SetPayload(name, selector(b), payload, key);
+  }
+
+  public Operation overwritePayload(String name, JsonObject body) {
+    collections.require(name);
+    JsonObject b = require(body);
+    return new OverwritePayload(name, selector(b), payloadField(b));
+  }
+
+  public Operation deletePayload(String name, JsonObject body) {
+    collections.require(name);
+    JsonObject b = require(body);
+    JsonArray keys = JsonFields.array(b, "keys", "keys");
+    if (keys == null) {
+      throw new IllegalArgumentException("keys: expected a list of payload keys");
+    }
+    List<String> list = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (!(keys.getValue(i) instanceof String s)) {
+        throw JsonFields.bad("keys[" + i + "]", "a string", keys.getValue(i));
+      }
+      list.add(s);
+    }
+    return new DeletePayloadKeys(name, selector(b), list);
+  }
+
+  public Operation clearPayload(String name, JsonObject body) {
+    collections.require(name);
+    return new ClearPayload(name, selector(require(body)));
+  }
+
+  /** {@code {"field_name": "city", "field_schema": "keyword" | {"type": "keyword", ...}}}. */
+  public Operation createFieldIndex(String name, JsonObject body) {
+    collections.require(name);
+    JsonObject b = require(body);
+    String field = JsonFields.string(b, "field_name", "field_name");
+    if (field == null || field.isEmpty()) {
+      throw new IllegalArgumentException("field_name: expected a payload key");
+    }
+    Object schema = b.getValue("field_schema");
+    if (schema instanceof JsonObject o) {
+      schema = o.getValue("type");
+    }
+    if (!(schema instanceof String type)) {
+      throw JsonFields.bad(
+          "field_schema",
+          "a schema name (keyword, integer, float, bool)",
+          b.getValue("field_schema"));
+    }
+    try {
+      PayloadSchema.parse(type);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("field_schema: " + e.getMessage());
+    }
+    return new CreateFieldIndex(name, field, type);
+  }
+
+  public Operation deleteFieldIndex(String name, String field) {
+    Collection c = collections.require(name);
+    if (!c.payloadSchema().containsKey(field)) {
+      throw VecdbException.notFound("field index `" + field + "` doesn't exist in `" + name + "`");
+    }
+    return new DeleteFieldIndex(name, field);
+  }
+
+  private static JsonObject payloadField(JsonObject b) {
+    JsonObject payload = JsonFields.object(b, "payload", "payload");
+    if (payload == null) {
+      throw new IllegalArgumentException("payload: expected an object");
+    }
+    return payload.copy();
+  }
+
+  /** Qdrant's PointsSelector: {@code points} (ids) or {@code filter}. */
+  private static PointSelector selector(JsonObject b) {
+    JsonArray ids = JsonFields.array(b, "points", "points");
+    JsonObject filter = JsonFields.object(b, "filter", "filter");
+    if ((ids == null) == (filter == null)) {
+      throw new IllegalArgumentException(
+          "body: expected exactly one of \"points\" (ids) or \"filter\"");
+    }
+    if (filter != null) {
+      Validation.filter(filter, "filter");
+      return PointSelector.filter(filter.copy());
+    }
+    List<PointId> list = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      list.add(PointId.parse(ids.getValue(i), "points[" + i + "]"));
+    }
+    return PointSelector.ids(list);
+  }
+
+  private static JsonObject require(JsonObject body) {
+    if (body == null) {
+      throw new IllegalArgumentException("body: expected a JSON object");
+    }
+    return body;
+  }
+}

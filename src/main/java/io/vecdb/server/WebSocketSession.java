@@ -1,0 +1,205 @@
+package io.vecdb.server;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One {@code /ws} connection: JSON requests ({@code {"id", "action", "collection", "wait",
+ * "body"}}) forwarded to the bus, each reply carrying the request's id; and change-feed
+ * subscriptions ({@code "action": "subscribe"}) pushing applied changes of a collection. Message
+ * shapes: docs/websocket.md.
+ *
+ * <p>Confined to the event loop of the connection: all handlers (frames, bus replies, feed events)
+ * run there, so the subscription table needs no lock.
+ */
+final class WebSocketSession {
+  private final Vertx vertx;
+  private final ServerWebSocket ws;
+  private final Map<String, MessageConsumer<JsonObject>> subscriptions = new HashMap<>();
+
+  WebSocketSession(Vertx vertx, ServerWebSocket ws) {
+    this.vertx = vertx;
+    this.ws = ws;
+  }
+
+  void start() {
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> onText(b.toString()));
+    ws.closeHandler(v -> subscriptions.values().forEach(MessageConsumer::unregister));
+  }
+
+  /** A frame decoded on a worker: the request to forward, a local action, or an error. */
+  private record Decoded(
+      Object id, String local, String collection, ApiRequest request, String error) {}
+
+  private void onText(String text) {
+    long start = System.nanoTime();
+    // Frames may be up to max_request_bytes: decode on a worker, in arrival order (ordered), so
+    // the event loop never parses large JSON.
+    vertx
+        .executeBlocking(() -> decode(text), true)
+        .onSuccess(
+            d -> {
+              if (d.error() != null) {
+                error(d.id(), 400, d.error(), start);
+              } else if ("subscribe".equals(d.local())) {
+                subscribe(d.id(), d.collection(), start);
+              } else if ("unsubscribe".equals(d.local())) {
+                unsubscribe(d.id(), d.collection(), start);
+              } else {
+                forward(d.id(), d.request(), start);
+              }
+            })
+        .onFailure(t -> error(null, 500, "internal error: " + t, start));
+  }
+
+  private static Decoded decode(String text) {
+    JsonObject msg;
+    try {
+      msg = new JsonObject(text);
+    } catch (DecodeException e) {
+      return new Decoded(
+          null, null, null, null, "message: malformed JSON, expected {\"id\", \"action\", ...}");
+    }
+    Object id = msg.getValue("id");
+    if (!(msg.getValue("action") instanceof String name)) {
+      return new Decoded(
+          id,
+          null,
+          null,
+          null,
+          "action: expected a string such as \"upsert_points\" or \"search\"");
+    }
+    Object collection = msg.getValue("collection");
+    if (collection != null && !(collection instanceof String)) {
+      return new Decoded(id, null, null, null, "collection: expected a string");
+    }
+    if (name.equals("subscribe") || name.equals("unsubscribe")) {
+      return new Decoded(id, name, (String) collection, null, null);
+    }
+    try {
+      msg.put("action", alias(name)).remove("id");
+      return new Decoded(id, null, (String) collection, ApiRequest.fromJson(msg), null);
+    } catch (IllegalArgumentException | ClassCastException e) {
+      return new Decoded(id, null, null, null, e.getMessage());
+    }
+  }
+
+  private void forward(Object id, ApiRequest request, long start) {
+    String address = request.action().isWrite() ? Addresses.INGEST : Addresses.SEARCH;
+    DeliveryOptions delivery =
+        new DeliveryOptions().setSendTimeout(IngestVerticle.WRITE_TIMEOUT_MS + 1000);
+    vertx
+        .eventBus()
+        .<ApiReply>request(address, request, delivery)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                ApiReply reply = ar.result().body();
+                send(
+                    Buffer.buffer(reply.encoded().length() + 64)
+                        .appendString("{\"id\":")
+                        .appendBuffer(Json.encodeToBuffer(id))
+                        .appendString(",\"result\":")
+                        .appendBuffer(reply.encoded())
+                        .appendString(",\"status\":\"ok\",\"time\":")
+                        .appendString(Double.toString(seconds(start)))
+                        .appendString("}"));
+              } else {
+                var e = BusMessages.unwrap(ar.cause());
+                error(id, HttpStatus.of(e.code()), e.getMessage(), start);
+              }
+            });
+  }
+
+  private static String alias(String name) {
+    return switch (name) {
+      case "upsert" -> "upsert_points";
+      case "delete" -> "delete_points";
+      default -> name;
+    };
+  }
+
+  private void subscribe(Object id, String collection, long start) {
+    if (ws.isClosed()) {
+      return; // decoded after the close handler ran: registering now would leak the consumer
+    }
+    if (collection == null) {
+      error(id, 400, "collection: expected the name of the collection to follow", start);
+      return;
+    }
+    if (!subscriptions.containsKey(collection)) {
+      MessageConsumer<JsonObject> consumer =
+          vertx
+              .eventBus()
+              .consumer(
+                  Addresses.changes(collection),
+                  m -> send(m.body().copy().put("type", "change").put("subscription", id)));
+      subscriptions.put(collection, consumer);
+      consumer
+          .completion()
+          .onComplete(
+              ar ->
+                  send(
+                      new JsonObject()
+                          .put("id", id)
+                          .put("result", new JsonObject().put("subscribed", collection))
+                          .put("status", "ok")
+                          .put("time", seconds(start))));
+      return;
+    }
+    send(
+        new JsonObject()
+            .put("id", id)
+            .put("result", new JsonObject().put("subscribed", collection))
+            .put("status", "ok")
+            .put("time", seconds(start)));
+  }
+
+  private void unsubscribe(Object id, String collection, long start) {
+    MessageConsumer<JsonObject> consumer =
+        collection == null ? null : subscriptions.remove(collection);
+    if (consumer == null) {
+      error(id, 404, "collection: no subscription to \"" + collection + "\"", start);
+      return;
+    }
+    consumer.unregister();
+    send(
+        new JsonObject()
+            .put("id", id)
+            .put("result", new JsonObject().put("unsubscribed", collection))
+            .put("status", "ok")
+            .put("time", seconds(start)));
+  }
+
+  private void error(Object id, int code, String message, long start) {
+    send(
+        new JsonObject()
+            .put("id", id)
+            .put("status", new JsonObject().put("error", message))
+            .put("code", code)
+            .put("time", seconds(start)));
+  }
+
+  private void send(JsonObject json) {
+    send(json.toBuffer());
+  }
+
+  private void send(Buffer utf8Json) {
+    if (!ws.isClosed()) {
+      ws.writeTextMessage(utf8Json.toString());
+    }
+  }
+
+  private static double seconds(long start) {
+    return (System.nanoTime() - start) / 1e9;
+  }
+}
