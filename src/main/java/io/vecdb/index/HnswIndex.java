@@ -938,10 +938,10 @@ public final class HnswIndex implements VectorIndex {
       }
     }
     for (int i = 0; i < cnt; i++) {
+      // Second neighbours through every old neighbour: through removed ones they replace the
+      // lost paths; through live ones they give the heuristic room to choose (without them
+      // recall after deleting 10% dropped by 1-2 points on clustered data).
       int d = list[i];
-      if (!dead[d]) {
-        continue;
-      }
       int[] second = links(ps, d, level);
       int m = second.length >>> 1;
       for (int j = 0; j < m; j++) {
