@@ -6,6 +6,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -138,6 +139,13 @@ public final class HnswIndex implements VectorIndex {
   private final AtomicLong entry = new AtomicLong(NO_ENTRY);
 
   private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+  /**
+   * Scratch for virtual threads, which are too many and too short-lived for a thread-local each (a
+   * visited array is 4 bytes per node). Lock-free queue; grows to the peak concurrency.
+   */
+  private final ConcurrentLinkedQueue<Scratch> scratchPool = new ConcurrentLinkedQueue<>();
+
   private volatile Page[] pages = new Page[0];
 
   public HnswIndex(int dimension, Distance distance, HnswConfig config) {
@@ -223,7 +231,17 @@ public final class HnswIndex implements VectorIndex {
     }
     long seenRemovals = removals.get(); // volatile read: orders the state reads below
     float[] q = distance == Distance.COSINE ? VectorMath.normalized(query) : query;
-    Scratch s = scratch.get();
+    Scratch s = acquireScratch();
+    try {
+      Hits hits = search(q, k, params, filter, s);
+      assert seenRemovals <= removals.get();
+      return hits;
+    } finally {
+      releaseScratch(s);
+    }
+  }
+
+  private Hits search(float[] q, int k, SearchParams params, OrdinalFilter filter, Scratch s) {
     if (params.exact() || live.get() < config.fullScanThreshold()) {
       return exactSearch(q, k, filter, s);
     }
@@ -247,7 +265,6 @@ public final class HnswIndex implements VectorIndex {
       // filter): an exact scan is the only way to keep the "k hits if k match" promise.
       return exactSearch(q, k, filter, s);
     }
-    assert seenRemovals <= removals.get();
     return drain(results, k);
   }
 
@@ -421,7 +438,12 @@ public final class HnswIndex implements VectorIndex {
       }
       STATES.setRelease(page.states, slot, LIVE);
       live.incrementAndGet();
-      link(ord, page.vectors, slot * dimension, level);
+      Scratch s = acquireScratch();
+      try {
+        link(ord, page.vectors, slot * dimension, level, s);
+      } finally {
+        releaseScratch(s);
+      }
       return ord;
     } finally {
       lock.unlock();
@@ -430,8 +452,8 @@ public final class HnswIndex implements VectorIndex {
 
   @Override
   public void remove(int ordinal) {
-    if (ordinal < 0 || ordinal >= nextOrdinal.get()) {
-      return;
+    if (state(ordinal) != LIVE) {
+      return; // never added, not yet stored, or already removed
     }
     var lock = structure.readLock();
     lock.lock();
@@ -477,7 +499,7 @@ public final class HnswIndex implements VectorIndex {
   }
 
   /** Links a node whose vector is stored and state is LIVE into every layer up to its level. */
-  private void link(int ord, float[] vecs, int off, int level) {
+  private void link(int ord, float[] vecs, int off, int level, Scratch s) {
     long e;
     while ((e = entry.get()) == NO_ENTRY) {
       if (entry.compareAndSet(NO_ENTRY, packEntry(ord, level))) {
@@ -486,7 +508,6 @@ public final class HnswIndex implements VectorIndex {
     }
     // The vector is copied so distances are taken against a private array (cheap, once per add).
     float[] q = Arrays.copyOfRange(vecs, off, off + dimension);
-    Scratch s = scratch.get();
     Page[] ps = pages;
     int ep = entryNode(e);
     int top = entryLevel(e);
@@ -832,6 +853,7 @@ public final class HnswIndex implements VectorIndex {
   public int compact() {
     var lock = structure.writeLock();
     lock.lock();
+    Scratch s = acquireScratch();
     try {
       int n = nextOrdinal.get();
       Page[] ps = pages;
@@ -844,7 +866,7 @@ public final class HnswIndex implements VectorIndex {
         }
       }
       if (deadCount == 0) {
-        connectUnreachable(ps, n);
+        connectUnreachable(ps, n, s);
         return 0;
       }
       moveEntryOffDead(dead, ps, n);
@@ -861,7 +883,7 @@ public final class HnswIndex implements VectorIndex {
             touched = dead[list[i]];
           }
           if (touched) {
-            repair(ord, l, list, dead, ps);
+            repair(ord, l, list, dead, ps, s);
           }
         }
       }
@@ -892,11 +914,12 @@ public final class HnswIndex implements VectorIndex {
         }
       }
       for (int i = 0; i < orphanCount; i++) {
-        relink(orphans[i], ps);
+        relink(orphans[i], ps, s);
       }
-      connectUnreachable(ps, n);
+      connectUnreachable(ps, n, s);
       return deadCount;
     } finally {
+      releaseScratch(s);
       lock.unlock();
     }
   }
@@ -920,13 +943,12 @@ public final class HnswIndex implements VectorIndex {
     entry.set(best < 0 ? NO_ENTRY : packEntry(best, bestLevel));
   }
 
-  private void repair(int ord, int level, int[] list, boolean[] dead, Page[] ps) {
+  private void repair(int ord, int level, int[] list, boolean[] dead, Page[] ps, Scratch s) {
     float[] q = vectorsOf(ps, ord);
     int qo = offsetOf(ord);
     int cnt = list.length >>> 1;
     long[] cands = new long[64];
     int n = 0;
-    Scratch s = scratch.get();
     s.startVisit(nextOrdinal.get());
     s.visit(ord);
     for (int i = 0; i < cnt; i++) {
@@ -998,7 +1020,7 @@ public final class HnswIndex implements VectorIndex {
    * In-degree bookkeeping already prevents orphans; this catches closed groups, which exact
    * duplicates can form. Caller holds the write side of {@link #structure}.
    */
-  private void connectUnreachable(Page[] ps, int n) {
+  private void connectUnreachable(Page[] ps, int n, Scratch s) {
     long e = entry.get();
     if (e == NO_ENTRY) {
       return;
@@ -1034,7 +1056,6 @@ public final class HnswIndex implements VectorIndex {
         ep = LongHeap.ordinal(best);
         epDist = LongHeap.distance(best);
       }
-      Scratch s = scratch.get();
       // Reached tombstones are fine link sources too: searches walk through them.
       searchLayer(q, ep, epDist, config.efConstruct(), 0, false, null, s);
       long nearest = Long.MAX_VALUE;
@@ -1072,7 +1093,7 @@ public final class HnswIndex implements VectorIndex {
   }
 
   /** Gives a live node that lost its last layer-0 in-link one again, from its nearest node. */
-  private void relink(int node, Page[] ps) {
+  private void relink(int node, Page[] ps, Scratch s) {
     long e = entry.get();
     if (inDegree(ps, node) > 0 || e == NO_ENTRY || entryNode(e) == node) {
       return;
@@ -1085,7 +1106,6 @@ public final class HnswIndex implements VectorIndex {
       ep = LongHeap.ordinal(best);
       epDist = LongHeap.distance(best);
     }
-    Scratch s = scratch.get();
     searchLayer(q, ep, epDist, config.efConstruct(), 0, true, x -> x != node, s);
     LongHeap results = s.results;
     long nearest = Long.MAX_VALUE;
@@ -1289,6 +1309,20 @@ public final class HnswIndex implements VectorIndex {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private Scratch acquireScratch() {
+    if (!Thread.currentThread().isVirtual()) {
+      return scratch.get();
+    }
+    Scratch s = scratchPool.poll();
+    return s != null ? s : new Scratch();
+  }
+
+  private void releaseScratch(Scratch s) {
+    if (Thread.currentThread().isVirtual()) {
+      scratchPool.offer(s);
+    }
+  }
 
   /** Internal distance, lower is better: squared L2, negated dot (cosine, dot) or L1. */
   private float dist(float[] a, int ao, float[] b, int bo) {
