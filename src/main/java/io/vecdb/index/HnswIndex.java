@@ -40,8 +40,19 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       Searches are never blocked.
  * </ul>
  *
- * <p>Ordinals are not reused: {@link #compact} unlinks tombstoned nodes, repairs their neighbours'
- * lists and frees their graph memory; their vector slots stay allocated until a snapshot reload.
+ * <p>Deletes: {@link #remove} tombstones a node; searches still walk through it but never return
+ * it. {@link #compact} unlinks tombstoned nodes, repairs their neighbours' lists and frees their
+ * graph memory. Ordinals are not reused (the grace-period reuse allowed by {@link VectorIndex} is
+ * not implemented): a freed node's vector slot stays allocated, and is dropped only when the index
+ * is rebuilt from its live vectors. Note {@link #writeTo} keeps freed slots too.
+ *
+ * <p>Reachability: plain HNSW pruning can leave a node with no in-link (exact duplicates do so
+ * reliably). Each page counts layer-0 in-links per node, and pruning never drops a node's last
+ * in-link. Concurrent inserts can still, rarely, leave a small group linked only among itself;
+ * {@link #compact} ends with a walk from the entry point that links every unreached live node from
+ * its nearest reached one, so after a compaction every live node is reachable.
+ *
+ * <p>Searches run on a per-thread scratch (visited stamps, heaps); virtual threads share a pool.
  */
 public final class HnswIndex implements VectorIndex {
   static final int PAGE_SHIFT = 10;
