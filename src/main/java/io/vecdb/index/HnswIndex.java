@@ -108,6 +108,16 @@ public final class HnswIndex implements VectorIndex {
     int generation;
     final LongHeap candidates = new LongHeap(256);
     final LongHeap results = new LongHeap(256);
+    int[] batch = new int[64];
+    float[] distances = new float[64];
+
+    int[] batch(int n) {
+      if (batch.length < n) {
+        batch = new int[n];
+        distances = new float[n];
+      }
+      return batch;
+    }
 
     void startVisit(int capacity) {
       if (visited.length < capacity) {
@@ -384,17 +394,31 @@ public final class HnswIndex implements VectorIndex {
       }
       int[] links = links(ps, LongHeap.ordinal(c), level);
       int n = links.length >>> 1;
+      // Unvisited neighbours first, then their distances four at a time (see squareDistance4).
+      int[] batch = s.batch(n);
+      int m = 0;
       for (int i = 0; i < n; i++) {
         int nb = links[i];
-        if (!s.visit(nb)) {
-          continue;
+        if (s.visit(nb)) {
+          batch[m++] = nb;
+          if ((nb >>> PAGE_SHIFT) >= ps.length) {
+            ps = pages;
+          }
         }
-        if ((nb >>> PAGE_SHIFT) >= ps.length) {
-          ps = pages;
-        }
+      }
+      float[] ds = s.distances;
+      int j = 0;
+      for (; j + 3 < m; j += 4) {
+        dist4(q, ps, batch, j, ds);
+      }
+      for (; j < m; j++) {
+        ds[j] = dist(q, 0, ps[batch[j] >>> PAGE_SHIFT].vectors, offsetOf(batch[j]));
+      }
+      for (int i = 0; i < m; i++) {
+        int nb = batch[i];
+        float d = ds[i];
         Page p = ps[nb >>> PAGE_SHIFT];
         int slot = nb & PAGE_MASK;
-        float d = dist(q, 0, p.vectors, slot * dimension);
         if (d < worst || results.size() < ef) {
           candidates.push(LongHeap.pack(d, nb));
           if (acceptsSlot(p, slot, nb, forSearch, filter)) {
@@ -1342,6 +1366,58 @@ public final class HnswIndex implements VectorIndex {
       case METRIC_NEG_DOT -> -VectorMath.dot(a, ao, b, bo, dimension);
       default -> VectorMath.manhattan(a, ao, b, bo, dimension);
     };
+  }
+
+  /** Internal distances of {@code q} to {@code nodes[from..from+3]} into {@code out[from..]}. */
+  private void dist4(float[] q, Page[] ps, int[] nodes, int from, float[] out) {
+    int a = nodes[from];
+    int b = nodes[from + 1];
+    int c = nodes[from + 2];
+    int d = nodes[from + 3];
+    float[] va = ps[a >>> PAGE_SHIFT].vectors;
+    float[] vb = ps[b >>> PAGE_SHIFT].vectors;
+    float[] vc = ps[c >>> PAGE_SHIFT].vectors;
+    float[] vd = ps[d >>> PAGE_SHIFT].vectors;
+    switch (metric) {
+      case METRIC_L2 ->
+          VectorMath.squareDistance4(
+              q,
+              va,
+              offsetOf(a),
+              vb,
+              offsetOf(b),
+              vc,
+              offsetOf(c),
+              vd,
+              offsetOf(d),
+              dimension,
+              out,
+              from);
+      case METRIC_NEG_DOT -> {
+        VectorMath.dot4(
+            q,
+            va,
+            offsetOf(a),
+            vb,
+            offsetOf(b),
+            vc,
+            offsetOf(c),
+            vd,
+            offsetOf(d),
+            dimension,
+            out,
+            from);
+        for (int i = from; i < from + 4; i++) {
+          out[i] = -out[i];
+        }
+      }
+      default -> {
+        out[from] = dist(q, 0, va, offsetOf(a));
+        out[from + 1] = dist(q, 0, vb, offsetOf(b));
+        out[from + 2] = dist(q, 0, vc, offsetOf(c));
+        out[from + 3] = dist(q, 0, vd, offsetOf(d));
+      }
+    }
   }
 
   private float toScore(float internal) {
