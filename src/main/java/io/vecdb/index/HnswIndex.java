@@ -244,6 +244,15 @@ public final class HnswIndex implements VectorIndex {
     return toScore(dist(q, 0, p.vectors, (ordinal & PAGE_MASK) * dimension));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Scans exactly when {@code params.exact()} or when fewer than {@code fullScanThreshold}
+   * points are live; otherwise walks the graph with {@code max(k, ef)} candidates ({@code ef} from
+   * {@code params}, else the config's). The filter is checked as nodes are reached: rejected and
+   * tombstoned nodes are walked through but never collected. If the walk collects fewer than {@code
+   * k} hits, an exact scan over the live points answers instead.
+   */
   @Override
   public Hits search(float[] query, int k, SearchParams params, OrdinalFilter filter) {
     checkDimension(query);
@@ -452,6 +461,12 @@ public final class HnswIndex implements VectorIndex {
 
   // ---------------------------------------------------------------- writes
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Thread-safe; several threads may add at once (parallel bulk build). Waits while {@link
+   * #compact} or {@link #writeTo} runs.
+   */
   @Override
   public int add(float[] vector) {
     checkDimension(vector);
