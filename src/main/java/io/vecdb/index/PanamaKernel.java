@@ -1,0 +1,222 @@
+package io.vecdb.index;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * SIMD kernels on the JDK Vector API. Loaded reflectively by {@link VectorMath} only when the
+ * {@code jdk.incubator.vector} module is in the boot layer, so the class never links without it.
+ *
+ * <p>Each kernel runs four independent accumulators over the preferred species (512 or 256 bits),
+ * then one vector step, then a scalar tail: long vectors keep the FMA units busy, short and odd
+ * dimensions still work.
+ */
+final class PanamaKernel implements VectorKernel {
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+
+  PanamaKernel() {
+    if (LANES < 4) {
+      throw new IllegalStateException("preferred float species has only " + LANES + " lanes");
+    }
+  }
+
+  @Override
+  public String name() {
+    return "panama-" + SPECIES.vectorBitSize();
+  }
+
+  @Override
+  public float dot(float[] a, int aOffset, float[] b, int bOffset, int length) {
+    int i = 0;
+    float sum = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      FloatVector acc2 = FloatVector.zero(SPECIES);
+      FloatVector acc3 = FloatVector.zero(SPECIES);
+      int bound4 = length - 4 * LANES;
+      for (; i <= bound4; i += 4 * LANES) {
+        acc0 = load(a, aOffset + i).fma(load(b, bOffset + i), acc0);
+        acc1 = load(a, aOffset + i + LANES).fma(load(b, bOffset + i + LANES), acc1);
+        acc2 = load(a, aOffset + i + 2 * LANES).fma(load(b, bOffset + i + 2 * LANES), acc2);
+        acc3 = load(a, aOffset + i + 3 * LANES).fma(load(b, bOffset + i + 3 * LANES), acc3);
+      }
+      for (; i <= length - LANES; i += LANES) {
+        acc0 = load(a, aOffset + i).fma(load(b, bOffset + i), acc0);
+      }
+      sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      sum += a[aOffset + i] * b[bOffset + i];
+    }
+    return sum;
+  }
+
+  @Override
+  public float squareDistance(float[] a, int aOffset, float[] b, int bOffset, int length) {
+    int i = 0;
+    float sum = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      FloatVector acc2 = FloatVector.zero(SPECIES);
+      FloatVector acc3 = FloatVector.zero(SPECIES);
+      int bound4 = length - 4 * LANES;
+      for (; i <= bound4; i += 4 * LANES) {
+        FloatVector d0 = load(a, aOffset + i).sub(load(b, bOffset + i));
+        FloatVector d1 = load(a, aOffset + i + LANES).sub(load(b, bOffset + i + LANES));
+        FloatVector d2 = load(a, aOffset + i + 2 * LANES).sub(load(b, bOffset + i + 2 * LANES));
+        FloatVector d3 = load(a, aOffset + i + 3 * LANES).sub(load(b, bOffset + i + 3 * LANES));
+        acc0 = d0.fma(d0, acc0);
+        acc1 = d1.fma(d1, acc1);
+        acc2 = d2.fma(d2, acc2);
+        acc3 = d3.fma(d3, acc3);
+      }
+      for (; i <= length - LANES; i += LANES) {
+        FloatVector d = load(a, aOffset + i).sub(load(b, bOffset + i));
+        acc0 = d.fma(d, acc0);
+      }
+      sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      float d = a[aOffset + i] - b[bOffset + i];
+      sum += d * d;
+    }
+    return sum;
+  }
+
+  @Override
+  public float manhattan(float[] a, int aOffset, float[] b, int bOffset, int length) {
+    int i = 0;
+    float sum = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      int bound2 = length - 2 * LANES;
+      for (; i <= bound2; i += 2 * LANES) {
+        acc0 = acc0.add(load(a, aOffset + i).sub(load(b, bOffset + i)).abs());
+        acc1 = acc1.add(load(a, aOffset + i + LANES).sub(load(b, bOffset + i + LANES)).abs());
+      }
+      for (; i <= length - LANES; i += LANES) {
+        acc0 = acc0.add(load(a, aOffset + i).sub(load(b, bOffset + i)).abs());
+      }
+      sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      sum += Math.abs(a[aOffset + i] - b[bOffset + i]);
+    }
+    return sum;
+  }
+
+  @Override
+  public void squareDistance4(
+      float[] q,
+      float[] v0,
+      int o0,
+      float[] v1,
+      int o1,
+      float[] v2,
+      int o2,
+      float[] v3,
+      int o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    int i = 0;
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      FloatVector acc2 = FloatVector.zero(SPECIES);
+      FloatVector acc3 = FloatVector.zero(SPECIES);
+      for (; i <= length - LANES; i += LANES) {
+        FloatVector x = load(q, i);
+        FloatVector d0 = x.sub(load(v0, o0 + i));
+        FloatVector d1 = x.sub(load(v1, o1 + i));
+        FloatVector d2 = x.sub(load(v2, o2 + i));
+        FloatVector d3 = x.sub(load(v3, o3 + i));
+        acc0 = d0.fma(d0, acc0);
+        acc1 = d1.fma(d1, acc1);
+        acc2 = d2.fma(d2, acc2);
+        acc3 = d3.fma(d3, acc3);
+      }
+      s0 = acc0.reduceLanes(VectorOperators.ADD);
+      s1 = acc1.reduceLanes(VectorOperators.ADD);
+      s2 = acc2.reduceLanes(VectorOperators.ADD);
+      s3 = acc3.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      float x = q[i];
+      float d0 = x - v0[o0 + i];
+      float d1 = x - v1[o1 + i];
+      float d2 = x - v2[o2 + i];
+      float d3 = x - v3[o3 + i];
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
+    }
+    out[outOffset + 0] = s0;
+    out[outOffset + 1] = s1;
+    out[outOffset + 2] = s2;
+    out[outOffset + 3] = s3;
+  }
+
+  @Override
+  public void dot4(
+      float[] q,
+      float[] v0,
+      int o0,
+      float[] v1,
+      int o1,
+      float[] v2,
+      int o2,
+      float[] v3,
+      int o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    int i = 0;
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      FloatVector acc2 = FloatVector.zero(SPECIES);
+      FloatVector acc3 = FloatVector.zero(SPECIES);
+      for (; i <= length - LANES; i += LANES) {
+        FloatVector x = load(q, i);
+        acc0 = x.fma(load(v0, o0 + i), acc0);
+        acc1 = x.fma(load(v1, o1 + i), acc1);
+        acc2 = x.fma(load(v2, o2 + i), acc2);
+        acc3 = x.fma(load(v3, o3 + i), acc3);
+      }
+      s0 = acc0.reduceLanes(VectorOperators.ADD);
+      s1 = acc1.reduceLanes(VectorOperators.ADD);
+      s2 = acc2.reduceLanes(VectorOperators.ADD);
+      s3 = acc3.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      float x = q[i];
+      s0 += x * v0[o0 + i];
+      s1 += x * v1[o1 + i];
+      s2 += x * v2[o2 + i];
+      s3 += x * v3[o3 + i];
+    }
+    out[outOffset + 0] = s0;
+    out[outOffset + 1] = s1;
+    out[outOffset + 2] = s2;
+    out[outOffset + 3] = s3;
+  }
+
+  private static FloatVector load(float[] array, int offset) {
+    return FloatVector.fromArray(SPECIES, array, offset);
+  }
+}
