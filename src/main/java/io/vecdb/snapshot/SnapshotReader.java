@@ -170,7 +170,7 @@ public final class SnapshotReader implements Closeable {
       throw corrupt(s.name(), hdr, "section header does not match the footer");
     }
     CRC32C crc = new CRC32C();
-    ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+    ByteBuffer b = ByteBuffer.allocate((int) Math.max(1, Math.min(1 << 20, s.length())));
     long pos = s.offset();
     long end = s.offset() + s.length();
     while (pos < end) {
