@@ -128,17 +128,19 @@ final class RecordReader {
   }
 
   /**
-   * True if a record with a valid CRC and an LSN in (afterLsn, afterLsn + bound] starts anywhere in
-   * (from, fileSize): then damage at {@code from} is not a torn tail.
+   * True if a record with a valid CRC, an LSN in (afterLsn, afterLsn + bound] and the {@link
+   * SegmentFormat#RECORD_PRIOR_SYNCED} flag starts anywhere in (from, fileSize): then the damage at
+   * {@code from} had been fsynced before that record was written, so it is not a torn write.
    */
-  boolean validRecordAfter(long from, long fileSize, long afterLsn) throws IOException {
+  boolean syncedRecordAfter(long from, long fileSize, long afterLsn) throws IOException {
     long bound = Math.max(1, (fileSize - from) / SegmentFormat.RECORD_OVERHEAD + 1);
     for (long p = from + 1; p + SegmentFormat.RECORD_OVERHEAD <= fileSize; p++) {
       ensure(p, SegmentFormat.RECORD_HEADER_BYTES, fileSize);
       int q = (int) (p - bufStart);
       long l = buf.getLong(q + 4);
       if (l > afterLsn && l <= afterLsn + bound) {
-        if (decode(p, fileSize, l) == Status.OK) {
+        if (decode(p, fileSize, l) == Status.OK
+            && (flags & SegmentFormat.RECORD_PRIOR_SYNCED) != 0) {
           return true;
         }
       }

@@ -21,7 +21,11 @@ import java.util.zip.CRC32C;
  * Segment flag {@link #SEGMENT_BASE}: the log restarts at this segment (a prefix truncation past
  * the end of the log); recovery deletes any older segment left by a crash during that truncation.
  * Record flag {@link #RECORD_BATCH_CONTINUES}: more records of the same batch follow; recovery
- * drops a batch whose last record is missing.
+ * drops a batch whose last record is missing. Record flag {@link #RECORD_PRIOR_SYNCED}: everything
+ * before this record in its segment had been fsynced before this record was written. Recovery uses
+ * it to tell a torn write (damage followed only by records of the same unsynced writes: pages of an
+ * interrupted write reach the disk in any order) from corruption of durable data (damage followed
+ * by a record written after an fsync that covered the damaged one).
  */
 final class SegmentFormat {
   static final int MAGIC = 0x5657414C; // "VWAL"
@@ -32,6 +36,7 @@ final class SegmentFormat {
   static final int RECORD_HEADER_BYTES = 14;
   static final int RECORD_OVERHEAD = RECORD_HEADER_BYTES + 4;
   static final byte RECORD_BATCH_CONTINUES = 1;
+  static final byte RECORD_PRIOR_SYNCED = 2;
 
   private static final Pattern NAME = Pattern.compile("wal-(\\d{20})\\.log");
 

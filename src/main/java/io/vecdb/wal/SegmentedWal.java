@@ -88,6 +88,9 @@ public final class SegmentedWal implements Wal {
   private boolean dirty;
   private long lastSyncNanos = System.nanoTime();
 
+  /** Everything written so far is fsynced: the next record gets RECORD_PRIOR_SYNCED. */
+  private boolean priorSynced = true;
+
   private SegmentedWal(WalOptions o, WalRecovery.Result r) throws IOException {
     this.dir = o.dir();
     this.storage = o.storage();
@@ -108,6 +111,9 @@ public final class SegmentedWal implements Wal {
       active = segments.lastEntry().getValue();
       activeFile = storage.openWrite(active.path);
       activeSize = r.lastSegmentEnd();
+      // The previous process may have run without fsync (policy never/interval); make the
+      // recovered records durable so the first new record may carry RECORD_PRIOR_SYNCED.
+      activeFile.force(false);
     }
     publishTail();
     writer = new Thread(this::writerLoop, "vecdb-wal-writer-" + dir.getFileName());
@@ -251,6 +257,11 @@ public final class SegmentedWal implements Wal {
    */
   @Override
   public void close() {
+    if (Thread.currentThread() == writer) {
+      throw new IllegalStateException(
+          "WAL close() called from a completion callback on the WAL writer thread; it would wait"
+              + " for itself. Close from another thread.");
+    }
     CompletableFuture<Void> f = new CompletableFuture<>();
     synchronized (this) {
       if (closed) {
@@ -287,6 +298,12 @@ public final class SegmentedWal implements Wal {
     try {
       boolean stop = false;
       while (!stop) {
+        if (policy == SyncPolicy.INTERVAL
+            && dirty
+            && System.nanoTime() - lastSyncNanos >= syncIntervalNanos) {
+          // Under sustained load the queue is never empty, so the poll below never times out.
+          intervalSync();
+        }
         Op first;
         try {
           if (policy == SyncPolicy.INTERVAL && dirty) {
@@ -438,11 +455,15 @@ public final class SegmentedWal implements Wal {
       buf.putInt(len)
           .putLong(lsn)
           .put(e.type())
-          .put(i < entries.size() - 1 ? SegmentFormat.RECORD_BATCH_CONTINUES : 0)
+          .put(
+              (byte)
+                  ((i < entries.size() - 1 ? SegmentFormat.RECORD_BATCH_CONTINUES : 0)
+                      | (priorSynced ? SegmentFormat.RECORD_PRIOR_SYNCED : 0)))
           .put(e.payload());
       crc.reset();
       crc.update(buf.slice(start, SegmentFormat.RECORD_HEADER_BYTES + len));
       buf.putInt((int) crc.getValue());
+      priorSynced = false;
       statRecords++;
     }
   }
@@ -472,6 +493,7 @@ public final class SegmentedWal implements Wal {
     if (force) {
       activeFile.force(false);
       statFsyncs++;
+      priorSynced = true;
       dirty = false;
       lastSyncNanos = System.nanoTime();
     } else {
@@ -507,7 +529,11 @@ public final class SegmentedWal implements Wal {
     if (completionExecutor == null) {
       complete.run();
     } else {
-      completionExecutor.execute(complete);
+      try {
+        completionExecutor.execute(complete);
+      } catch (RuntimeException rejected) {
+        complete.run(); // a shut-down executor must not leave acknowledged writes hanging
+      }
     }
   }
 
@@ -518,6 +544,7 @@ public final class SegmentedWal implements Wal {
     try {
       activeFile.force(false);
       statFsyncs++;
+      priorSynced = true;
       dirty = false;
       lastSyncNanos = System.nanoTime();
     } catch (IOException | RuntimeException e) {
@@ -561,6 +588,7 @@ public final class SegmentedWal implements Wal {
     active = seg;
     activeFile = f;
     activeSize = SegmentFormat.SEGMENT_HEADER_BYTES;
+    priorSynced = true;
   }
 
   private void doTruncateSuffix(TruncateSuffix t) throws IOException {
@@ -606,6 +634,7 @@ public final class SegmentedWal implements Wal {
     activeFile.truncate(offset);
     activeFile.force(true);
     statFsyncs++;
+    priorSynced = true;
     target.cutIndex(from);
     activeSize = offset;
     publishTail();

@@ -206,7 +206,7 @@ final class WalRecovery {
           continue;
         }
         String what = describe(st, r);
-        if (last && !r.validRecordAfter(pos, size, expected - 1)) {
+        if (last && !r.syncedRecordAfter(pos, size, expected - 1)) {
           LOG.log(
               Level.WARNING,
               "WAL: torn tail in {0} at byte offset {1} (LSN {2}: {3}); truncating {4} bytes",

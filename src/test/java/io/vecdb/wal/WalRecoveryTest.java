@@ -167,6 +167,37 @@ class WalRecoveryTest {
   }
 
   @Test
+  void damageInsideTheLastUnsyncedWriteIsATornTail() throws Exception {
+    // Pages of one write reach the disk in any order: damage followed only by records of the same
+    // write (no fsync between) is a torn write, not corruption.
+    Random r = new Random(SEED);
+    WalOptions opts = new WalOptions(dir);
+    List<byte[]> payloads = fill(opts, r, 10, 300);
+    List<WalEntry> batch = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      byte[] p = randomPayload(r, 300);
+      payloads.add(p);
+      batch.add(new WalEntry((byte) 7, p));
+    }
+    try (SegmentedWal wal = SegmentedWal.open(opts)) {
+      assertEquals(15, wal.appendBatch(batch).get());
+    }
+    Path seg = segmentFiles(dir).getFirst();
+    long[] off = offsets(payloads);
+    int m = 11 + r.nextInt(4); // a damaged record of the batch with batch records after it
+    int at = (int) off[m - 1] + r.nextInt((int) (off[m] - off[m - 1]));
+    byte[] bad = Files.readAllBytes(seg);
+    bad[at] ^= (byte) (1 + r.nextInt(255));
+    Files.write(seg, bad);
+    try (SegmentedWal wal = SegmentedWal.open(opts)) {
+      String msg = "lsn " + m + " byte " + at + " seed=" + SEED;
+      assertEquals(10, wal.lastLsn(), msg);
+      assertTrue(!wal.recoveryStats().corruptionTruncated(), msg);
+      assertPrefix(wal, payloads, 10, msg);
+    }
+  }
+
+  @Test
   void corruptionInAnEarlierSegmentNamesThatSegment() throws Exception {
     Random r = new Random(SEED);
     WalOptions opts = new WalOptions(dir).segmentBytes(4096);
