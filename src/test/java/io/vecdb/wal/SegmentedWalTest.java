@@ -276,6 +276,93 @@ class SegmentedWalTest {
   }
 
   @Test
+  void prefixTruncationWhileAppendingAndReading() throws Exception {
+    WalOptions opts = new WalOptions(dir).segmentBytes(4096);
+    ConcurrentHashMap<Long, byte[]> acked = new ConcurrentHashMap<>();
+    List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long keep = 0;
+    try (SegmentedWal wal = SegmentedWal.open(opts)) {
+      java.util.concurrent.atomic.AtomicBoolean done =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      List<Thread> ts = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        final int tid = t;
+        ts.add(
+            new Thread(
+                () -> {
+                  Random r = new Random(SEED + tid);
+                  try {
+                    for (int i = 0; i < 300; i++) {
+                      byte[] p = randomPayload(r, 400);
+                      acked.put(wal.append((byte) 1, p).get(), p);
+                    }
+                  } catch (Throwable e) {
+                    errors.add(e);
+                  }
+                }));
+      }
+      Thread reader =
+          new Thread(
+              () -> {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                WalCursor c = wal.read(wal.firstLsn());
+                try {
+                  while (!done.get() && System.nanoTime() < deadline) {
+                    try {
+                      long expect = c.nextLsn();
+                      WalRecord rec = c.next();
+                      if (rec != null) {
+                        assertEquals(expect, rec.lsn(), "seed=" + SEED);
+                        byte[] p = acked.get(rec.lsn());
+                        if (p != null) {
+                          assertArrayEquals(p, rec.payload(), "lsn " + rec.lsn() + " seed=" + SEED);
+                        }
+                      }
+                    } catch (WalException e) {
+                      assertEquals(WalException.Code.TRUNCATED, e.code(), e.getMessage());
+                      c.close();
+                      c = wal.read(wal.firstLsn());
+                    }
+                  }
+                } catch (Throwable e) {
+                  errors.add(e);
+                } finally {
+                  c.close();
+                }
+              });
+      ts.forEach(Thread::start);
+      reader.start();
+      Random r = new Random(SEED);
+      while (ts.stream().anyMatch(Thread::isAlive)) {
+        long last = wal.lastLsn();
+        if (last > 100) {
+          keep = Math.max(keep, last - r.nextInt(100)); // snapshots only move forward
+          wal.truncatePrefix(keep).get();
+          assertTrue(wal.firstLsn() <= keep, "seed=" + SEED);
+        }
+        Thread.onSpinWait();
+      }
+      for (Thread th : ts) {
+        th.join();
+      }
+      done.set(true);
+      reader.join();
+      assertTrue(errors.isEmpty(), "errors " + errors + " seed=" + SEED);
+      assertEquals(1200, wal.lastLsn());
+    }
+    try (SegmentedWal wal = SegmentedWal.open(opts)) {
+      assertTrue(
+          wal.firstLsn() <= keep, "first " + wal.firstLsn() + " keep " + keep + " seed=" + SEED);
+      List<WalRecord> all = readAll(wal, wal.firstLsn());
+      assertEquals(1200 - wal.firstLsn() + 1, all.size(), "seed=" + SEED);
+      for (WalRecord rec : all) {
+        assertArrayEquals(
+            acked.get(rec.lsn()), rec.payload(), "lsn " + rec.lsn() + " seed=" + SEED);
+      }
+    }
+  }
+
+  @Test
   void groupCommitSharesFsyncs() throws Exception {
     FaultyStorage storage = new FaultyStorage();
     int threads = 32;
