@@ -107,6 +107,12 @@ public final class WalBench {
         fsyncs == 0 ? 0.0 : (double) appends.get() / fsyncs,
         pct(all, 0.50),
         pct(all, 0.99));
+    try (SegmentedWal reopened = SegmentedWal.open(new WalOptions(dir))) {
+      RecoveryStats rs = reopened.recoveryStats();
+      System.out.printf(
+          "%-10s %8s   reopen: verified %d records, %.1f MB in %d ms%n",
+          "", "", rs.records(), rs.bytes() / 1e6, rs.millis());
+    }
     deleteTree(dir);
   }
 
