@@ -3,6 +3,7 @@ package io.vecdb.wal;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +59,7 @@ public final class SegmentedWal implements Wal {
   private final long syncIntervalNanos;
   private final Executor completionExecutor;
   private final RecoveryStats recoveryStats;
+  private final DirLock lock;
 
   final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
   private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
@@ -91,7 +93,8 @@ public final class SegmentedWal implements Wal {
   /** Everything written so far is fsynced: the next record gets RECORD_PRIOR_SYNCED. */
   private boolean priorSynced = true;
 
-  private SegmentedWal(WalOptions o, WalRecovery.Result r) throws IOException {
+  private SegmentedWal(WalOptions o, WalRecovery.Result r, DirLock lock) throws IOException {
+    this.lock = lock;
     this.dir = o.dir();
     this.storage = o.storage();
     this.policy = o.syncPolicy();
@@ -127,7 +130,14 @@ public final class SegmentedWal implements Wal {
    * throws {@link WalCorruptionException} (unless {@link WalOptions#truncateCorruptTail}).
    */
   public static SegmentedWal open(WalOptions options) throws IOException {
-    return new SegmentedWal(options, WalRecovery.recover(options));
+    Files.createDirectories(options.dir());
+    DirLock lock = DirLock.acquire(options.dir());
+    try {
+      return new SegmentedWal(options, WalRecovery.recover(options), lock);
+    } catch (IOException | RuntimeException e) {
+      lock.release();
+      throw e;
+    }
   }
 
   /** What recovery found on open. */
@@ -285,6 +295,7 @@ public final class SegmentedWal implements Wal {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+    lock.release();
     WalException failed = failure;
     if (failed != null) {
       throw failed;

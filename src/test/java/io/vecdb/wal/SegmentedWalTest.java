@@ -473,6 +473,18 @@ class SegmentedWalTest {
   }
 
   @Test
+  void aDirectoryCanBeOpenedOnlyOnce() throws Exception {
+    try (SegmentedWal wal = SegmentedWal.open(new WalOptions(dir))) {
+      IOException e = assertThrows(IOException.class, () -> SegmentedWal.open(new WalOptions(dir)));
+      assertTrue(e.getMessage().contains("in use"), e.getMessage());
+      assertEquals(1, wal.append((byte) 1, new byte[1]).get());
+    }
+    try (SegmentedWal wal = SegmentedWal.open(new WalOptions(dir))) {
+      assertEquals(1, wal.lastLsn());
+    }
+  }
+
+  @Test
   void closedWalRefusesWrites() throws Exception {
     SegmentedWal wal = SegmentedWal.open(new WalOptions(dir));
     CompletableFuture<Long> f = wal.append((byte) 1, new byte[10]);
