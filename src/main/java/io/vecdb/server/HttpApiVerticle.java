@@ -2,6 +2,7 @@ package io.vecdb.server;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vecdb.config.VecdbOptions;
+import io.vecdb.metrics.HttpRequestMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -66,6 +67,9 @@ final class HttpApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    if (prometheus != null) {
+      router.route().handler(new HttpRequestMetrics(prometheus));
+    }
     router
         .route("/collections/*")
         .handler(

@@ -88,10 +88,9 @@ public final class VecdbNode {
             .setPrometheusOptions(
                 new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true))
             .setLabels(
+                // HTTP requests are measured by HttpRequestMetrics: vertx-micrometer 5.0.x does
+                // not implement vertx-core 5.1's HTTP server metrics SPI.
                 EnumSet.of(
-                    Label.HTTP_ROUTE,
-                    Label.HTTP_METHOD,
-                    Label.HTTP_CODE,
                     Label.EB_ADDRESS,
                     Label.EB_SIDE,
                     Label.EB_FAILURE,
