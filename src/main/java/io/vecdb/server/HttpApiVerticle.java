@@ -70,6 +70,9 @@ final class HttpApiVerticle extends VerticleBase {
     if (prometheus != null) {
       router.route().handler(new HttpRequestMetrics(prometheus));
     }
+    // Until recovery has finished, the API answers 503 (the verticles behind it are not deployed).
+    router.route("/collections*").handler(this::requireReady);
+    router.route("/ws").handler(this::requireReady);
     router
         .route("/collections/*")
         .handler(
@@ -177,6 +180,15 @@ final class HttpApiVerticle extends VerticleBase {
                 Envelope.error(ctx, BusMessages.unwrap(ar.cause()), start);
               }
             });
+  }
+
+  private void requireReady(RoutingContext ctx) {
+    if (ready.get()) {
+      ctx.next();
+    } else {
+      Envelope.error(
+          ctx, 503, "not ready: the node is recovering its state (see /readyz)", System.nanoTime());
+    }
   }
 
   private static void text(RoutingContext ctx, int status, String text) {

@@ -1,0 +1,94 @@
+package io.vecdb.durable;
+
+import io.vecdb.collection.ErrorCode;
+import io.vecdb.collection.Operation;
+import io.vecdb.collection.OperationCodec;
+import io.vecdb.collection.OperationLog;
+import io.vecdb.collection.VecdbException;
+import io.vecdb.wal.Wal;
+import io.vecdb.wal.WalException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The durable {@link OperationLog}: each operation is one WAL record ({@link #OPERATION_RECORD},
+ * payload {@link OperationCodec}); an upsert batch is therefore one record, all or nothing. The
+ * sequence number of an operation is its WAL LSN, so sequence numbers continue across restarts.
+ *
+ * <p>Concurrency: any thread may {@link #append}. The WAL completes its futures on its writer
+ * thread; this class never completes a Vert.x promise there but hops to the caller's Vert.x context
+ * (or, for callers outside Vert.x, a context of the node), preserving the WAL's LSN order per
+ * context. Under {@code sync=always} the future completes only after the fsync covering the record.
+ * {@link #close} blocks on the WAL and therefore runs on a worker thread.
+ */
+public final class WalOperationLog implements OperationLog {
+  /** WAL record type of an encoded {@link Operation}. */
+  public static final byte OPERATION_RECORD = 1;
+
+  private final Vertx vertx;
+  private final Wal wal;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  public WalOperationLog(Vertx vertx, Wal wal) {
+    this.vertx = vertx;
+    this.wal = wal;
+  }
+
+  @Override
+  public Future<Long> append(Operation op) {
+    Context context = vertx.getOrCreateContext();
+    Buffer encoded = OperationCodec.encode(op);
+    Promise<Long> promise = Promise.promise();
+    wal.append(OPERATION_RECORD, encoded.getBytes())
+        .whenComplete(
+            (lsn, failure) ->
+                context.runOnContext(
+                    v -> {
+                      if (failure == null) {
+                        promise.complete(lsn);
+                      } else {
+                        promise.fail(toVecdb(failure));
+                      }
+                    }));
+    return promise.future();
+  }
+
+  @Override
+  public long lastSequence() {
+    return wal.lastLsn();
+  }
+
+  @Override
+  public Future<Void> close() {
+    if (!closed.compareAndSet(false, true)) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(
+        () -> {
+          wal.close();
+          return null;
+        },
+        false);
+  }
+
+  /** Closes the WAL on the calling thread (which may block); idempotent with {@link #close}. */
+  void closeBlocking() {
+    if (closed.compareAndSet(false, true)) {
+      wal.close();
+    }
+  }
+
+  /** The failure as the user sees it: a WAL I/O failure is a 503 that says why. */
+  static VecdbException toVecdb(Throwable t) {
+    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    if (cause instanceof WalException w) {
+      return VecdbException.of(w);
+    }
+    return new VecdbException(ErrorCode.UNAVAILABLE, "write-ahead log: " + cause);
+  }
+}

@@ -1,0 +1,149 @@
+package io.vecdb.durable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Restarting a node on the same data directory keeps collections, points and indexes. */
+class RestartTest {
+  static final long SEED = Long.getLong("tests.seed", System.nanoTime());
+
+  @Test
+  void restartKeepsEverything() throws Exception {
+    Random rnd = new Random(SEED);
+    Path dir = Files.createTempDirectory("vecdb-restart");
+    JsonObject before;
+    Path image;
+    try (DurableTestNode n = DurableTestNode.start(dir)) {
+      Scenario.create(n, "docs", 8, "Euclid");
+      Scenario.create(n, "gone", 4, "Dot");
+      n.ok(
+          "PUT",
+          "/collections/docs/index",
+          new JsonObject().put("field_name", "color").put("field_schema", "keyword"));
+      for (int b = 0; b < 6; b++) {
+        n.ok(
+            "PUT",
+            "/collections/docs/points?wait=" + (b % 2 == 0),
+            Scenario.batch(rnd, b * 50, 50, 8));
+      }
+      n.ok(
+          "POST",
+          "/collections/docs/points/delete?wait=true",
+          new JsonObject().put("points", new JsonArray().add(3).add(77).add(150)));
+      n.ok(
+          "POST",
+          "/collections/docs/points/payload?wait=true",
+          new JsonObject()
+              .put("payload", new JsonObject().put("tag", "x"))
+              .put("points", new JsonArray().add(10).add(11)));
+      n.ok(
+          "PATCH",
+          "/collections/docs",
+          new JsonObject().put("hnsw_config", new JsonObject().put("full_scan_threshold", 123)));
+      n.ok("DELETE", "/collections/gone", null);
+      before = Scenario.state(n, "docs", new Random(SEED + 1));
+      image = n.crashImage();
+    }
+    try (DurableTestNode n = DurableTestNode.start(image)) {
+      assertEquals(0, n.node.storage().loadedSnapshots(), "seed " + SEED);
+      Scenario.assertSame(
+          before, Scenario.state(n, "docs", new Random(SEED + 1)), "WAL replay, seed " + SEED);
+    }
+    try (DurableTestNode n = DurableTestNode.start(dir)) {
+      assertEquals(1, n.node.storage().loadedSnapshots(), "shutdown checkpoint, seed " + SEED);
+      Scenario.assertSame(before, Scenario.state(n, "docs", new Random(SEED + 1)), "seed " + SEED);
+      assertEquals(404, n.call("GET", "/collections/gone", null).status(), "seed " + SEED);
+      JsonObject info = (JsonObject) n.ok("GET", "/collections/docs", null);
+      assertEquals(
+          123,
+          info.getJsonObject("config")
+              .getJsonObject("hnsw_config")
+              .getInteger("full_scan_threshold"),
+          "seed " + SEED);
+      assertNotNull(
+          info.getJsonObject("payload_schema").getJsonObject("color"),
+          "payload index survives, seed " + SEED);
+      // Writes continue with fresh sequence numbers after the recovered ones.
+      n.ok(
+          "PUT",
+          "/collections/docs/points?wait=true",
+          Scenario.batch(new Random(SEED + 1), 1000, 5, 8));
+      assertEquals(
+          297 + 5L,
+          ((JsonObject)
+                  n.ok(
+                      "POST",
+                      "/collections/docs/points/count",
+                      new JsonObject().put("exact", true)))
+              .getLong("count"),
+          "seed " + SEED);
+    }
+  }
+
+  @Test
+  void restartAfterCheckpointLoadsGraphAndReplaysOnlyTheTail() throws Exception {
+    Random rnd = new Random(SEED);
+    Path dir = Files.createTempDirectory("vecdb-ckpt");
+    Path image;
+    JsonObject before;
+    try (DurableTestNode n = DurableTestNode.start(dir)) {
+      Scenario.create(n, "c", 16, "Cosine");
+      for (int b = 0; b < 10; b++) {
+        n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, b * 200, 200, 16));
+      }
+      DurableTestNode.await(n.node.storage().checkpoint());
+      n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 5000, 7, 16));
+      n.ok(
+          "POST",
+          "/collections/c/points/delete?wait=true",
+          new JsonObject().put("points", new JsonArray().add(1).add(2)));
+      before = Scenario.state(n, "c", new Random(SEED + 7), false); // HNSW: same graph after
+      image = n.crashImage(); // no final checkpoint: as if killed here
+    }
+    try (DurableTestNode n = DurableTestNode.start(image)) {
+      assertEquals(1, n.node.storage().loadedSnapshots(), "seed " + SEED);
+      // 2000 points came from the snapshot's graph; only the upsert and the delete after it ran.
+      assertEquals(2, n.node.storage().replayedRecords(), "seed " + SEED);
+      Scenario.assertSame(
+          before, Scenario.state(n, "c", new Random(SEED + 7), false), "seed " + SEED);
+    }
+  }
+
+  @Test
+  void cleanShutdownCheckpointsAndTruncatesTheWal() throws Exception {
+    Random rnd = new Random(SEED);
+    Path dir = Files.createTempDirectory("vecdb-shutdown");
+    JsonObject before;
+    var options = DurableTestNode.options(dir);
+    options.getDurability().setWalSegmentMb(1);
+    try (DurableTestNode n = DurableTestNode.start(options, io.vecdb.wal.WalStorage.files())) {
+      Scenario.create(n, "c", 32, "Euclid");
+      for (int b = 0; b < 12; b++) {
+        n.ok("PUT", "/collections/c/points?wait=false", Scenario.batch(rnd, b * 500, 500, 32));
+      }
+      // Applied in log order: once this one is applied, so are the acknowledged ones before it.
+      n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 9000, 1, 32));
+      before = Scenario.state(n, "c", new Random(SEED + 3), false);
+    }
+    long segments;
+    try (var files = Files.list(dir.resolve("wal"))) {
+      segments = files.filter(p -> p.getFileName().toString().startsWith("wal-")).count();
+    }
+    assertTrue(
+        segments <= 2,
+        "WAL segments left after the shutdown checkpoint: " + segments + ", seed " + SEED);
+    try (DurableTestNode n = DurableTestNode.start(dir)) {
+      assertEquals(0, n.node.storage().replayedRecords(), "seed " + SEED);
+      Scenario.assertSame(
+          before, Scenario.state(n, "c", new Random(SEED + 3), false), "seed " + SEED);
+    }
+  }
+}
