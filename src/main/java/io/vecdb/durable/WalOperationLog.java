@@ -30,6 +30,9 @@ public final class WalOperationLog implements OperationLog {
   /** WAL record type of an encoded {@link Operation}. */
   public static final byte OPERATION_RECORD = 1;
 
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(WalOperationLog.class.getName());
+
   private final Vertx vertx;
   private final Wal wal;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -70,7 +73,11 @@ public final class WalOperationLog implements OperationLog {
     }
     return vertx.executeBlocking(
         () -> {
-          wal.close();
+          try {
+            wal.close();
+          } catch (WalException e) {
+            LOG.warning("WAL closed after an earlier failure: " + e.getMessage());
+          }
           return null;
         },
         false);
@@ -79,7 +86,12 @@ public final class WalOperationLog implements OperationLog {
   /** Closes the WAL on the calling thread (which may block); idempotent with {@link #close}. */
   void closeBlocking() {
     if (closed.compareAndSet(false, true)) {
-      wal.close();
+      try {
+        wal.close();
+      } catch (WalException e) {
+        // A failed WAL reports its failure again on close; what was acknowledged is on disk.
+        LOG.warning("WAL closed after an earlier failure: " + e.getMessage());
+      }
     }
   }
 

@@ -148,9 +148,19 @@ public final class VecdbNode {
               return t;
             });
     VecdbNode node = new VecdbNode(opts, vertx, pool);
-    return node.deploy(registry, logSource)
-        .map(node)
-        .recover(t -> node.close().transform(ignored -> Future.failedFuture(t)));
+    // Not chained on the deployment's (event-loop bound) futures: after a failed start the event
+    // loops are closed, and a completion dispatched to them would never run.
+    Promise<VecdbNode> started = Promise.promise();
+    node.deploy(registry, logSource)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                started.complete(node);
+              } else {
+                node.close().onComplete(closed -> started.fail(ar.cause()));
+              }
+            });
+    return started.future();
   }
 
   private Future<?> deploy(PrometheusMeterRegistry registry, LogSource logSource) {

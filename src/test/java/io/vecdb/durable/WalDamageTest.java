@@ -1,0 +1,108 @@
+package io.vecdb.durable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vecdb.wal.WalCorruptionException;
+import io.vecdb.wal.WalStorage;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Start-up over a damaged WAL: torn tail, a flipped byte mid-log, and the operator's override. */
+class WalDamageTest {
+  static final long SEED = Long.getLong("tests.seed", System.nanoTime());
+  static final int BATCHES = 20;
+  static final int PER_BATCH = 25;
+
+  /** A crash image whose WAL holds the collection's creation and {@link #BATCHES} upserts. */
+  private static Path crashImageWithBatches(Random rnd) throws Exception {
+    Path dir = Files.createTempDirectory("vecdb-damage");
+    try (DurableTestNode n = DurableTestNode.start(dir)) {
+      Scenario.create(n, "c", 8, "Euclid");
+      for (int b = 0; b < BATCHES; b++) {
+        n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, b * 100, PER_BATCH, 8));
+      }
+      return n.crashImage();
+    }
+  }
+
+  private static Path onlySegment(Path data) throws Exception {
+    try (Stream<Path> s = Files.list(data.resolve("wal"))) {
+      List<Path> segs = s.filter(p -> p.getFileName().toString().startsWith("wal-")).toList();
+      assertEquals(1, segs.size(), "segments " + segs);
+      return segs.getFirst();
+    }
+  }
+
+  private static long count(DurableTestNode n) throws Exception {
+    return ((JsonObject) n.ok("POST", "/collections/c/points/count", new JsonObject()))
+        .getLong("count");
+  }
+
+  @Test
+  void tornTailIsTruncatedAndEverythingBeforeItKept() throws Exception {
+    Random rnd = new Random(SEED);
+    Path image = crashImageWithBatches(rnd);
+    Path seg = onlySegment(image);
+    long size = Files.size(seg);
+    int cut = 1 + rnd.nextInt(200); // inside the last record (a batch is ~1.5 KB)
+    try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+      ch.truncate(size - cut);
+    }
+    try (DurableTestNode n = DurableTestNode.start(image)) {
+      assertEquals((long) (BATCHES - 1) * PER_BATCH, count(n), "cut " + cut + ", seed " + SEED);
+      // And the node takes writes again after the truncated tail.
+      n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 99_000, 1, 8));
+      assertEquals((long) (BATCHES - 1) * PER_BATCH + 1, count(n), "seed " + SEED);
+    }
+  }
+
+  @Test
+  void flippedByteMidLogRefusesStartUpUnlessTruncationIsAllowed() throws Exception {
+    Random rnd = new Random(SEED);
+    Path image = crashImageWithBatches(rnd);
+    Path seg = onlySegment(image);
+    long size = Files.size(seg);
+    long at = size / 4 + rnd.nextInt((int) (size / 4)); // well before the last record
+    try (FileChannel ch =
+        FileChannel.open(seg, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(1);
+      ch.read(b, at);
+      b.put(0, (byte) (b.get(0) ^ 0x5a)).rewind();
+      ch.write(b, at);
+    }
+    ExecutionException e =
+        assertThrows(
+            ExecutionException.class,
+            () -> DurableTestNode.start(image),
+            "flipped byte at " + at + ", seed " + SEED);
+    Throwable cause = e.getCause();
+    assertTrue(cause instanceof WalCorruptionException, "got " + cause + ", seed " + SEED);
+    String message = cause.getMessage();
+    assertTrue(
+        message.contains(seg.toString())
+            && message.contains("offset")
+            && message.contains("LSN")
+            && message.contains("--wal-truncate-corrupt"),
+        message);
+
+    var options = DurableTestNode.options(image);
+    options.getDurability().setWalTruncateCorrupt(true);
+    try (DurableTestNode n = DurableTestNode.start(options, WalStorage.files())) {
+      long kept = count(n);
+      assertTrue(
+          kept % PER_BATCH == 0 && kept > 0 && kept < (long) BATCHES * PER_BATCH,
+          "kept " + kept + " points, flipped byte at " + at + " of " + size + ", seed " + SEED);
+    }
+  }
+}
