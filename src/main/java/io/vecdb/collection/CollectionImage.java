@@ -99,6 +99,11 @@ public final class CollectionImage {
 
   /** Reads a collection written by {@link #write}; the reader has verified every checksum. */
   public static Collection read(SnapshotReader r) throws IOException {
+    return read(r, null);
+  }
+
+  /** As {@link #read(SnapshotReader)}, naming the collection {@code name} (null: as stored). */
+  public static Collection read(SnapshotReader r, String name) throws IOException {
     JsonObject meta;
     try (var in = Channels.newInputStream(r.section("collection"))) {
       meta = new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
@@ -108,7 +113,9 @@ public final class CollectionImage {
       throw new IOException(
           r.path() + ": collection image version " + version + ", expected " + IMAGE_VERSION);
     }
-    String name = meta.getString("name");
+    if (name == null) {
+      name = meta.getString("name");
+    }
     CollectionConfig config = CollectionConfig.parse(meta.getJsonObject("config"));
     HnswIndex graph;
     try (var ch = r.section("index")) {

@@ -136,6 +136,78 @@ final class Checkpointer {
     }
   }
 
+  /**
+   * Replaces collection {@code name} with {@code restored} (snapshot recovery). On the lane, at cut
+   * {@code L}: installs it and commits a checkpoint of it at {@code L} before any later operation
+   * applies, so the restore is durable before this returns (records up to {@code L} are skipped on
+   * replay; later ones apply on top of the restored state). Serialised with rounds so that a
+   * round's older capture never overwrites it. Blocks; never call it on an event loop.
+   */
+  long restore(String name, Collection restored) throws Exception {
+    roundLock.lock();
+    try {
+      return await(
+          applier.onLane(
+              name,
+              cut -> {
+                collections.install(restored);
+                SnapshotDirectory dir = store.of(name);
+                Files.createDirectories(dir.dir());
+                try (SnapshotWriter w = dir.create(cut, Map.of("collection", name))) {
+                  CollectionImage.write(restored, w);
+                  w.commit();
+                }
+                lastApplied.put(name, cut);
+                covered.put(name, cut);
+                dir.deleteOlderThan(cut);
+                return cut;
+              }));
+    } finally {
+      roundLock.unlock();
+    }
+  }
+
+  /**
+   * Captures {@code name} at a cut on its lane into {@code target} (an API snapshot); the file is
+   * committed off the lane. Returns the cut, or -1 if the collection does not exist.
+   */
+  long export(String name, Path target) throws Exception {
+    Pending p =
+        await(
+            applier.onLane(
+                name,
+                cut -> {
+                  Collection c = collections.get(name);
+                  if (c == null) {
+                    return null;
+                  }
+                  SnapshotWriter w =
+                      SnapshotWriter.create(
+                          target,
+                          Map.of(
+                              "collection",
+                              name,
+                              SnapshotDirectory.LSN_PROPERTY,
+                              Long.toString(cut),
+                              "created",
+                              java.time.Instant.now().toString()));
+                  try {
+                    CollectionImage.write(c, w);
+                    return new Pending(w, cut);
+                  } catch (IOException | RuntimeException e) {
+                    w.close();
+                    throw e;
+                  }
+                }));
+    if (p == null) {
+      return -1;
+    }
+    try (SnapshotWriter w = p.writer) {
+      w.commit();
+    }
+    return p.cut;
+  }
+
   /** On the lane of {@code name}: writes its sections if it changed since it was last covered. */
   private Pending capture(String name, long cut) throws IOException {
     Collection c = collections.get(name);

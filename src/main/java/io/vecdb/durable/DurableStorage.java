@@ -47,17 +47,23 @@ public final class DurableStorage {
   private final Recovery.Result recovered;
   private final ScheduledExecutorService scheduler;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Vertx vertx;
+  private final Path dataDir;
   private volatile Checkpointer checkpointer;
+  private volatile SnapshotService snapshots;
   private volatile long bytesAtLastRound;
   private volatile long nanosAtLastRound = System.nanoTime();
 
   private DurableStorage(
       Vertx vertx,
+      Path dataDir,
       DurabilityOptions options,
       SegmentedWal wal,
       SnapshotStore store,
       Collections collections,
       Recovery.Result recovered) {
+    this.vertx = vertx;
+    this.dataDir = dataDir;
     this.options = options;
     this.wal = wal;
     this.log = new WalOperationLog(vertx, wal);
@@ -119,7 +125,7 @@ public final class DurableStorage {
                     + " ms; "
                     + collections.names().size()
                     + " collection(s)");
-            return new DurableStorage(vertx, options, wal, store, collections, r);
+            return new DurableStorage(vertx, data, options, wal, store, collections, r);
           } catch (Exception | Error e) {
             wal.close();
             throw e;
@@ -155,6 +161,8 @@ public final class DurableStorage {
             wal, store, collections, applier, recovered.snapshotLsn(), recovered.lastApplied());
     applier.addListener((seq, op, changes) -> cp.applied(seq, op.collection()));
     checkpointer = cp;
+    snapshots =
+        new SnapshotService(vertx, dataDir.resolve("collection-snapshots"), collections, cp);
     if (recovered.maxSnapshotLsn() > wal.lastLsn()) {
       // The WAL lost records a snapshot already contains (sync=never/interval after a power
       // failure, or --wal-truncate-corrupt). Checkpoint everything at the snapshot's LSN and
@@ -170,6 +178,11 @@ public final class DurableStorage {
     bytesAtLastRound = wal.stats().bytesWritten();
     scheduler.scheduleWithFixedDelay(
         this::maybeCheckpoint, CHECK_PERIOD_MS, CHECK_PERIOD_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /** The snapshot API (Qdrant's collection snapshots); null before {@link #attach}. */
+  public SnapshotService snapshots() {
+    return snapshots;
   }
 
   /** Runs a checkpoint round now, on the checkpoint thread. */

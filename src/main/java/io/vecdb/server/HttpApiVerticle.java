@@ -27,6 +27,7 @@ final class HttpApiVerticle extends VerticleBase {
   private final AtomicBoolean ready;
   private final PrometheusMeterRegistry prometheus;
   private final IntConsumer boundPort;
+  private final java.util.function.Supplier<io.vecdb.durable.SnapshotService> snapshots;
   private HttpServer server;
   private Buffer openApi;
 
@@ -35,7 +36,9 @@ final class HttpApiVerticle extends VerticleBase {
       NodeInfo info,
       AtomicBoolean ready,
       PrometheusMeterRegistry prometheus,
-      IntConsumer boundPort) {
+      IntConsumer boundPort,
+      java.util.function.Supplier<io.vecdb.durable.SnapshotService> snapshots) {
+    this.snapshots = snapshots;
     this.options = options;
     this.info = info;
     this.ready = ready;
@@ -73,6 +76,11 @@ final class HttpApiVerticle extends VerticleBase {
     // Until recovery has finished, the API answers 503 (the verticles behind it are not deployed).
     router.route("/collections*").handler(this::requireReady);
     router.route("/ws").handler(this::requireReady);
+    SnapshotRoutes.mount(
+        router,
+        snapshots,
+        java.nio.file.Path.of(options.getDataDir(), "collection-snapshots", ".uploads").toString(),
+        options.getMaxRequestBytes());
     router
         .route("/collections/*")
         .handler(

@@ -178,7 +178,14 @@ public final class VecdbNode {
     // with 503 until ready.
     return vertx
         .deployVerticle(
-            () -> new HttpApiVerticle(options, info, ready, registry, httpPort::set),
+            () ->
+                new HttpApiVerticle(
+                    options,
+                    info,
+                    ready,
+                    registry,
+                    httpPort::set,
+                    () -> storage == null ? null : storage.snapshots()),
             new DeploymentOptions())
         .compose(id -> logSource.open(this, applier))
         .compose(
