@@ -73,7 +73,8 @@ final class HttpApiVerticle extends VerticleBase {
     if (prometheus != null) {
       router.route().handler(new HttpRequestMetrics(prometheus));
     }
-    // Until recovery has finished, the API answers 503 (the verticles behind it are not deployed).
+    // Until the log has been recovered the data is incomplete (and the verticles behind the API
+    // are not deployed yet): answer 503 rather than serve it.
     router.route("/collections*").handler(this::requireReady);
     router.route("/ws").handler(this::requireReady);
     SnapshotRoutes.mount(
@@ -183,7 +184,7 @@ final class HttpApiVerticle extends VerticleBase {
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
-                Envelope.ok(ctx, ar.result().body().result(), start);
+                Envelope.ok(ctx, ar.result().body(), start);
               } else {
                 Envelope.error(ctx, BusMessages.unwrap(ar.cause()), start);
               }
@@ -194,8 +195,7 @@ final class HttpApiVerticle extends VerticleBase {
     if (ready.get()) {
       ctx.next();
     } else {
-      Envelope.error(
-          ctx, 503, "not ready: the node is recovering its state (see /readyz)", System.nanoTime());
+      Envelope.error(ctx, 503, "not ready: the node is still recovering", System.nanoTime());
     }
   }
 

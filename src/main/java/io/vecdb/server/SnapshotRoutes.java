@@ -72,7 +72,7 @@ final class SnapshotRoutes {
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
-                Envelope.ok(ctx, ar.result(), start);
+                Envelope.ok(ctx, ApiReply.of(ar.result()), start); // small: a name, a list, a flag
               } else {
                 Envelope.error(ctx, VecdbException.of(ar.cause()), start);
               }
@@ -134,7 +134,7 @@ final class SnapshotRoutes {
     f.onComplete(
         ar -> {
           if (ar.succeeded()) {
-            Envelope.ok(ctx, true, start);
+            Envelope.ok(ctx, ApiReply.of(true), start);
           } else {
             Envelope.error(ctx, VecdbException.of(ar.cause()), start);
           }

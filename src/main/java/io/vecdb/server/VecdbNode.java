@@ -8,6 +8,7 @@ import io.vecdb.collection.IndexFactory;
 import io.vecdb.collection.MutationRequests;
 import io.vecdb.collection.OperationLog;
 import io.vecdb.collection.ReadRequests;
+import io.vecdb.collection.SearchRequests;
 import io.vecdb.config.VecdbOptions;
 import io.vecdb.durable.DurableStorage;
 import io.vecdb.metrics.MeteredOperationLog;
@@ -172,6 +173,7 @@ public final class VecdbNode {
     applier.addListener(new ChangeFeedPublisher(vertx.eventBus()));
     MutationRequests mutations = new MutationRequests(collections);
     ReadRequests reads = new ReadRequests(collections);
+    SearchRequests searches = new SearchRequests(collections);
     NodeInfo info = new NodeInfo(VERSION, IndexFactory.vectorMath(), transport());
     DeploymentOptions worker = new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER);
     // HTTP first, so that /readyz answers 503 while the log recovers; the API refuses requests
@@ -191,21 +193,24 @@ public final class VecdbNode {
         .compose(
             rawLog -> {
               OperationLog log = new MeteredOperationLog(rawLog, registry);
-              return vertx.deployVerticle(
-                  () -> new WalVerticle(log, applier), new DeploymentOptions());
+              return vertx
+                  .deployVerticle(() -> new WalVerticle(log, applier), new DeploymentOptions())
+                  .compose(
+                      id ->
+                          vertx.deployVerticle(
+                              () -> new IngestVerticle(mutations),
+                              new DeploymentOptions(worker).setInstances(2)))
+                  .compose(
+                      id ->
+                          vertx.deployVerticle(
+                              () -> new SearchVerticle(reads, searches, metrics),
+                              new DeploymentOptions(worker)
+                                  .setInstances(options.getSearchInstances())))
+                  // The WAL log has recovered already (in logSource); other logs replay here.
+                  .compose(id -> log.recover(applier));
             })
-        .compose(
-            id ->
-                vertx.deployVerticle(
-                    () -> new IngestVerticle(mutations),
-                    new DeploymentOptions(worker).setInstances(2)))
-        .compose(
-            id ->
-                vertx.deployVerticle(
-                    () -> new SearchVerticle(reads, metrics),
-                    new DeploymentOptions(worker).setInstances(options.getSearchInstances())))
         .onSuccess(
-            id -> {
+            v -> {
               ready.set(true);
               LOG.info(
                   "VecDB "
