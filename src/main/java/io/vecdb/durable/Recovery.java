@@ -47,6 +47,31 @@ final class Recovery {
 
   private Recovery() {}
 
+  /**
+   * A checkpoint directory with snapshot files of which none verifies: the collection can only be
+   * rebuilt from the WAL if the WAL still starts at LSN 1; otherwise refuse to start rather than
+   * silently come up without (or with part of) the collection.
+   */
+  private static void checkRebuildable(Path dir, Wal wal) throws IOException {
+    boolean hadSnapshots;
+    try (Stream<Path> s = Files.list(dir)) {
+      hadSnapshots = s.anyMatch(p -> p.getFileName().toString().endsWith(".vsnap"));
+    }
+    if (!hadSnapshots) {
+      return;
+    }
+    if (wal.firstLsn() > 1) {
+      throw new IOException(
+          "no valid checkpoint in "
+              + dir
+              + " (every snapshot file failed verification) and the WAL starts at LSN "
+              + wal.firstLsn()
+              + ", so this collection cannot be rebuilt; restore the directory from a backup, or"
+              + " move it away to start without this collection");
+    }
+    LOG.warning("no valid checkpoint in " + dir + "; rebuilding it from the whole WAL");
+  }
+
   static Result run(Wal wal, SnapshotStore store, Collections collections) throws IOException {
     long start = System.nanoTime();
     Map<String, Long> snapshotLsn = new HashMap<>();
@@ -60,6 +85,7 @@ final class Recovery {
       for (Path dir : dirs) {
         Optional<SnapshotInfo> newest = new io.vecdb.snapshot.SnapshotDirectory(dir).newestValid();
         if (newest.isEmpty()) {
+          checkRebuildable(dir, wal);
           continue;
         }
         SnapshotInfo info = newest.get();

@@ -126,7 +126,7 @@ class RestartTest {
     options.getDurability().setWalSegmentMb(1);
     try (DurableTestNode n = DurableTestNode.start(options, io.vecdb.wal.WalStorage.files())) {
       Scenario.create(n, "c", 32, "Euclid");
-      for (int b = 0; b < 12; b++) {
+      for (int b = 0; b < 20; b++) {
         n.ok("PUT", "/collections/c/points?wait=false", Scenario.batch(rnd, b * 500, 500, 32));
       }
       // Applied in log order: once this one is applied, so are the acknowledged ones before it.
