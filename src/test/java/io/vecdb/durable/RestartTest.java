@@ -146,4 +146,39 @@ class RestartTest {
           before, Scenario.state(n, "c", new Random(SEED + 3), false), "seed " + SEED);
     }
   }
+
+  @Test
+  void checkpointsInTheBackgroundAfterNMegabytesOfWal() throws Exception {
+    Random rnd = new Random(SEED);
+    Path dir = Files.createTempDirectory("vecdb-bg");
+    var options = DurableTestNode.options(dir);
+    options.getDurability().setSnapshotWalMb(1).setWalSegmentMb(1);
+    try (DurableTestNode n = DurableTestNode.start(options, io.vecdb.wal.WalStorage.files())) {
+      Scenario.create(n, "c", 64, "Dot");
+      for (int b = 0; b < 12; b++) { // ~1.5 MB of WAL
+        n.ok("PUT", "/collections/c/points?wait=false", Scenario.batch(rnd, b * 400, 400, 64));
+      }
+      Path snapshots = dir.resolve("snapshots").resolve("c-c");
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      boolean found = false;
+      while (!found && System.nanoTime() < deadline) {
+        if (Files.isDirectory(snapshots)) {
+          try (var files = Files.list(snapshots)) {
+            found = files.anyMatch(p -> p.toString().endsWith(".vsnap"));
+          }
+        }
+        if (!found) {
+          java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+      }
+      assertTrue(found, "no background checkpoint after >1 MB of WAL within 30 s, seed " + SEED);
+      // Writes and searches go on during and after it.
+      n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 10_000, 10, 64));
+      assertEquals(
+          4810L,
+          ((JsonObject) n.ok("POST", "/collections/c/points/count", new JsonObject()))
+              .getLong("count"),
+          "seed " + SEED);
+    }
+  }
 }
