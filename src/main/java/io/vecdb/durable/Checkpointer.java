@@ -55,6 +55,8 @@ final class Checkpointer {
   private final Collections collections;
   private final Applier applier;
   private final ReentrantLock roundLock = new ReentrantLock();
+  private final java.util.concurrent.atomic.AtomicLong written =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** Per collection name: the LSN up to which its state is described by a snapshot on disk. */
   private final Map<String, Long> covered = new ConcurrentHashMap<>();
@@ -75,6 +77,11 @@ final class Checkpointer {
     this.applier = applier;
     covered.putAll(snapshotLsn);
     lastApplied.putAll(replayed);
+  }
+
+  /** Checkpoints written since start (for metrics). */
+  long written() {
+    return written.get();
   }
 
   /** Applier listener: called on the lane of {@code collection} after each applied operation. */
@@ -103,6 +110,7 @@ final class Checkpointer {
             w.commit();
           }
           written++;
+          this.written.incrementAndGet();
           store.of(name).deleteOlderThan(p.cut);
         }
         covered.put(name, p.cut);

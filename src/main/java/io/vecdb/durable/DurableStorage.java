@@ -185,18 +185,30 @@ public final class DurableStorage {
     return snapshots;
   }
 
+  /** Publishes WAL, checkpoint and recovery figures (call after {@link #attach}). */
+  public void registerMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    DurabilityMetrics.register(registry, wal, checkpointer, recovered);
+  }
+
   /** Runs a checkpoint round now, on the checkpoint thread. */
   public Future<Void> checkpoint() {
     Promise<Void> done = Promise.promise();
-    scheduler.execute(
-        () -> {
-          try {
-            round();
-            done.complete();
-          } catch (Exception e) {
-            done.fail(e);
-          }
-        });
+    if (closed.get()) {
+      return Future.failedFuture(new IllegalStateException("storage is closed"));
+    }
+    try {
+      scheduler.execute(
+          () -> {
+            try {
+              round();
+              done.complete();
+            } catch (Exception e) {
+              done.fail(e);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return Future.failedFuture(new IllegalStateException("storage is closed", e));
+    }
     return done.future();
   }
 

@@ -81,7 +81,7 @@ public final class VecdbNode {
   public static Future<VecdbNode> start(VecdbOptions options, WalStorage walStorage) {
     return launch(
         options,
-        (node, applier) ->
+        (node, applier, registry) ->
             DurableStorage.open(node.vertx, node.options, walStorage, node.collections)
                 .compose(
                     storage -> {
@@ -89,6 +89,7 @@ public final class VecdbNode {
                       return node.vertx.executeBlocking(
                           () -> {
                             storage.attach(applier);
+                            storage.registerMetrics(registry);
                             return storage.operationLog();
                           },
                           false);
@@ -102,12 +103,13 @@ public final class VecdbNode {
   public static Future<VecdbNode> start(
       VecdbOptions options, Function<VecdbOptions, OperationLog> logFactory) {
     return launch(
-        options, (node, applier) -> Future.succeededFuture(logFactory.apply(node.options)));
+        options,
+        (node, applier, registry) -> Future.succeededFuture(logFactory.apply(node.options)));
   }
 
   /** Opens the node's operation log once the applier exists; may recover state first. */
   private interface LogSource {
-    Future<OperationLog> open(VecdbNode node, Applier applier);
+    Future<OperationLog> open(VecdbNode node, Applier applier, PrometheusMeterRegistry registry);
   }
 
   private static Future<VecdbNode> launch(VecdbOptions options, LogSource logSource) {
@@ -189,7 +191,7 @@ public final class VecdbNode {
                     httpPort::set,
                     () -> storage == null ? null : storage.snapshots()),
             new DeploymentOptions())
-        .compose(id -> logSource.open(this, applier))
+        .compose(id -> logSource.open(this, applier, registry))
         .compose(
             rawLog -> {
               OperationLog log = new MeteredOperationLog(rawLog, registry);

@@ -94,6 +94,15 @@ final class DurableTestNode implements AutoCloseable {
     return new Reply(r.statusCode(), json);
   }
 
+  /** GET {@code path} as text (e.g. /metrics). */
+  String text(String path) throws IOException, InterruptedException {
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
   /** Calls and requires HTTP 200; returns "result". */
   Object ok(String method, String path, Object body) throws Exception {
     Reply r = call(method, path, body);

@@ -71,6 +71,15 @@ class WalFailureTest {
     }
   }
 
+  private static double metric(String text, String name) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("no metric " + name);
+  }
+
   @Test
   void noWriteIsAcknowledgedBeforeItsFsync() throws Exception {
     Path dir = Files.createTempDirectory("vecdb-walhold");
@@ -96,6 +105,11 @@ class WalFailureTest {
       storage.holdForce = null;
       release.countDown();
       assertEquals(200, reply.get(30, TimeUnit.SECONDS).status());
+      String metrics = n.text("/metrics");
+      double fsyncs = metric(metrics, "vecdb_wal_fsyncs_total");
+      double records = metric(metrics, "vecdb_wal_records_total");
+      assertTrue(fsyncs >= 1 && records >= 2, "fsyncs " + fsyncs + ", records " + records);
+      assertTrue(metric(metrics, "vecdb_wal_written_bytes_total") > 0, metrics);
     }
     try (DurableTestNode n = DurableTestNode.start(dir)) {
       assertEquals(
