@@ -8,10 +8,11 @@ import io.vecdb.wal.SegmentedWal;
 /**
  * WAL and checkpoint figures on {@code /metrics}, read from the WAL's lock-free counters when
  * scraped (Prometheus names: {@code vecdb_wal_records_total}, {@code vecdb_wal_fsyncs_total},
- * {@code vecdb_wal_groups_total}, {@code vecdb_wal_written_bytes_total}, {@code
- * vecdb_wal_first_lsn}, {@code vecdb_wal_last_lsn}, {@code vecdb_checkpoints_total}, {@code
- * vecdb_recovery_replayed_records}, {@code vecdb_recovery_seconds}). Thread-safe: registration once
- * at start-up; the functions only read atomics and volatiles.
+ * {@code vecdb_wal_groups_total}, {@code vecdb_wal_written_bytes_total}, all tagged {@code sync}
+ * with the fsync policy, {@code vecdb_wal_first_lsn}, {@code vecdb_wal_last_lsn}, {@code
+ * vecdb_checkpoints_total}, {@code vecdb_recovery_replayed_records}, {@code
+ * vecdb_recovery_seconds}). Thread-safe: registration once at start-up; the functions only read
+ * atomics and volatiles.
  */
 final class DurabilityMetrics {
   static final String WAL_RECORDS = "vecdb.wal.records";
@@ -26,18 +27,29 @@ final class DurabilityMetrics {
 
   private DurabilityMetrics() {}
 
+  /** Tag of the WAL meters: the fsync policy they were measured under. */
+  static final String TAG_SYNC = "sync";
+
   static void register(
-      MeterRegistry registry, SegmentedWal wal, Checkpointer checkpointer, Recovery.Result r) {
+      MeterRegistry registry,
+      SegmentedWal wal,
+      String syncPolicy,
+      Checkpointer checkpointer,
+      Recovery.Result r) {
     FunctionCounter.builder(WAL_RECORDS, wal, w -> w.stats().records())
+        .tag(TAG_SYNC, syncPolicy)
         .description("Records appended to the WAL since start")
         .register(registry);
     FunctionCounter.builder(WAL_FSYNCS, wal, w -> w.stats().fsyncs())
+        .tag(TAG_SYNC, syncPolicy)
         .description("fsyncs of WAL segments since start (group commit: one per group)")
         .register(registry);
     FunctionCounter.builder(WAL_GROUPS, wal, w -> w.stats().groups())
+        .tag(TAG_SYNC, syncPolicy)
         .description("Group writes of the WAL since start")
         .register(registry);
     FunctionCounter.builder(WAL_BYTES, wal, w -> w.stats().bytesWritten())
+        .tag(TAG_SYNC, syncPolicy)
         .baseUnit("bytes")
         .description("Bytes written to the WAL since start")
         .register(registry);

@@ -187,7 +187,7 @@ public final class DurableStorage {
 
   /** Publishes WAL, checkpoint and recovery figures (call after {@link #attach}). */
   public void registerMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
-    DurabilityMetrics.register(registry, wal, checkpointer, recovered);
+    DurabilityMetrics.register(registry, wal, options.getWalSync(), checkpointer, recovered);
   }
 
   /** Runs a checkpoint round now, on the checkpoint thread. */

@@ -6,7 +6,8 @@ import io.vecdb.collection.Collections;
 import io.vecdb.collection.Operation;
 import io.vecdb.collection.OperationCodec;
 import io.vecdb.collection.VecdbException;
-import io.vecdb.snapshot.SnapshotInfo;
+import io.vecdb.snapshot.SnapshotCorruptionException;
+import io.vecdb.snapshot.SnapshotDirectory;
 import io.vecdb.snapshot.SnapshotReader;
 import io.vecdb.wal.Wal;
 import io.vecdb.wal.WalCursor;
@@ -15,11 +16,13 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -46,6 +49,41 @@ final class Recovery {
       long millis) {}
 
   private Recovery() {}
+
+  private static final Pattern SNAPSHOT_NAME = Pattern.compile("snapshot-(\\d{20})\\.vsnap");
+
+  private record Loaded(Collection collection, long lsn, long bytes) {}
+
+  /**
+   * The newest checkpoint in {@code dir} that verifies, loaded; null if none does. Each file is
+   * read once to verify its checksums (on open) and once to load it; a damaged file is skipped with
+   * a warning and the next older one tried ({@link SnapshotDirectory} naming).
+   */
+  private static Loaded loadNewest(Path dir) throws IOException {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files =
+          s.filter(p -> SNAPSHOT_NAME.matcher(p.getFileName().toString()).matches())
+              .sorted(Comparator.reverseOrder()) // 20-digit LSNs: name order is LSN order
+              .toList();
+    }
+    for (Path f : files) {
+      Matcher m = SNAPSHOT_NAME.matcher(f.getFileName().toString());
+      m.matches();
+      long lsn = Long.parseLong(m.group(1));
+      try (SnapshotReader r = SnapshotReader.open(f)) {
+        String prop = r.properties().get(SnapshotDirectory.LSN_PROPERTY);
+        if (prop != null && !prop.equals(Long.toString(lsn))) {
+          LOG.warning("skipping checkpoint " + f + ": its LSN property is " + prop);
+          continue;
+        }
+        return new Loaded(CollectionImage.read(r), lsn, Files.size(f));
+      } catch (SnapshotCorruptionException e) {
+        LOG.warning("skipping damaged checkpoint " + f + ": " + e.getMessage());
+      }
+    }
+    return null;
+  }
 
   /**
    * A checkpoint directory with snapshot files of which none verifies: the collection can only be
@@ -83,28 +121,24 @@ final class Recovery {
         dirs = s.filter(Files::isDirectory).sorted().toList();
       }
       for (Path dir : dirs) {
-        Optional<SnapshotInfo> newest = new io.vecdb.snapshot.SnapshotDirectory(dir).newestValid();
-        if (newest.isEmpty()) {
+        Loaded loaded = loadNewest(dir);
+        if (loaded == null) {
           checkRebuildable(dir, wal);
           continue;
         }
-        SnapshotInfo info = newest.get();
-        Collection c;
-        try (SnapshotReader r = SnapshotReader.open(info.path())) {
-          c = CollectionImage.read(r);
-        }
+        Collection c = loaded.collection();
         collections.install(c);
-        snapshotLsn.put(c.name(), info.lsn());
-        maxSnapshot = Math.max(maxSnapshot, info.lsn());
+        snapshotLsn.put(c.name(), loaded.lsn());
+        maxSnapshot = Math.max(maxSnapshot, loaded.lsn());
         LOG.info(
             "loaded snapshot of collection `"
                 + c.name()
                 + "` at LSN "
-                + info.lsn()
+                + loaded.lsn()
                 + " ("
                 + c.size()
                 + " points, "
-                + info.sizeBytes()
+                + loaded.bytes()
                 + " bytes, graph loaded, not rebuilt)");
       }
     }
