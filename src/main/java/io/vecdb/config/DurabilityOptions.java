@@ -11,14 +11,14 @@ import java.util.Set;
  *
  * <pre>{@code
  * "wal": {"sync": "always", "sync_interval_ms": 200, "truncate_corrupt": false, "segment_mb": 64},
- * "snapshots": {"wal_mb": 256, "interval_minutes": 10}
+ * "snapshots": {"wal_mb": 128, "interval_minutes": 10}
  * }</pre>
  */
 public final class DurabilityOptions {
   public static final String DEFAULT_WAL_SYNC = "always";
   public static final long DEFAULT_WAL_SYNC_INTERVAL_MS = 200;
   public static final int DEFAULT_WAL_SEGMENT_MB = 64;
-  public static final long DEFAULT_SNAPSHOT_WAL_MB = 256;
+  public static final long DEFAULT_SNAPSHOT_WAL_MB = 128;
   public static final long DEFAULT_SNAPSHOT_INTERVAL_MINUTES = 10;
 
   static final Set<String> WAL_KEYS =
