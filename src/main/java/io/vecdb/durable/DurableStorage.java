@@ -51,6 +51,7 @@ public final class DurableStorage {
   private final Path dataDir;
   private volatile Checkpointer checkpointer;
   private volatile SnapshotService snapshots;
+  private volatile java.util.function.Consumer<String> installed = name -> {};
   private volatile long bytesAtLastRound;
   private volatile long nanosAtLastRound = System.nanoTime();
 
@@ -162,7 +163,12 @@ public final class DurableStorage {
     applier.addListener((seq, op, changes) -> cp.applied(seq, op.collection()));
     checkpointer = cp;
     snapshots =
-        new SnapshotService(vertx, dataDir.resolve("collection-snapshots"), collections, cp);
+        new SnapshotService(
+            vertx,
+            dataDir.resolve("collection-snapshots"),
+            collections,
+            cp,
+            name -> installed.accept(name));
     if (recovered.maxSnapshotLsn() > wal.lastLsn()) {
       // The WAL lost records a snapshot already contains (sync=never/interval after a power
       // failure, or --wal-truncate-corrupt). Checkpoint everything at the snapshot's LSN and
@@ -178,6 +184,16 @@ public final class DurableStorage {
     bytesAtLastRound = wal.stats().bytesWritten();
     scheduler.scheduleWithFixedDelay(
         this::maybeCheckpoint, CHECK_PERIOD_MS, CHECK_PERIOD_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Tells {@code listener} about every collection that appears without an applied CreateCollection:
+   * now for those recovery loaded, later for those restored from a snapshot (metrics register their
+   * gauges this way).
+   */
+  public void onCollectionInstalled(java.util.function.Consumer<String> listener) {
+    installed = listener;
+    collections.names().forEach(listener);
   }
 
   /** The snapshot API (Qdrant's collection snapshots); null before {@link #attach}. */

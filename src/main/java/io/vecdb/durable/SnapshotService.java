@@ -68,8 +68,15 @@ public final class SnapshotService {
   private final Path root;
   private final Collections collections;
   private final Checkpointer checkpointer;
+  private final java.util.function.Consumer<String> installed;
 
-  SnapshotService(Vertx vertx, Path root, Collections collections, Checkpointer checkpointer) {
+  SnapshotService(
+      Vertx vertx,
+      Path root,
+      Collections collections,
+      Checkpointer checkpointer,
+      java.util.function.Consumer<String> installed) {
+    this.installed = installed;
     this.vertx = vertx;
     this.root = root;
     this.collections = collections;
@@ -190,6 +197,7 @@ public final class SnapshotService {
                 "snapshot: '" + source + "' is not a valid VecDB collection snapshot: " + e);
           }
           long lsn = checkpointer.restore(collection, restored);
+          installed.accept(collection);
           LOG.info(
               "collection `"
                   + collection

@@ -192,6 +192,14 @@ public final class VecdbNode {
                     () -> storage == null ? null : storage.snapshots()),
             new DeploymentOptions())
         .compose(id -> logSource.open(this, applier, registry))
+        .andThen(
+            ar -> {
+              DurableStorage s = storage;
+              if (s != null) {
+                s.onCollectionInstalled(
+                    metrics::track); // recovered ones appear without the applier
+              }
+            })
         .compose(
             rawLog -> {
               OperationLog log = new MeteredOperationLog(rawLog, registry);

@@ -59,6 +59,9 @@ class RestartTest {
     }
     try (DurableTestNode n = DurableTestNode.start(dir)) {
       assertEquals(1, n.node.storage().loadedSnapshots(), "shutdown checkpoint, seed " + SEED);
+      assertTrue(
+          n.text("/metrics").contains("vecdb_collection_points{collection=\"docs\"} 297.0"),
+          "points gauge of a recovered collection, seed " + SEED);
       Scenario.assertSame(before, Scenario.state(n, "docs", new Random(SEED + 1)), "seed " + SEED);
       assertEquals(404, n.call("GET", "/collections/gone", null).status(), "seed " + SEED);
       JsonObject info = (JsonObject) n.ok("GET", "/collections/docs", null);

@@ -88,6 +88,9 @@ class SnapshotApiTest {
       assertEquals(200, up.statusCode(), up.body());
       Scenario.assertSame(
           before, Scenario.state(n, "copy", new Random(SEED + 1), false), "uploaded, seed " + SEED);
+      assertTrue(
+          n.text("/metrics").contains("vecdb_collection_points{collection=\"copy\"} 1200.0"),
+          "points gauge of a restored collection, seed " + SEED);
 
       assertEquals(true, n.ok("DELETE", "/collections/c/snapshots/" + name, null));
       assertEquals(0, ((JsonArray) n.ok("GET", "/collections/c/snapshots", null)).size());
