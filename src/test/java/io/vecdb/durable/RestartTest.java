@@ -184,4 +184,28 @@ class RestartTest {
           "seed " + SEED);
     }
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"interval", "never"})
+  void otherSyncPoliciesLoseNothingOnAProcessCrash(String policy) throws Exception {
+    Random rnd = new Random(SEED);
+    Path dir = Files.createTempDirectory("vecdb-" + policy);
+    var options = DurableTestNode.options(dir);
+    options.getDurability().setWalSync(policy).setWalSyncIntervalMs(50);
+    JsonObject before;
+    Path image;
+    try (DurableTestNode n = DurableTestNode.start(options, io.vecdb.wal.WalStorage.files())) {
+      Scenario.create(n, "c", 8, "Euclid");
+      for (int b = 0; b < 5; b++) {
+        n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, b * 100, 100, 8));
+      }
+      before = Scenario.state(n, "c", new Random(SEED + 2));
+      // The copy reads what the OS holds, as the node would after kill -9 (not a power failure).
+      image = n.crashImage();
+    }
+    try (DurableTestNode n = DurableTestNode.start(image)) {
+      Scenario.assertSame(
+          before, Scenario.state(n, "c", new Random(SEED + 2)), policy + ", seed " + SEED);
+    }
+  }
 }
