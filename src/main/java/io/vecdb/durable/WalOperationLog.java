@@ -24,6 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ordered per caller context, so one context's appends get LSNs in call order. Under {@code
  * sync=always} the future completes only after the fsync covering the record. {@link #close} blocks
  * on the WAL and therefore runs on a worker thread.
+ *
+ * <p>{@link OperationLog#recover} keeps its default (nothing to do): {@link DurableStorage} has
+ * recovered the collections from checkpoints and this WAL before the log is handed to the node.
  */
 public final class WalOperationLog implements OperationLog {
   /** WAL record type of an encoded {@link Operation}. */
