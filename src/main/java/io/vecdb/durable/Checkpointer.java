@@ -101,14 +101,26 @@ final class Checkpointer {
       List<String> live = collections.names();
       int written = 0;
       for (String name : live) {
+        long t0 = System.nanoTime();
         Pending p = await(applier.onLane(name, cut -> capture(name, cut)));
         if (p == null) {
           continue; // deleted meanwhile
         }
         if (p.writer != null) {
+          long t1 = System.nanoTime();
           try (SnapshotWriter w = p.writer) {
             w.commit();
           }
+          LOG.fine(
+              "checkpoint of `"
+                  + name
+                  + "` at LSN "
+                  + p.cut
+                  + ": captured on its lane in "
+                  + (t1 - t0) / 1_000_000
+                  + " ms (including the wait for its turn), committed in "
+                  + (System.nanoTime() - t1) / 1_000_000
+                  + " ms");
           written++;
           this.written.incrementAndGet();
           store.of(name).deleteOlderThan(p.cut);

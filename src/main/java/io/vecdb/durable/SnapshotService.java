@@ -113,12 +113,15 @@ public final class SnapshotService {
   public Future<List<Description>> list(String collection) {
     return blocking(
         () -> {
-          collections.require(collection);
+          Validation.checkCollectionName(collection);
           Path dir = dirOf(collection);
           List<Description> out = new ArrayList<>();
           if (!Files.isDirectory(dir)) {
+            collections.require(collection); // 404 for an unknown collection without snapshots
             return out;
           }
+          // Snapshots outlive their collection (deleting a collection keeps them), so they can be
+          // listed, downloaded and recovered after a delete.
           try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.sorted().toList()) {
               String n = f.getFileName().toString();

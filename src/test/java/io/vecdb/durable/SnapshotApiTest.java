@@ -57,6 +57,8 @@ class SnapshotApiTest {
       n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 50_000, 10, 12));
       n.ok("DELETE", "/collections/c", null);
       assertEquals(404, n.call("GET", "/collections/c", null).status());
+      assertEquals(1, ((JsonArray) n.ok("GET", "/collections/c/snapshots", null)).size(), "kept");
+      assertEquals(404, n.call("GET", "/collections/nothing/snapshots", null).status());
 
       assertEquals(
           400,
