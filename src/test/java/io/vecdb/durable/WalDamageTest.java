@@ -96,6 +96,13 @@ class WalDamageTest {
             && message.contains("--wal-truncate-corrupt"),
         message);
 
+    // The real command: exit status 1 and the same message.
+    Process serve = serveProcess(image);
+    String output = new String(serve.getInputStream().readAllBytes());
+    assertTrue(serve.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "exits");
+    assertEquals(1, serve.exitValue(), output);
+    assertTrue(output.contains("corrupt WAL record in " + seg), output);
+
     var options = DurableTestNode.options(image);
     options.getDurability().setWalTruncateCorrupt(true);
     try (DurableTestNode n = DurableTestNode.start(options, WalStorage.files())) {
@@ -104,5 +111,25 @@ class WalDamageTest {
           kept % PER_BATCH == 0 && kept > 0 && kept < (long) BATCHES * PER_BATCH,
           "kept " + kept + " points, flipped byte at " + at + " of " + size + ", seed " + SEED);
     }
+  }
+
+  private static Process serveProcess(Path data, String... more) throws java.io.IOException {
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(io.vecdb.Main.class.getName());
+    cmd.addAll(List.of("serve", "--data-dir", data.toString(), "--http-port", "0"));
+    cmd.addAll(List.of(more));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+  }
+
+  @Test
+  void badWalSyncFlagExitsWithStatus2NamingIt() throws Exception {
+    Process p = serveProcess(Files.createTempDirectory("vecdb-flag"), "--wal-sync", "sometimes");
+    String output = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "exits");
+    assertEquals(2, p.exitValue(), output);
+    assertTrue(output.contains("--wal-sync"), output);
   }
 }
