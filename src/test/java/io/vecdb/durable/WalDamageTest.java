@@ -132,4 +132,42 @@ class WalDamageTest {
     assertEquals(2, p.exitValue(), output);
     assertTrue(output.contains("--wal-sync"), output);
   }
+
+  /**
+   * A WAL that ends before the LSN of a checkpoint (what {@code sync=never} can leave after a power
+   * failure): the node starts from the checkpoint and new writes get LSNs after it, so a later
+   * restart does not skip them as "already in the snapshot".
+   */
+  @Test
+  void walShorterThanACheckpointContinuesAfterTheCheckpoint() throws Exception {
+    Random rnd = new Random(SEED);
+    Path dir = Files.createTempDirectory("vecdb-short");
+    JsonObject before;
+    Path image;
+    try (DurableTestNode n = DurableTestNode.start(dir)) {
+      Scenario.create(n, "c", 8, "Euclid");
+      for (int b = 0; b < 10; b++) {
+        n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, b * 100, 50, 8));
+      }
+      DurableTestNode.await(n.node.storage().checkpoint()); // checkpoint at LSN 11
+      before = Scenario.state(n, "c", new Random(SEED + 1));
+      image = n.crashImage();
+    }
+    Path seg = onlySegment(image);
+    try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+      ch.truncate(Files.size(seg) / 2); // the WAL now ends around LSN 5, torn
+    }
+    Path image2;
+    try (DurableTestNode n = DurableTestNode.start(image)) {
+      Scenario.assertSame(before, Scenario.state(n, "c", new Random(SEED + 1)), "seed " + SEED);
+      JsonObject r =
+          (JsonObject)
+              n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 7000, 3, 8));
+      assertEquals(12L, r.getLong("operation_id"), "continues after the checkpoint's LSN 11");
+      image2 = n.crashImage();
+    }
+    try (DurableTestNode n = DurableTestNode.start(image2)) {
+      assertEquals(503L, count(n), "the write after the checkpoint survives, seed " + SEED);
+    }
+  }
 }
