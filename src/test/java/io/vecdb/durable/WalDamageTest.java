@@ -149,13 +149,21 @@ class WalDamageTest {
       for (int b = 0; b < 10; b++) {
         n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, b * 100, 50, 8));
       }
+      Path walBefore = n.crashImage(); // the WAL with LSN 1..11, before the checkpoint trims it
       DurableTestNode.await(n.node.storage().checkpoint()); // checkpoint at LSN 11
       before = Scenario.state(n, "c", new Random(SEED + 1));
       image = n.crashImage();
-    }
-    Path seg = onlySegment(image);
-    try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
-      ch.truncate(Files.size(seg) / 2); // the WAL now ends around LSN 5, torn
+      // The checkpoint is durable but the WAL lost its tail: the old WAL, cut in half (torn).
+      Path seg = onlySegment(walBefore);
+      try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+        ch.truncate(Files.size(seg) / 2);
+      }
+      try (Stream<Path> old = Files.list(image.resolve("wal"))) {
+        for (Path f : old.filter(f -> f.getFileName().toString().startsWith("wal-")).toList()) {
+          Files.delete(f);
+        }
+      }
+      Files.copy(seg, image.resolve("wal").resolve(seg.getFileName()));
     }
     Path image2;
     try (DurableTestNode n = DurableTestNode.start(image)) {
