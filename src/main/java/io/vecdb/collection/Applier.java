@@ -78,6 +78,63 @@ public final class Applier {
     return done.future();
   }
 
+  /**
+   * Runs {@code task} on the lane of {@code collection} after every operation dispatched so far and
+   * before any later one, passing the highest sequence number dispatched so far: when the task
+   * runs, every operation on {@code collection} up to that number has been applied and none after
+   * it (a consistent cut, used by checkpoints). The future completes on the lane thread.
+   */
+  public <T> Future<T> onLane(String collection, LaneTask<T> task) {
+    Promise<T> done = Promise.promise();
+    try (var held = sync.acquire(LockName.APPLY_ORDER, orderLock)) {
+      long cut = next - 1;
+      lanes
+          .computeIfAbsent(collection, n -> new SerialLane(pool))
+          .execute(
+              () -> {
+                try {
+                  done.complete(task.run(cut));
+                } catch (Exception | Error e) {
+                  done.fail(e);
+                }
+              });
+    }
+    return done.future();
+  }
+
+  /**
+   * Completes with a sequence number {@code cut} once every operation up to {@code cut} (all that
+   * were dispatched when this was called) has been applied on every lane. Checkpoints use it so
+   * that a collection being created in flight is seen before the WAL is truncated.
+   */
+  public Future<Long> barrier() {
+    Promise<Long> done = Promise.promise();
+    try (var held = sync.acquire(LockName.APPLY_ORDER, orderLock)) {
+      long cut = next - 1;
+      List<SerialLane> all = List.copyOf(lanes.values());
+      if (all.isEmpty()) {
+        done.complete(cut);
+      }
+      java.util.concurrent.atomic.AtomicInteger left =
+          new java.util.concurrent.atomic.AtomicInteger(all.size());
+      for (SerialLane lane : all) {
+        lane.execute(
+            () -> {
+              if (left.decrementAndGet() == 0) {
+                done.complete(cut);
+              }
+            });
+      }
+    }
+    return done.future();
+  }
+
+  /** Work done on a collection's lane at a sequence-number cut; see {@link #onLane}. */
+  @FunctionalInterface
+  public interface LaneTask<T> {
+    T run(long appliedSeq) throws Exception;
+  }
+
   private void run(Pending p) {
     ChangeSet changes;
     try {

@@ -29,17 +29,23 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 public final class Collection {
   private final String name;
-  private final VectorIndex index;
-  private final ConcurrentSkipListMap<PointId, Integer> ordinals = new ConcurrentSkipListMap<>();
-  private final OrdinalTable<StoredPoint> points = new OrdinalTable<>();
-  private final PayloadIndex payloadIndex;
+  // Package-private for CollectionImage (snapshots), which reads them on the apply lane.
+  final VectorIndex index;
+  final ConcurrentSkipListMap<PointId, Integer> ordinals = new ConcurrentSkipListMap<>();
+  final OrdinalTable<StoredPoint> points = new OrdinalTable<>();
+  final PayloadIndex payloadIndex;
   private volatile CollectionConfig config;
   private volatile FilteredSearch filteredSearch;
 
   Collection(String name, CollectionConfig config) {
+    this(name, config, IndexFactory.create(config));
+  }
+
+  /** A collection over {@code index} (empty, or loaded from a snapshot by CollectionImage). */
+  Collection(String name, CollectionConfig config, VectorIndex index) {
     this.name = name;
     this.config = config;
-    this.index = IndexFactory.create(config);
+    this.index = index;
     this.payloadIndex =
         new PayloadIndex(
             consumer ->

@@ -41,6 +41,14 @@ public final class Collections {
     return c;
   }
 
+  /**
+   * Puts {@code c} (loaded from a snapshot) in place of any collection of its name. Called during
+   * recovery, before anything is served, or on the apply lane of that name.
+   */
+  public void install(Collection c) {
+    byName.put(c.name(), c);
+  }
+
   public List<String> names() {
     List<String> names = new ArrayList<>(byName.keySet());
     names.sort(null);

@@ -1,19 +1,29 @@
 package io.vecdb.collection;
 
-import io.vecdb.index.ExactIndex;
+import io.vecdb.index.HnswIndex;
 import io.vecdb.index.VectorIndex;
+import io.vecdb.index.VectorMath;
 
-/** The one place that decides which {@link VectorIndex} a collection uses. */
+/** The one place that decides which {@link VectorIndex} a collection uses: an HNSW graph. */
 public final class IndexFactory {
   private IndexFactory() {}
 
-  /** An empty index for {@code config}. Swap in the HNSW index here. */
+  /**
+   * An empty HNSW index with the collection's {@code m}, {@code ef_construct} and {@code
+   * full_scan_threshold}; searches pass {@code hnsw_ef} and {@code exact} per request.
+   */
   public static VectorIndex create(CollectionConfig config) {
-    return new ExactIndex(config.size(), config.distance());
+    HnswConfig h = config.hnsw();
+    io.vecdb.index.HnswConfig graph =
+        io.vecdb.index.HnswConfig.DEFAULT
+            .withM(h.m())
+            .withEfConstruct(h.efConstruct())
+            .withFullScanThreshold(h.fullScanThreshold());
+    return new HnswIndex(config.size(), config.distance(), graph);
   }
 
   /** Which vector math the indexes use, for {@code GET /} and the start-up log. */
   public static String vectorMath() {
-    return "scalar (exact scan)";
+    return VectorMath.implementationName();
   }
 }

@@ -10,9 +10,11 @@ import java.util.Map;
 /**
  * Resolves {@code vecdb serve}'s settings. Precedence, lowest first: defaults, the config file
  * ({@code --config}, else {@code VECDB_CONFIG}, else {@code conf/vecdb.json} when present),
- * environment variables ({@code VECDB_DATA_DIR}, {@code VECDB_HOST}, {@code VECDB_HTTP_PORT}), then
- * flags ({@code --data-dir}, {@code --host}, {@code --http-port}, {@code --max-request-bytes}).
- * Flags take {@code --flag value} or {@code --flag=value}.
+ * environment variables ({@code VECDB_DATA_DIR}, {@code VECDB_HOST}, {@code VECDB_HTTP_PORT},
+ * {@code VECDB_WAL_SYNC}, {@code VECDB_WAL_TRUNCATE_CORRUPT}), then flags ({@code --data-dir},
+ * {@code --host}, {@code --http-port}, {@code --max-request-bytes}, {@code --wal-sync}, {@code
+ * --wal-truncate-corrupt} (no value, or {@code =true|false})). Flags take {@code --flag value} or
+ * {@code --flag=value}.
  */
 public final class ServeArguments {
   static final Path DEFAULT_CONFIG = Path.of("conf", "vecdb.json");
@@ -26,6 +28,8 @@ public final class ServeArguments {
     String host = null;
     String port = null;
     String maxBytes = null;
+    String walSync = null;
+    String walTruncate = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String name = arg;
@@ -35,8 +39,17 @@ public final class ServeArguments {
         name = arg.substring(0, eq);
         value = arg.substring(eq + 1);
       }
+      if (name.equals("--wal-truncate-corrupt")) {
+        walTruncate = value == null ? "true" : value;
+        continue;
+      }
       switch (name) {
-        case "--config", "--data-dir", "--host", "--http-port", "--max-request-bytes" -> {
+        case "--config",
+            "--data-dir",
+            "--host",
+            "--http-port",
+            "--max-request-bytes",
+            "--wal-sync" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new UsageException(name + ": missing value");
@@ -49,13 +62,15 @@ public final class ServeArguments {
                 "unknown flag '"
                     + arg
                     + "': expected --config FILE, --data-dir DIR, --host H, --http-port N,"
-                    + " --max-request-bytes N");
+                    + " --max-request-bytes N, --wal-sync always|interval|never,"
+                    + " --wal-truncate-corrupt");
       }
       switch (name) {
         case "--config" -> configFlag = value;
         case "--data-dir" -> dataDir = value;
         case "--host" -> host = value;
         case "--http-port" -> port = value;
+        case "--wal-sync" -> walSync = value;
         default -> maxBytes = value;
       }
     }
@@ -73,7 +88,36 @@ public final class ServeArguments {
             "--max-request-bytes: expected an integer >= 1024, got '" + maxBytes + "'");
       }
     }
+    walSync(options, "VECDB_WAL_SYNC", env.get("VECDB_WAL_SYNC"));
+    walTruncate(options, "VECDB_WAL_TRUNCATE_CORRUPT", env.get("VECDB_WAL_TRUNCATE_CORRUPT"));
+    walSync(options, "--wal-sync", walSync);
+    walTruncate(options, "--wal-truncate-corrupt", walTruncate);
     return options;
+  }
+
+  private static void walSync(VecdbOptions options, String name, String value)
+      throws UsageException {
+    if (value == null) {
+      return;
+    }
+    try {
+      options.getDurability().setWalSync(value);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          name + ": expected one of always, interval, never, got '" + value + "'");
+    }
+  }
+
+  private static void walTruncate(VecdbOptions options, String name, String value)
+      throws UsageException {
+    if (value == null) {
+      return;
+    }
+    switch (value.trim()) {
+      case "true", "1" -> options.getDurability().setWalTruncateCorrupt(true);
+      case "false", "0" -> options.getDurability().setWalTruncateCorrupt(false);
+      default -> throw new UsageException(name + ": expected true or false, got '" + value + "'");
+    }
   }
 
   private static VecdbOptions load(String flag, String env) throws UsageException {

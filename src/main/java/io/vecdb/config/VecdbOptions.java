@@ -26,7 +26,9 @@ public final class VecdbOptions {
           "http_port",
           "max_request_bytes",
           "search_instances",
-          "apply_threads");
+          "apply_threads",
+          "wal",
+          "snapshots");
 
   private String dataDir = DEFAULT_DATA_DIR;
   private String host = DEFAULT_HOST;
@@ -34,6 +36,7 @@ public final class VecdbOptions {
   private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
   private int searchInstances = DEFAULT_SEARCH_INSTANCES;
   private int applyThreads = DEFAULT_APPLY_THREADS;
+  private DurabilityOptions durability = new DurabilityOptions();
 
   public VecdbOptions() {}
 
@@ -67,6 +70,7 @@ public final class VecdbOptions {
     if (json.containsKey("apply_threads")) {
       setApplyThreads((int) integer(json, "apply_threads"));
     }
+    durability = new DurabilityOptions(object(json, "wal"), object(json, "snapshots"));
   }
 
   public VecdbOptions(VecdbOptions other) {
@@ -80,7 +84,14 @@ public final class VecdbOptions {
         .put("http_port", httpPort)
         .put("max_request_bytes", maxRequestBytes)
         .put("search_instances", searchInstances)
-        .put("apply_threads", applyThreads);
+        .put("apply_threads", applyThreads)
+        .put("wal", durability.walJson())
+        .put("snapshots", durability.snapshotsJson());
+  }
+
+  /** WAL fsync policy and checkpoint settings ({@code wal}, {@code snapshots}); mutable. */
+  public DurabilityOptions getDurability() {
+    return durability;
   }
 
   public String getDataDir() {
@@ -166,6 +177,14 @@ public final class VecdbOptions {
       throw new IllegalArgumentException(key + ": expected a string, got " + v);
     }
     return s;
+  }
+
+  private static JsonObject object(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (v != null && !(v instanceof JsonObject)) {
+      throw new IllegalArgumentException(key + ": expected a JSON object, got " + v);
+    }
+    return (JsonObject) v;
   }
 
   private static long integer(JsonObject json, String key) {

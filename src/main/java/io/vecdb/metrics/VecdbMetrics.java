@@ -57,6 +57,14 @@ public final class VecdbMetrics implements AppliedListener {
     }
   }
 
+  /**
+   * Publishes the points gauge of a collection that appeared outside the applier (loaded by
+   * recovery, or restored from a snapshot). Idempotent; any thread.
+   */
+  public void track(String collection) {
+    gauges.computeIfAbsent(collection, this::gauge);
+  }
+
   private Gauge gauge(String name) {
     return Gauge.builder(
             MetricNames.COLLECTION_POINTS,

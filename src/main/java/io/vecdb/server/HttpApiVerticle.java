@@ -27,6 +27,7 @@ final class HttpApiVerticle extends VerticleBase {
   private final AtomicBoolean ready;
   private final PrometheusMeterRegistry prometheus;
   private final IntConsumer boundPort;
+  private final java.util.function.Supplier<io.vecdb.durable.SnapshotService> snapshots;
   private HttpServer server;
   private Buffer openApi;
 
@@ -35,7 +36,9 @@ final class HttpApiVerticle extends VerticleBase {
       NodeInfo info,
       AtomicBoolean ready,
       PrometheusMeterRegistry prometheus,
-      IntConsumer boundPort) {
+      IntConsumer boundPort,
+      java.util.function.Supplier<io.vecdb.durable.SnapshotService> snapshots) {
+    this.snapshots = snapshots;
     this.options = options;
     this.info = info;
     this.ready = ready;
@@ -70,24 +73,21 @@ final class HttpApiVerticle extends VerticleBase {
     if (prometheus != null) {
       router.route().handler(new HttpRequestMetrics(prometheus));
     }
+    // Until the log has been recovered the data is incomplete (and the verticles behind the API
+    // are not deployed yet): answer 503 rather than serve it.
+    router.route("/collections*").handler(this::requireReady);
+    router.route("/ws").handler(this::requireReady);
+    SnapshotRoutes.mount(
+        router,
+        snapshots,
+        java.nio.file.Path.of(options.getDataDir(), "collection-snapshots", ".uploads").toString(),
+        options.getMaxRequestBytes());
     router
         .route("/collections/*")
         .handler(
             BodyHandler.create(false)
                 .setBodyLimit(options.getMaxRequestBytes())
                 .setDeleteUploadedFilesOnEnd(true));
-    // Until the log has been recovered the data is incomplete: answer 503 rather than serve it.
-    router
-        .route("/collections*")
-        .handler(
-            ctx -> {
-              if (ready.get()) {
-                ctx.next();
-              } else {
-                Envelope.error(
-                    ctx, 503, "not ready: the node is still recovering", System.nanoTime());
-              }
-            });
     RestRoutes.mount(router, this::forward);
     // Qdrant answers GET / without the envelope; clients read "version" at the top level.
     router
@@ -189,6 +189,14 @@ final class HttpApiVerticle extends VerticleBase {
                 Envelope.error(ctx, BusMessages.unwrap(ar.cause()), start);
               }
             });
+  }
+
+  private void requireReady(RoutingContext ctx) {
+    if (ready.get()) {
+      ctx.next();
+    } else {
+      Envelope.error(ctx, 503, "not ready: the node is still recovering", System.nanoTime());
+    }
   }
 
   private static void text(RoutingContext ctx, int status, String text) {

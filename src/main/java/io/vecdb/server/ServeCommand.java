@@ -17,6 +17,7 @@ import java.util.logging.Logger;
  */
 public final class ServeCommand {
   private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
+  private static final long START_TIMEOUT_MINUTES = 60;
   static final Path LOGGING_CONFIG = Path.of("conf", "logging.properties");
 
   private ServeCommand() {}
@@ -37,7 +38,7 @@ public final class ServeCommand {
           VecdbNode.start(options)
               .toCompletionStage()
               .toCompletableFuture()
-              .get(60, TimeUnit.SECONDS);
+              .get(START_TIMEOUT_MINUTES, TimeUnit.MINUTES); // recovery may replay a long WAL
     } catch (Exception e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       System.err.println("vecdb serve: start-up failed: " + cause.getMessage());

@@ -4,17 +4,18 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vecdb.collection.Applier;
 import io.vecdb.collection.Collections;
-import io.vecdb.collection.InMemoryOperationLog;
 import io.vecdb.collection.IndexFactory;
 import io.vecdb.collection.MutationRequests;
 import io.vecdb.collection.OperationLog;
 import io.vecdb.collection.ReadRequests;
 import io.vecdb.collection.SearchRequests;
 import io.vecdb.config.VecdbOptions;
+import io.vecdb.durable.DurableStorage;
 import io.vecdb.metrics.MeteredOperationLog;
 import io.vecdb.metrics.MicrometerSynchronizationMetrics;
 import io.vecdb.metrics.SynchronizationMetrics;
 import io.vecdb.metrics.VecdbMetrics;
+import io.vecdb.wal.WalStorage;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -56,6 +57,9 @@ public final class VecdbNode {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
+  /** Set once during start-up (durable nodes only), read by {@link #close}. */
+  private volatile DurableStorage storage;
+
   private VecdbNode(VecdbOptions options, Vertx vertx, ExecutorService applyPool) {
     this.options = options;
     this.vertx = vertx;
@@ -63,17 +67,52 @@ public final class VecdbNode {
     this.applyPool = applyPool;
   }
 
-  /** Starts a node with the in-memory operation log. */
+  /**
+   * Starts a durable node: recovers from the WAL and snapshots under the data directory before it
+   * reports ready. Fails (closing everything) if the WAL is corrupt before its tail.
+   */
   public static Future<VecdbNode> start(VecdbOptions options) {
-    return start(options, o -> new InMemoryOperationLog());
+    return start(options, WalStorage.files());
   }
 
   /**
-   * Starts a node whose operations go through the log {@code logFactory} makes (the WAL seam).
-   * Creates the data directory; fails if it cannot.
+   * A durable node whose WAL does its file I/O through {@code walStorage} (tests inject faults).
+   */
+  public static Future<VecdbNode> start(VecdbOptions options, WalStorage walStorage) {
+    return launch(
+        options,
+        (node, applier, registry) ->
+            DurableStorage.open(node.vertx, node.options, walStorage, node.collections)
+                .compose(
+                    storage -> {
+                      node.storage = storage;
+                      return node.vertx.executeBlocking(
+                          () -> {
+                            storage.attach(applier);
+                            storage.registerMetrics(registry);
+                            return storage.operationLog();
+                          },
+                          false);
+                    }));
+  }
+
+  /**
+   * Starts a node whose operations go through the log {@code logFactory} makes, with no recovery
+   * (e.g. {@code o -> new InMemoryOperationLog()}: state lives only in memory).
    */
   public static Future<VecdbNode> start(
       VecdbOptions options, Function<VecdbOptions, OperationLog> logFactory) {
+    return launch(
+        options,
+        (node, applier, registry) -> Future.succeededFuture(logFactory.apply(node.options)));
+  }
+
+  /** Opens the node's operation log once the applier exists; may recover state first. */
+  private interface LogSource {
+    Future<OperationLog> open(VecdbNode node, Applier applier, PrometheusMeterRegistry registry);
+  }
+
+  private static Future<VecdbNode> launch(VecdbOptions options, LogSource logSource) {
     VecdbOptions opts = new VecdbOptions(options);
     try {
       Files.createDirectories(Path.of(opts.getDataDir()));
@@ -112,42 +151,74 @@ public final class VecdbNode {
               return t;
             });
     VecdbNode node = new VecdbNode(opts, vertx, pool);
-    return node.deploy(registry, logFactory.apply(opts))
-        .map(node)
-        .recover(t -> node.close().transform(ignored -> Future.failedFuture(t)));
+    // Not chained on the deployment's (event-loop bound) futures: after a failed start the event
+    // loops are closed, and a completion dispatched to them would never run.
+    Promise<VecdbNode> started = Promise.promise();
+    node.deploy(registry, logSource)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                started.complete(node);
+              } else {
+                node.close().onComplete(closed -> started.fail(ar.cause()));
+              }
+            });
+    return started.future();
   }
 
-  private Future<?> deploy(PrometheusMeterRegistry registry, OperationLog rawLog) {
+  private Future<?> deploy(PrometheusMeterRegistry registry, LogSource logSource) {
     Codecs.register(vertx.eventBus());
     SynchronizationMetrics sync = new MicrometerSynchronizationMetrics(registry);
     Applier applier = new Applier(collections, applyPool, sync);
     VecdbMetrics metrics = new VecdbMetrics(registry, collections);
     applier.addListener(metrics);
     applier.addListener(new ChangeFeedPublisher(vertx.eventBus()));
-    OperationLog log = new MeteredOperationLog(rawLog, registry);
     MutationRequests mutations = new MutationRequests(collections);
     ReadRequests reads = new ReadRequests(collections);
     SearchRequests searches = new SearchRequests(collections);
     NodeInfo info = new NodeInfo(VERSION, IndexFactory.vectorMath(), transport());
     DeploymentOptions worker = new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER);
+    // HTTP first, so that /readyz answers 503 while the log recovers; the API refuses requests
+    // with 503 until ready.
     return vertx
-        .deployVerticle(() -> new WalVerticle(log, applier), new DeploymentOptions())
+        .deployVerticle(
+            () ->
+                new HttpApiVerticle(
+                    options,
+                    info,
+                    ready,
+                    registry,
+                    httpPort::set,
+                    () -> storage == null ? null : storage.snapshots()),
+            new DeploymentOptions())
+        .compose(id -> logSource.open(this, applier, registry))
+        .andThen(
+            ar -> {
+              DurableStorage s = storage;
+              if (s != null) {
+                s.onCollectionInstalled(
+                    metrics::track); // recovered ones appear without the applier
+              }
+            })
         .compose(
-            id ->
-                vertx.deployVerticle(
-                    () -> new IngestVerticle(mutations),
-                    new DeploymentOptions(worker).setInstances(2)))
-        .compose(
-            id ->
-                vertx.deployVerticle(
-                    () -> new SearchVerticle(reads, searches, metrics),
-                    new DeploymentOptions(worker).setInstances(options.getSearchInstances())))
-        .compose(
-            id ->
-                vertx.deployVerticle(
-                    () -> new HttpApiVerticle(options, info, ready, registry, httpPort::set),
-                    new DeploymentOptions()))
-        .compose(id -> log.recover(applier))
+            rawLog -> {
+              OperationLog log = new MeteredOperationLog(rawLog, registry);
+              return vertx
+                  .deployVerticle(() -> new WalVerticle(log, applier), new DeploymentOptions())
+                  .compose(
+                      id ->
+                          vertx.deployVerticle(
+                              () -> new IngestVerticle(mutations),
+                              new DeploymentOptions(worker).setInstances(2)))
+                  .compose(
+                      id ->
+                          vertx.deployVerticle(
+                              () -> new SearchVerticle(reads, searches, metrics),
+                              new DeploymentOptions(worker)
+                                  .setInstances(options.getSearchInstances())))
+                  // The WAL log has recovered already (in logSource); other logs replay here.
+                  .compose(id -> log.recover(applier));
+            })
         .onSuccess(
             v -> {
               ready.set(true);
@@ -195,6 +266,11 @@ public final class VecdbNode {
     return httpPort.get();
   }
 
+  /** The WAL and checkpoints of a durable node; null for a node started with a log factory. */
+  public DurableStorage storage() {
+    return storage;
+  }
+
   public boolean isReady() {
     return ready.get();
   }
@@ -214,6 +290,10 @@ public final class VecdbNode {
         .start(
             () -> {
               try {
+                DurableStorage s = storage;
+                if (s != null) {
+                  s.close(); // final checkpoint, then the WAL closes; later writes get 503
+                }
                 vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
                 done.complete();
               } catch (Exception e) {

@@ -1,0 +1,127 @@
+package io.vecdb.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Test seam over the real file storage: counts fsyncs and writes, and can simulate a full disk
+ * (writes fail after a byte budget, the last one partially), a failing fsync, or a slow/held fsync.
+ * Thread-safe: counters and switches are atomics or volatile.
+ */
+final class FaultyStorage implements WalStorage {
+  private final WalStorage real = WalStorage.files();
+  final AtomicInteger forces = new AtomicInteger();
+  final AtomicInteger writes = new AtomicInteger();
+
+  /** Bytes that may still be written; negative = unlimited. */
+  final AtomicLong writeBudget = new AtomicLong(-1);
+
+  /** Number of further fsyncs that succeed; negative = unlimited. */
+  final AtomicLong forceBudget = new AtomicLong(-1);
+
+  /** If set, every fsync waits for it (to observe that no append completes before its fsync). */
+  volatile CountDownLatch holdForce;
+
+  @Override
+  public StorageFile openWrite(Path file) throws IOException {
+    return new Faulty(real.openWrite(file));
+  }
+
+  @Override
+  public StorageFile openRead(Path file) throws IOException {
+    return real.openRead(file);
+  }
+
+  @Override
+  public void delete(Path file) throws IOException {
+    real.delete(file);
+  }
+
+  @Override
+  public List<Path> list(Path dir) throws IOException {
+    return real.list(dir);
+  }
+
+  @Override
+  public void syncDirectory(Path dir) throws IOException {
+    real.syncDirectory(dir);
+  }
+
+  private final class Faulty implements StorageFile {
+    private final StorageFile f;
+
+    Faulty(StorageFile f) {
+      this.f = f;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+      return f.read(dst, position);
+    }
+
+    @Override
+    public int write(ByteBuffer src, long position) throws IOException {
+      writes.incrementAndGet();
+      long budget = writeBudget.get();
+      if (budget >= 0) {
+        if (budget == 0) {
+          throw new IOException("No space left on device (simulated)");
+        }
+        if (src.remaining() > budget) {
+          // A partial write, then the device is full.
+          ByteBuffer part = src.slice(src.position(), (int) budget);
+          int n = f.write(part, position);
+          src.position(src.position() + n);
+          writeBudget.addAndGet(-n);
+          return n;
+        }
+        writeBudget.addAndGet(-src.remaining());
+      }
+      return f.write(src, position);
+    }
+
+    @Override
+    public void force(boolean metadata) throws IOException {
+      CountDownLatch hold = holdForce;
+      if (hold != null) {
+        try {
+          if (!hold.await(30, TimeUnit.SECONDS)) {
+            throw new IOException("test fsync hold timed out");
+          }
+        } catch (InterruptedException e) {
+          throw new IOException(e);
+        }
+      }
+      long budget = forceBudget.get();
+      if (budget == 0) {
+        throw new IOException("fsync failed: Input/output error (simulated)");
+      }
+      if (budget > 0) {
+        forceBudget.decrementAndGet();
+      }
+      forces.incrementAndGet();
+      f.force(metadata);
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+      f.truncate(size);
+    }
+
+    @Override
+    public long size() throws IOException {
+      return f.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+      f.close();
+    }
+  }
+}
