@@ -1,7 +1,38 @@
 package io.vecdb;
 
+import io.vecdb.server.ServeCommand;
+import java.util.Arrays;
+
+/**
+ * Command-line entry point: {@code vecdb <command> [flags]}. Exit status 2 for usage errors
+ * (unknown command, unknown flag, bad value), 1 for start-up failures.
+ */
 public final class Main {
+  private Main() {}
+
   public static void main(String[] args) {
-    System.out.println("vecdb");
+    if (args.length == 0) {
+      usage("missing command");
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    switch (args[0]) {
+      case "serve" -> ServeCommand.run(rest);
+      // "bench" and "bench-ingest" are dispatched here by their own classes.
+      case "help", "-h", "--help" -> {
+        System.out.println(USAGE);
+        System.exit(0);
+      }
+      default -> usage("unknown command '" + args[0] + "'");
+    }
+  }
+
+  static final String USAGE =
+      "usage: vecdb serve [--config FILE] [--data-dir DIR] [--host H] [--http-port N]"
+          + " [--max-request-bytes N]";
+
+  private static void usage(String problem) {
+    System.err.println("vecdb: " + problem);
+    System.err.println(USAGE);
+    System.exit(2);
   }
 }

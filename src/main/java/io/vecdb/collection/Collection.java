@@ -1,0 +1,245 @@
+package io.vecdb.collection;
+
+import io.vecdb.filter.Filter;
+import io.vecdb.index.Hits;
+import io.vecdb.index.SearchParams;
+import io.vecdb.index.VectorIndex;
+import io.vecdb.model.Payload;
+import io.vecdb.model.PointId;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * One collection's points: a {@link VectorIndex}, the id to ordinal map and the ordinal to
+ * id/payload table.
+ *
+ * <p>Concurrency: the {@code apply*} methods are called only from this collection's apply lane
+ * ({@link Applier}), one at a time, in operation-log order; consecutive lane tasks are ordered by
+ * happens-before. Reads ({@link #point}, {@link #search}, {@link #scroll}, {@link #count}) run on
+ * any thread and take no locks: the id map is a concurrent skip list, the ordinal table publishes
+ * immutable {@link StoredPoint} records, the index is lock-free for readers, and config and schema
+ * are immutable values behind volatile fields. A reader may observe a batch half applied; each
+ * point is always seen whole (old or new).
+ */
+public final class Collection {
+  private final String name;
+  private final VectorIndex index;
+  private final ConcurrentSkipListMap<PointId, Integer> ordinals = new ConcurrentSkipListMap<>();
+  private final OrdinalTable<StoredPoint> points = new OrdinalTable<>();
+  private volatile CollectionConfig config;
+  private volatile Map<String, String> payloadSchema = Map.of();
+
+  Collection(String name, CollectionConfig config) {
+    this.name = name;
+    this.config = config;
+    this.index = IndexFactory.create(config);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public CollectionConfig config() {
+    return config;
+  }
+
+  /** Indexed payload fields and their types (keyword, integer, float, bool, ...). */
+  public Map<String, String> payloadSchema() {
+    return payloadSchema;
+  }
+
+  public int size() {
+    return ordinals.size();
+  }
+
+  public long ramBytesUsed() {
+    return index.ramBytesUsed();
+  }
+
+  // ---- writes: apply lane only ----
+
+  void applyConfig(CollectionConfig updated) {
+    config = updated;
+  }
+
+  ChangeSet applyUpsert(long seq, List<PointStruct> batch) {
+    for (PointStruct p : batch) {
+      Validation.checkVector(p.vector(), config, "point " + p.id());
+    }
+    List<PointId> ids = new ArrayList<>(batch.size());
+    for (PointStruct p : batch) {
+      int ord = index.add(p.vector());
+      points.set(ord, new StoredPoint(p.id(), p.payload(), seq));
+      Integer old = ordinals.put(p.id(), ord);
+      if (old != null) {
+        index.remove(old);
+        points.set(old, null);
+      }
+      ids.add(p.id());
+    }
+    return new ChangeSet(ids, List.of());
+  }
+
+  ChangeSet applyDelete(PointSelector selector) {
+    List<PointId> deleted = new ArrayList<>();
+    for (PointId id : resolve(selector)) {
+      Integer ord = ordinals.remove(id);
+      if (ord != null) {
+        index.remove(ord);
+        points.set(ord, null);
+        deleted.add(id);
+      }
+    }
+    return new ChangeSet(List.of(), deleted);
+  }
+
+  /** Replaces each selected point's payload with {@code edit(old)}. */
+  ChangeSet applyPayload(
+      long seq, PointSelector selector, java.util.function.UnaryOperator<Payload> edit) {
+    List<PointId> changed = new ArrayList<>();
+    for (PointId id : resolve(selector)) {
+      Integer ord = ordinals.get(id);
+      StoredPoint old = ord == null ? null : points.get(ord);
+      if (old != null) {
+        points.set(ord, new StoredPoint(id, edit.apply(old.payload()), seq));
+        changed.add(id);
+      }
+    }
+    return new ChangeSet(changed, List.of());
+  }
+
+  void applySchema(String field, String type) {
+    Map<String, String> next = new TreeMap<>(payloadSchema);
+    if (type == null) {
+      next.remove(field);
+    } else {
+      next.put(field, type);
+    }
+    payloadSchema = Map.copyOf(next);
+  }
+
+  private List<PointId> resolve(PointSelector selector) {
+    if (selector.ids() != null) {
+      return new ArrayList<>(new LinkedHashSet<>(selector.ids()));
+    }
+    Filter filter = Validation.filter(selector.filter(), "filter");
+    List<PointId> out = new ArrayList<>();
+    for (Map.Entry<PointId, Integer> e : ordinals.entrySet()) {
+      StoredPoint p = points.get(e.getValue());
+      if (p != null && filter.test(p.id(), p.payload())) {
+        out.add(p.id());
+      }
+    }
+    return out;
+  }
+
+  // ---- reads: any thread, lock-free ----
+
+  /** The point with {@code id}, or null. */
+  public PointView point(PointId id) {
+    Integer ord = ordinals.get(id);
+    if (ord == null) {
+      return null;
+    }
+    StoredPoint p = points.get(ord);
+    return p == null ? null : new PointView(p.id(), p.payload(), p.version(), ord, 0f);
+  }
+
+  /** The stored vector of a point returned by a read (normalised for Cosine), or null. */
+  public float[] vector(PointView view) {
+    return index.vector(view.ordinal());
+  }
+
+  /**
+   * The {@code limit} best points after skipping {@code offset}, that pass {@code filter} (null:
+   * all) and {@code threshold} (null: none), best first. The filter runs inside the index search.
+   */
+  public List<PointView> search(
+      float[] query, int limit, int offset, SearchParams params, Filter filter, Float threshold) {
+    Validation.checkVector(query, config, "query vector");
+    VectorIndex.OrdinalFilter accept =
+        ord -> {
+          StoredPoint p = points.get(ord);
+          return p != null && (filter == null || filter.test(p.id(), p.payload()));
+        };
+    Hits hits = index.search(query, limit + offset, params, accept);
+    List<PointView> out = new ArrayList<>(Math.min(limit, hits.size()));
+    java.util.Set<PointId> seen = new java.util.HashSet<>();
+    int skipped = 0;
+    for (int i = 0; i < hits.size() && out.size() < limit; i++) {
+      float score = hits.score(i);
+      if (threshold != null && !config.distance().passes(score, threshold)) {
+        break;
+      }
+      StoredPoint p = points.get(hits.ordinal(i));
+      // During a replacing upsert both the old and new ordinal can be live for a moment.
+      if (p == null || !seen.add(p.id())) {
+        continue;
+      }
+      if (skipped++ < offset) {
+        continue;
+      }
+      out.add(new PointView(p.id(), p.payload(), p.version(), hits.ordinal(i), score));
+    }
+    return out;
+  }
+
+  /** Points in id order from {@code from} (inclusive, null: first) that pass {@code filter}. */
+  public Page scroll(PointId from, int limit, Filter filter) {
+    ConcurrentNavigableMap<PointId, Integer> range =
+        from == null ? ordinals : ordinals.tailMap(from, true);
+    List<PointView> out = new ArrayList<>();
+    for (Map.Entry<PointId, Integer> e : range.entrySet()) {
+      StoredPoint p = points.get(e.getValue());
+      if (p == null || (filter != null && !filter.test(p.id(), p.payload()))) {
+        continue;
+      }
+      if (out.size() == limit) {
+        return new Page(out, p.id());
+      }
+      out.add(new PointView(p.id(), p.payload(), p.version(), e.getValue(), 0f));
+    }
+    return new Page(out, null);
+  }
+
+  /** Every point that passes {@code filter}, in id order. */
+  public List<PointView> all(Filter filter) {
+    Page page = scroll(null, Integer.MAX_VALUE, filter);
+    return page.points();
+  }
+
+  /** Exact number of points that pass {@code filter} (null: all). */
+  public long count(Filter filter) {
+    if (filter == null) {
+      return ordinals.size();
+    }
+    long n = 0;
+    for (Integer ord : ordinals.values()) {
+      StoredPoint p = points.get(ord);
+      if (p != null && filter.test(p.id(), p.payload())) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Number of points whose payload has a value at {@code field} (for payload_schema). */
+  public long countWithField(String field) {
+    long n = 0;
+    for (Integer ord : ordinals.values()) {
+      StoredPoint p = points.get(ord);
+      if (p != null && p.payload().json().getValue(field) != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** A page of scroll results and the id to continue from (null at the end). */
+  public record Page(List<PointView> points, PointId next) {}
+}

@@ -1,0 +1,118 @@
+package io.vecdb.collection;
+
+import io.vecdb.index.Distance;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A collection's settings: one unnamed dense vector of {@code size} dimensions, its distance, HNSW
+ * parameters and the optimizer settings as given (kept for {@code GET /collections/{name}}).
+ */
+public record CollectionConfig(
+    int size,
+    Distance distance,
+    HnswConfig hnsw,
+    JsonObject optimizers,
+    int shardNumber,
+    int replicationFactor) {
+  public static final int MAX_DIMENSION = 65_536;
+  static final JsonObject DEFAULT_OPTIMIZERS =
+      new JsonObject()
+          .put("deleted_threshold", 0.2)
+          .put("vacuum_min_vector_number", 1000)
+          .put("default_segment_number", 0)
+          .put("flush_interval_sec", 5)
+          .put("indexing_threshold", 20000);
+
+  public CollectionConfig {
+    optimizers = optimizers == null ? DEFAULT_OPTIMIZERS.copy() : optimizers.copy();
+  }
+
+  /**
+   * Parses Qdrant's create-collection body ({@code vectors: {size, distance}}, {@code hnsw_config},
+   * {@code optimizers_config}, {@code shard_number}, {@code replication_factor}).
+   */
+  public static CollectionConfig parse(JsonObject body) {
+    if (body == null) {
+      throw new IllegalArgumentException("body: expected a JSON object with \"vectors\"");
+    }
+    JsonObject vectors = JsonFields.object(body, "vectors", "vectors");
+    if (vectors == null) {
+      throw new IllegalArgumentException(
+          "vectors: expected {\"size\": N, \"distance\": \"Cosine|Euclid|Dot|Manhattan\"}");
+    }
+    if (!vectors.containsKey("size") && !vectors.isEmpty()) {
+      throw new IllegalArgumentException(
+          "vectors: named vectors are not supported, expected {\"size\": N, \"distance\": ...}");
+    }
+    long size = JsonFields.integer(vectors, "size", "vectors.size", 1, MAX_DIMENSION, -1);
+    if (size < 0) {
+      throw new IllegalArgumentException("vectors.size: expected an integer in [1, 65536]");
+    }
+    String distanceName = JsonFields.string(vectors, "distance", "vectors.distance");
+    Distance distance;
+    try {
+      distance = Distance.parse(distanceName);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("vectors.distance: " + e.getMessage());
+    }
+    HnswConfig hnsw =
+        HnswConfig.DEFAULT
+            .merge(JsonFields.object(body, "hnsw_config", "hnsw_config"), "hnsw_config")
+            .merge(
+                JsonFields.object(vectors, "hnsw_config", "vectors.hnsw_config"),
+                "vectors.hnsw_config");
+    JsonObject optimizers = DEFAULT_OPTIMIZERS.copy();
+    JsonObject given = JsonFields.object(body, "optimizers_config", "optimizers_config");
+    if (given != null) {
+      optimizers.mergeIn(given);
+    }
+    int shards = (int) JsonFields.integer(body, "shard_number", "shard_number", 1, 1024, 1);
+    int replication =
+        (int) JsonFields.integer(body, "replication_factor", "replication_factor", 1, 64, 1);
+    return new CollectionConfig((int) size, distance, hnsw, optimizers, shards, replication);
+  }
+
+  /** Applies a {@code PATCH /collections/{name}} body: hnsw and optimizer parameters. */
+  public CollectionConfig update(JsonObject hnswPatch, JsonObject optimizersPatch) {
+    JsonObject opt = optimizers.copy();
+    if (optimizersPatch != null) {
+      opt.mergeIn(optimizersPatch);
+    }
+    return new CollectionConfig(
+        size, distance, hnsw.merge(hnswPatch, "hnsw_config"), opt, shardNumber, replicationFactor);
+  }
+
+  /** Qdrant's {@code config} object of collection info. */
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put(
+            "params",
+            new JsonObject()
+                .put(
+                    "vectors",
+                    new JsonObject().put("size", size).put("distance", distance.qdrantName()))
+                .put("shard_number", shardNumber)
+                .put("replication_factor", replicationFactor)
+                .put("write_consistency_factor", 1)
+                .put("on_disk_payload", false))
+        .put("hnsw_config", hnsw.toJson())
+        .put("optimizer_config", optimizers.copy())
+        .put("wal_config", new JsonObject().put("wal_capacity_mb", 32).put("wal_segments_ahead", 0))
+        .putNull("quantization_config");
+  }
+
+  /** The form stored in the operation log: parse(toCreateBody()) gives back an equal config. */
+  public JsonObject toCreateBody() {
+    return new JsonObject()
+        .put("vectors", new JsonObject().put("size", size).put("distance", distance.qdrantName()))
+        .put(
+            "hnsw_config",
+            new JsonObject()
+                .put("m", hnsw.m())
+                .put("ef_construct", hnsw.efConstruct())
+                .put("full_scan_threshold", hnsw.fullScanThreshold()))
+        .put("optimizers_config", optimizers.copy())
+        .put("shard_number", shardNumber)
+        .put("replication_factor", replicationFactor);
+  }
+}

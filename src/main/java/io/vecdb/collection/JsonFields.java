@@ -1,0 +1,114 @@
+package io.vecdb.collection;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** Typed reads of request fields that fail with a message naming the path and what was expected. */
+final class JsonFields {
+  private JsonFields() {}
+
+  static JsonObject object(JsonObject json, String key, String path) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof JsonObject o)) {
+      throw bad(path, "an object", v);
+    }
+    return o;
+  }
+
+  static JsonArray array(JsonObject json, String key, String path) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof JsonArray a)) {
+      throw bad(path, "an array", v);
+    }
+    return a;
+  }
+
+  static String string(JsonObject json, String key, String path) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw bad(path, "a string", v);
+    }
+    return s;
+  }
+
+  static Boolean bool(JsonObject json, String key, String path) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Boolean b)) {
+      throw bad(path, "true or false", v);
+    }
+    return b;
+  }
+
+  /** An integer in [min, max], or {@code dflt} when absent or null. */
+  static long integer(JsonObject json, String key, String path, long min, long max, long dflt) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return dflt;
+    }
+    if (!(v instanceof Number n)
+        || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.doubleValue() < min
+        || n.doubleValue() > max) {
+      throw bad(path, "an integer in [" + min + ", " + max + "]", v);
+    }
+    return n.longValue();
+  }
+
+  static Float number(JsonObject json, String key, String path) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+      throw bad(path, "a finite number", v);
+    }
+    return n.floatValue();
+  }
+
+  static IllegalArgumentException bad(String path, String expected, Object got) {
+    String shown = got instanceof String s ? "\"" + s + "\"" : String.valueOf(got);
+    if (shown.length() > 80) {
+      shown = shown.substring(0, 77) + "...";
+    }
+    return new IllegalArgumentException(path + ": expected " + expected + ", got " + shown);
+  }
+
+  /**
+   * Reads a vector: an array of finite numbers of length {@code dimension}. NaN and Infinity cannot
+   * be written in JSON, but arrive as strings ("NaN") or huge literals (1e999); both are rejected.
+   */
+  static float[] vector(Object v, String path, int dimension) {
+    if (!(v instanceof JsonArray a)) {
+      throw bad(path, "an array of " + dimension + " numbers", v);
+    }
+    if (a.size() != dimension) {
+      throw new IllegalArgumentException(
+          path + ": expected a vector of " + dimension + " numbers, got " + a.size());
+    }
+    float[] out = new float[dimension];
+    for (int i = 0; i < dimension; i++) {
+      Object x = a.getValue(i);
+      if (!(x instanceof Number n)) {
+        throw bad(path + "[" + i + "]", "a finite number", x);
+      }
+      float f = n.floatValue();
+      if (!Float.isFinite(f)) {
+        throw bad(path + "[" + i + "]", "a finite float32 number", x);
+      }
+      out[i] = f;
+    }
+    return out;
+  }
+}

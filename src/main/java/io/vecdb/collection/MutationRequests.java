@@ -1,0 +1,226 @@
+package io.vecdb.collection;
+
+import io.vecdb.collection.Operation.ClearPayload;
+import io.vecdb.collection.Operation.CreateCollection;
+import io.vecdb.collection.Operation.CreateFieldIndex;
+import io.vecdb.collection.Operation.DeleteCollection;
+import io.vecdb.collection.Operation.DeleteFieldIndex;
+import io.vecdb.collection.Operation.DeletePayloadKeys;
+import io.vecdb.collection.Operation.DeletePoints;
+import io.vecdb.collection.Operation.OverwritePayload;
+import io.vecdb.collection.Operation.SetPayload;
+import io.vecdb.collection.Operation.UpdateCollection;
+import io.vecdb.collection.Operation.UpsertPoints;
+import io.vecdb.model.Payload;
+import io.vecdb.model.PointId;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns Qdrant request bodies into {@link Operation}s, validating everything against the current
+ * state first, so a bad request is rejected whole before anything is logged. Stateless; any thread.
+ */
+public final class MutationRequests {
+  static final Set<String> FIELD_TYPES =
+      Set.of("keyword", "integer", "float", "bool", "geo", "text", "datetime", "uuid");
+
+  private final Collections collections;
+
+  public MutationRequests(Collections collections) {
+    this.collections = collections;
+  }
+
+  public Operation createCollection(String name, JsonObject body) {
+    Validation.checkCollectionName(name);
+    CollectionConfig config = CollectionConfig.parse(body);
+    if (collections.get(name) != null) {
+      throw new VecdbException(ErrorCode.CONFLICT, "Collection `" + name + "` already exists!");
+    }
+    return new CreateCollection(name, config);
+  }
+
+  public Operation deleteCollection(String name) {
+    collections.require(name);
+    return new DeleteCollection(name);
+  }
+
+  public Operation updateCollection(String name, JsonObject body) {
+    Collection c = collections.require(name);
+    JsonObject b = body == null ? new JsonObject() : body;
+    JsonObject hnsw = JsonFields.object(b, "hnsw_config", "hnsw_config");
+    JsonObject optimizers = JsonFields.object(b, "optimizers_config", "optimizers_config");
+    c.config().update(hnsw, optimizers); // validates
+    return new UpdateCollection(
+        name, hnsw == null ? null : hnsw.copy(), optimizers == null ? null : optimizers.copy());
+  }
+
+  /** {@code {"points": [{id, vector, payload}]}} or {@code {"batch": {ids, vectors, payloads}}}. */
+  public Operation upsert(String name, JsonObject body) {
+    CollectionConfig config = collections.require(name).config();
+    JsonObject b = require(body);
+    List<PointStruct> points = new ArrayList<>();
+    JsonArray list = JsonFields.array(b, "points", "points");
+    JsonObject batch = JsonFields.object(b, "batch", "batch");
+    if (list != null) {
+      for (int i = 0; i < list.size(); i++) {
+        String path = "points[" + i + "]";
+        if (!(list.getValue(i) instanceof JsonObject p)) {
+          throw JsonFields.bad(path, "a point object {id, vector, payload}", list.getValue(i));
+        }
+        points.add(
+            point(config, path, p.getValue("id"), p.getValue("vector"), p.getValue("payload")));
+      }
+    } else if (batch != null) {
+      JsonArray ids = JsonFields.array(batch, "ids", "batch.ids");
+      JsonArray vectors = JsonFields.array(batch, "vectors", "batch.vectors");
+      JsonArray payloads = JsonFields.array(batch, "payloads", "batch.payloads");
+      if (ids == null || vectors == null) {
+        throw new IllegalArgumentException("batch: expected \"ids\" and \"vectors\" arrays");
+      }
+      if (vectors.size() != ids.size() || (payloads != null && payloads.size() != ids.size())) {
+        throw new IllegalArgumentException(
+            "batch: expected ids, vectors and payloads of equal length, got "
+                + ids.size()
+                + ", "
+                + vectors.size()
+                + ", "
+                + (payloads == null ? "none" : payloads.size()));
+      }
+      for (int i = 0; i < ids.size(); i++) {
+        points.add(
+            point(
+                config,
+                "batch[" + i + "]",
+                ids.getValue(i),
+                vectors.getValue(i),
+                payloads == null ? null : payloads.getValue(i)));
+      }
+    } else {
+      throw new IllegalArgumentException(
+          "body: expected \"points\" (a list) or \"batch\" (columns)");
+    }
+    return new UpsertPoints(name, points);
+  }
+
+  private static PointStruct point(
+      CollectionConfig config, String path, Object id, Object vector, Object payload) {
+    PointId pid = PointId.parse(id, path + ".id");
+    if (vector instanceof JsonObject named && named.size() == 1 && named.containsKey("")) {
+      vector = named.getValue("");
+    }
+    float[] v = JsonFields.vector(vector, path + ".vector", config.size());
+    Validation.checkVector(v, config, path + ".vector");
+    if (payload != null && !(payload instanceof JsonObject)) {
+      throw JsonFields.bad(path + ".payload", "an object", payload);
+    }
+    return new PointStruct(
+        pid, v, payload == null ? Payload.EMPTY : new Payload(((JsonObject) payload).copy()));
+  }
+
+  public Operation deletePoints(String name, JsonObject body) {
+    collections.require(name);
+    return new DeletePoints(name, selector(require(body)));
+  }
+
+  public Operation setPayload(String name, JsonObject body) {
+    collections.require(name);
+    JsonObject b = require(body);
+    JsonObject payload = payloadField(b);
+    String key = JsonFields.string(b, "key", "key");
+    return new SetPayload(name, selector(b), payload, key);
+  }
+
+  public Operation overwritePayload(String name, JsonObject body) {
+    collections.require(name);
+    JsonObject b = require(body);
+    return new OverwritePayload(name, selector(b), payloadField(b));
+  }
+
+  public Operation deletePayload(String name, JsonObject body) {
+    collections.require(name);
+    JsonObject b = require(body);
+    JsonArray keys = JsonFields.array(b, "keys", "keys");
+    if (keys == null) {
+      throw new IllegalArgumentException("keys: expected a list of payload keys");
+    }
+    List<String> list = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (!(keys.getValue(i) instanceof String s)) {
+        throw JsonFields.bad("keys[" + i + "]", "a string", keys.getValue(i));
+      }
+      list.add(s);
+    }
+    return new DeletePayloadKeys(name, selector(b), list);
+  }
+
+  public Operation clearPayload(String name, JsonObject body) {
+    collections.require(name);
+    return new ClearPayload(name, selector(require(body)));
+  }
+
+  /** {@code {"field_name": "city", "field_schema": "keyword" | {"type": "keyword", ...}}}. */
+  public Operation createFieldIndex(String name, JsonObject body) {
+    collections.require(name);
+    JsonObject b = require(body);
+    String field = JsonFields.string(b, "field_name", "field_name");
+    if (field == null || field.isEmpty()) {
+      throw new IllegalArgumentException("field_name: expected a payload key");
+    }
+    Object schema = b.getValue("field_schema");
+    if (schema instanceof JsonObject o) {
+      schema = o.getValue("type");
+    }
+    if (!(schema instanceof String type) || !FIELD_TYPES.contains(type)) {
+      throw JsonFields.bad(
+          "field_schema",
+          "one of " + String.join(", ", FIELD_TYPES.stream().sorted().toList()),
+          b.getValue("field_schema"));
+    }
+    return new CreateFieldIndex(name, field, type);
+  }
+
+  public Operation deleteFieldIndex(String name, String field) {
+    Collection c = collections.require(name);
+    if (!c.payloadSchema().containsKey(field)) {
+      throw VecdbException.notFound("field index `" + field + "` doesn't exist in `" + name + "`");
+    }
+    return new DeleteFieldIndex(name, field);
+  }
+
+  private static JsonObject payloadField(JsonObject b) {
+    JsonObject payload = JsonFields.object(b, "payload", "payload");
+    if (payload == null) {
+      throw new IllegalArgumentException("payload: expected an object");
+    }
+    return payload.copy();
+  }
+
+  /** Qdrant's PointsSelector: {@code points} (ids) or {@code filter}. */
+  private static PointSelector selector(JsonObject b) {
+    JsonArray ids = JsonFields.array(b, "points", "points");
+    JsonObject filter = JsonFields.object(b, "filter", "filter");
+    if ((ids == null) == (filter == null)) {
+      throw new IllegalArgumentException(
+          "body: expected exactly one of \"points\" (ids) or \"filter\"");
+    }
+    if (filter != null) {
+      Validation.filter(filter, "filter");
+      return PointSelector.filter(filter.copy());
+    }
+    List<PointId> list = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      list.add(PointId.parse(ids.getValue(i), "points[" + i + "]"));
+    }
+    return PointSelector.ids(list);
+  }
+
+  private static JsonObject require(JsonObject body) {
+    if (body == null) {
+      throw new IllegalArgumentException("body: expected a JSON object");
+    }
+    return body;
+  }
+}

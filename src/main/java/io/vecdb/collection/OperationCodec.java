@@ -1,0 +1,298 @@
+package io.vecdb.collection;
+
+import io.vecdb.collection.Operation.ClearPayload;
+import io.vecdb.collection.Operation.CreateCollection;
+import io.vecdb.collection.Operation.CreateFieldIndex;
+import io.vecdb.collection.Operation.DeleteCollection;
+import io.vecdb.collection.Operation.DeleteFieldIndex;
+import io.vecdb.collection.Operation.DeletePayloadKeys;
+import io.vecdb.collection.Operation.DeletePoints;
+import io.vecdb.collection.Operation.OverwritePayload;
+import io.vecdb.collection.Operation.SetPayload;
+import io.vecdb.collection.Operation.UpdateCollection;
+import io.vecdb.collection.Operation.UpsertPoints;
+import io.vecdb.model.Payload;
+import io.vecdb.model.PointId;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The compact binary form of an {@link Operation}, used by the WAL and as the event-bus wire codec.
+ * Layout: a type byte, the collection name, then the type's fields. Strings are an int length and
+ * UTF-8 bytes (length -1: null); JSON is the same with its UTF-8 encoding; vectors are an int
+ * dimension and raw little-endian float32; ids a kind byte (0 number, 1 UUID) and 8 or 16 bytes.
+ * All ints are little-endian. Stateless and thread-safe.
+ */
+public final class OperationCodec {
+  /** Format version, written by the WAL in its segment headers. */
+  public static final int VERSION = 1;
+
+  private static final byte CREATE_COLLECTION = 1;
+  private static final byte DELETE_COLLECTION = 2;
+  private static final byte UPDATE_COLLECTION = 3;
+  private static final byte UPSERT_POINTS = 4;
+  private static final byte DELETE_POINTS = 5;
+  private static final byte SET_PAYLOAD = 6;
+  private static final byte OVERWRITE_PAYLOAD = 7;
+  private static final byte DELETE_PAYLOAD_KEYS = 8;
+  private static final byte CLEAR_PAYLOAD = 9;
+  private static final byte CREATE_FIELD_INDEX = 10;
+  private static final byte DELETE_FIELD_INDEX = 11;
+
+  private OperationCodec() {}
+
+  public static Buffer encode(Operation op) {
+    Buffer out = Buffer.buffer(estimate(op));
+    encode(out, op);
+    return out;
+  }
+
+  /** Appends the encoding of {@code op} to {@code out}. */
+  public static void encode(Buffer out, Operation op) {
+    switch (op) {
+      case CreateCollection c -> {
+        header(out, CREATE_COLLECTION, c);
+        json(out, c.config().toCreateBody());
+      }
+      case DeleteCollection c -> header(out, DELETE_COLLECTION, c);
+      case UpdateCollection c -> {
+        header(out, UPDATE_COLLECTION, c);
+        json(out, c.hnsw());
+        json(out, c.optimizers());
+      }
+      case UpsertPoints u -> {
+        header(out, UPSERT_POINTS, u);
+        out.appendIntLE(u.points().size());
+        for (PointStruct p : u.points()) {
+          id(out, p.id());
+          out.appendIntLE(p.vector().length);
+          for (float f : p.vector()) {
+            out.appendFloatLE(f);
+          }
+          json(out, p.payload().isEmpty() ? null : p.payload().json());
+        }
+      }
+      case DeletePoints d -> {
+        header(out, DELETE_POINTS, d);
+        selector(out, d.selector());
+      }
+      case SetPayload s -> {
+        header(out, SET_PAYLOAD, s);
+        selector(out, s.selector());
+        json(out, s.payload());
+        string(out, s.key());
+      }
+      case OverwritePayload s -> {
+        header(out, OVERWRITE_PAYLOAD, s);
+        selector(out, s.selector());
+        json(out, s.payload());
+      }
+      case DeletePayloadKeys d -> {
+        header(out, DELETE_PAYLOAD_KEYS, d);
+        selector(out, d.selector());
+        out.appendIntLE(d.keys().size());
+        for (String k : d.keys()) {
+          string(out, k);
+        }
+      }
+      case ClearPayload c -> {
+        header(out, CLEAR_PAYLOAD, c);
+        selector(out, c.selector());
+      }
+      case CreateFieldIndex c -> {
+        header(out, CREATE_FIELD_INDEX, c);
+        string(out, c.field());
+        string(out, c.schemaType());
+      }
+      case DeleteFieldIndex c -> {
+        header(out, DELETE_FIELD_INDEX, c);
+        string(out, c.field());
+      }
+    }
+  }
+
+  /** Decodes the operation starting at {@code pos}. */
+  public static Operation decode(Buffer in, int pos) {
+    Reader r = new Reader(in, pos);
+    return r.operation();
+  }
+
+  public static Operation decode(Buffer in) {
+    return decode(in, 0);
+  }
+
+  /** Bytes the encoding of {@code op} takes at {@code pos} of {@code in}. */
+  public static int encodedLength(Buffer in, int pos) {
+    Reader r = new Reader(in, pos);
+    r.operation();
+    return r.pos - pos;
+  }
+
+  private static int estimate(Operation op) {
+    if (op instanceof UpsertPoints u && !u.points().isEmpty()) {
+      return 64 + u.points().size() * (32 + 4 * u.points().getFirst().vector().length);
+    }
+    return 128;
+  }
+
+  private static void header(Buffer out, byte type, Operation op) {
+    out.appendByte(type);
+    string(out, op.collection());
+  }
+
+  private static void selector(Buffer out, PointSelector s) {
+    if (s.ids() != null) {
+      out.appendByte((byte) 0);
+      out.appendIntLE(s.ids().size());
+      for (PointId id : s.ids()) {
+        id(out, id);
+      }
+    } else {
+      out.appendByte((byte) 1);
+      json(out, s.filter());
+    }
+  }
+
+  private static void id(Buffer out, PointId id) {
+    switch (id) {
+      case PointId.Num n -> {
+        out.appendByte((byte) 0);
+        out.appendLongLE(n.value());
+      }
+      case PointId.Uuid u -> {
+        out.appendByte((byte) 1);
+        out.appendLongLE(u.value().getMostSignificantBits());
+        out.appendLongLE(u.value().getLeastSignificantBits());
+      }
+    }
+  }
+
+  private static void string(Buffer out, String s) {
+    if (s == null) {
+      out.appendIntLE(-1);
+      return;
+    }
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    out.appendIntLE(b.length);
+    out.appendBytes(b);
+  }
+
+  private static void json(Buffer out, JsonObject json) {
+    if (json == null) {
+      out.appendIntLE(-1);
+      return;
+    }
+    Buffer b = json.toBuffer();
+    out.appendIntLE(b.length());
+    out.appendBuffer(b);
+  }
+
+  /** A cursor over one encoded operation. */
+  private static final class Reader {
+    private final Buffer in;
+    private int pos;
+
+    Reader(Buffer in, int pos) {
+      this.in = in;
+      this.pos = pos;
+    }
+
+    Operation operation() {
+      byte type = in.getByte(pos++);
+      String c = string();
+      return switch (type) {
+        case CREATE_COLLECTION -> new CreateCollection(c, CollectionConfig.parse(json()));
+        case DELETE_COLLECTION -> new DeleteCollection(c);
+        case UPDATE_COLLECTION -> new UpdateCollection(c, json(), json());
+        case UPSERT_POINTS -> {
+          int n = integer();
+          List<PointStruct> points = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            PointId id = id();
+            float[] v = new float[integer()];
+            for (int j = 0; j < v.length; j++) {
+              v[j] = in.getFloatLE(pos);
+              pos += 4;
+            }
+            JsonObject p = json();
+            points.add(new PointStruct(id, v, p == null ? Payload.EMPTY : new Payload(p)));
+          }
+          yield new UpsertPoints(c, points);
+        }
+        case DELETE_POINTS -> new DeletePoints(c, selector());
+        case SET_PAYLOAD -> new SetPayload(c, selector(), json(), string());
+        case OVERWRITE_PAYLOAD -> new OverwritePayload(c, selector(), json());
+        case DELETE_PAYLOAD_KEYS -> {
+          PointSelector s = selector();
+          int n = integer();
+          List<String> keys = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            keys.add(string());
+          }
+          yield new DeletePayloadKeys(c, s, keys);
+        }
+        case CLEAR_PAYLOAD -> new ClearPayload(c, selector());
+        case CREATE_FIELD_INDEX -> new CreateFieldIndex(c, string(), string());
+        case DELETE_FIELD_INDEX -> new DeleteFieldIndex(c, string());
+        default ->
+            throw new IllegalArgumentException(
+                "unknown operation type " + type + " at offset " + (pos - 1));
+      };
+    }
+
+    private PointSelector selector() {
+      byte kind = in.getByte(pos++);
+      if (kind == 1) {
+        return PointSelector.filter(json());
+      }
+      int n = integer();
+      List<PointId> ids = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        ids.add(id());
+      }
+      return PointSelector.ids(ids);
+    }
+
+    private PointId id() {
+      byte kind = in.getByte(pos++);
+      long a = in.getLongLE(pos);
+      pos += 8;
+      if (kind == 0) {
+        return PointId.of(a);
+      }
+      long b = in.getLongLE(pos);
+      pos += 8;
+      return PointId.of(new UUID(a, b));
+    }
+
+    private int integer() {
+      int v = in.getIntLE(pos);
+      pos += 4;
+      return v;
+    }
+
+    private String string() {
+      int n = integer();
+      if (n < 0) {
+        return null;
+      }
+      String s = in.getString(pos, pos + n, "UTF-8");
+      pos += n;
+      return s;
+    }
+
+    private JsonObject json() {
+      int n = integer();
+      if (n < 0) {
+        return null;
+      }
+      JsonObject o = new JsonObject(in.getBuffer(pos, pos + n));
+      pos += n;
+      return o;
+    }
+  }
+}

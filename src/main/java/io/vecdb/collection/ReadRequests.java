@@ -1,0 +1,327 @@
+package io.vecdb.collection;
+
+import io.vecdb.filter.Filter;
+import io.vecdb.index.SearchParams;
+import io.vecdb.model.PointId;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Executes Qdrant read requests (info, retrieve, scroll, count, search, query) against {@link
+ * Collections} and renders Qdrant's result JSON. Stateless and lock-free; runs on search workers.
+ */
+public final class ReadRequests {
+  static final int MAX_LIMIT = 1_000_000;
+
+  private final Collections collections;
+
+  public ReadRequests(Collections collections) {
+    this.collections = collections;
+  }
+
+  public JsonObject list() {
+    JsonArray out = new JsonArray();
+    for (String name : collections.names()) {
+      out.add(new JsonObject().put("name", name));
+    }
+    return new JsonObject().put("collections", out);
+  }
+
+  public JsonObject exists(String name) {
+    return new JsonObject().put("exists", collections.get(name) != null);
+  }
+
+  public JsonObject info(String name) {
+    Collection c = collections.require(name);
+    JsonObject schema = new JsonObject();
+    for (Map.Entry<String, String> e : c.payloadSchema().entrySet()) {
+      schema.put(
+          e.getKey(),
+          new JsonObject()
+              .put("data_type", e.getValue())
+              .put("params", new JsonObject())
+              .put("points", c.countWithField(e.getKey())));
+    }
+    int size = c.size();
+    return new JsonObject()
+        .put("status", "green")
+        .put("optimizer_status", "ok")
+        .put("vectors_count", size)
+        .put("indexed_vectors_count", size)
+        .put("points_count", size)
+        .put("segments_count", 1)
+        .put("config", c.config().toJson())
+        .put("payload_schema", schema);
+  }
+
+  /** {@code POST /points}: {@code {"ids": [...], "with_payload", "with_vector"}}. */
+  public JsonArray retrieve(String name, JsonObject body) {
+    Collection c = collections.require(name);
+    JsonObject b = body == null ? new JsonObject() : body;
+    JsonArray ids = JsonFields.array(b, "ids", "ids");
+    if (ids == null) {
+      throw new IllegalArgumentException("ids: expected a list of point ids");
+    }
+    PayloadSelector payload =
+        PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.ALL);
+    boolean withVector = withVector(b);
+    JsonArray out = new JsonArray();
+    for (int i = 0; i < ids.size(); i++) {
+      PointView p = c.point(PointId.parse(ids.getValue(i), "ids[" + i + "]"));
+      if (p != null) {
+        out.add(PointJson.record(c, p, payload, withVector));
+      }
+    }
+    return out;
+  }
+
+  /** {@code GET /points/{id}}: the id as it appears in the path (digits or a UUID). */
+  public JsonObject point(String name, String idText) {
+    Collection c = collections.require(name);
+    PointId id = parsePathId(idText);
+    PointView p = c.point(id);
+    if (p == null) {
+      throw VecdbException.notFound("No point with id " + id + " found");
+    }
+    return PointJson.record(c, p, PayloadSelector.ALL, true);
+  }
+
+  static PointId parsePathId(String text) {
+    if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
+      try {
+        return PointId.parse(new java.math.BigInteger(text), "id");
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "id: invalid point id \"" + text + "\", expected an unsigned 64-bit integer or a UUID");
+      }
+    }
+    return PointId.parse(text, "id");
+  }
+
+  /** {@code POST /points/scroll}. */
+  public JsonObject scroll(String name, JsonObject body) {
+    Collection c = collections.require(name);
+    JsonObject b = body == null ? new JsonObject() : body;
+    int limit = (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10);
+    Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
+    PayloadSelector payload =
+        PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.ALL);
+    boolean withVector = withVector(b);
+    Object orderBy = b.getValue("order_by");
+    JsonArray out = new JsonArray();
+    if (orderBy != null) {
+      if (b.getValue("offset") != null) {
+        throw new IllegalArgumentException("offset: cannot be used together with order_by");
+      }
+      for (PointView p : ordered(c, orderBy, filter, limit)) {
+        out.add(PointJson.record(c, p, payload, withVector));
+      }
+      return new JsonObject().put("points", out).putNull("next_page_offset");
+    }
+    Object offset = b.getValue("offset");
+    PointId from = offset == null ? null : PointId.parse(offset, "offset");
+    Collection.Page page = c.scroll(from, limit, filter);
+    for (PointView p : page.points()) {
+      out.add(PointJson.record(c, p, payload, withVector));
+    }
+    return new JsonObject()
+        .put("points", out)
+        .put("next_page_offset", page.next() == null ? null : page.next().toJson());
+  }
+
+  /** Qdrant's order_by: a key, or {@code {"key", "direction": "asc"|"desc", "start_from"}}. */
+  private static List<PointView> ordered(Collection c, Object orderBy, Filter filter, int limit) {
+    String key;
+    boolean desc = false;
+    Double startFrom = null;
+    if (orderBy instanceof String s) {
+      key = s;
+    } else if (orderBy instanceof JsonObject o) {
+      key = JsonFields.string(o, "key", "order_by.key");
+      String dir = JsonFields.string(o, "direction", "order_by.direction");
+      if (dir != null && !dir.equals("asc") && !dir.equals("desc")) {
+        throw JsonFields.bad("order_by.direction", "\"asc\" or \"desc\"", dir);
+      }
+      desc = "desc".equals(dir);
+      Float f = JsonFields.number(o, "start_from", "order_by.start_from");
+      startFrom = f == null ? null : f.doubleValue();
+    } else {
+      throw JsonFields.bad("order_by", "a payload key or {\"key\", \"direction\"}", orderBy);
+    }
+    if (key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("order_by.key: expected a payload key");
+    }
+    record Keyed(PointView p, double v) {}
+    List<Keyed> keyed = new ArrayList<>();
+    for (PointView p : c.all(filter)) {
+      if (p.payload().json().getValue(key) instanceof Number n) {
+        double v = n.doubleValue();
+        if (startFrom == null || (desc ? v <= startFrom : v >= startFrom)) {
+          keyed.add(new Keyed(p, v));
+        }
+      }
+    }
+    Comparator<Keyed> cmp = Comparator.comparingDouble(Keyed::v);
+    keyed.sort(desc ? cmp.reversed() : cmp);
+    return keyed.stream().limit(limit).map(Keyed::p).toList();
+  }
+
+  /** {@code POST /points/count}. Always exact. */
+  public JsonObject count(String name, JsonObject body) {
+    Collection c = collections.require(name);
+    JsonObject b = body == null ? new JsonObject() : body;
+    JsonFields.bool(b, "exact", "exact");
+    Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
+    return new JsonObject().put("count", c.count(filter));
+  }
+
+  /** {@code POST /points/search}. */
+  public JsonArray search(String name, JsonObject body) {
+    Collection c = collections.require(name);
+    JsonObject b = requireBody(body);
+    Object vector = b.getValue("vector");
+    if (vector instanceof JsonObject named && named.containsKey("vector")) {
+      vector = named.getValue("vector");
+    }
+    float[] q = JsonFields.vector(vector, "vector", c.config().size());
+    return run(c, b, q, (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10), null);
+  }
+
+  /** {@code POST /points/search/batch}: {@code {"searches": [...]}}. */
+  public JsonArray searchBatch(String name, JsonObject body) {
+    JsonArray searches = batch(body);
+    JsonArray out = new JsonArray();
+    for (int i = 0; i < searches.size(); i++) {
+      try {
+        out.add(search(name, (JsonObject) searches.getValue(i)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("searches[" + i + "]." + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@code POST /points/query}: {@code query} is a vector, {@code {"nearest": vector|id}} or a
+   * point id (whose vector is used; that point is left out of the results); without {@code query}
+   * the points come in id order.
+   */
+  public JsonObject query(String name, JsonObject body) {
+    Collection c = collections.require(name);
+    JsonObject b = body == null ? new JsonObject() : body;
+    if (b.getValue("prefetch") != null) {
+      throw new IllegalArgumentException("prefetch: not supported, expected a single-stage query");
+    }
+    int limit = (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10);
+    Object query = b.getValue("query");
+    String path = "query";
+    if (query instanceof JsonObject o && o.containsKey("nearest")) {
+      query = o.getValue("nearest");
+      path = "query.nearest";
+    }
+    if (query == null) {
+      int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
+      Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
+      PayloadSelector payload =
+          PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
+      List<PointView> page = c.scroll(null, offset + limit, filter).points();
+      List<PointView> slice = page.subList(Math.min(offset, page.size()), page.size());
+      return new JsonObject().put("points", PointJson.scored(c, slice, payload, withVector(b)));
+    }
+    PointId exclude = null;
+    float[] q;
+    if (query instanceof JsonArray) {
+      q = JsonFields.vector(query, path, c.config().size());
+    } else if (query instanceof Number || query instanceof String) {
+      exclude = PointId.parse(query, path);
+      PointView p = c.point(exclude);
+      if (p == null) {
+        throw VecdbException.notFound("No point with id " + exclude + " found");
+      }
+      q = c.vector(p);
+      if (q == null) {
+        throw VecdbException.notFound("No point with id " + exclude + " found");
+      }
+    } else {
+      throw JsonFields.bad(path, "a vector, a point id or {\"nearest\": ...}", query);
+    }
+    return new JsonObject().put("points", run(c, b, q, limit, exclude));
+  }
+
+  /** {@code POST /points/query/batch}: {@code {"searches": [...]}}. */
+  public JsonArray queryBatch(String name, JsonObject body) {
+    JsonArray searches = batch(body);
+    JsonArray out = new JsonArray();
+    for (int i = 0; i < searches.size(); i++) {
+      try {
+        out.add(query(name, (JsonObject) searches.getValue(i)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("searches[" + i + "]." + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  private JsonArray run(Collection c, JsonObject b, float[] q, int limit, PointId exclude) {
+    int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
+    Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
+    if (exclude != null) {
+      PointId skip = exclude;
+      Filter inner = filter;
+      filter = (id, payload) -> !id.equals(skip) && (inner == null || inner.test(id, payload));
+    }
+    Float threshold = JsonFields.number(b, "score_threshold", "score_threshold");
+    PayloadSelector payload =
+        PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
+    SearchParams params = params(JsonFields.object(b, "params", "params"));
+    List<PointView> hits = c.search(q, limit, offset, params, filter, threshold);
+    return PointJson.scored(c, hits, payload, withVector(b));
+  }
+
+  private static SearchParams params(JsonObject p) {
+    if (p == null) {
+      return SearchParams.DEFAULT;
+    }
+    int ef = (int) JsonFields.integer(p, "hnsw_ef", "params.hnsw_ef", 0, 100_000, 0);
+    Boolean exact = JsonFields.bool(p, "exact", "params.exact");
+    return new SearchParams(ef, exact != null && exact);
+  }
+
+  private static boolean withVector(JsonObject b) {
+    Object v = b.getValue("with_vector");
+    if (v == null) {
+      return false;
+    }
+    if (v instanceof Boolean bool) {
+      return bool;
+    }
+    if (v instanceof JsonArray a) {
+      return !a.isEmpty();
+    }
+    throw JsonFields.bad("with_vector", "true, false or a list of vector names", v);
+  }
+
+  private static JsonArray batch(JsonObject body) {
+    JsonArray searches = JsonFields.array(requireBody(body), "searches", "searches");
+    if (searches == null) {
+      throw new IllegalArgumentException("searches: expected a list of requests");
+    }
+    for (int i = 0; i < searches.size(); i++) {
+      if (!(searches.getValue(i) instanceof JsonObject)) {
+        throw JsonFields.bad("searches[" + i + "]", "an object", searches.getValue(i));
+      }
+    }
+    return searches;
+  }
+
+  private static JsonObject requireBody(JsonObject body) {
+    if (body == null) {
+      throw new IllegalArgumentException("body: expected a JSON object");
+    }
+    return body;
+  }
+}

@@ -1,0 +1,178 @@
+package io.vecdb.config;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+
+/**
+ * A node's settings, as in {@code conf/vecdb.json}. Mutable builder-style options (like Vert.x's
+ * {@code *Options}): {@code DEFAULT_*} constants, a JSON constructor, {@link #toJson()} and fluent
+ * setters that reject bad values with a message naming the setting. Not thread-safe; build once at
+ * start-up and then only read.
+ */
+public final class VecdbOptions {
+  public static final String DEFAULT_DATA_DIR = "data";
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_HTTP_PORT = 6333;
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
+  public static final int DEFAULT_SEARCH_INSTANCES =
+      Math.max(2, Runtime.getRuntime().availableProcessors());
+  public static final int DEFAULT_APPLY_THREADS =
+      Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+
+  static final Set<String> KEYS =
+      Set.of(
+          "data_dir",
+          "host",
+          "http_port",
+          "max_request_bytes",
+          "search_instances",
+          "apply_threads");
+
+  private String dataDir = DEFAULT_DATA_DIR;
+  private String host = DEFAULT_HOST;
+  private int httpPort = DEFAULT_HTTP_PORT;
+  private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+  private int searchInstances = DEFAULT_SEARCH_INSTANCES;
+  private int applyThreads = DEFAULT_APPLY_THREADS;
+
+  public VecdbOptions() {}
+
+  /**
+   * Reads the keys of {@code conf/vecdb.json}; absent keys keep their defaults.
+   *
+   * @throws IllegalArgumentException naming an unknown key or a bad value
+   */
+  public VecdbOptions(JsonObject json) {
+    for (String key : json.fieldNames()) {
+      if (!KEYS.contains(key)) {
+        throw new IllegalArgumentException(
+            "unknown setting '" + key + "': expected one of " + String.join(", ", KEYS));
+      }
+    }
+    if (json.containsKey("data_dir")) {
+      setDataDir(string(json, "data_dir"));
+    }
+    if (json.containsKey("host")) {
+      setHost(string(json, "host"));
+    }
+    if (json.containsKey("http_port")) {
+      setHttpPort((int) integer(json, "http_port"));
+    }
+    if (json.containsKey("max_request_bytes")) {
+      setMaxRequestBytes(integer(json, "max_request_bytes"));
+    }
+    if (json.containsKey("search_instances")) {
+      setSearchInstances((int) integer(json, "search_instances"));
+    }
+    if (json.containsKey("apply_threads")) {
+      setApplyThreads((int) integer(json, "apply_threads"));
+    }
+  }
+
+  public VecdbOptions(VecdbOptions other) {
+    this(other.toJson());
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("data_dir", dataDir)
+        .put("host", host)
+        .put("http_port", httpPort)
+        .put("max_request_bytes", maxRequestBytes)
+        .put("search_instances", searchInstances)
+        .put("apply_threads", applyThreads);
+  }
+
+  public String getDataDir() {
+    return dataDir;
+  }
+
+  public VecdbOptions setDataDir(String dataDir) {
+    if (dataDir == null || dataDir.isBlank()) {
+      throw new IllegalArgumentException("data_dir: expected a non-empty directory path");
+    }
+    this.dataDir = dataDir;
+    return this;
+  }
+
+  public String getHost() {
+    return host;
+  }
+
+  public VecdbOptions setHost(String host) {
+    if (host == null || host.isBlank() || host.chars().anyMatch(Character::isWhitespace)) {
+      throw new IllegalArgumentException(
+          "host: expected a host name or IP address, got '" + host + "'");
+    }
+    this.host = host;
+    return this;
+  }
+
+  public int getHttpPort() {
+    return httpPort;
+  }
+
+  /** 0 picks a free port (tests). */
+  public VecdbOptions setHttpPort(int httpPort) {
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException(
+          "http_port: expected a port number 0..65535, got " + httpPort);
+    }
+    this.httpPort = httpPort;
+    return this;
+  }
+
+  public long getMaxRequestBytes() {
+    return maxRequestBytes;
+  }
+
+  public VecdbOptions setMaxRequestBytes(long maxRequestBytes) {
+    if (maxRequestBytes < 1024) {
+      throw new IllegalArgumentException(
+          "max_request_bytes: expected at least 1024, got " + maxRequestBytes);
+    }
+    this.maxRequestBytes = maxRequestBytes;
+    return this;
+  }
+
+  public int getSearchInstances() {
+    return searchInstances;
+  }
+
+  public VecdbOptions setSearchInstances(int searchInstances) {
+    if (searchInstances < 1 || searchInstances > 256) {
+      throw new IllegalArgumentException(
+          "search_instances: expected 1..256, got " + searchInstances);
+    }
+    this.searchInstances = searchInstances;
+    return this;
+  }
+
+  public int getApplyThreads() {
+    return applyThreads;
+  }
+
+  public VecdbOptions setApplyThreads(int applyThreads) {
+    if (applyThreads < 1 || applyThreads > 256) {
+      throw new IllegalArgumentException("apply_threads: expected 1..256, got " + applyThreads);
+    }
+    this.applyThreads = applyThreads;
+    return this;
+  }
+
+  private static String string(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (!(v instanceof String s)) {
+      throw new IllegalArgumentException(key + ": expected a string, got " + v);
+    }
+    return s;
+  }
+
+  private static long integer(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw new IllegalArgumentException(key + ": expected an integer, got " + v);
+    }
+    return n.longValue();
+  }
+}

@@ -1,0 +1,39 @@
+package io.vecdb.metrics;
+
+/**
+ * VecDB's own metric names (Micrometer dotted form; Prometheus shows them with underscores and a
+ * unit suffix, e.g. {@code vecdb_search_latency_seconds}).
+ */
+public final class MetricNames {
+  /** Gauge, tag {@code collection}: live points. */
+  public static final String COLLECTION_POINTS = "vecdb.collection.points";
+
+  /** Counter: points written by applied upserts. */
+  public static final String POINTS_UPSERTED = "vecdb.points.upserted";
+
+  /** Counter: points removed by applied deletes. */
+  public static final String POINTS_DELETED = "vecdb.points.deleted";
+
+  /** Counter, tag {@code kind}: read requests served (search, query, scroll, count, ...). */
+  public static final String SEARCHES = "vecdb.searches";
+
+  /** Timer with histogram, tag {@code kind}: time to execute a read on a search worker. */
+  public static final String SEARCH_LATENCY = "vecdb.search.latency";
+
+  /** Counter, tag {@code result} (ok, failed): operation-log appends. */
+  public static final String WAL_APPENDS = "vecdb.wal.appends";
+
+  /** Counter, tags {@code lock}, {@code contended}: lock acquisitions. */
+  public static final String LOCK_ACQUISITIONS = "vecdb.lock.acquisitions";
+
+  /** Timer, tag {@code lock}: time spent waiting for contended locks. */
+  public static final String LOCK_WAIT = "vecdb.lock.wait";
+
+  public static final String TAG_COLLECTION = "collection";
+  public static final String TAG_KIND = "kind";
+  public static final String TAG_RESULT = "result";
+  public static final String TAG_LOCK = "lock";
+  public static final String TAG_CONTENDED = "contended";
+
+  private MetricNames() {}
+}

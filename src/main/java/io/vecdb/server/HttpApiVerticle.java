@@ -1,0 +1,179 @@
+package io.vecdb.server;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vecdb.config.VecdbOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
+
+/**
+ * The HTTP face: Qdrant-compatible REST routes forwarded to the bus, health probes, {@code
+ * /metrics}, {@code /openapi.json} and the {@code /ws} WebSocket. Runs on an event loop and only
+ * forwards: bodies are passed as raw bytes and parsed by workers.
+ */
+final class HttpApiVerticle extends VerticleBase {
+  private final VecdbOptions options;
+  private final NodeInfo info;
+  private final AtomicBoolean ready;
+  private final PrometheusMeterRegistry prometheus;
+  private final IntConsumer boundPort;
+  private HttpServer server;
+  private Buffer openApi;
+
+  HttpApiVerticle(
+      VecdbOptions options,
+      NodeInfo info,
+      AtomicBoolean ready,
+      PrometheusMeterRegistry prometheus,
+      IntConsumer boundPort) {
+    this.options = options;
+    this.info = info;
+    this.ready = ready;
+    this.prometheus = prometheus;
+    this.boundPort = boundPort;
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx
+        .fileSystem()
+        .readFile("openapi.json")
+        .compose(
+            spec -> {
+              openApi = spec;
+              int wsLimit = (int) Math.min(Integer.MAX_VALUE, options.getMaxRequestBytes());
+              server =
+                  vertx.createHttpServer(
+                      new HttpServerOptions()
+                          .setHost(options.getHost())
+                          .setPort(options.getHttpPort())
+                          .setCompressionSupported(true)
+                          .setMaxWebSocketMessageSize(wsLimit)
+                          .setMaxWebSocketFrameSize(Math.min(wsLimit, 1 << 20)));
+              return server.requestHandler(router()).listen();
+            })
+        .onSuccess(s -> boundPort.accept(s.actualPort()));
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router
+        .route("/collections/*")
+        .handler(
+            BodyHandler.create(false)
+                .setBodyLimit(options.getMaxRequestBytes())
+                .setDeleteUploadedFilesOnEnd(true));
+    RestRoutes.mount(router, this::forward);
+    router.get("/").handler(ctx -> Envelope.ok(ctx, info.toJson(), System.nanoTime()));
+    router.get("/healthz").handler(ctx -> text(ctx, 200, "healthz check passed"));
+    router.get("/livez").handler(ctx -> text(ctx, 200, "livez check passed"));
+    router
+        .get("/readyz")
+        .handler(
+            ctx ->
+                text(
+                    ctx,
+                    ready.get() ? 200 : 503,
+                    ready.get() ? "all shards are ready" : "not ready"));
+    router
+        .get("/openapi.json")
+        .handler(ctx -> ctx.response().putHeader("content-type", "application/json").end(openApi));
+    if (prometheus != null) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
+    }
+    router
+        .get("/ws")
+        .handler(
+            ctx ->
+                ctx.request()
+                    .toWebSocket()
+                    .onSuccess(ws -> new WebSocketSession(vertx, ws).start())
+                    .onFailure(t -> ctx.fail(400, t)));
+    router.errorHandler(
+        404,
+        ctx ->
+            Envelope.error(
+                ctx,
+                404,
+                "Not found: " + ctx.request().method() + " " + ctx.request().path(),
+                System.nanoTime()));
+    router.errorHandler(
+        405,
+        ctx ->
+            Envelope.error(
+                ctx,
+                405,
+                "Method not allowed: " + ctx.request().method() + " " + ctx.request().path(),
+                System.nanoTime()));
+    router.errorHandler(
+        413,
+        ctx ->
+            Envelope.error(
+                ctx,
+                413,
+                "body: request body is larger than the limit of "
+                    + options.getMaxRequestBytes()
+                    + " bytes (max_request_bytes)",
+                System.nanoTime()));
+    router.errorHandler(
+        400,
+        ctx ->
+            Envelope.error(
+                ctx, 400, "bad request: " + String.valueOf(ctx.failure()), System.nanoTime()));
+    router.errorHandler(
+        500,
+        ctx -> Envelope.error(ctx, 500, "internal error: " + ctx.failure(), System.nanoTime()));
+    return router;
+  }
+
+  private void forward(RoutingContext ctx, Action action, String argParam) {
+    long start = System.nanoTime();
+    String waitParam = ctx.request().getParam("wait");
+    if (waitParam != null && !waitParam.equals("true") && !waitParam.equals("false")) {
+      Envelope.error(ctx, 400, "wait: expected true or false, got \"" + waitParam + "\"", start);
+      return;
+    }
+    Buffer body = ctx.body() == null ? null : ctx.body().buffer();
+    ApiRequest request =
+        new ApiRequest(
+            action,
+            ctx.pathParam("name"),
+            argParam == null ? null : ctx.pathParam(argParam),
+            body,
+            "true".equals(waitParam));
+    DeliveryOptions delivery =
+        action.isWrite()
+            ? new DeliveryOptions().setSendTimeout(IngestVerticle.WRITE_TIMEOUT_MS + 1000)
+            : new DeliveryOptions();
+    vertx
+        .eventBus()
+        .<ApiReply>request(
+            action.isWrite() ? Addresses.INGEST : Addresses.SEARCH, request, delivery)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                Envelope.ok(ctx, ar.result().body().result(), start);
+              } else {
+                Envelope.error(ctx, BusMessages.unwrap(ar.cause()), start);
+              }
+            });
+  }
+
+  private static void text(RoutingContext ctx, int status, String text) {
+    ctx.response().setStatusCode(status).putHeader("content-type", "text/plain").end(text);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

@@ -1,0 +1,41 @@
+package io.vecdb.server;
+
+import io.vecdb.collection.OperationCodec;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageCodec;
+
+/**
+ * {@link LogRequest} codec: by reference locally; on the wire a flag byte and the operation's
+ * binary form ({@link OperationCodec}), the same bytes the WAL stores.
+ */
+final class LogRequestCodec implements MessageCodec<LogRequest, LogRequest> {
+  @Override
+  public void encodeToWire(Buffer buffer, LogRequest request) {
+    Buffer op = OperationCodec.encode(request.op());
+    buffer.appendByte((byte) (request.waitApplied() ? 1 : 0));
+    buffer.appendInt(op.length());
+    buffer.appendBuffer(op);
+  }
+
+  @Override
+  public LogRequest decodeFromWire(int pos, Buffer buffer) {
+    boolean wait = buffer.getByte(pos) == 1;
+    int length = buffer.getInt(pos + 1);
+    return new LogRequest(OperationCodec.decode(buffer.getBuffer(pos + 5, pos + 5 + length)), wait);
+  }
+
+  @Override
+  public LogRequest transform(LogRequest request) {
+    return request;
+  }
+
+  @Override
+  public String name() {
+    return "vecdb.LogRequest";
+  }
+
+  @Override
+  public byte systemCodecID() {
+    return -1;
+  }
+}

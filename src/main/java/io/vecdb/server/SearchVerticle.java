@@ -1,0 +1,60 @@
+package io.vecdb.server;
+
+import io.vecdb.collection.ReadRequests;
+import io.vecdb.metrics.VecdbMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Serves reads ({@link Addresses#SEARCH}): search, query, scroll, count, retrieve, collection info.
+ * Deployed as several worker instances, which the bus feeds round-robin; reads take no locks, so
+ * they never wait for writers.
+ */
+final class SearchVerticle extends VerticleBase {
+  private final ReadRequests reads;
+  private final VecdbMetrics metrics;
+
+  SearchVerticle(ReadRequests reads, VecdbMetrics metrics) {
+    this.reads = reads;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx.eventBus().consumer(Addresses.SEARCH, this::handle).completion();
+  }
+
+  private void handle(Message<Object> message) {
+    long start = System.nanoTime();
+    try {
+      ApiRequest request = BusMessages.request(message.body());
+      Object result = execute(request, BusMessages.body(request));
+      metrics.read(request.action().wireName(), System.nanoTime() - start);
+      BusMessages.reply(message, result);
+    } catch (RuntimeException e) {
+      BusMessages.fail(message, e);
+    }
+  }
+
+  private Object execute(ApiRequest r, JsonObject body) {
+    String c = r.collection();
+    return switch (r.action()) {
+      case LIST_COLLECTIONS -> reads.list();
+      case GET_COLLECTION -> reads.info(c);
+      case COLLECTION_EXISTS -> reads.exists(c);
+      case RETRIEVE_POINTS -> reads.retrieve(c, body);
+      case GET_POINT -> reads.point(c, r.arg());
+      case SCROLL -> reads.scroll(c, body);
+      case COUNT -> reads.count(c, body);
+      case SEARCH -> reads.search(c, body);
+      case SEARCH_BATCH -> reads.searchBatch(c, body);
+      case QUERY -> reads.query(c, body);
+      case QUERY_BATCH -> reads.queryBatch(c, body);
+      default ->
+          throw new IllegalArgumentException(
+              "action: '" + r.action().wireName() + "' is a write, send it to " + Addresses.INGEST);
+    };
+  }
+}
