@@ -17,7 +17,7 @@ public final class Main {
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (args[0]) {
       case "serve" -> ServeCommand.run(rest);
-      // "bench" and "bench-ingest" are dispatched here by their own classes.
+      case "bench" -> System.exit(io.vecdb.bench.BenchCommand.run(rest));
       case "help", "-h", "--help" -> {
         System.out.println(USAGE);
         System.exit(0);

@@ -1,0 +1,340 @@
+package io.vecdb.bench;
+
+import io.vecdb.index.Distance;
+import io.vecdb.index.Hits;
+import io.vecdb.index.HnswConfig;
+import io.vecdb.index.HnswIndex;
+import io.vecdb.index.SearchParams;
+import io.vecdb.index.VectorMath;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code vecdb bench}: builds an {@link HnswIndex} on Fashion-MNIST or seeded Gaussian data,
+ * measures recall@k against exact ground truth and single-query QPS per ef, and optionally runs
+ * hnswlib on the same data in the same run. See {@link BenchOptions#USAGE}.
+ */
+public final class BenchCommand {
+  private BenchCommand() {}
+
+  /** One measured point; {@code system} is "vecdb" or "hnswlib". */
+  record Result(
+      String system,
+      String dataset,
+      int m,
+      int efConstruction,
+      int ef,
+      double buildSeconds,
+      double recall,
+      double qps,
+      int searchThreads,
+      double bytesPerPoint) {
+    String toJson() {
+      return String.format(
+          Locale.ROOT,
+          "{\"system\":\"%s\",\"dataset\":\"%s\",\"m\":%d,\"ef_construction\":%d,\"ef\":%d,"
+              + "\"build_s\":%.3f,\"recall\":%.4f,\"qps\":%.1f,\"search_threads\":%d,"
+              + "\"bytes_per_point\":%.1f}",
+          system,
+          dataset,
+          m,
+          efConstruction,
+          ef,
+          buildSeconds,
+          recall,
+          qps,
+          searchThreads,
+          bytesPerPoint);
+    }
+  }
+
+  /** Runs the benchmark; returns the process exit status (0 ok, 1 failure, 2 bad flags). */
+  public static int run(String[] args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    BenchOptions o;
+    try {
+      o = BenchOptions.parse(args);
+    } catch (BenchOptions.BadFlag e) {
+      err.println("vecdb bench: " + e.getMessage());
+      err.println(BenchOptions.USAGE);
+      return 2;
+    }
+    try {
+      return run(o, out, err);
+    } catch (Exception e) {
+      err.println("vecdb bench: failed: " + e);
+      return 1;
+    }
+  }
+
+  static int run(BenchOptions o, PrintStream out, PrintStream err) throws Exception {
+    int cpus = Runtime.getRuntime().availableProcessors();
+    Dataset data =
+        o.dataset().equals("random")
+            ? Dataset.random(o.n(), o.dim(), o.queries(), o.seed())
+            : Dataset.fashionMnist(Path.of(o.dataDir()), o.n());
+    if (!o.json()) {
+      err.printf(
+          Locale.ROOT,
+          "dataset %s: %d x %d, %d queries; vector math %s%n",
+          data.name(),
+          data.n(),
+          data.dim(),
+          data.nq(),
+          VectorMath.implementationName());
+      err.println("ground truth (exact, Euclidean, k=" + o.k() + ") ...");
+    }
+    int[] gt = GroundTruth.load(data, o.k(), Path.of("target", "bench-cache"), cpus);
+
+    List<Result> results = new ArrayList<>();
+    HnswConfig config =
+        HnswConfig.DEFAULT
+            .withM(o.m())
+            .withEfConstruct(o.efConstruction())
+            .withFullScanThreshold(0)
+            .withSeed(o.seed());
+    HnswIndex index = new HnswIndex(data.dim(), Distance.EUCLID, config);
+    int[] ordToRow = new int[data.n()];
+    double buildSeconds = build(index, data, o.buildThreads(), ordToRow, o.json() ? null : err);
+    double bytesPerPoint = (double) index.ramBytesUsed() / data.n();
+    for (int ef : o.efs()) {
+      Result r = measure(index, data, gt, o, ef, ordToRow, buildSeconds, bytesPerPoint);
+      results.add(r);
+      if (o.json()) {
+        out.println(r.toJson());
+        out.flush();
+      }
+    }
+    String peerError = null;
+    if (o.peer() != null) {
+      index = null; // let the JVM's heap shrink a little while the peer runs
+      if (!o.json()) {
+        err.println("running hnswlib peer (" + o.python() + ") ...");
+      }
+      try {
+        HnswlibPeer.run(
+            o,
+            data,
+            gt,
+            line -> {
+              if (o.json()) {
+                out.println(line);
+                out.flush();
+              } else {
+                results.add(parseLine(line));
+              }
+            });
+      } catch (HnswlibPeer.PeerFailed e) {
+        peerError = e.getMessage();
+      }
+    }
+    if (!o.json()) {
+      printTable(results, out);
+    }
+    if (peerError != null) {
+      err.println("vecdb bench: peer failed: " + peerError);
+      return 1;
+    }
+    return 0;
+  }
+
+  /** Inserts every train row from {@code threads} threads; returns wall seconds. */
+  static double build(HnswIndex index, Dataset data, int threads, int[] ordToRow, PrintStream bar)
+      throws InterruptedException {
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    int n = data.n();
+    long start = System.nanoTime();
+    List<Thread> ts = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      ts.add(
+          Thread.ofPlatform()
+              .name("bench-build-" + t)
+              .start(
+                  () -> {
+                    try {
+                      float[] v = new float[data.dim()];
+                      for (int row; (row = next.getAndIncrement()) < n; ) {
+                        System.arraycopy(data.train(), row * data.dim(), v, 0, data.dim());
+                        ordToRow[index.add(v)] = row;
+                        done.incrementAndGet();
+                      }
+                    } catch (Throwable e) {
+                      failure.compareAndSet(null, e);
+                    }
+                  }));
+    }
+    if (bar != null) {
+      for (Thread t : ts) {
+        // Redraw about five times a second until this builder (and so, in turn, all) finish.
+        while (!t.join(java.time.Duration.ofMillis(200))) {
+          progress(bar, done.get(), n, System.nanoTime() - start);
+        }
+      }
+      progress(bar, n, n, System.nanoTime() - start);
+      bar.println();
+    }
+    for (Thread t : ts) {
+      t.join();
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("build failed: " + failure.get(), failure.get());
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static void progress(PrintStream bar, int done, int n, long nanos) {
+    int width = 40;
+    int filled = n == 0 ? width : (int) ((long) done * width / n);
+    bar.printf(
+        Locale.ROOT,
+        "\rbuilding [%s%s] %3d%% %d/%d %.1fs",
+        "#".repeat(filled),
+        " ".repeat(width - filled),
+        n == 0 ? 100 : (int) ((long) done * 100 / n),
+        done,
+        n,
+        nanos / 1e9);
+    bar.flush();
+  }
+
+  static Result measure(
+      HnswIndex index,
+      Dataset data,
+      int[] gt,
+      BenchOptions o,
+      int ef,
+      int[] ordToRow,
+      double buildSeconds,
+      double bytesPerPoint)
+      throws InterruptedException {
+    int nq = data.nq();
+    int k = o.k();
+    SearchParams params = new SearchParams(ef, false);
+    float[][] queries = new float[nq][];
+    for (int i = 0; i < nq; i++) {
+      queries[i] = data.testVector(i);
+    }
+    Hits[] hits = new Hits[nq];
+    runQueries(index, queries, k, params, o.searchThreads(), hits); // warm-up pass
+    long start = System.nanoTime();
+    runQueries(index, queries, k, params, o.searchThreads(), hits);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long found = 0;
+    for (int q = 0; q < nq; q++) {
+      Hits h = hits[q];
+      for (int i = 0; i < h.size(); i++) {
+        int row = ordToRow[h.ordinal(i)];
+        for (int j = 0; j < k; j++) {
+          if (gt[q * k + j] == row) {
+            found++;
+            break;
+          }
+        }
+      }
+    }
+    return new Result(
+        "vecdb",
+        data.name(),
+        o.m(),
+        o.efConstruction(),
+        ef,
+        buildSeconds,
+        (double) found / ((long) nq * k),
+        nq / seconds,
+        o.searchThreads(),
+        bytesPerPoint);
+  }
+
+  private static void runQueries(
+      HnswIndex index, float[][] queries, int k, SearchParams params, int threads, Hits[] out)
+      throws InterruptedException {
+    if (threads == 1) {
+      for (int q = 0; q < queries.length; q++) {
+        out[q] = index.search(queries[q], k, params, null);
+      }
+      return;
+    }
+    AtomicInteger next = new AtomicInteger();
+    List<Thread> ts = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      ts.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    for (int q; (q = next.getAndIncrement()) < queries.length; ) {
+                      out[q] = index.search(queries[q], k, params, null);
+                    }
+                  }));
+    }
+    for (Thread t : ts) {
+      t.join();
+    }
+  }
+
+  private static Result parseLine(String json) {
+    return new Result(
+        str(json, "system"),
+        str(json, "dataset"),
+        (int) num(json, "m"),
+        (int) num(json, "ef_construction"),
+        (int) num(json, "ef"),
+        num(json, "build_s"),
+        num(json, "recall"),
+        num(json, "qps"),
+        (int) num(json, "search_threads"),
+        num(json, "bytes_per_point"));
+  }
+
+  private static String str(String json, String field) {
+    int i = json.indexOf("\"" + field + "\":\"") + field.length() + 4;
+    return json.substring(i, json.indexOf('"', i));
+  }
+
+  private static double num(String json, String field) {
+    int i = json.indexOf("\"" + field + "\":") + field.length() + 3;
+    int j = i;
+    while (j < json.length() && "0123456789.-eE".indexOf(json.charAt(j)) >= 0) {
+      j++;
+    }
+    return Double.parseDouble(json.substring(i, j));
+  }
+
+  private static void printTable(List<Result> results, PrintStream out) {
+    out.printf(
+        Locale.ROOT,
+        "%-8s %-14s %3s %5s %5s %8s %7s %10s %7s %10s%n",
+        "system",
+        "dataset",
+        "m",
+        "efc",
+        "ef",
+        "build_s",
+        "recall",
+        "qps",
+        "threads",
+        "bytes/pt");
+    for (Result r : results) {
+      out.printf(
+          Locale.ROOT,
+          "%-8s %-14s %3d %5d %5d %8.2f %7.4f %10.1f %7d %10.1f%n",
+          r.system(),
+          r.dataset(),
+          r.m(),
+          r.efConstruction(),
+          r.ef(),
+          r.buildSeconds(),
+          r.recall(),
+          r.qps(),
+          r.searchThreads(),
+          r.bytesPerPoint());
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package io.vecdb.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Parsed {@code vecdb bench} flags. Parsing fails with a {@link BadFlag} naming the flag. */
+record BenchOptions(
+    String dataset,
+    int n,
+    int dim,
+    long seed,
+    int queries,
+    int m,
+    int efConstruction,
+    int[] efs,
+    int buildThreads,
+    int searchThreads,
+    boolean json,
+    String peer,
+    int k,
+    String dataDir,
+    String python) {
+
+  static final String USAGE =
+      "usage: vecdb bench [--dataset fashion-mnist|random] [--n N] [--dim D] [--seed S]"
+          + " [--queries Q] [--m 16] [--ef-construction 200] [--ef 10,20,40,80,160]"
+          + " [--build-threads 2] [--search-threads 1] [--k 10] [--json] [--peer hnswlib]"
+          + " [--data-dir DIR] [--python PATH]";
+
+  /** A flag that is unknown, lacks its value or has a bad one. */
+  static final class BadFlag extends Exception {
+    BadFlag(String message) {
+      super(message);
+    }
+  }
+
+  static BenchOptions parse(String[] args) throws BadFlag {
+    String dataset = "fashion-mnist";
+    int n = -1;
+    int dim = 128;
+    long seed = 42;
+    int queries = -1;
+    int m = 16;
+    int efc = 200;
+    int[] efs = {10, 20, 40, 80, 160};
+    int buildThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    int searchThreads = 1;
+    boolean json = false;
+    String peer = null;
+    int k = 10;
+    String dataDir = "/usr/share/datasets/fashion-mnist";
+    String python = System.getenv().getOrDefault("VECDB_PYTHON", "/usr/bin/python3");
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (flag.equals("bench") && i == 0) {
+        continue;
+      }
+      switch (flag) {
+        case "--json" -> json = true;
+        case "--dataset" -> {
+          dataset = value(args, ++i, flag);
+          if (!dataset.equals("fashion-mnist") && !dataset.equals("random")) {
+            throw new BadFlag("--dataset: expected fashion-mnist or random, got '" + dataset + "'");
+          }
+        }
+        case "--n" -> n = positiveInt(args, ++i, flag);
+        case "--dim" -> dim = positiveInt(args, ++i, flag);
+        case "--seed" -> {
+          String v = value(args, ++i, flag);
+          try {
+            seed = Long.parseLong(v);
+          } catch (NumberFormatException e) {
+            throw new BadFlag("--seed: expected an integer, got '" + v + "'");
+          }
+        }
+        case "--queries" -> queries = positiveInt(args, ++i, flag);
+        case "--m" -> m = positiveInt(args, ++i, flag);
+        case "--ef-construction", "--ef-construct" -> efc = positiveInt(args, ++i, flag);
+        case "--ef" -> efs = intList(args, ++i, flag);
+        case "--build-threads" -> buildThreads = positiveInt(args, ++i, flag);
+        case "--search-threads" -> searchThreads = positiveInt(args, ++i, flag);
+        case "--k" -> k = positiveInt(args, ++i, flag);
+        case "--peer" -> {
+          peer = value(args, ++i, flag);
+          if (!peer.equals("hnswlib")) {
+            throw new BadFlag("--peer: expected hnswlib, got '" + peer + "'");
+          }
+        }
+        case "--data-dir" -> dataDir = value(args, ++i, flag);
+        case "--python" -> python = value(args, ++i, flag);
+        default -> throw new BadFlag("unknown flag '" + flag + "'");
+      }
+    }
+    if (m < 2) {
+      throw new BadFlag("--m: expected at least 2, got " + m);
+    }
+    if (dataset.equals("random")) {
+      n = n < 0 ? 100_000 : n;
+      queries = queries < 0 ? 1_000 : queries;
+    }
+    return new BenchOptions(
+        dataset,
+        n,
+        dim,
+        seed,
+        queries,
+        m,
+        efc,
+        efs,
+        buildThreads,
+        searchThreads,
+        json,
+        peer,
+        k,
+        dataDir,
+        python);
+  }
+
+  private static String value(String[] args, int i, String flag) throws BadFlag {
+    if (i >= args.length || args[i].startsWith("--")) {
+      throw new BadFlag(flag + ": missing value");
+    }
+    return args[i];
+  }
+
+  private static int positiveInt(String[] args, int i, String flag) throws BadFlag {
+    String v = value(args, i, flag);
+    try {
+      int x = Integer.parseInt(v);
+      if (x <= 0) {
+        throw new NumberFormatException();
+      }
+      return x;
+    } catch (NumberFormatException e) {
+      throw new BadFlag(flag + ": expected a positive integer, got '" + v + "'");
+    }
+  }
+
+  private static int[] intList(String[] args, int i, String flag) throws BadFlag {
+    String v = value(args, i, flag);
+    List<Integer> out = new ArrayList<>();
+    for (String part : v.split(",")) {
+      try {
+        int x = Integer.parseInt(part.trim());
+        if (x <= 0) {
+          throw new NumberFormatException();
+        }
+        out.add(x);
+      } catch (NumberFormatException e) {
+        throw new BadFlag(
+            flag + ": expected a comma-separated list of positive integers, got '" + v + "'");
+      }
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+}

@@ -1,0 +1,1078 @@
+package io.vecdb.index;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A Hierarchical Navigable Small World graph (Malkov and Yashunin) over float32 vectors.
+ *
+ * <p>Layout: nodes live in pages of {@value #PAGE_SIZE}. A page holds the vectors of its nodes in
+ * one {@code float[]}, a state byte and a level byte per node, and per node one immutable {@code
+ * int[]} neighbour list per layer. A list of {@code n} neighbours is an {@code int[2n]}: the
+ * ordinals, sorted by distance to the owner, then the raw bits of those distances (so pruning needs
+ * no recomputation of owner distances). Lists are never mutated after publication: a writer builds
+ * a new array and publishes it with a release store; readers load it with an acquire load.
+ *
+ * <p>Concurrency (who calls what, what guards what):
+ *
+ * <ul>
+ *   <li>{@link #search}, {@link #isLive}, {@link #vector}, {@link #score}, {@link #size}: any
+ *       thread, any time, no locks. They read the volatile page table, acquire-load lists and
+ *       states, and read the volatile {@link #entry}. A search reads {@link #removals} (volatile)
+ *       first, so a tombstone written before {@code remove} returned is visible to it.
+ *   <li>{@link #add} and {@link #remove}: any number of threads at once (parallel bulk build). They
+ *       hold the read side of {@link #structure}. A node's lists are replaced only while holding
+ *       that node's stripe of {@link #stripes}; no thread holds two stripes, so there is no lock
+ *       order to respect. New ordinals come from {@link #nextOrdinal}; the page table grows under
+ *       {@link #growLock} and is republished copy-on-write (existing pages never move). A node's
+ *       vector, level and empty lists are written before its state is release-stored as LIVE and
+ *       before any list names it.
+ *   <li>{@link #compact} and {@link #writeTo}: any thread; they hold the write side of {@link
+ *       #structure}, so they wait for in-flight adds/removes and hold new ones back while they run.
+ *       Searches are never blocked.
+ * </ul>
+ *
+ * <p>Ordinals are not reused: {@link #compact} unlinks tombstoned nodes, repairs their neighbours'
+ * lists and frees their graph memory; their vector slots stay allocated until a snapshot reload.
+ */
+public final class HnswIndex implements VectorIndex {
+  static final int PAGE_SHIFT = 10;
+  static final int PAGE_SIZE = 1 << PAGE_SHIFT;
+  static final int PAGE_MASK = PAGE_SIZE - 1;
+  static final int MAX_LEVEL = 24;
+
+  static final byte ABSENT = 0;
+  static final byte LIVE = 1;
+  static final byte DELETED = 2;
+  static final byte FREED = 3;
+
+  private static final int STRIPES = 1024;
+  private static final int[] EMPTY = new int[0];
+  private static final long NO_ENTRY = -1L;
+  private static final int FORMAT_MAGIC = 0x57534E48; // "HNSW" little-endian
+  private static final int FORMAT_END = 0x21444E45; // "END!"
+  private static final int FORMAT_VERSION = 1;
+
+  private static final VarHandle LISTS = MethodHandles.arrayElementVarHandle(int[][].class);
+  private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(byte[].class);
+
+  private static final int METRIC_L2 = 0;
+  private static final int METRIC_NEG_DOT = 1;
+  private static final int METRIC_L1 = 2;
+
+  /** One page of nodes; the arrays are fixed-size, their elements change as described above. */
+  static final class Page {
+    final float[] vectors;
+    final byte[] states = new byte[PAGE_SIZE];
+    final byte[] levels = new byte[PAGE_SIZE];
+    final int[][] layer0 = new int[PAGE_SIZE][];
+
+    /** Per node with level >= 1: lists of layers 1..level at index layer - 1; else null. */
+    final int[][][] upper = new int[PAGE_SIZE][][];
+
+    Page(int dimension) {
+      vectors = new float[PAGE_SIZE * dimension];
+      Arrays.fill(layer0, EMPTY);
+    }
+  }
+
+  /** Per-thread search state, reused so that a search allocates only its result. */
+  static final class Scratch {
+    int[] visited = new int[PAGE_SIZE];
+    int generation;
+    final LongHeap candidates = new LongHeap(256);
+    final LongHeap results = new LongHeap(256);
+
+    void startVisit(int capacity) {
+      if (visited.length < capacity) {
+        visited = new int[Math.max(capacity, visited.length * 2)];
+        generation = 0;
+      }
+      if (++generation == 0) {
+        Arrays.fill(visited, 0);
+        generation = 1;
+      }
+    }
+
+    /** Marks {@code node} visited; false if it already was in this search. */
+    boolean visit(int node) {
+      int[] v = visited;
+      if (node >= v.length) {
+        visited = v = Arrays.copyOf(v, Math.max(node + 1, v.length * 2));
+      }
+      if (v[node] == generation) {
+        return false;
+      }
+      v[node] = generation;
+      return true;
+    }
+  }
+
+  private final int dimension;
+  private final Distance distance;
+  private final HnswConfig config;
+  private final int metric;
+  private final double levelMultiplier;
+  private final Object[] stripes = new Object[STRIPES];
+  private final Object growLock = new Object();
+  private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
+  private final AtomicInteger nextOrdinal = new AtomicInteger();
+  private final AtomicInteger live = new AtomicInteger();
+  private final AtomicLong removals = new AtomicLong();
+
+  /** (level << 32) | ordinal of the entry point, or {@link #NO_ENTRY}. */
+  private final AtomicLong entry = new AtomicLong(NO_ENTRY);
+
+  private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+  private volatile Page[] pages = new Page[0];
+
+  public HnswIndex(int dimension, Distance distance, HnswConfig config) {
+    if (dimension <= 0) {
+      throw new IllegalArgumentException("dimension must be > 0, got " + dimension);
+    }
+    this.dimension = dimension;
+    this.distance = java.util.Objects.requireNonNull(distance, "distance");
+    this.config = java.util.Objects.requireNonNull(config, "config");
+    this.metric =
+        switch (distance) {
+          case EUCLID -> METRIC_L2;
+          case COSINE, DOT -> METRIC_NEG_DOT;
+          case MANHATTAN -> METRIC_L1;
+        };
+    this.levelMultiplier = 1.0 / Math.log(config.m());
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new Object();
+    }
+  }
+
+  public HnswIndex(int dimension, Distance distance) {
+    this(dimension, distance, HnswConfig.DEFAULT);
+  }
+
+  public HnswConfig config() {
+    return config;
+  }
+
+  @Override
+  public int dimension() {
+    return dimension;
+  }
+
+  @Override
+  public Distance distance() {
+    return distance;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public boolean isLive(int ordinal) {
+    return state(ordinal) == LIVE;
+  }
+
+  /** Number of ordinals handed out so far (live, tombstoned and freed). */
+  public int ordinalCount() {
+    return nextOrdinal.get();
+  }
+
+  @Override
+  public int size() {
+    return live.get();
+  }
+
+  @Override
+  public float[] vector(int ordinal) {
+    if (!isLive(ordinal)) {
+      return null;
+    }
+    Page p = pages[ordinal >>> PAGE_SHIFT];
+    return Arrays.copyOfRange(
+        p.vectors, (ordinal & PAGE_MASK) * dimension, ((ordinal & PAGE_MASK) + 1) * dimension);
+  }
+
+  @Override
+  public float score(float[] query, int ordinal) {
+    checkDimension(query);
+    if (state(ordinal) == ABSENT) {
+      throw new IllegalArgumentException("ordinal " + ordinal + " was never added");
+    }
+    float[] q = distance == Distance.COSINE ? VectorMath.normalized(query) : query;
+    Page p = pages[ordinal >>> PAGE_SHIFT];
+    return toScore(dist(q, 0, p.vectors, (ordinal & PAGE_MASK) * dimension));
+  }
+
+  @Override
+  public Hits search(float[] query, int k, SearchParams params, OrdinalFilter filter) {
+    checkDimension(query);
+    if (k <= 0) {
+      return Hits.EMPTY;
+    }
+    long seenRemovals = removals.get(); // volatile read: orders the state reads below
+    float[] q = distance == Distance.COSINE ? VectorMath.normalized(query) : query;
+    Scratch s = scratch.get();
+    if (params.exact() || live.get() < config.fullScanThreshold()) {
+      return exactSearch(q, k, filter, s);
+    }
+    long e = entry.get();
+    if (e == NO_ENTRY) {
+      return Hits.EMPTY;
+    }
+    int ef = Math.max(k, params.ef() > 0 ? params.ef() : config.ef());
+    Page[] ps = pages;
+    int ep = entryNode(e);
+    float epDist = dist(q, 0, vectorsOf(ps, ep), offsetOf(ep));
+    for (int level = entryLevel(e); level > 0; level--) {
+      long best = greedy(q, ep, epDist, level, ps);
+      ep = LongHeap.ordinal(best);
+      epDist = LongHeap.distance(best);
+    }
+    searchLayer(q, ep, epDist, ef, 0, true, filter, s);
+    LongHeap results = s.results;
+    if (results.size() < k) {
+      // The walk ran out of reachable candidates (tiny or disconnected graph, or a very selective
+      // filter): an exact scan is the only way to keep the "k hits if k match" promise.
+      return exactSearch(q, k, filter, s);
+    }
+    assert seenRemovals <= removals.get();
+    return drain(results, k);
+  }
+
+  /** Scores every live ordinal accepted by {@code filter}; {@code q} is already normalised. */
+  private Hits exactSearch(float[] q, int k, OrdinalFilter filter, Scratch s) {
+    LongHeap top = s.results;
+    top.clear();
+    int n = nextOrdinal.get();
+    Page[] ps = pages;
+    n = Math.min(n, ps.length << PAGE_SHIFT);
+    for (int ord = 0; ord < n; ord++) {
+      Page p = ps[ord >>> PAGE_SHIFT];
+      int slot = ord & PAGE_MASK;
+      if ((byte) STATES.getAcquire(p.states, slot) != LIVE) {
+        continue;
+      }
+      if (filter != null && !filter.accept(ord)) {
+        continue;
+      }
+      float d = dist(q, 0, p.vectors, slot * dimension);
+      long key = ~LongHeap.pack(d, ord);
+      if (top.size() < k) {
+        top.push(key);
+      } else if (key > top.peek()) {
+        top.replaceTop(key);
+      }
+    }
+    return drain(top, Math.min(k, top.size()));
+  }
+
+  /** Empties a max-heap (keys stored as {@code ~pack}) into the best {@code k}, best first. */
+  private Hits drain(LongHeap results, int k) {
+    while (results.size() > k) {
+      results.pop();
+    }
+    int size = results.size();
+    int[] ords = new int[size];
+    float[] scores = new float[size];
+    for (int i = size - 1; i >= 0; i--) {
+      long key = ~results.pop();
+      ords[i] = LongHeap.ordinal(key);
+      scores[i] = toScore(LongHeap.distance(key));
+    }
+    return new Hits(ords, scores);
+  }
+
+  /** Greedy walk on an upper layer; returns the packed (distance, ordinal) of the local optimum. */
+  private long greedy(float[] q, int start, float startDist, int level, Page[] ps) {
+    int cur = start;
+    float curDist = startDist;
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      int[] links = links(ps, cur, level);
+      int n = links.length >>> 1;
+      for (int i = 0; i < n; i++) {
+        int nb = links[i];
+        if ((nb >>> PAGE_SHIFT) >= ps.length) {
+          ps = pages;
+        }
+        float d = dist(q, 0, ps[nb >>> PAGE_SHIFT].vectors, offsetOf(nb));
+        if (d < curDist) {
+          curDist = d;
+          cur = nb;
+          changed = true;
+        }
+      }
+    }
+    return LongHeap.pack(curDist, cur);
+  }
+
+  /**
+   * Best-first search of one layer from one entry point (hnswlib's searchBaseLayer). Every reached
+   * node is traversed; only accepted ones enter {@code s.results} (a max-heap of {@code ~pack}, at
+   * most {@code ef}). For a search, accepted means LIVE and passing {@code filter}; while building,
+   * any node still in the graph (LIVE or DELETED) is a valid neighbour.
+   */
+  private void searchLayer(
+      float[] q,
+      int ep,
+      float epDist,
+      int ef,
+      int level,
+      boolean forSearch,
+      OrdinalFilter filter,
+      Scratch s) {
+    LongHeap candidates = s.candidates;
+    LongHeap results = s.results;
+    candidates.clear();
+    results.clear();
+    s.startVisit(nextOrdinal.get());
+    Page[] ps = pages;
+    s.visit(ep);
+    candidates.push(LongHeap.pack(epDist, ep));
+    float worst = Float.POSITIVE_INFINITY;
+    if (accepts(ps, ep, forSearch, filter)) {
+      results.push(~LongHeap.pack(epDist, ep));
+      if (ef == 1) {
+        worst = epDist;
+      }
+    }
+    while (!candidates.isEmpty()) {
+      long c = candidates.pop();
+      if (LongHeap.distance(c) > worst) {
+        break;
+      }
+      int[] links = links(ps, LongHeap.ordinal(c), level);
+      int n = links.length >>> 1;
+      for (int i = 0; i < n; i++) {
+        int nb = links[i];
+        if (!s.visit(nb)) {
+          continue;
+        }
+        if ((nb >>> PAGE_SHIFT) >= ps.length) {
+          ps = pages;
+        }
+        Page p = ps[nb >>> PAGE_SHIFT];
+        int slot = nb & PAGE_MASK;
+        float d = dist(q, 0, p.vectors, slot * dimension);
+        if (d < worst || results.size() < ef) {
+          candidates.push(LongHeap.pack(d, nb));
+          if (acceptsSlot(p, slot, nb, forSearch, filter)) {
+            long key = ~LongHeap.pack(d, nb);
+            if (results.size() < ef) {
+              results.push(key);
+            } else {
+              results.replaceTop(key);
+            }
+            if (results.size() >= ef) {
+              worst = LongHeap.distance(~results.peek());
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean accepts(Page[] ps, int node, boolean forSearch, OrdinalFilter filter) {
+    return acceptsSlot(ps[node >>> PAGE_SHIFT], node & PAGE_MASK, node, forSearch, filter);
+  }
+
+  private static boolean acceptsSlot(
+      Page p, int slot, int node, boolean forSearch, OrdinalFilter filter) {
+    byte st = p.states[slot];
+    if (forSearch) {
+      return st == LIVE && (filter == null || filter.accept(node));
+    }
+    return st == LIVE || st == DELETED;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  @Override
+  public int add(float[] vector) {
+    checkDimension(vector);
+    float[] v = distance == Distance.COSINE ? VectorMath.normalized(vector) : vector;
+    var lock = structure.readLock();
+    lock.lock();
+    try {
+      int ord = nextOrdinal.getAndIncrement();
+      Page[] ps = ensurePage(ord);
+      Page page = ps[ord >>> PAGE_SHIFT];
+      int slot = ord & PAGE_MASK;
+      System.arraycopy(v, 0, page.vectors, slot * dimension, dimension);
+      int level = levelFor(ord);
+      page.levels[slot] = (byte) level;
+      if (level > 0) {
+        int[][] up = new int[level][];
+        Arrays.fill(up, EMPTY);
+        page.upper[slot] = up;
+      }
+      STATES.setRelease(page.states, slot, LIVE);
+      live.incrementAndGet();
+      link(ord, page.vectors, slot * dimension, level);
+      return ord;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void remove(int ordinal) {
+    if (ordinal < 0 || ordinal >= nextOrdinal.get()) {
+      return;
+    }
+    var lock = structure.readLock();
+    lock.lock();
+    try {
+      Page p = pages[ordinal >>> PAGE_SHIFT];
+      if (STATES.compareAndSet(p.states, ordinal & PAGE_MASK, LIVE, DELETED)) {
+        live.decrementAndGet();
+        removals.incrementAndGet();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Page[] ensurePage(int ord) {
+    int page = ord >>> PAGE_SHIFT;
+    Page[] ps = pages;
+    if (page < ps.length) {
+      return ps;
+    }
+    synchronized (growLock) {
+      ps = pages;
+      if (page >= ps.length) {
+        Page[] grown = Arrays.copyOf(ps, Math.max(page + 1, ps.length + ps.length / 4 + 1));
+        for (int i = ps.length; i < grown.length; i++) {
+          grown[i] = new Page(dimension);
+        }
+        pages = grown;
+        ps = grown;
+      }
+      return ps;
+    }
+  }
+
+  /** Level from a hash of (seed, ordinal): reproducible whatever the thread interleaving. */
+  private int levelFor(int ord) {
+    long z = config.seed() + (ord + 1L) * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z ^= z >>> 31;
+    double u = ((z >>> 11) + 1) * 0x1.0p-53; // (0, 1]
+    return (int) Math.min(MAX_LEVEL, Math.floor(-Math.log(u) * levelMultiplier));
+  }
+
+  /** Links a node whose vector is stored and state is LIVE into every layer up to its level. */
+  private void link(int ord, float[] vecs, int off, int level) {
+    long e;
+    while ((e = entry.get()) == NO_ENTRY) {
+      if (entry.compareAndSet(NO_ENTRY, packEntry(ord, level))) {
+        return;
+      }
+    }
+    // The vector is copied so distances are taken against a private array (cheap, once per add).
+    float[] q = Arrays.copyOfRange(vecs, off, off + dimension);
+    Scratch s = scratch.get();
+    Page[] ps = pages;
+    int ep = entryNode(e);
+    int top = entryLevel(e);
+    float epDist = dist(q, 0, vectorsOf(ps, ep), offsetOf(ep));
+    for (int l = top; l > level; l--) {
+      long best = greedy(q, ep, epDist, l, ps);
+      ep = LongHeap.ordinal(best);
+      epDist = LongHeap.distance(best);
+    }
+    for (int l = Math.min(level, top); l >= 0; l--) {
+      searchLayer(q, ep, epDist, config.efConstruct(), l, false, null, s);
+      LongHeap results = s.results;
+      int n = results.size();
+      long[] sorted = new long[n];
+      for (int i = n - 1; i >= 0; i--) {
+        sorted[i] = ~results.pop();
+      }
+      if (n == 0) {
+        continue;
+      }
+      ep = LongHeap.ordinal(sorted[0]);
+      epDist = LongHeap.distance(sorted[0]);
+      int[] chosen = selectNeighbours(sorted, n, maxLinks(l), ord);
+      setOwnLinks(ord, l, chosen);
+      int count = chosen.length >>> 1;
+      for (int i = 0; i < count; i++) {
+        addBacklink(chosen[i], l, ord, Float.intBitsToFloat(chosen[count + i]));
+      }
+    }
+    while (level > entryLevel(e)) {
+      if (entry.compareAndSet(e, packEntry(ord, level))) {
+        break;
+      }
+      e = entry.get();
+    }
+  }
+
+  private int maxLinks(int level) {
+    return level == 0 ? 2 * config.m() : config.m();
+  }
+
+  /**
+   * The HNSW paper's heuristic (hnswlib's getNeighborsByHeuristic2): walk candidates nearest first;
+   * keep one unless it is closer to an already kept neighbour than to the base. {@code sorted}
+   * holds packed (distance to base, ordinal), ascending; {@code exclude} is skipped.
+   */
+  private int[] selectNeighbours(long[] sorted, int n, int max, int exclude) {
+    int[] ids = new int[Math.min(n, max)];
+    float[] ds = new float[ids.length];
+    int count = 0;
+    Page[] ps = pages;
+    for (int i = 0; i < n && count < ids.length; i++) {
+      int c = LongHeap.ordinal(sorted[i]);
+      if (c == exclude) {
+        continue;
+      }
+      float dc = LongHeap.distance(sorted[i]);
+      float[] cv = vectorsOf(ps, c);
+      int co = offsetOf(c);
+      boolean keep = true;
+      for (int j = 0; j < count; j++) {
+        if (dist(cv, co, vectorsOf(ps, ids[j]), offsetOf(ids[j])) < dc) {
+          keep = false;
+          break;
+        }
+      }
+      if (keep) {
+        ids[count] = c;
+        ds[count] = dc;
+        count++;
+      }
+    }
+    int[] out = new int[2 * count];
+    for (int i = 0; i < count; i++) {
+      out[i] = ids[i];
+      out[count + i] = Float.floatToRawIntBits(ds[i]);
+    }
+    return out;
+  }
+
+  private Object stripe(int node) {
+    return stripes[node & (STRIPES - 1)];
+  }
+
+  /** Publishes a new node's list, merging links that other inserts already pointed at it. */
+  private void setOwnLinks(int ord, int level, int[] chosen) {
+    synchronized (stripe(ord)) {
+      Page[] ps = pages;
+      int[] current = links(ps, ord, level);
+      int[] next = current.length == 0 ? chosen : merge(current, chosen, level, ord);
+      publish(ps, ord, level, next);
+    }
+  }
+
+  private void addBacklink(int node, int level, int newcomer, float d) {
+    synchronized (stripe(node)) {
+      Page[] ps = pages;
+      int[] current = links(ps, node, level);
+      int n = current.length >>> 1;
+      for (int i = 0; i < n; i++) {
+        if (current[i] == newcomer) {
+          return;
+        }
+      }
+      int[] next;
+      if (n < maxLinks(level)) {
+        next = insertSorted(current, newcomer, d);
+      } else {
+        next = merge(current, new int[] {newcomer, Float.floatToRawIntBits(d)}, level, node);
+      }
+      publish(ps, node, level, next);
+    }
+  }
+
+  /** Union of two lists (same owner), pruned by the heuristic to the layer's maximum. */
+  private int[] merge(int[] a, int[] b, int level, int owner) {
+    int na = a.length >>> 1;
+    int nb = b.length >>> 1;
+    long[] all = new long[na + nb];
+    int n = 0;
+    for (int i = 0; i < na; i++) {
+      all[n++] = LongHeap.pack(Float.intBitsToFloat(a[na + i]), a[i]);
+    }
+    outer:
+    for (int i = 0; i < nb; i++) {
+      for (int j = 0; j < na; j++) {
+        if (a[j] == b[i]) {
+          continue outer;
+        }
+      }
+      all[n++] = LongHeap.pack(Float.intBitsToFloat(b[nb + i]), b[i]);
+    }
+    Arrays.sort(all, 0, n);
+    return selectNeighbours(all, n, maxLinks(level), owner);
+  }
+
+  private static int[] insertSorted(int[] list, int node, float d) {
+    int n = list.length >>> 1;
+    int pos = n;
+    for (int i = 0; i < n; i++) {
+      if (Float.intBitsToFloat(list[n + i]) > d) {
+        pos = i;
+        break;
+      }
+    }
+    int[] out = new int[2 * (n + 1)];
+    System.arraycopy(list, 0, out, 0, pos);
+    out[pos] = node;
+    System.arraycopy(list, pos, out, pos + 1, n - pos);
+    System.arraycopy(list, n, out, n + 1, pos);
+    out[n + 1 + pos] = Float.floatToRawIntBits(d);
+    System.arraycopy(list, n + pos, out, n + 2 + pos, n - pos);
+    return out;
+  }
+
+  private static void publish(Page[] ps, int node, int level, int[] list) {
+    Page p = ps[node >>> PAGE_SHIFT];
+    if (level == 0) {
+      LISTS.setRelease(p.layer0, node & PAGE_MASK, list);
+    } else {
+      LISTS.setRelease(p.upper[node & PAGE_MASK], level - 1, list);
+    }
+  }
+
+  static int[] links(Page[] ps, int node, int level) {
+    Page p = ps[node >>> PAGE_SHIFT];
+    if (level == 0) {
+      return (int[]) LISTS.getAcquire(p.layer0, node & PAGE_MASK);
+    }
+    return (int[]) LISTS.getAcquire(p.upper[node & PAGE_MASK], level - 1);
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  /**
+   * Unlinks every tombstoned node: each live node that points at one gets a repaired list (its live
+   * neighbours plus the live neighbours of the removed ones, pruned by the heuristic, or a fresh
+   * graph search if nothing is left), the entry point moves off removed nodes, then removed nodes
+   * are marked freed and their lists dropped. Runs on the calling thread; searches go on meanwhile
+   * (they may still pass through a node being freed, and never return it); adds and removes wait.
+   *
+   * @return the number of nodes freed
+   */
+  public int compact() {
+    var lock = structure.writeLock();
+    lock.lock();
+    try {
+      int n = nextOrdinal.get();
+      Page[] ps = pages;
+      boolean[] dead = new boolean[n];
+      int deadCount = 0;
+      for (int ord = 0; ord < n; ord++) {
+        if (ps[ord >>> PAGE_SHIFT].states[ord & PAGE_MASK] == DELETED) {
+          dead[ord] = true;
+          deadCount++;
+        }
+      }
+      if (deadCount == 0) {
+        return 0;
+      }
+      moveEntryOffDead(dead, ps, n);
+      for (int ord = 0; ord < n; ord++) {
+        if (state(ps, ord) != LIVE) {
+          continue;
+        }
+        int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
+        for (int l = 0; l <= level; l++) {
+          int[] list = links(ps, ord, l);
+          int cnt = list.length >>> 1;
+          boolean touched = false;
+          for (int i = 0; i < cnt && !touched; i++) {
+            touched = dead[list[i]];
+          }
+          if (touched) {
+            repair(ord, l, list, dead, ps);
+          }
+        }
+      }
+      for (int ord = 0; ord < n; ord++) {
+        if (!dead[ord]) {
+          continue;
+        }
+        Page p = ps[ord >>> PAGE_SHIFT];
+        int slot = ord & PAGE_MASK;
+        STATES.setRelease(p.states, slot, FREED);
+        LISTS.setRelease(p.layer0, slot, EMPTY);
+        int[][] up = p.upper[slot];
+        if (up != null) {
+          for (int l = 0; l < up.length; l++) {
+            LISTS.setRelease(up, l, EMPTY);
+          }
+        }
+      }
+      return deadCount;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void moveEntryOffDead(boolean[] dead, Page[] ps, int n) {
+    long e = entry.get();
+    if (e == NO_ENTRY || !dead[entryNode(e)]) {
+      return;
+    }
+    int best = -1;
+    int bestLevel = -1;
+    for (int ord = 0; ord < n; ord++) {
+      if (state(ps, ord) == LIVE) {
+        int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
+        if (level > bestLevel) {
+          best = ord;
+          bestLevel = level;
+        }
+      }
+    }
+    entry.set(best < 0 ? NO_ENTRY : packEntry(best, bestLevel));
+  }
+
+  private void repair(int ord, int level, int[] list, boolean[] dead, Page[] ps) {
+    float[] q = vectorsOf(ps, ord);
+    int qo = offsetOf(ord);
+    int cnt = list.length >>> 1;
+    long[] cands = new long[64];
+    int n = 0;
+    Scratch s = scratch.get();
+    s.startVisit(nextOrdinal.get());
+    s.visit(ord);
+    for (int i = 0; i < cnt; i++) {
+      int nb = list[i];
+      s.visit(nb);
+      if (!dead[nb]) {
+        cands = grow(cands, n);
+        cands[n++] = LongHeap.pack(Float.intBitsToFloat(list[cnt + i]), nb);
+      }
+    }
+    for (int i = 0; i < cnt; i++) {
+      int d = list[i];
+      if (!dead[d]) {
+        continue;
+      }
+      int[] second = links(ps, d, level);
+      int m = second.length >>> 1;
+      for (int j = 0; j < m; j++) {
+        int nb = second[j];
+        if (!s.visit(nb) || dead[nb] || state(ps, nb) != LIVE) {
+          continue;
+        }
+        cands = grow(cands, n);
+        cands[n++] = LongHeap.pack(dist(q, qo, vectorsOf(ps, nb), offsetOf(nb)), nb);
+      }
+    }
+    if (n == 0) {
+      // Every neighbour and second neighbour is gone: find new ones by searching the graph.
+      long e = entry.get();
+      if (e == NO_ENTRY || entryNode(e) == ord) {
+        publish(ps, ord, level, EMPTY);
+        return;
+      }
+      float[] qv = Arrays.copyOfRange(q, qo, qo + dimension);
+      int ep = entryNode(e);
+      float epDist = dist(qv, 0, vectorsOf(ps, ep), offsetOf(ep));
+      for (int l = entryLevel(e); l > level; l--) {
+        long best = greedy(qv, ep, epDist, l, ps);
+        ep = LongHeap.ordinal(best);
+        epDist = LongHeap.distance(best);
+      }
+      searchLayer(qv, ep, epDist, config.efConstruct(), level, true, x -> !dead[x], s);
+      LongHeap results = s.results;
+      while (!results.isEmpty()) {
+        long key = ~results.pop();
+        if (LongHeap.ordinal(key) != ord) {
+          cands = grow(cands, n);
+          cands[n++] = key;
+        }
+      }
+    }
+    Arrays.sort(cands, 0, n);
+    int[] chosen = selectNeighbours(cands, n, maxLinks(level), ord);
+    synchronized (stripe(ord)) {
+      publish(ps, ord, level, chosen);
+    }
+    int c = chosen.length >>> 1;
+    for (int i = 0; i < c; i++) {
+      addBacklink(chosen[i], level, ord, Float.intBitsToFloat(chosen[c + i]));
+    }
+  }
+
+  private static long[] grow(long[] a, int n) {
+    return n < a.length ? a : Arrays.copyOf(a, a.length * 2);
+  }
+
+  // ---------------------------------------------------------------- accounting
+
+  @Override
+  public long ramBytesUsed() {
+    Page[] ps = pages;
+    int n = Math.min(nextOrdinal.get(), ps.length << PAGE_SHIFT);
+    long bytes = 64L + ps.length * 16L;
+    bytes += ps.length * (16L + PAGE_SIZE * (long) dimension * Float.BYTES); // vectors
+    bytes += ps.length * (2L * (16 + PAGE_SIZE)); // states, levels
+    bytes += ps.length * (2L * (16 + PAGE_SIZE * 4L)); // layer0 and upper reference arrays
+    for (int ord = 0; ord < n; ord++) {
+      bytes += 16L + 4L * links(ps, ord, 0).length;
+      int[][] up = ps[ord >>> PAGE_SHIFT].upper[ord & PAGE_MASK];
+      if (up != null) {
+        bytes += 16L + 4L * up.length;
+        for (int l = 1; l <= up.length; l++) {
+          bytes += 16L + 4L * links(ps, ord, l).length;
+        }
+      }
+    }
+    return bytes;
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  /**
+   * Writes a versioned binary image (config, vectors, states, levels, lists, entry point) to {@code
+   * out}. Holds the write side of the structure lock meanwhile: adds and removes wait, searches go
+   * on. Does not close {@code out}.
+   */
+  public void writeTo(WritableByteChannel out) throws IOException {
+    var lock = structure.writeLock();
+    lock.lock();
+    try {
+      ChannelIo.Writer w = new ChannelIo.Writer(out);
+      int n = nextOrdinal.get();
+      Page[] ps = pages;
+      w.putInt(FORMAT_MAGIC);
+      w.putInt(FORMAT_VERSION);
+      w.putInt(dimension);
+      w.putInt(distance.ordinal());
+      w.putInt(config.m());
+      w.putInt(config.efConstruct());
+      w.putInt(config.ef());
+      w.putInt(config.fullScanThreshold());
+      w.putLong(config.seed());
+      w.putInt(n);
+      w.putLong(entry.get());
+      w.putLong(removals.get());
+      for (int pg = 0; pg << PAGE_SHIFT < n; pg++) {
+        int len = Math.min(PAGE_SIZE, n - (pg << PAGE_SHIFT));
+        w.putBytes(ps[pg].states, 0, len);
+        w.putBytes(ps[pg].levels, 0, len);
+        w.putFloats(ps[pg].vectors, 0, len * dimension);
+      }
+      for (int ord = 0; ord < n; ord++) {
+        int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
+        for (int l = 0; l <= level; l++) {
+          int[] list = links(ps, ord, l);
+          w.putInt(list.length);
+          w.putInts(list, 0, list.length);
+        }
+      }
+      w.putInt(FORMAT_END);
+      w.flush();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Reads an image written by {@link #writeTo}; the graph is loaded as stored, not rebuilt.
+   *
+   * @throws IOException naming the offset and the expected value if the image is not valid
+   */
+  public static HnswIndex readFrom(ReadableByteChannel in) throws IOException {
+    ChannelIo.Reader r = new ChannelIo.Reader(in);
+    int magic = r.getInt();
+    if (magic != FORMAT_MAGIC) {
+      throw new IOException(
+          "not an HNSW snapshot: magic 0x" + Integer.toHexString(magic) + " at offset 0");
+    }
+    int version = r.getInt();
+    if (version != FORMAT_VERSION) {
+      throw new IOException(
+          "unsupported HNSW snapshot version " + version + ", expected " + FORMAT_VERSION);
+    }
+    int dimension = r.getInt();
+    int distanceOrdinal = r.getInt();
+    if (dimension <= 0 || distanceOrdinal < 0 || distanceOrdinal >= Distance.values().length) {
+      throw new IOException(
+          "corrupt HNSW snapshot header: dimension " + dimension + ", distance " + distanceOrdinal);
+    }
+    HnswConfig config;
+    try {
+      config = new HnswConfig(r.getInt(), r.getInt(), r.getInt(), r.getInt(), r.getLong());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("corrupt HNSW snapshot config: " + e.getMessage(), e);
+    }
+    HnswIndex index = new HnswIndex(dimension, Distance.values()[distanceOrdinal], config);
+    int n = r.getInt();
+    long entry = r.getLong();
+    long removals = r.getLong();
+    if (n < 0) {
+      throw new IOException("corrupt HNSW snapshot: node count " + n);
+    }
+    Page[] ps = n == 0 ? new Page[0] : index.ensurePage(n - 1);
+    int liveCount = 0;
+    for (int pg = 0; pg << PAGE_SHIFT < n; pg++) {
+      int len = Math.min(PAGE_SIZE, n - (pg << PAGE_SHIFT));
+      Page p = ps[pg];
+      r.getBytes(p.states, 0, len);
+      r.getBytes(p.levels, 0, len);
+      r.getFloats(p.vectors, 0, len * dimension);
+      for (int i = 0; i < len; i++) {
+        if (p.states[i] < ABSENT
+            || p.states[i] > FREED
+            || p.levels[i] < 0
+            || p.levels[i] > MAX_LEVEL) {
+          throw new IOException(
+              "corrupt HNSW snapshot: node "
+                  + ((pg << PAGE_SHIFT) + i)
+                  + " has state "
+                  + p.states[i]
+                  + ", level "
+                  + p.levels[i]);
+        }
+        if (p.states[i] == LIVE) {
+          liveCount++;
+        }
+        if (p.levels[i] > 0) {
+          p.upper[i] = new int[p.levels[i]][];
+        }
+      }
+    }
+    for (int ord = 0; ord < n; ord++) {
+      Page p = ps[ord >>> PAGE_SHIFT];
+      int level = p.levels[ord & PAGE_MASK];
+      for (int l = 0; l <= level; l++) {
+        int len = r.getInt();
+        if (len < 0 || (len & 1) != 0 || len > 2 * index.maxLinks(l)) {
+          throw new IOException(
+              "corrupt HNSW snapshot: node "
+                  + ord
+                  + " layer "
+                  + l
+                  + " list length "
+                  + len
+                  + " near offset "
+                  + r.position());
+        }
+        int[] list = len == 0 ? EMPTY : new int[len];
+        r.getInts(list, 0, len);
+        for (int i = 0; i < len / 2; i++) {
+          if (list[i] < 0 || list[i] >= n) {
+            throw new IOException(
+                "corrupt HNSW snapshot: node " + ord + " links to " + list[i] + " of " + n);
+          }
+        }
+        if (l == 0) {
+          p.layer0[ord & PAGE_MASK] = list;
+        } else {
+          p.upper[ord & PAGE_MASK][l - 1] = list;
+        }
+      }
+    }
+    int end = r.getInt();
+    if (end != FORMAT_END) {
+      throw new IOException(
+          "corrupt HNSW snapshot: end marker 0x"
+              + Integer.toHexString(end)
+              + " at offset "
+              + (r.position() - 4));
+    }
+    if (entry != NO_ENTRY && (entryNode(entry) < 0 || entryNode(entry) >= n)) {
+      throw new IOException("corrupt HNSW snapshot: entry point " + entryNode(entry) + " of " + n);
+    }
+    index.nextOrdinal.set(n);
+    index.live.set(liveCount);
+    index.removals.set(removals);
+    index.entry.set(entry);
+    return index;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Internal distance, lower is better: squared L2, negated dot (cosine, dot) or L1. */
+  private float dist(float[] a, int ao, float[] b, int bo) {
+    return switch (metric) {
+      case METRIC_L2 -> VectorMath.squareDistance(a, ao, b, bo, dimension);
+      case METRIC_NEG_DOT -> -VectorMath.dot(a, ao, b, bo, dimension);
+      default -> VectorMath.manhattan(a, ao, b, bo, dimension);
+    };
+  }
+
+  private float toScore(float internal) {
+    return switch (metric) {
+      case METRIC_L2 -> (float) Math.sqrt(Math.max(0f, internal));
+      case METRIC_NEG_DOT -> -internal;
+      default -> internal;
+    };
+  }
+
+  private float[] vectorsOf(Page[] ps, int node) {
+    if ((node >>> PAGE_SHIFT) >= ps.length) {
+      ps = pages;
+    }
+    return ps[node >>> PAGE_SHIFT].vectors;
+  }
+
+  private int offsetOf(int node) {
+    return (node & PAGE_MASK) * dimension;
+  }
+
+  private byte state(int ordinal) {
+    if (ordinal < 0) {
+      return ABSENT;
+    }
+    Page[] ps = pages;
+    if ((ordinal >>> PAGE_SHIFT) >= ps.length) {
+      return ABSENT;
+    }
+    return state(ps, ordinal);
+  }
+
+  private static byte state(Page[] ps, int ordinal) {
+    return (byte) STATES.getAcquire(ps[ordinal >>> PAGE_SHIFT].states, ordinal & PAGE_MASK);
+  }
+
+  /** Layer of {@code ordinal} (0 for most nodes); for tests and diagnostics. */
+  int level(int ordinal) {
+    return pages[ordinal >>> PAGE_SHIFT].levels[ordinal & PAGE_MASK];
+  }
+
+  /** Neighbour ordinals of {@code ordinal} on {@code level}; for tests and diagnostics. */
+  int[] neighbours(int ordinal, int level) {
+    int[] list = links(pages, ordinal, level);
+    return Arrays.copyOf(list, list.length >>> 1);
+  }
+
+  /** The entry point's ordinal, or -1 when the graph is empty. */
+  int entryPoint() {
+    long e = entry.get();
+    return e == NO_ENTRY ? -1 : entryNode(e);
+  }
+
+  private static long packEntry(int node, int level) {
+    return ((long) level << 32) | (node & 0xffffffffL);
+  }
+
+  private static int entryNode(long e) {
+    return (int) e;
+  }
+
+  private static int entryLevel(long e) {
+    return (int) (e >>> 32);
+  }
+
+  private void checkDimension(float[] vector) {
+    if (vector.length != dimension) {
+      throw new IllegalArgumentException(
+          "vector has " + vector.length + " dimensions, expected " + dimension);
+    }
+  }
+}
