@@ -1,6 +1,7 @@
 package io.vecdb.durability;
 
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,5 +36,12 @@ class CrashRecoveryTest {
   void acknowledgedWritesSurviveSigkill(int run) throws Exception {
     long seed = TestSeeds.seed(run);
     CrashScenario.run(CI, seed, tmp.resolve("seed-" + seed));
+  }
+
+  /** The harness itself accepts a correct server: same workload and checks, no crash. */
+  @Test
+  void checkerAcceptsEveryAcknowledgedWriteOnALiveServer() throws Exception {
+    long seed = TestSeeds.seed(0);
+    CrashScenario.runWithoutCrash(CI, seed, tmp.resolve("live-" + seed));
   }
 }

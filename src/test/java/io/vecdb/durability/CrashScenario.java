@@ -111,6 +111,63 @@ final class CrashScenario {
     }
   }
 
+  /**
+   * The same workload and checks without a crash, against the live server: every acknowledged write
+   * must become visible (polled with a deadline, since {@code wait=false} writes are applied
+   * asynchronously). This shows the checker accepts a correct server, so a failure of {@link #run}
+   * is about durability, not about the harness.
+   */
+  static void runWithoutCrash(CrashWorkload.Settings settings, long seed, Path workDir)
+      throws Exception {
+    AckLedger ledger = new AckLedger();
+    CrashWorkload workload = new CrashWorkload(settings, seed, COLLECTION, ledger);
+    String where = "seed=" + seed + " (rerun: -Dtests.seed=" + seed + ") no crash";
+    try (ServerProcess server =
+            ServerProcess.start(workDir.resolve("data"), workDir.resolve("server.log"));
+        QdrantHttp http = new QdrantHttp(server.baseUri())) {
+      http.expectOk(
+          "PUT",
+          "/collections/" + COLLECTION,
+          new JsonObject()
+              .put(
+                  "vectors", new JsonObject().put("size", settings.dim()).put("distance", "Euclid"))
+              .encode());
+      CrashWorkload.Running running = workload.start(server.baseUri(), 1);
+      running.awaitAcked(settings.minAckedBeforeKill() * 2L, Duration.ofSeconds(60));
+      running.join(Duration.ofSeconds(60));
+      if (!running.unexpectedReplies().isEmpty()) {
+        throw new AssertionError(
+            where + ": valid requests rejected: " + running.unexpectedReplies());
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      List<String> failures;
+      Map<Long, PointState> scrolled;
+      do {
+        scrolled = PointsReader.scrollAll(http, COLLECTION);
+        failures = ledger.verify(scrolled, 20);
+      } while (!failures.isEmpty() && System.nanoTime() < deadline && pause());
+      if (!failures.isEmpty()) {
+        throw new AssertionError(
+            where
+                + ": acknowledged writes not visible on the live server (acked="
+                + running.acked()
+                + "):\n  "
+                + String.join("\n  ", failures)
+                + "\n"
+                + server.logTail(40));
+      }
+      checkSameViews(
+          scrolled,
+          PointsReader.getByIds(http, COLLECTION, new ArrayList<>(scrolled.keySet())),
+          where);
+    }
+  }
+
+  private static boolean pause() throws InterruptedException {
+    Thread.sleep(50); // poll interval
+    return true;
+  }
+
   private static void checkCollection(
       QdrantHttp http, CrashWorkload.Settings settings, String where, ServerProcess server)
       throws Exception {
