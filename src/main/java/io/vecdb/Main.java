@@ -18,6 +18,7 @@ public final class Main {
     switch (args[0]) {
       case "serve" -> ServeCommand.run(rest);
       case "bench" -> System.exit(io.vecdb.bench.BenchCommand.run(rest));
+      case "bench-ingest" -> System.exit(io.vecdb.bench.IngestBenchCommand.run(rest));
       case "help", "-h", "--help" -> {
         System.out.println(USAGE);
         System.exit(0);
