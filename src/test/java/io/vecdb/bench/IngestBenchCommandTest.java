@@ -25,6 +25,7 @@ class IngestBenchCommandTest {
       {"--ef-construct"},
       {"--server-heap", "lots"},
       {"--url", "http://127.0.0.1:6333", "--keep-data"},
+      {"--warmup", "-1"},
     };
     String[] named = {
       "--nope",
@@ -35,7 +36,8 @@ class IngestBenchCommandTest {
       "--url",
       "--ef-construct",
       "--server-heap",
-      "--url"
+      "--url",
+      "--warmup"
     };
     for (int i = 0; i < cases.length; i++) {
       String[] args = cases[i];
