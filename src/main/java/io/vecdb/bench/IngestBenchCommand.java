@@ -487,11 +487,12 @@ public final class IngestBenchCommand {
     }
 
     private Object field(String phase, String key) {
-      return results.stream()
-          .filter(r -> phase.equals(r.get("phase")))
-          .map(r -> r.get(key))
-          .findFirst()
-          .orElse(null);
+      for (Map<String, Object> r : results) {
+        if (phase.equals(r.get("phase"))) {
+          return r.get(key); // may be null: a stream's findFirst would throw on it
+        }
+      }
+      return null;
     }
 
     // ---- HTTP ---------------------------------------------------------------------------------
