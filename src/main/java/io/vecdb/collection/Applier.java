@@ -21,7 +21,8 @@ import java.util.logging.Logger;
  * log completes appends on several threads); a reorder buffer, guarded by {@code orderLock},
  * releases them in sequence order to one {@link SerialLane} per collection name, so lanes of
  * different collections run in parallel and each lane sees its operations in log order. Listeners
- * are a copy-on-write list.
+ * are a copy-on-write list. Lanes are kept per collection name for the life of the node (one small
+ * object per name ever written).
  */
 public final class Applier {
   private static final Logger LOG = Logger.getLogger(Applier.class.getName());

@@ -1,6 +1,8 @@
 package io.vecdb.collection;
 
 import io.vecdb.filter.Filter;
+import io.vecdb.filter.FilteredSearch;
+import io.vecdb.filter.PayloadIndex;
 import io.vecdb.index.Hits;
 import io.vecdb.index.SearchParams;
 import io.vecdb.index.VectorIndex;
@@ -10,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -31,13 +32,33 @@ public final class Collection {
   private final VectorIndex index;
   private final ConcurrentSkipListMap<PointId, Integer> ordinals = new ConcurrentSkipListMap<>();
   private final OrdinalTable<StoredPoint> points = new OrdinalTable<>();
+  private final PayloadIndex payloadIndex;
   private volatile CollectionConfig config;
-  private volatile Map<String, String> payloadSchema = Map.of();
+  private volatile FilteredSearch filteredSearch;
 
   Collection(String name, CollectionConfig config) {
     this.name = name;
     this.config = config;
     this.index = IndexFactory.create(config);
+    this.payloadIndex =
+        new PayloadIndex(
+            consumer ->
+                ordinals
+                    .values()
+                    .forEach(
+                        ord -> {
+                          StoredPoint p = points.get(ord);
+                          if (p != null) {
+                            consumer.accept(ord, p.payload());
+                          }
+                        }),
+            id -> ordinals.getOrDefault(id, -1));
+    this.filteredSearch = filteredSearch(config);
+  }
+
+  private static FilteredSearch filteredSearch(CollectionConfig config) {
+    return new FilteredSearch(
+        config.hnsw().fullScanThreshold(), FilteredSearch.DEFAULT_SCAN_FRACTION);
   }
 
   public String name() {
@@ -50,7 +71,12 @@ public final class Collection {
 
   /** Indexed payload fields and their types (keyword, integer, float, bool, ...). */
   public Map<String, String> payloadSchema() {
-    return payloadSchema;
+    return payloadIndex.schemas();
+  }
+
+  /** Points with a value indexed under {@code field}, -1 if it is not indexed. */
+  public int indexedPoints(String field) {
+    return payloadIndex.indexedPoints(field);
   }
 
   public int size() {
@@ -65,6 +91,7 @@ public final class Collection {
 
   void applyConfig(CollectionConfig updated) {
     config = updated;
+    filteredSearch = filteredSearch(updated);
   }
 
   ChangeSet applyUpsert(long seq, List<PointStruct> batch) {
@@ -75,10 +102,13 @@ public final class Collection {
     for (PointStruct p : batch) {
       int ord = index.add(p.vector());
       points.set(ord, new StoredPoint(p.id(), p.payload(), seq));
+      payloadIndex.onUpsert(ord, p.payload());
       Integer old = ordinals.put(p.id(), ord);
       if (old != null) {
         index.remove(old);
+        StoredPoint previous = points.get(old);
         points.set(old, null);
+        payloadIndex.onRemove(old, previous == null ? null : previous.payload());
       }
       ids.add(p.id());
     }
@@ -91,7 +121,9 @@ public final class Collection {
       Integer ord = ordinals.remove(id);
       if (ord != null) {
         index.remove(ord);
+        StoredPoint previous = points.get(ord);
         points.set(ord, null);
+        payloadIndex.onRemove(ord, previous == null ? null : previous.payload());
         deleted.add(id);
       }
     }
@@ -106,21 +138,22 @@ public final class Collection {
       Integer ord = ordinals.get(id);
       StoredPoint old = ord == null ? null : points.get(ord);
       if (old != null) {
-        points.set(ord, new StoredPoint(id, edit.apply(old.payload()), seq));
+        Payload edited = edit.apply(old.payload());
+        points.set(ord, new StoredPoint(id, edited, seq));
+        payloadIndex.onUpsert(ord, edited);
         changed.add(id);
       }
     }
     return new ChangeSet(changed, List.of());
   }
 
+  /** Creates ({@code type} non-null) or drops the payload index of {@code field}. */
   void applySchema(String field, String type) {
-    Map<String, String> next = new TreeMap<>(payloadSchema);
     if (type == null) {
-      next.remove(field);
+      payloadIndex.dropField(field);
     } else {
-      next.put(field, type);
+      payloadIndex.createField(field, type);
     }
-    payloadSchema = Map.copyOf(next);
   }
 
   private List<PointId> resolve(PointSelector selector) {
@@ -162,12 +195,20 @@ public final class Collection {
   public List<PointView> search(
       float[] query, int limit, int offset, SearchParams params, Filter filter, Float threshold) {
     Validation.checkVector(query, config, "query vector");
-    VectorIndex.OrdinalFilter accept =
-        ord -> {
-          StoredPoint p = points.get(ord);
-          return p != null && (filter == null || filter.test(p.id(), p.payload()));
-        };
-    Hits hits = index.search(query, limit + offset, params, accept);
+    Hits hits =
+        filter == null
+            ? index.search(query, limit + offset, params, ord -> points.get(ord) != null)
+            : filteredSearch.search(
+                index,
+                payloadIndex,
+                filter,
+                ord -> {
+                  StoredPoint p = points.get(ord);
+                  return p == null ? null : new FilteredSearch.StoredPoint(p.id(), p.payload());
+                },
+                query,
+                limit + offset,
+                params);
     List<PointView> out = new ArrayList<>(Math.min(limit, hits.size()));
     java.util.Set<PointId> seen = new java.util.HashSet<>();
     int skipped = 0;
@@ -222,18 +263,6 @@ public final class Collection {
     for (Integer ord : ordinals.values()) {
       StoredPoint p = points.get(ord);
       if (p != null && filter.test(p.id(), p.payload())) {
-        n++;
-      }
-    }
-    return n;
-  }
-
-  /** Number of points whose payload has a value at {@code field} (for payload_schema). */
-  public long countWithField(String field) {
-    long n = 0;
-    for (Integer ord : ordinals.values()) {
-      StoredPoint p = points.get(ord);
-      if (p != null && p.payload().json().getValue(field) != null) {
         n++;
       }
     }

@@ -11,21 +11,19 @@ import io.vecdb.collection.Operation.OverwritePayload;
 import io.vecdb.collection.Operation.SetPayload;
 import io.vecdb.collection.Operation.UpdateCollection;
 import io.vecdb.collection.Operation.UpsertPoints;
+import io.vecdb.filter.PayloadSchema;
 import io.vecdb.model.Payload;
 import io.vecdb.model.PointId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Turns Qdrant request bodies into {@link Operation}s, validating everything against the current
  * state first, so a bad request is rejected whole before anything is logged. Stateless; any thread.
  */
 public final class MutationRequests {
-  static final Set<String> FIELD_TYPES =
-      Set.of("keyword", "integer", "float", "bool", "geo", "text", "datetime", "uuid");
 
   private final Collections collections;
 
@@ -173,11 +171,16 @@ public final class MutationRequests {
     if (schema instanceof JsonObject o) {
       schema = o.getValue("type");
     }
-    if (!(schema instanceof String type) || !FIELD_TYPES.contains(type)) {
+    if (!(schema instanceof String type)) {
       throw JsonFields.bad(
           "field_schema",
-          "one of " + String.join(", ", FIELD_TYPES.stream().sorted().toList()),
+          "a schema name (keyword, integer, float, bool)",
           b.getValue("field_schema"));
+    }
+    try {
+      PayloadSchema.parse(type);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("field_schema: " + e.getMessage());
     }
     return new CreateFieldIndex(name, field, type);
   }

@@ -19,6 +19,16 @@ public interface OperationLog {
   /** The last sequence number handed out, 0 if none. */
   long lastSequence();
 
+  /**
+   * Rebuilds state at start-up, before the node is ready: a durable log restores its newest
+   * snapshot and submits every logged operation after it to {@code applier} in sequence order
+   * (calling {@link Applier#expectNext} first when it starts after 1), and completes once they are
+   * all applied. The in-memory log has nothing to recover.
+   */
+  default Future<Void> recover(Applier applier) {
+    return Future.succeededFuture();
+  }
+
   /** Releases files and threads; appends after close fail. */
   Future<Void> close();
 }

@@ -44,7 +44,7 @@ public final class ReadRequests {
           new JsonObject()
               .put("data_type", e.getValue())
               .put("params", new JsonObject())
-              .put("points", c.countWithField(e.getKey())));
+              .put("points", Math.max(0, c.indexedPoints(e.getKey()))));
     }
     int size = c.size();
     return new JsonObject()

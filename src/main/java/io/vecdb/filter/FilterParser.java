@@ -1,9 +1,46 @@
 package io.vecdb.filter;
 
+import io.vecdb.model.PointId;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
-/** Parses Qdrant filter JSON into a {@link Filter}. */
+/**
+ * Parses Qdrant filter JSON into a {@link Filter}.
+ *
+ * <p>Accepted, with Qdrant 1.x semantics: {@code must}, {@code should}, {@code must_not} (each a
+ * condition or an array of conditions) and {@code min_should} ({@code {conditions, min_count}});
+ * conditions {@code {key, match}} ({@code value} string/integer/bool, {@code any}, {@code except},
+ * {@code text}, {@code phrase}, {@code text_any}), {@code {key, range}} ({@code gt, gte, lt, lte}
+ * numbers), {@code {key, values_count}}, {@code {key, is_empty: bool}}, {@code {key, is_null:
+ * bool}}, {@code {is_empty: {key}}}, {@code {is_null: {key}}}, {@code {has_id: [ids]}}, {@code
+ * {nested: {key, filter}}} and a nested filter object. Keys: {@code a}, {@code a.b}, {@code a[]},
+ * {@code a[].b}, {@code a[0]}.
+ *
+ * <p>Differences from Qdrant, all rejected with a clear error rather than answered differently: geo
+ * conditions, {@code has_vector}, datetime ranges, {@code has_id} inside {@code nested}, and a
+ * field condition carrying more than one of match/range/values_count/is_empty/is_null (Qdrant ORs
+ * them, which is rarely what the sender meant). Without a full-text index {@code text} and {@code
+ * phrase} are case-sensitive substring matches, as in Qdrant on an unindexed field.
+ */
 public final class FilterParser {
+  /** Deeper filters are rejected so evaluation can never overflow the stack. */
+  static final int MAX_DEPTH = 32;
+
+  private static final Set<String> FILTER_FIELDS =
+      Set.of("must", "should", "must_not", "min_should");
+  private static final List<String> FIELD_PREDICATES =
+      List.of("match", "range", "values_count", "is_empty", "is_null");
+  private static final Set<String> GEO =
+      Set.of("geo_bounding_box", "geo_radius", "geo_polygon", "geo");
+
   private FilterParser() {}
 
   /**
@@ -14,6 +51,418 @@ public final class FilterParser {
    *     filter.must[1].range.gt}) and what was expected
    */
   public static Filter parse(JsonObject json, String field) {
-    throw new UnsupportedOperationException("filters: being implemented on branch 'filters'");
+    if (json == null) {
+      throw new IllegalArgumentException(field + ": expected a filter object, got null");
+    }
+    return parseGroup(json, field, 1, false);
+  }
+
+  private static Condition.Group parseGroup(
+      JsonObject json, String path, int depth, boolean inNested) {
+    if (depth > MAX_DEPTH) {
+      throw new IllegalArgumentException(
+          path + ": filter nested deeper than " + MAX_DEPTH + " levels");
+    }
+    for (String name : json.fieldNames()) {
+      if (!FILTER_FIELDS.contains(name)) {
+        throw new IllegalArgumentException(
+            path
+                + ": unknown field \""
+                + name
+                + "\", expected must, should, must_not or min_should");
+      }
+    }
+    List<Condition> must = parseList(json.getValue("must"), path + ".must", depth, inNested);
+    List<Condition> should = parseList(json.getValue("should"), path + ".should", depth, inNested);
+    List<Condition> mustNot =
+        parseList(json.getValue("must_not"), path + ".must_not", depth, inNested);
+    List<Condition> minShould = null;
+    int minCount = 0;
+    Object ms = json.getValue("min_should");
+    if (ms != null) {
+      String msPath = path + ".min_should";
+      JsonObject mso = object(ms, msPath, "an object {conditions, min_count}");
+      for (String name : mso.fieldNames()) {
+        if (!name.equals("conditions") && !name.equals("min_count")) {
+          throw new IllegalArgumentException(
+              msPath + ": unknown field \"" + name + "\", expected conditions and min_count");
+        }
+      }
+      Object conds = mso.getValue("conditions");
+      if (conds == null) {
+        throw new IllegalArgumentException(msPath + ".conditions: required");
+      }
+      minShould = parseList(conds, msPath + ".conditions", depth, inNested);
+      long count = nonNegativeInteger(mso.getValue("min_count"), msPath + ".min_count", true);
+      minCount = (int) Math.min(count, Integer.MAX_VALUE);
+    }
+    return new Condition.Group(must, should, minShould, minCount, mustNot);
+  }
+
+  private static List<Condition> parseList(Object value, String path, int depth, boolean inNested) {
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof JsonObject single) {
+      return List.of(parseCondition(single, path, depth, inNested));
+    }
+    if (value instanceof JsonArray arr) {
+      List<Condition> out = new ArrayList<>(arr.size());
+      for (int i = 0; i < arr.size(); i++) {
+        String p = path + "[" + i + "]";
+        out.add(
+            parseCondition(object(arr.getValue(i), p, "a condition object"), p, depth, inNested));
+      }
+      return List.copyOf(out);
+    }
+    throw expected(path, "a condition object or an array of conditions", value);
+  }
+
+  private static Condition parseCondition(JsonObject c, String path, int depth, boolean inNested) {
+    if (c.containsKey("key")) {
+      return parseField(c, path);
+    }
+    if (c.containsKey("is_empty")) {
+      onlyFields(c, path, "is_empty");
+      return new Condition.IsEmpty(keyObject(c.getValue("is_empty"), path + ".is_empty"));
+    }
+    if (c.containsKey("is_null")) {
+      onlyFields(c, path, "is_null");
+      return new Condition.IsNull(keyObject(c.getValue("is_null"), path + ".is_null"));
+    }
+    if (c.containsKey("has_id")) {
+      onlyFields(c, path, "has_id");
+      if (inNested) {
+        throw new IllegalArgumentException(
+            path + ".has_id: has_id is not supported inside a nested filter (as in Qdrant)");
+      }
+      return parseHasId(c.getValue("has_id"), path + ".has_id");
+    }
+    if (c.containsKey("nested")) {
+      onlyFields(c, path, "nested");
+      return parseNested(c.getValue("nested"), path + ".nested", depth);
+    }
+    if (c.containsKey("has_vector")) {
+      throw new IllegalArgumentException(
+          path + ".has_vector: has_vector conditions are not supported by VecDB");
+    }
+    for (String name : c.fieldNames()) {
+      if (GEO.contains(name)) {
+        throw new IllegalArgumentException(
+            path + "." + name + ": geo conditions are not supported by VecDB");
+      }
+    }
+    for (String name : c.fieldNames()) {
+      if (!FILTER_FIELDS.contains(name)) {
+        throw new IllegalArgumentException(
+            path
+                + ": unknown condition field \""
+                + name
+                + "\", expected a field condition {key, match|range|values_count|is_empty|is_null},"
+                + " is_empty, is_null, has_id, nested, or a filter (must, should, must_not,"
+                + " min_should)");
+      }
+    }
+    return parseGroup(c, path, depth + 1, inNested);
+  }
+
+  private static Condition parseField(JsonObject c, String path) {
+    Object keyValue = c.getValue("key");
+    if (!(keyValue instanceof String keyText)) {
+      throw expected(path + ".key", "a string", keyValue);
+    }
+    JsonKey key = JsonKey.parse(keyText, path + ".key");
+    String predicateName = null;
+    for (String name : c.fieldNames()) {
+      if (name.equals("key")) {
+        continue;
+      }
+      if (GEO.contains(name)) {
+        throw new IllegalArgumentException(
+            path + "." + name + ": geo conditions are not supported by VecDB");
+      }
+      if (!FIELD_PREDICATES.contains(name)) {
+        throw new IllegalArgumentException(
+            path
+                + ": unknown field \""
+                + name
+                + "\" in field condition, expected key and one of "
+                + String.join(", ", FIELD_PREDICATES));
+      }
+      if (c.getValue(name) == null) {
+        continue; // null means absent, as in Qdrant's Option fields
+      }
+      if (predicateName != null) {
+        throw new IllegalArgumentException(
+            path
+                + ": field condition has both \""
+                + predicateName
+                + "\" and \""
+                + name
+                + "\", expected exactly one of "
+                + String.join(", ", FIELD_PREDICATES));
+      }
+      predicateName = name;
+    }
+    if (predicateName == null) {
+      throw new IllegalArgumentException(
+          path
+              + ": field condition on \""
+              + keyText
+              + "\" needs one of "
+              + String.join(", ", FIELD_PREDICATES));
+    }
+    String p = path + "." + predicateName;
+    Object v = c.getValue(predicateName);
+    Condition.ValuePredicate predicate =
+        switch (predicateName) {
+          case "match" -> parseMatch(object(v, p, "an object"), p);
+          case "range" -> parseRange(object(v, p, "an object {gt, gte, lt, lte}"), p);
+          case "values_count" -> parseValuesCount(object(v, p, "an object {gt, gte, lt, lte}"), p);
+          case "is_empty" -> new Condition.FieldIsEmpty(bool(v, p));
+          case "is_null" -> new Condition.FieldIsNull(bool(v, p));
+          default -> throw new AssertionError(predicateName);
+        };
+    return new Condition.Field(key, predicate);
+  }
+
+  private static Condition.ValuePredicate parseMatch(JsonObject m, String path) {
+    if (m.size() != 1) {
+      throw new IllegalArgumentException(
+          path
+              + ": expected exactly one of value, any, except, text, phrase, text_any, got "
+              + (m.isEmpty() ? "none" : m.fieldNames()));
+    }
+    String name = m.fieldNames().iterator().next();
+    String p = path + "." + name;
+    Object v = m.getValue(name);
+    return switch (name) {
+      case "value" -> {
+        if (v instanceof String s) {
+          yield new Condition.MatchString(s);
+        }
+        if (v instanceof Boolean b) {
+          yield new Condition.MatchBool(b);
+        }
+        Long l = Condition.asLong(v);
+        if (l != null) {
+          yield new Condition.MatchLong(l);
+        }
+        throw expected(p, "a string, an integer (64-bit signed) or a boolean", v);
+      }
+      case "any" -> {
+        Object[] sets = parseValueList(v, p);
+        @SuppressWarnings("unchecked")
+        Set<String> strings = (Set<String>) sets[0];
+        @SuppressWarnings("unchecked")
+        Set<Long> longs = (Set<Long>) sets[1];
+        yield new Condition.MatchAny(strings, longs);
+      }
+      case "except" -> {
+        Object[] sets = parseValueList(v, p);
+        @SuppressWarnings("unchecked")
+        Set<String> strings = (Set<String>) sets[0];
+        @SuppressWarnings("unchecked")
+        Set<Long> longs = (Set<Long>) sets[1];
+        yield new Condition.MatchExcept(strings, longs);
+      }
+      case "text", "phrase" -> {
+        if (!(v instanceof String s)) {
+          throw expected(p, "a string", v);
+        }
+        yield new Condition.MatchText(s);
+      }
+      case "text_any" -> {
+        if (!(v instanceof String s)) {
+          throw expected(p, "a string", v);
+        }
+        yield new Condition.MatchTextAny(
+            Arrays.stream(s.trim().split("\\s+")).filter(t -> !t.isEmpty()).toList());
+      }
+      default ->
+          throw new IllegalArgumentException(
+              path
+                  + ": unknown match \""
+                  + name
+                  + "\", expected one of value, any, except, text, phrase, text_any");
+    };
+  }
+
+  /** [strings, longs]: exactly one non-null; an empty list is an empty string set (as Qdrant). */
+  private static Object[] parseValueList(Object v, String path) {
+    if (!(v instanceof JsonArray arr)) {
+      throw expected(path, "an array of strings or of integers", v);
+    }
+    if (arr.isEmpty() || arr.getValue(0) instanceof String) {
+      Set<String> strings = new HashSet<>();
+      for (int i = 0; i < arr.size(); i++) {
+        Object e = arr.getValue(i);
+        if (!(e instanceof String s)) {
+          throw expected(path + "[" + i + "]", "a string (all elements of the same type)", e);
+        }
+        strings.add(s);
+      }
+      return new Object[] {Set.copyOf(strings), null};
+    }
+    Set<Long> longs = new HashSet<>();
+    for (int i = 0; i < arr.size(); i++) {
+      Object e = arr.getValue(i);
+      Long l = Condition.asLong(e);
+      if (l == null) {
+        throw expected(
+            path + "[" + i + "]",
+            i == 0
+                ? "a string or an integer (64-bit signed)"
+                : "an integer (all elements of the same type)",
+            e);
+      }
+      longs.add(l);
+    }
+    return new Object[] {null, Set.copyOf(longs)};
+  }
+
+  private static Condition.Range parseRange(JsonObject r, String path) {
+    double[] bounds = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+    String[] names = {"gt", "gte", "lt", "lte"};
+    for (String name : r.fieldNames()) {
+      int i = Arrays.asList(names).indexOf(name);
+      if (i < 0) {
+        throw new IllegalArgumentException(
+            path + ": unknown field \"" + name + "\", expected gt, gte, lt or lte");
+      }
+      Object v = r.getValue(name);
+      if (v == null) {
+        continue;
+      }
+      if (!(v instanceof Number n)) {
+        throw expected(
+            path + "." + name,
+            "a number"
+                + (v instanceof String ? " (datetime ranges are not supported by VecDB)" : ""),
+            v);
+      }
+      double d = n.doubleValue();
+      if (!Double.isFinite(d)) {
+        throw expected(path + "." + name, "a finite number", v);
+      }
+      bounds[i] = d;
+    }
+    return new Condition.Range(bounds[0], bounds[1], bounds[2], bounds[3]);
+  }
+
+  private static Condition.ValuesCount parseValuesCount(JsonObject r, String path) {
+    long[] bounds = {-1, -1, -1, -1};
+    String[] names = {"gt", "gte", "lt", "lte"};
+    for (String name : r.fieldNames()) {
+      int i = Arrays.asList(names).indexOf(name);
+      if (i < 0) {
+        throw new IllegalArgumentException(
+            path + ": unknown field \"" + name + "\", expected gt, gte, lt or lte");
+      }
+      Object v = r.getValue(name);
+      if (v != null) {
+        bounds[i] = nonNegativeInteger(v, path + "." + name, false);
+      }
+    }
+    return new Condition.ValuesCount(bounds[0], bounds[1], bounds[2], bounds[3]);
+  }
+
+  private static Condition.HasId parseHasId(Object v, String path) {
+    if (!(v instanceof JsonArray arr)) {
+      throw expected(path, "an array of point ids", v);
+    }
+    Set<PointId> ids = new LinkedHashSet<>();
+    for (int i = 0; i < arr.size(); i++) {
+      ids.add(PointId.parse(arr.getValue(i), path + "[" + i + "]"));
+    }
+    return new Condition.HasId(Set.copyOf(ids));
+  }
+
+  private static Condition.Nested parseNested(Object v, String path, int depth) {
+    JsonObject n = object(v, path, "an object {key, filter}");
+    for (String name : n.fieldNames()) {
+      if (!name.equals("key") && !name.equals("filter")) {
+        throw new IllegalArgumentException(
+            path + ": unknown field \"" + name + "\", expected key and filter");
+      }
+    }
+    Object keyValue = n.getValue("key");
+    if (!(keyValue instanceof String keyText)) {
+      throw expected(path + ".key", "a string", keyValue);
+    }
+    JsonKey key = JsonKey.parse(keyText, path + ".key");
+    JsonObject filter = object(n.getValue("filter"), path + ".filter", "a filter object");
+    return new Condition.Nested(
+        key.asArrayKey(), parseGroup(filter, path + ".filter", depth + 1, true));
+  }
+
+  private static JsonKey keyObject(Object v, String path) {
+    JsonObject o = object(v, path, "an object {key}");
+    for (String name : o.fieldNames()) {
+      if (!name.equals("key")) {
+        throw new IllegalArgumentException(path + ": unknown field \"" + name + "\", expected key");
+      }
+    }
+    Object k = o.getValue("key");
+    if (!(k instanceof String s)) {
+      throw expected(path + ".key", "a string", k);
+    }
+    return JsonKey.parse(s, path + ".key");
+  }
+
+  private static void onlyFields(JsonObject c, String path, String name) {
+    for (String f : c.fieldNames()) {
+      if (!f.equals(name)) {
+        throw new IllegalArgumentException(
+            path + ": unknown field \"" + f + "\" next to \"" + name + "\"");
+      }
+    }
+  }
+
+  private static JsonObject object(Object v, String path, String what) {
+    if (v instanceof JsonObject o) {
+      return o;
+    }
+    throw expected(path, what, v);
+  }
+
+  private static boolean bool(Object v, String path) {
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    throw expected(path, "a boolean", v);
+  }
+
+  private static long nonNegativeInteger(Object v, String path, boolean required) {
+    if (v == null && required) {
+      throw new IllegalArgumentException(path + ": required, expected a non-negative integer");
+    }
+    Long l = Condition.asLong(v);
+    if (l == null && v instanceof Number n && !(v instanceof java.math.BigInteger)) {
+      // 2.0 is accepted as 2, as JSON does not distinguish them.
+      try {
+        l = new BigDecimal(n.toString()).longValueExact();
+      } catch (ArithmeticException | NumberFormatException e) {
+        l = null;
+      }
+    }
+    if (l == null || l < 0) {
+      throw expected(path, "a non-negative integer", v);
+    }
+    return l;
+  }
+
+  private static IllegalArgumentException expected(String path, String what, Object got) {
+    return new IllegalArgumentException(path + ": expected " + what + ", got " + describe(got));
+  }
+
+  private static String describe(Object v) {
+    String s;
+    try {
+      s = Json.encode(v);
+    } catch (RuntimeException e) {
+      s = String.valueOf(v);
+    }
+    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
   }
 }

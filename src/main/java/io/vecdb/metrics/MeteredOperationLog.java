@@ -31,6 +31,11 @@ public final class MeteredOperationLog implements OperationLog {
   }
 
   @Override
+  public Future<Void> recover(io.vecdb.collection.Applier applier) {
+    return delegate.recover(applier);
+  }
+
+  @Override
   public long lastSequence() {
     return delegate.lastSequence();
   }

@@ -29,6 +29,12 @@ public final class MetricNames {
   /** Timer, tag {@code lock}: time spent waiting for contended locks. */
   public static final String LOCK_WAIT = "vecdb.lock.wait";
 
+  /** Timer with histogram, tags {@code route}, {@code method}, {@code code}: HTTP requests. */
+  public static final String HTTP_REQUESTS = "vecdb.http.requests";
+
+  public static final String TAG_ROUTE = "route";
+  public static final String TAG_METHOD = "method";
+  public static final String TAG_CODE = "code";
   public static final String TAG_COLLECTION = "collection";
   public static final String TAG_KIND = "kind";
   public static final String TAG_RESULT = "result";

@@ -2,6 +2,7 @@ package io.vecdb.server;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vecdb.config.VecdbOptions;
+import io.vecdb.metrics.HttpRequestMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -66,14 +67,36 @@ final class HttpApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    if (prometheus != null) {
+      router.route().handler(new HttpRequestMetrics(prometheus));
+    }
     router
         .route("/collections/*")
         .handler(
             BodyHandler.create(false)
                 .setBodyLimit(options.getMaxRequestBytes())
                 .setDeleteUploadedFilesOnEnd(true));
+    // Until the log has been recovered the data is incomplete: answer 503 rather than serve it.
+    router
+        .route("/collections*")
+        .handler(
+            ctx -> {
+              if (ready.get()) {
+                ctx.next();
+              } else {
+                Envelope.error(
+                    ctx, 503, "not ready: the node is still recovering", System.nanoTime());
+              }
+            });
     RestRoutes.mount(router, this::forward);
-    router.get("/").handler(ctx -> Envelope.ok(ctx, info.toJson(), System.nanoTime()));
+    // Qdrant answers GET / without the envelope; clients read "version" at the top level.
+    router
+        .get("/")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader("content-type", "application/json")
+                    .end(info.toJson().toBuffer()));
     router.get("/healthz").handler(ctx -> text(ctx, 200, "healthz check passed"));
     router.get("/livez").handler(ctx -> text(ctx, 200, "livez check passed"));
     router

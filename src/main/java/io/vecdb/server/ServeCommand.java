@@ -48,7 +48,7 @@ public final class ServeCommand {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  LOG.info("shutting down");
+                  System.err.println("vecdb: shutting down");
                   try {
                     node.close()
                         .toCompletionStage()
@@ -56,7 +56,7 @@ public final class ServeCommand {
                         .get(20, TimeUnit.SECONDS);
                     System.err.println("vecdb: stopped cleanly");
                   } catch (Exception e) {
-                    LOG.warning("clean shutdown did not finish: " + e);
+                    System.err.println("vecdb: clean shutdown did not finish: " + e);
                   }
                 },
                 "vecdb-shutdown"));

@@ -16,6 +16,7 @@ import io.vecdb.metrics.SynchronizationMetrics;
 import io.vecdb.metrics.VecdbMetrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -30,6 +31,7 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -52,7 +54,6 @@ public final class VecdbNode {
   private final AtomicInteger httpPort = new AtomicInteger(-1);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private String httpDeployment;
 
   private VecdbNode(VecdbOptions options, Vertx vertx, ExecutorService applyPool) {
     this.options = options;
@@ -87,10 +88,9 @@ public final class VecdbNode {
             .setPrometheusOptions(
                 new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true))
             .setLabels(
+                // HTTP requests are measured by HttpRequestMetrics: vertx-micrometer 5.0.x does
+                // not implement vertx-core 5.1's HTTP server metrics SPI.
                 EnumSet.of(
-                    Label.HTTP_ROUTE,
-                    Label.HTTP_METHOD,
-                    Label.HTTP_CODE,
                     Label.EB_ADDRESS,
                     Label.EB_SIDE,
                     Label.EB_FAILURE,
@@ -145,9 +145,9 @@ public final class VecdbNode {
                 vertx.deployVerticle(
                     () -> new HttpApiVerticle(options, info, ready, registry, httpPort::set),
                     new DeploymentOptions()))
+        .compose(id -> log.recover(applier))
         .onSuccess(
-            id -> {
-              httpDeployment = id;
+            v -> {
               ready.set(true);
               LOG.info(
                   "VecDB "
@@ -197,14 +197,29 @@ public final class VecdbNode {
     return ready.get();
   }
 
-  /** Stops taking requests, undeploys everything and closes Vert.x. Idempotent. */
+  /**
+   * Stops taking requests, undeploys everything and closes Vert.x. Idempotent. Runs on a thread of
+   * its own: completions bound to the node's event loops would be lost once they are closed.
+   */
   public Future<Void> close() {
     if (!closed.compareAndSet(false, true)) {
       return Future.succeededFuture();
     }
     ready.set(false);
-    Future<Void> stopHttp =
-        httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
-    return stopHttp.transform(ar -> vertx.close()).andThen(ar -> applyPool.shutdown());
+    Promise<Void> done = Promise.promise();
+    Thread.ofPlatform()
+        .name("vecdb-close")
+        .start(
+            () -> {
+              try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                done.complete();
+              } catch (Exception e) {
+                done.fail(e);
+              } finally {
+                applyPool.shutdown();
+              }
+            });
+    return done.future();
   }
 }

@@ -1,0 +1,110 @@
+package io.vecdb.collection;
+
+import io.vecdb.model.Payload;
+import io.vecdb.model.PointId;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+
+/** Random but valid operations for codec and replay tests. */
+final class RandomOperations {
+  private final Random random;
+
+  RandomOperations(Random random) {
+    this.random = random;
+  }
+
+  PointId id() {
+    return random.nextInt(4) == 0
+        ? PointId.of(new UUID(random.nextLong(), random.nextLong()))
+        : PointId.of(random.nextInt(4) == 0 ? random.nextLong() : random.nextInt(200));
+  }
+
+  float[] vector(int dim) {
+    float[] v = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      v[i] = (float) random.nextGaussian();
+    }
+    v[0] += 0.01f; // never all-zero
+    return v;
+  }
+
+  JsonObject payload() {
+    JsonObject p = new JsonObject();
+    int n = random.nextInt(4);
+    for (int i = 0; i < n; i++) {
+      switch (random.nextInt(4)) {
+        case 0 -> p.put("k" + i, random.nextInt(10));
+        case 1 -> p.put("s" + i, "v" + random.nextInt(5));
+        case 2 -> p.put("b" + i, random.nextBoolean());
+        default ->
+            p.put(
+                "o" + i,
+                new JsonObject()
+                    .put("x", random.nextDouble())
+                    .put("a", new JsonArray().add(1).add("two")));
+      }
+    }
+    return p;
+  }
+
+  PointSelector selector() {
+    if (random.nextBoolean()) {
+      List<PointId> ids = new ArrayList<>();
+      for (int i = random.nextInt(5); i >= 0; i--) {
+        ids.add(id());
+      }
+      return PointSelector.ids(ids);
+    }
+    return PointSelector.filter(
+        new JsonObject()
+            .put(
+                "must",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("key", "k0")
+                            .put("match", new JsonObject().put("value", random.nextInt(10))))));
+  }
+
+  List<PointStruct> points(int dim) {
+    List<PointStruct> points = new ArrayList<>();
+    for (int i = random.nextInt(20); i >= 0; i--) {
+      points.add(new PointStruct(id(), vector(dim), new Payload(payload())));
+    }
+    return points;
+  }
+
+  /** Any operation on collection {@code c} of dimension {@code dim}. */
+  Operation any(String c, int dim) {
+    return switch (random.nextInt(11)) {
+      case 0 ->
+          new Operation.CreateCollection(
+              c,
+              CollectionConfig.parse(
+                  new JsonObject()
+                      .put("vectors", new JsonObject().put("size", dim).put("distance", "Dot"))));
+      case 1 -> new Operation.DeleteCollection(c);
+      case 2 ->
+          new Operation.UpdateCollection(
+              c,
+              random.nextBoolean() ? null : new JsonObject().put("m", 8 + random.nextInt(20)),
+              random.nextBoolean() ? null : new JsonObject().put("indexing_threshold", 5));
+      case 3, 4 -> new Operation.UpsertPoints(c, points(dim));
+      case 5 -> new Operation.DeletePoints(c, selector());
+      case 6 ->
+          new Operation.SetPayload(
+              c, selector(), payload(), random.nextBoolean() ? null : "nested.key");
+      case 7 -> new Operation.OverwritePayload(c, selector(), payload());
+      case 8 -> new Operation.DeletePayloadKeys(c, selector(), List.of("k0", "s1"));
+      case 9 -> new Operation.ClearPayload(c, selector());
+      default ->
+          random.nextBoolean()
+              ? new Operation.CreateFieldIndex(c, "k0", "integer")
+              : new Operation.DeleteFieldIndex(c, "k0");
+    };
+  }
+}

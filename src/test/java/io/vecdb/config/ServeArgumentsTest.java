@@ -1,0 +1,124 @@
+package io.vecdb.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServeArgumentsTest {
+  private static final String[] NONE = {};
+
+  @Test
+  void defaults() throws Exception {
+    VecdbOptions o =
+        ServeArguments.parse(NONE, Map.of("VECDB_CONFIG", write(new JsonObject()).toString()));
+    assertEquals("data", o.getDataDir());
+    assertEquals("127.0.0.1", o.getHost());
+    assertEquals(6333, o.getHttpPort());
+    assertEquals(32L * 1024 * 1024, o.getMaxRequestBytes());
+  }
+
+  @Test
+  void flagsOverrideEnvOverrideConfigFile() throws Exception {
+    Path file =
+        write(
+            new JsonObject()
+                .put("data_dir", "/from/file")
+                .put("host", "0.0.0.0")
+                .put("http_port", 7000)
+                .put("max_request_bytes", 4096));
+    VecdbOptions fromFile =
+        ServeArguments.parse(new String[] {"--config", file.toString()}, Map.of());
+    assertEquals("/from/file", fromFile.getDataDir());
+    assertEquals(7000, fromFile.getHttpPort());
+    assertEquals(4096, fromFile.getMaxRequestBytes());
+    Map<String, String> env =
+        Map.of(
+            "VECDB_CONFIG",
+            file.toString(),
+            "VECDB_DATA_DIR",
+            "/from/env",
+            "VECDB_HTTP_PORT",
+            "7001",
+            "VECDB_HOST",
+            "localhost");
+    VecdbOptions fromEnv = ServeArguments.parse(NONE, env);
+    assertEquals("/from/env", fromEnv.getDataDir());
+    assertEquals(7001, fromEnv.getHttpPort());
+    assertEquals("localhost", fromEnv.getHost());
+    VecdbOptions fromFlags =
+        ServeArguments.parse(
+            new String[] {
+              "--data-dir",
+              "/from/flag",
+              "--http-port=7002",
+              "--host",
+              "::1",
+              "--max-request-bytes",
+              "2048"
+            },
+            env);
+    assertEquals("/from/flag", fromFlags.getDataDir());
+    assertEquals(7002, fromFlags.getHttpPort());
+    assertEquals("::1", fromFlags.getHost());
+    assertEquals(2048, fromFlags.getMaxRequestBytes());
+  }
+
+  @Test
+  void usageErrorsNameTheFlagOrValue() throws Exception {
+    Map<String, String> env = Map.of("VECDB_CONFIG", write(new JsonObject()).toString());
+    assertMessage("--bogus", new String[] {"--bogus"}, env);
+    assertMessage("--http-port", new String[] {"--http-port", "70000"}, env);
+    assertMessage("'abc'", new String[] {"--http-port", "abc"}, env);
+    assertMessage("--http-port: missing value", new String[] {"--http-port"}, env);
+    assertMessage(
+        "VECDB_HTTP_PORT",
+        NONE,
+        Map.of("VECDB_CONFIG", env.get("VECDB_CONFIG"), "VECDB_HTTP_PORT", "-1"));
+    assertMessage("--max-request-bytes", new String[] {"--max-request-bytes", "10"}, env);
+    assertMessage("--config", new String[] {"--config", "/no/such/file.json"}, env);
+    Path badKey = write(new JsonObject().put("http_prot", 1));
+    assertMessage("http_prot", new String[] {"--config", badKey.toString()}, Map.of());
+    Path badValue = write(new JsonObject().put("http_port", "x"));
+    assertMessage("http_port", new String[] {"--config", badValue.toString()}, Map.of());
+    Path notJson = Files.createTempFile("vecdb", ".json");
+    Files.writeString(notJson, "{nope");
+    assertMessage("not valid JSON", new String[] {"--config", notJson.toString()}, Map.of());
+  }
+
+  @Test
+  void optionsJsonRoundTripAndValidation() {
+    VecdbOptions o =
+        new VecdbOptions()
+            .setDataDir("/d")
+            .setHost("h")
+            .setHttpPort(1)
+            .setMaxRequestBytes(5000)
+            .setSearchInstances(3)
+            .setApplyThreads(2);
+    assertEquals(o.toJson(), new VecdbOptions(o.toJson()).toJson());
+    assertThrows(IllegalArgumentException.class, () -> o.setHttpPort(65536));
+    assertThrows(IllegalArgumentException.class, () -> o.setHost(" "));
+    assertThrows(IllegalArgumentException.class, () -> o.setSearchInstances(0));
+    assertThrows(IllegalArgumentException.class, () -> o.setDataDir(""));
+    assertEquals(1, o.getHttpPort(), "a rejected value changes nothing");
+  }
+
+  private static void assertMessage(String expected, String[] args, Map<String, String> env) {
+    UsageException e = assertThrows(UsageException.class, () -> ServeArguments.parse(args, env));
+    assertTrue(
+        e.getMessage().contains(expected),
+        "'" + e.getMessage() + "' should contain '" + expected + "'");
+  }
+
+  private static Path write(JsonObject json) throws Exception {
+    Path f = Files.createTempFile("vecdb-conf", ".json");
+    Files.writeString(f, json.encode());
+    return f;
+  }
+}
