@@ -48,6 +48,9 @@ public final class HnswIndex implements VectorIndex {
   static final int PAGE_MASK = PAGE_SIZE - 1;
   static final int MAX_LEVEL = 24;
 
+  /** Sanity bound when loading: lists may exceed 2m a little (see keepLastInLinks), not this. */
+  private static final int MAX_LIST_LENGTH = 1 << 16;
+
   static final byte ABSENT = 0;
   static final byte LIVE = 1;
   static final byte DELETED = 2;
@@ -62,6 +65,7 @@ public final class HnswIndex implements VectorIndex {
 
   private static final VarHandle LISTS = MethodHandles.arrayElementVarHandle(int[][].class);
   private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(byte[].class);
+  private static final VarHandle IN_DEGREE = MethodHandles.arrayElementVarHandle(int[].class);
 
   private static final int METRIC_L2 = 0;
   private static final int METRIC_NEG_DOT = 1;
@@ -73,6 +77,9 @@ public final class HnswIndex implements VectorIndex {
     final byte[] states = new byte[PAGE_SIZE];
     final byte[] levels = new byte[PAGE_SIZE];
     final int[][] layer0 = new int[PAGE_SIZE][];
+
+    /** Layer-0 lists naming each node; updated atomically by whichever writer changes a list. */
+    final int[] inDegree = new int[PAGE_SIZE];
 
     /** Per node with level >= 1: lists of layers 1..level at index layer - 1; else null. */
     final int[][][] upper = new int[PAGE_SIZE][][];
@@ -502,8 +509,7 @@ public final class HnswIndex implements VectorIndex {
       }
       ep = LongHeap.ordinal(sorted[0]);
       epDist = LongHeap.distance(sorted[0]);
-      int[] chosen = selectNeighbours(sorted, n, maxLinks(l), ord);
-      setOwnLinks(ord, l, chosen);
+      int[] chosen = setOwnLinks(ord, l, sorted, n);
       int count = chosen.length >>> 1;
       for (int i = 0; i < count; i++) {
         addBacklink(chosen[i], l, ord, Float.intBitsToFloat(chosen[count + i]));
@@ -527,6 +533,15 @@ public final class HnswIndex implements VectorIndex {
    * holds packed (distance to base, ordinal), ascending; {@code exclude} is skipped.
    */
   private int[] selectNeighbours(long[] sorted, int n, int max, int exclude) {
+    return selectNeighbours(sorted, n, max, exclude, false);
+  }
+
+  /**
+   * As above; with {@code fill}, slots the heuristic leaves empty are filled with the nearest
+   * pruned candidates (hnswlib's keepPrunedConnections), which compaction uses so that repaired
+   * nodes do not end up with fewer links than before.
+   */
+  private int[] selectNeighbours(long[] sorted, int n, int max, int exclude, boolean fill) {
     int[] ids = new int[Math.min(n, max)];
     float[] ds = new float[ids.length];
     int count = 0;
@@ -541,7 +556,10 @@ public final class HnswIndex implements VectorIndex {
       int co = offsetOf(c);
       boolean keep = true;
       for (int j = 0; j < count; j++) {
-        if (dist(cv, co, vectorsOf(ps, ids[j]), offsetOf(ids[j])) < dc) {
+        float dcs = dist(cv, co, vectorsOf(ps, ids[j]), offsetOf(ids[j]));
+        // "<=" rather than the paper's "<": an exact duplicate of a kept neighbour adds nothing,
+        // also when the base itself is a duplicate (distance 0 both ways).
+        if (dcs <= dc) {
           keep = false;
           break;
         }
@@ -550,6 +568,29 @@ public final class HnswIndex implements VectorIndex {
         ids[count] = c;
         ds[count] = dc;
         count++;
+      }
+    }
+    if (fill && count < ids.length) {
+      int selected = count;
+      for (int i = 0; i < n && count < ids.length; i++) {
+        int c = LongHeap.ordinal(sorted[i]);
+        if (c != exclude && !contains(ids, selected, c)) {
+          ids[count] = c;
+          ds[count] = LongHeap.distance(sorted[i]);
+          count++;
+        }
+      }
+      if (count > selected) {
+        // Keep the list sorted by distance: merge the fill-ins into place.
+        long[] packed = new long[count];
+        for (int i = 0; i < count; i++) {
+          packed[i] = LongHeap.pack(ds[i], ids[i]);
+        }
+        Arrays.sort(packed);
+        for (int i = 0; i < count; i++) {
+          ids[i] = LongHeap.ordinal(packed[i]);
+          ds[i] = LongHeap.distance(packed[i]);
+        }
       }
     }
     int[] out = new int[2 * count];
@@ -564,13 +605,21 @@ public final class HnswIndex implements VectorIndex {
     return stripes[node & (STRIPES - 1)];
   }
 
-  /** Publishes a new node's list, merging links that other inserts already pointed at it. */
-  private void setOwnLinks(int ord, int level, int[] chosen) {
+  /**
+   * Publishes a new node's list chosen from {@code sorted} candidates, merged with links that other
+   * inserts already gave it. Returns the published list.
+   */
+  private int[] setOwnLinks(int ord, int level, long[] sorted, int n) {
     synchronized (stripe(ord)) {
       Page[] ps = pages;
       int[] current = links(ps, ord, level);
-      int[] next = current.length == 0 ? chosen : merge(current, chosen, level, ord);
-      publish(ps, ord, level, next);
+      long[] all = sorted;
+      int count = n;
+      if (current.length > 0) {
+        all = withList(sorted, n, current);
+        count = all.length;
+      }
+      return replaceList(ps, ord, level, current, all, count);
     }
   }
 
@@ -584,36 +633,153 @@ public final class HnswIndex implements VectorIndex {
           return;
         }
       }
-      int[] next;
       if (n < maxLinks(level)) {
-        next = insertSorted(current, newcomer, d);
+        if (level == 0) {
+          addInDegree(ps, newcomer, 1);
+        }
+        publish(ps, node, level, insertSorted(current, newcomer, d));
       } else {
-        next = merge(current, new int[] {newcomer, Float.floatToRawIntBits(d)}, level, node);
+        long[] all = withList(new long[] {LongHeap.pack(d, newcomer)}, 1, current);
+        replaceList(ps, node, level, current, all, all.length);
       }
-      publish(ps, node, level, next);
     }
   }
 
-  /** Union of two lists (same owner), pruned by the heuristic to the layer's maximum. */
-  private int[] merge(int[] a, int[] b, int level, int owner) {
-    int na = a.length >>> 1;
-    int nb = b.length >>> 1;
-    long[] all = new long[na + nb];
-    int n = 0;
-    for (int i = 0; i < na; i++) {
-      all[n++] = LongHeap.pack(Float.intBitsToFloat(a[na + i]), a[i]);
-    }
+  /** {@code sorted[0, n)} plus the entries of {@code list} not already there, sorted. */
+  private static long[] withList(long[] sorted, int n, int[] list) {
+    int ln = list.length >>> 1;
+    long[] all = Arrays.copyOf(sorted, n + ln);
+    int count = n;
     outer:
-    for (int i = 0; i < nb; i++) {
-      for (int j = 0; j < na; j++) {
-        if (a[j] == b[i]) {
+    for (int i = 0; i < ln; i++) {
+      for (int j = 0; j < n; j++) {
+        if (LongHeap.ordinal(sorted[j]) == list[i]) {
           continue outer;
         }
       }
-      all[n++] = LongHeap.pack(Float.intBitsToFloat(b[nb + i]), b[i]);
+      all[count++] = LongHeap.pack(Float.intBitsToFloat(list[ln + i]), list[i]);
     }
-    Arrays.sort(all, 0, n);
-    return selectNeighbours(all, n, maxLinks(level), owner);
+    Arrays.sort(all, 0, count);
+    return count == all.length ? all : Arrays.copyOf(all, count);
+  }
+
+  /**
+   * Replaces {@code owner}'s list on {@code level} (the caller holds its stripe) by the heuristic's
+   * choice among {@code sorted}, and returns it. On layer 0 it keeps the in-degree counts and never
+   * drops a node's last in-link: such a node displaces the farthest kept neighbour that has another
+   * in-link, or, if none has, is appended beyond the usual maximum. Plain HNSW pruning can orphan
+   * nodes (exact duplicates do it reliably); this keeps every node reachable.
+   */
+  private int[] replaceList(Page[] ps, int owner, int level, int[] old, long[] sorted, int n) {
+    return replaceList(ps, owner, level, old, sorted, n, false);
+  }
+
+  private int[] replaceList(
+      Page[] ps, int owner, int level, int[] old, long[] sorted, int n, boolean fill) {
+    int[] chosen = selectNeighbours(sorted, n, maxLinks(level), owner, fill);
+    if (level == 0) {
+      chosen = keepLastInLinks(ps, owner, old, chosen, sorted, n);
+    }
+    publish(ps, owner, level, chosen);
+    return chosen;
+  }
+
+  private int[] keepLastInLinks(
+      Page[] ps, int owner, int[] old, int[] chosen, long[] sorted, int n) {
+    int oldN = old.length >>> 1;
+    int cn = chosen.length >>> 1;
+    int[] ids = Arrays.copyOf(chosen, cn + n);
+    float[] ds = new float[cn + n];
+    for (int i = 0; i < cn; i++) {
+      ds[i] = Float.intBitsToFloat(chosen[cn + i]);
+      if (!contains(old, oldN, ids[i])) {
+        addInDegree(ps, ids[i], 1);
+      }
+    }
+    int count = cn;
+    int[] kept = new int[4];
+    int keptCount = 0;
+    for (int i = 0; i < n; i++) {
+      int c = LongHeap.ordinal(sorted[i]);
+      if (c == owner || contains(ids, count, c)) {
+        continue;
+      }
+      boolean wasLinked = contains(old, oldN, c);
+      if (wasLinked) {
+        if (addInDegree(ps, c, -1) > 0) {
+          continue; // still reachable through another list
+        }
+        addInDegree(ps, c, 1);
+      } else if (inDegree(ps, c) > 0) {
+        continue;
+      }
+      int victim = -1;
+      for (int j = count - 1; j >= 0 && victim < 0; j--) {
+        if (!contains(kept, keptCount, ids[j])) {
+          if (addInDegree(ps, ids[j], -1) > 0) {
+            victim = j;
+          } else {
+            addInDegree(ps, ids[j], 1);
+          }
+        }
+      }
+      if (victim < 0) {
+        victim = count++;
+      }
+      ids[victim] = c;
+      ds[victim] = LongHeap.distance(sorted[i]);
+      if (!wasLinked) {
+        addInDegree(ps, c, 1);
+      }
+      if (keptCount == kept.length) {
+        kept = Arrays.copyOf(kept, keptCount * 2);
+      }
+      kept[keptCount++] = c;
+    }
+    // Old links that were not even candidates (compaction drops links to removed nodes).
+    for (int i = 0; i < oldN; i++) {
+      if (!contains(ids, count, old[i]) && !isCandidate(sorted, n, old[i])) {
+        addInDegree(ps, old[i], -1);
+      }
+    }
+    long[] packed = new long[count];
+    for (int i = 0; i < count; i++) {
+      packed[i] = LongHeap.pack(ds[i], ids[i]);
+    }
+    Arrays.sort(packed);
+    int[] out = new int[2 * count];
+    for (int i = 0; i < count; i++) {
+      out[i] = LongHeap.ordinal(packed[i]);
+      out[count + i] = Float.floatToRawIntBits(LongHeap.distance(packed[i]));
+    }
+    return out;
+  }
+
+  private static boolean contains(int[] a, int n, int x) {
+    for (int i = 0; i < n; i++) {
+      if (a[i] == x) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isCandidate(long[] sorted, int n, int x) {
+    for (int i = 0; i < n; i++) {
+      if (LongHeap.ordinal(sorted[i]) == x) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int addInDegree(Page[] ps, int node, int delta) {
+    return (int) IN_DEGREE.getAndAdd(ps[node >>> PAGE_SHIFT].inDegree, node & PAGE_MASK, delta)
+        + delta;
+  }
+
+  private static int inDegree(Page[] ps, int node) {
+    return (int) IN_DEGREE.getAcquire(ps[node >>> PAGE_SHIFT].inDegree, node & PAGE_MASK);
   }
 
   private static int[] insertSorted(int[] list, int node, float d) {
@@ -678,6 +844,7 @@ public final class HnswIndex implements VectorIndex {
         }
       }
       if (deadCount == 0) {
+        connectUnreachable(ps, n);
         return 0;
       }
       moveEntryOffDead(dead, ps, n);
@@ -698,6 +865,8 @@ public final class HnswIndex implements VectorIndex {
           }
         }
       }
+      int[] orphans = new int[16];
+      int orphanCount = 0;
       for (int ord = 0; ord < n; ord++) {
         if (!dead[ord]) {
           continue;
@@ -705,6 +874,15 @@ public final class HnswIndex implements VectorIndex {
         Page p = ps[ord >>> PAGE_SHIFT];
         int slot = ord & PAGE_MASK;
         STATES.setRelease(p.states, slot, FREED);
+        int[] list = links(ps, ord, 0);
+        for (int i = 0; i < list.length >>> 1; i++) {
+          if (addInDegree(ps, list[i], -1) == 0 && !dead[list[i]]) {
+            if (orphanCount == orphans.length) {
+              orphans = Arrays.copyOf(orphans, orphanCount * 2);
+            }
+            orphans[orphanCount++] = list[i];
+          }
+        }
         LISTS.setRelease(p.layer0, slot, EMPTY);
         int[][] up = p.upper[slot];
         if (up != null) {
@@ -713,6 +891,10 @@ public final class HnswIndex implements VectorIndex {
           }
         }
       }
+      for (int i = 0; i < orphanCount; i++) {
+        relink(orphans[i], ps);
+      }
+      connectUnreachable(ps, n);
       return deadCount;
     } finally {
       lock.unlock();
@@ -775,7 +957,9 @@ public final class HnswIndex implements VectorIndex {
       // Every neighbour and second neighbour is gone: find new ones by searching the graph.
       long e = entry.get();
       if (e == NO_ENTRY || entryNode(e) == ord) {
-        publish(ps, ord, level, EMPTY);
+        synchronized (stripe(ord)) {
+          replaceList(ps, ord, level, list, cands, 0);
+        }
         return;
       }
       float[] qv = Arrays.copyOfRange(q, qo, qo + dimension);
@@ -797,13 +981,119 @@ public final class HnswIndex implements VectorIndex {
       }
     }
     Arrays.sort(cands, 0, n);
-    int[] chosen = selectNeighbours(cands, n, maxLinks(level), ord);
+    int[] chosen;
     synchronized (stripe(ord)) {
-      publish(ps, ord, level, chosen);
+      chosen = replaceList(ps, ord, level, list, cands, n, true);
     }
     int c = chosen.length >>> 1;
     for (int i = 0; i < c; i++) {
       addBacklink(chosen[i], level, ord, Float.intBitsToFloat(chosen[c + i]));
+    }
+  }
+
+  /**
+   * Makes every live node reachable from the entry point on layer 0: a breadth-first walk marks
+   * what is reachable, and each unreached live node gets a link from its nearest reached node
+   * (found by a graph search restricted to reached nodes), after which the walk goes on from it.
+   * In-degree bookkeeping already prevents orphans; this catches closed groups, which exact
+   * duplicates can form. Caller holds the write side of {@link #structure}.
+   */
+  private void connectUnreachable(Page[] ps, int n) {
+    long e = entry.get();
+    if (e == NO_ENTRY) {
+      return;
+    }
+    boolean[] reached = new boolean[n];
+    int[] queue = new int[n];
+    int head = 0;
+    int tail = 0;
+    reached[entryNode(e)] = true;
+    queue[tail++] = entryNode(e);
+    for (int start = 0; ; ) {
+      while (head < tail) {
+        int[] list = links(ps, queue[head++], 0);
+        for (int i = 0; i < list.length >>> 1; i++) {
+          if (!reached[list[i]]) {
+            reached[list[i]] = true;
+            queue[tail++] = list[i];
+          }
+        }
+      }
+      while (start < n && (reached[start] || state(ps, start) != LIVE)) {
+        start++;
+      }
+      if (start == n) {
+        return;
+      }
+      int u = start;
+      float[] q = Arrays.copyOfRange(vectorsOf(ps, u), offsetOf(u), offsetOf(u) + dimension);
+      int ep = entryNode(e);
+      float epDist = dist(q, 0, vectorsOf(ps, ep), offsetOf(ep));
+      for (int l = entryLevel(e); l > 0; l--) {
+        long best = greedy(q, ep, epDist, l, ps);
+        ep = LongHeap.ordinal(best);
+        epDist = LongHeap.distance(best);
+      }
+      Scratch s = scratch.get();
+      // Reached tombstones are fine link sources too: searches walk through them.
+      searchLayer(q, ep, epDist, config.efConstruct(), 0, false, null, s);
+      long nearest = Long.MAX_VALUE;
+      for (LongHeap r = s.results; !r.isEmpty(); ) {
+        long key = ~r.pop();
+        if (reached[LongHeap.ordinal(key)]) {
+          nearest = Math.min(nearest, key);
+        }
+      }
+      int from = nearest == Long.MAX_VALUE ? ep : LongHeap.ordinal(nearest);
+      if (!reached[from]) {
+        from = entryNode(e);
+      }
+      forceLink(ps, from, u);
+      reached[u] = true;
+      queue[tail++] = u;
+    }
+  }
+
+  /** Adds the link {@code from -> to} on layer 0, even beyond the list's usual maximum. */
+  private void forceLink(Page[] ps, int from, int to) {
+    synchronized (stripe(from)) {
+      int[] list = links(ps, from, 0);
+      int cnt = list.length >>> 1;
+      if (contains(list, cnt, to)) {
+        return;
+      }
+      float d = dist(vectorsOf(ps, from), offsetOf(from), vectorsOf(ps, to), offsetOf(to));
+      // No link is dropped to make room: the walk has already counted the old targets as reached
+      // through this list. The list may exceed the usual maximum until its next pruning.
+      int[] next = list;
+      addInDegree(ps, to, 1);
+      publish(ps, from, 0, insertSorted(next, to, d));
+    }
+  }
+
+  /** Gives a live node that lost its last layer-0 in-link one again, from its nearest node. */
+  private void relink(int node, Page[] ps) {
+    long e = entry.get();
+    if (inDegree(ps, node) > 0 || e == NO_ENTRY || entryNode(e) == node) {
+      return;
+    }
+    float[] q = Arrays.copyOfRange(vectorsOf(ps, node), offsetOf(node), offsetOf(node) + dimension);
+    int ep = entryNode(e);
+    float epDist = dist(q, 0, vectorsOf(ps, ep), offsetOf(ep));
+    for (int l = entryLevel(e); l > 0; l--) {
+      long best = greedy(q, ep, epDist, l, ps);
+      ep = LongHeap.ordinal(best);
+      epDist = LongHeap.distance(best);
+    }
+    Scratch s = scratch.get();
+    searchLayer(q, ep, epDist, config.efConstruct(), 0, true, x -> x != node, s);
+    LongHeap results = s.results;
+    long nearest = Long.MAX_VALUE;
+    while (!results.isEmpty()) {
+      nearest = Math.min(nearest, ~results.pop());
+    }
+    if (nearest != Long.MAX_VALUE) {
+      addBacklink(LongHeap.ordinal(nearest), 0, node, LongHeap.distance(nearest));
     }
   }
 
@@ -951,7 +1241,7 @@ public final class HnswIndex implements VectorIndex {
       int level = p.levels[ord & PAGE_MASK];
       for (int l = 0; l <= level; l++) {
         int len = r.getInt();
-        if (len < 0 || (len & 1) != 0 || len > 2 * index.maxLinks(l)) {
+        if (len < 0 || (len & 1) != 0 || len > MAX_LIST_LENGTH) {
           throw new IOException(
               "corrupt HNSW snapshot: node "
                   + ord
@@ -972,6 +1262,9 @@ public final class HnswIndex implements VectorIndex {
         }
         if (l == 0) {
           p.layer0[ord & PAGE_MASK] = list;
+          for (int i = 0; i < len / 2; i++) {
+            ps[list[i] >>> PAGE_SHIFT].inDegree[list[i] & PAGE_MASK]++;
+          }
         } else {
           p.upper[ord & PAGE_MASK][l - 1] = list;
         }

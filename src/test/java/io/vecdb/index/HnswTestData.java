@@ -1,0 +1,91 @@
+package io.vecdb.index;
+
+import java.util.ArrayDeque;
+import java.util.Random;
+
+/** Seeded data and graph checks shared by the HNSW tests. */
+final class HnswTestData {
+  private HnswTestData() {}
+
+  static long seed() {
+    return Long.getLong("tests.seed", System.nanoTime());
+  }
+
+  /** Gaussian clusters: closer to real embeddings than uniform noise, and still hard enough. */
+  static float[][] clustered(Random random, int n, int dim, int clusters) {
+    float[][] centres = new float[clusters][dim];
+    for (float[] c : centres) {
+      for (int i = 0; i < dim; i++) {
+        c[i] = (float) random.nextGaussian() * 3;
+      }
+    }
+    float[][] out = new float[n][dim];
+    for (float[] v : out) {
+      float[] c = centres[random.nextInt(clusters)];
+      for (int i = 0; i < dim; i++) {
+        v[i] = c[i] + (float) random.nextGaussian();
+      }
+    }
+    return out;
+  }
+
+  static HnswConfig testConfig(Random random) {
+    return HnswConfig.DEFAULT
+        .withM(8 + random.nextInt(17))
+        .withEfConstruct(80 + random.nextInt(80))
+        .withFullScanThreshold(0)
+        .withSeed(random.nextLong());
+  }
+
+  /** Mean recall@k of the graph against the exact index, over the queries. */
+  static double recall(
+      HnswIndex hnsw,
+      ExactIndex exact,
+      float[][] queries,
+      int k,
+      int ef,
+      VectorIndex.OrdinalFilter filter) {
+    long found = 0;
+    long expected = 0;
+    for (float[] q : queries) {
+      Hits truth = exact.search(q, k, SearchParams.DEFAULT, filter);
+      Hits got = hnsw.search(q, k, new SearchParams(ef, false), filter);
+      expected += truth.size();
+      for (int i = 0; i < got.size(); i++) {
+        for (int j = 0; j < truth.size(); j++) {
+          if (got.ordinal(i) == truth.ordinal(j)) {
+            found++;
+            break;
+          }
+        }
+      }
+    }
+    return expected == 0 ? 1.0 : (double) found / expected;
+  }
+
+  /** Live ordinals not reachable from the entry point over layer 0 (tombstones are walked). */
+  static int unreachableLive(HnswIndex index) {
+    int n = index.ordinalCount();
+    int entry = index.entryPoint();
+    boolean[] seen = new boolean[n];
+    int reached = 0;
+    if (entry >= 0) {
+      ArrayDeque<Integer> queue = new ArrayDeque<>();
+      queue.add(entry);
+      seen[entry] = true;
+      while (!queue.isEmpty()) {
+        int node = queue.poll();
+        if (index.isLive(node)) {
+          reached++;
+        }
+        for (int nb : index.neighbours(node, 0)) {
+          if (nb < n && !seen[nb]) {
+            seen[nb] = true;
+            queue.add(nb);
+          }
+        }
+      }
+    }
+    return index.size() - reached;
+  }
+}

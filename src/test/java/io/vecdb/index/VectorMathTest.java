@@ -1,0 +1,111 @@
+package io.vecdb.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class VectorMathTest {
+  private static final long SEED = Long.getLong("tests.seed", System.nanoTime());
+
+  @Test
+  void panamaIsChosenWhenTheModuleIsPresent() {
+    // Surefire runs with --add-modules=jdk.incubator.vector (pom.xml), as the launcher does.
+    assertTrue(
+        VectorMath.implementationName().startsWith("panama-"),
+        "implementation " + VectorMath.implementationName());
+  }
+
+  @Test
+  void simdMatchesScalarOnOddAndEvenDimensions() {
+    Random random = new Random(SEED);
+    VectorKernel simd = new PanamaKernel();
+    VectorKernel scalar = ScalarKernel.INSTANCE;
+    int[] dims = {1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 255, 783, 784, 1000, 1536};
+    for (int dim : dims) {
+      for (int trial = 0; trial < 20; trial++) {
+        int aOff = random.nextInt(5);
+        int bOff = random.nextInt(5);
+        float[] a = randomArray(random, aOff + dim + random.nextInt(3));
+        float[] b = randomArray(random, bOff + dim + random.nextInt(3));
+        String where = "seed " + SEED + " dim " + dim + " offsets " + aOff + "," + bOff;
+        float mag = magnitude(a, aOff, b, bOff, dim);
+        assertClose(
+            scalar.dot(a, aOff, b, bOff, dim),
+            simd.dot(a, aOff, b, bOff, dim),
+            mag,
+            "dot " + where);
+        assertClose(
+            scalar.squareDistance(a, aOff, b, bOff, dim),
+            simd.squareDistance(a, aOff, b, bOff, dim),
+            mag,
+            "l2 " + where);
+        assertClose(
+            scalar.manhattan(a, aOff, b, bOff, dim),
+            simd.manhattan(a, aOff, b, bOff, dim),
+            mag,
+            "l1 " + where);
+      }
+    }
+  }
+
+  @Test
+  void scalarMatchesDoublePrecisionReference() {
+    Random random = new Random(SEED);
+    for (int dim : new int[] {1, 3, 17, 783}) {
+      float[] a = randomArray(random, dim);
+      float[] b = randomArray(random, dim);
+      double dot = 0;
+      double l2 = 0;
+      double l1 = 0;
+      for (int i = 0; i < dim; i++) {
+        dot += (double) a[i] * b[i];
+        l2 += (double) (a[i] - b[i]) * (a[i] - b[i]);
+        l1 += Math.abs((double) a[i] - b[i]);
+      }
+      VectorKernel s = ScalarKernel.INSTANCE;
+      float mag = magnitude(a, 0, b, 0, dim);
+      assertClose((float) dot, s.dot(a, 0, b, 0, dim), mag, "dot seed " + SEED);
+      assertClose((float) l2, s.squareDistance(a, 0, b, 0, dim), mag, "l2 seed " + SEED);
+      assertClose((float) l1, s.manhattan(a, 0, b, 0, dim), mag, "l1 seed " + SEED);
+    }
+  }
+
+  @Test
+  void publicEntryPointsCheckLengthsAndNormalise() {
+    assertThrows(IllegalArgumentException.class, () -> VectorMath.dot(new float[2], new float[3]));
+    assertEquals(25f, VectorMath.squareDistance(new float[] {0, 0}, new float[] {3, 4}));
+    assertEquals(7f, VectorMath.manhattan(new float[] {0, 0}, new float[] {3, 4}));
+    float[] n = VectorMath.normalized(new float[] {3, 4});
+    assertEquals(0.6f, n[0], 1e-6f);
+    assertEquals(0.8f, n[1], 1e-6f);
+    assertThrows(IllegalArgumentException.class, () -> VectorMath.normalized(new float[3]));
+  }
+
+  /**
+   * Float sums in a different order differ by rounding: the tolerance scales with the sum of the
+   * terms' magnitudes, which bounds the error of any summation order.
+   */
+  private static void assertClose(float expected, float actual, float magnitude, String message) {
+    assertEquals(expected, actual, 1e-4f * magnitude + 1e-6f, message);
+  }
+
+  private static float magnitude(float[] a, int aOff, float[] b, int bOff, int dim) {
+    float m = 0;
+    for (int i = 0; i < dim; i++) {
+      m += Math.abs(a[aOff + i] * b[bOff + i]) + Math.abs(a[aOff + i]) + Math.abs(b[bOff + i]);
+      m += (a[aOff + i] - b[bOff + i]) * (a[aOff + i] - b[bOff + i]);
+    }
+    return m;
+  }
+
+  private static float[] randomArray(Random random, int length) {
+    float[] v = new float[length];
+    for (int i = 0; i < length; i++) {
+      v[i] = (float) random.nextGaussian() * (random.nextBoolean() ? 1 : 100);
+    }
+    return v;
+  }
+}
