@@ -162,13 +162,34 @@ public final class Collection {
     }
     Filter filter = Validation.filter(selector.filter(), "filter");
     List<PointId> out = new ArrayList<>();
-    for (Map.Entry<PointId, Integer> e : ordinals.entrySet()) {
-      StoredPoint p = points.get(e.getValue());
-      if (p != null && filter.test(p.id(), p.payload())) {
-        out.add(p.id());
+    forEachMatch(filter, p -> out.add(p.id()));
+    return out;
+  }
+
+  /**
+   * Calls {@code action} for every point that matches {@code filter}, testing only the payload
+   * index's candidates when it can narrow the filter.
+   */
+  private void forEachMatch(Filter filter, java.util.function.Consumer<StoredPoint> action) {
+    long[] bits = payloadIndex.candidateBits(filter);
+    if (bits == null) {
+      for (Integer ord : ordinals.values()) {
+        StoredPoint p = points.get(ord);
+        if (p != null && filter.test(p.id(), p.payload())) {
+          action.accept(p);
+        }
+      }
+      return;
+    }
+    for (int w = 0; w < bits.length; w++) {
+      for (long word = bits[w]; word != 0; word &= word - 1) {
+        int ord = w * 64 + Long.numberOfTrailingZeros(word);
+        StoredPoint p = points.get(ord);
+        if (p != null && index.isLive(ord) && filter.test(p.id(), p.payload())) {
+          action.accept(p);
+        }
       }
     }
-    return out;
   }
 
   // ---- reads: any thread, lock-free ----
@@ -259,14 +280,9 @@ public final class Collection {
     if (filter == null) {
       return ordinals.size();
     }
-    long n = 0;
-    for (Integer ord : ordinals.values()) {
-      StoredPoint p = points.get(ord);
-      if (p != null && filter.test(p.id(), p.payload())) {
-        n++;
-      }
-    }
-    return n;
+    long[] n = {0};
+    forEachMatch(filter, p -> n[0]++);
+    return n[0];
   }
 
   /** A page of scroll results and the id to continue from (null at the end). */

@@ -12,7 +12,6 @@ import io.vecdb.collection.Operation.SetPayload;
 import io.vecdb.collection.Operation.UpdateCollection;
 import io.vecdb.collection.Operation.UpsertPoints;
 import io.vecdb.filter.PayloadSchema;
-import io.vecdb.model.Payload;
 import io.vecdb.model.PointId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -55,67 +54,13 @@ public final class MutationRequests {
         name, hnsw == null ? null : hnsw.copy(), optimizers == null ? null : optimizers.copy());
   }
 
-  /** {@code {"points": [{id, vector, payload}]}} or {@code {"batch": {ids, vectors, payloads}}}. */
-  public Operation upsert(String name, JsonObject body) {
+  /**
+   * {@code {"points": [{id, vector, payload}]}} or {@code {"batch": {ids, vectors, payloads}}},
+   * streamed from the raw body (see {@link UpsertParser}).
+   */
+  public Operation upsert(String name, io.vertx.core.buffer.Buffer body) {
     CollectionConfig config = collections.require(name).config();
-    JsonObject b = require(body);
-    List<PointStruct> points = new ArrayList<>();
-    JsonArray list = JsonFields.array(b, "points", "points");
-    JsonObject batch = JsonFields.object(b, "batch", "batch");
-    if (list != null) {
-      for (int i = 0; i < list.size(); i++) {
-        String path = "points[" + i + "]";
-        if (!(list.getValue(i) instanceof JsonObject p)) {
-          throw JsonFields.bad(path, "a point object {id, vector, payload}", list.getValue(i));
-        }
-        points.add(
-            point(config, path, p.getValue("id"), p.getValue("vector"), p.getValue("payload")));
-      }
-    } else if (batch != null) {
-      JsonArray ids = JsonFields.array(batch, "ids", "batch.ids");
-      JsonArray vectors = JsonFields.array(batch, "vectors", "batch.vectors");
-      JsonArray payloads = JsonFields.array(batch, "payloads", "batch.payloads");
-      if (ids == null || vectors == null) {
-        throw new IllegalArgumentException("batch: expected \"ids\" and \"vectors\" arrays");
-      }
-      if (vectors.size() != ids.size() || (payloads != null && payloads.size() != ids.size())) {
-        throw new IllegalArgumentException(
-            "batch: expected ids, vectors and payloads of equal length, got "
-                + ids.size()
-                + ", "
-                + vectors.size()
-                + ", "
-                + (payloads == null ? "none" : payloads.size()));
-      }
-      for (int i = 0; i < ids.size(); i++) {
-        points.add(
-            point(
-                config,
-                "batch[" + i + "]",
-                ids.getValue(i),
-                vectors.getValue(i),
-                payloads == null ? null : payloads.getValue(i)));
-      }
-    } else {
-      throw new IllegalArgumentException(
-          "body: expected \"points\" (a list) or \"batch\" (columns)");
-    }
-    return new UpsertPoints(name, points);
-  }
-
-  private static PointStruct point(
-      CollectionConfig config, String path, Object id, Object vector, Object payload) {
-    PointId pid = PointId.parse(id, path + ".id");
-    if (vector instanceof JsonObject named && named.size() == 1 && named.containsKey("")) {
-      vector = named.getValue("");
-    }
-    float[] v = JsonFields.vector(vector, path + ".vector", config.size());
-    Validation.checkVector(v, config, path + ".vector");
-    if (payload != null && !(payload instanceof JsonObject)) {
-      throw JsonFields.bad(path + ".payload", "an object", payload);
-    }
-    return new PointStruct(
-        pid, v, payload == null ? Payload.EMPTY : new Payload(((JsonObject) payload).copy()));
+    return new UpsertPoints(name, UpsertParser.parse(body, config));
   }
 
   public Operation deletePoints(String name, JsonObject body) {

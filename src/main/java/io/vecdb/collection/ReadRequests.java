@@ -1,7 +1,6 @@
 package io.vecdb.collection;
 
 import io.vecdb.filter.Filter;
-import io.vecdb.index.SearchParams;
 import io.vecdb.model.PointId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Executes Qdrant read requests (info, retrieve, scroll, count, search, query) against {@link
+ * Executes Qdrant read requests (collection info, retrieve, scroll, count) against {@link
  * Collections} and renders Qdrant's result JSON. Stateless and lock-free; runs on search workers.
  */
 public final class ReadRequests {
@@ -179,119 +178,7 @@ public final class ReadRequests {
     return new JsonObject().put("count", c.count(filter));
   }
 
-  /** {@code POST /points/search}. */
-  public JsonArray search(String name, JsonObject body) {
-    Collection c = collections.require(name);
-    JsonObject b = requireBody(body);
-    Object vector = b.getValue("vector");
-    if (vector instanceof JsonObject named && named.containsKey("vector")) {
-      vector = named.getValue("vector");
-    }
-    float[] q = JsonFields.vector(vector, "vector", c.config().size());
-    return run(c, b, q, (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10), null);
-  }
-
-  /** {@code POST /points/search/batch}: {@code {"searches": [...]}}. */
-  public JsonArray searchBatch(String name, JsonObject body) {
-    JsonArray searches = batch(body);
-    JsonArray out = new JsonArray();
-    for (int i = 0; i < searches.size(); i++) {
-      try {
-        out.add(search(name, (JsonObject) searches.getValue(i)));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("searches[" + i + "]." + e.getMessage(), e);
-      }
-    }
-    return out;
-  }
-
-  /**
-   * {@code POST /points/query}: {@code query} is a vector, {@code {"nearest": vector|id}} or a
-   * point id (whose vector is used; that point is left out of the results); without {@code query}
-   * the points come in id order.
-   */
-  public JsonObject query(String name, JsonObject body) {
-    Collection c = collections.require(name);
-    JsonObject b = body == null ? new JsonObject() : body;
-    if (b.getValue("prefetch") != null) {
-      throw new IllegalArgumentException("prefetch: not supported, expected a single-stage query");
-    }
-    int limit = (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10);
-    Object query = b.getValue("query");
-    String path = "query";
-    if (query instanceof JsonObject o && o.containsKey("nearest")) {
-      query = o.getValue("nearest");
-      path = "query.nearest";
-    }
-    if (query == null) {
-      int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
-      Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
-      PayloadSelector payload =
-          PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
-      List<PointView> page = c.scroll(null, offset + limit, filter).points();
-      List<PointView> slice = page.subList(Math.min(offset, page.size()), page.size());
-      return new JsonObject().put("points", PointJson.scored(c, slice, payload, withVector(b)));
-    }
-    PointId exclude = null;
-    float[] q;
-    if (query instanceof JsonArray) {
-      q = JsonFields.vector(query, path, c.config().size());
-    } else if (query instanceof Number || query instanceof String) {
-      exclude = PointId.parse(query, path);
-      PointView p = c.point(exclude);
-      if (p == null) {
-        throw VecdbException.notFound("No point with id " + exclude + " found");
-      }
-      q = c.vector(p);
-      if (q == null) {
-        throw VecdbException.notFound("No point with id " + exclude + " found");
-      }
-    } else {
-      throw JsonFields.bad(path, "a vector, a point id or {\"nearest\": ...}", query);
-    }
-    return new JsonObject().put("points", run(c, b, q, limit, exclude));
-  }
-
-  /** {@code POST /points/query/batch}: {@code {"searches": [...]}}. */
-  public JsonArray queryBatch(String name, JsonObject body) {
-    JsonArray searches = batch(body);
-    JsonArray out = new JsonArray();
-    for (int i = 0; i < searches.size(); i++) {
-      try {
-        out.add(query(name, (JsonObject) searches.getValue(i)));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("searches[" + i + "]." + e.getMessage(), e);
-      }
-    }
-    return out;
-  }
-
-  private JsonArray run(Collection c, JsonObject b, float[] q, int limit, PointId exclude) {
-    int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
-    Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
-    if (exclude != null) {
-      PointId skip = exclude;
-      Filter inner = filter;
-      filter = (id, payload) -> !id.equals(skip) && (inner == null || inner.test(id, payload));
-    }
-    Float threshold = JsonFields.number(b, "score_threshold", "score_threshold");
-    PayloadSelector payload =
-        PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
-    SearchParams params = params(JsonFields.object(b, "params", "params"));
-    List<PointView> hits = c.search(q, limit, offset, params, filter, threshold);
-    return PointJson.scored(c, hits, payload, withVector(b));
-  }
-
-  private static SearchParams params(JsonObject p) {
-    if (p == null) {
-      return SearchParams.DEFAULT;
-    }
-    int ef = (int) JsonFields.integer(p, "hnsw_ef", "params.hnsw_ef", 0, 100_000, 0);
-    Boolean exact = JsonFields.bool(p, "exact", "params.exact");
-    return new SearchParams(ef, exact != null && exact);
-  }
-
-  private static boolean withVector(JsonObject b) {
+  static boolean withVector(JsonObject b) {
     Object v = b.getValue("with_vector");
     if (v == null) {
       return false;
@@ -303,25 +190,5 @@ public final class ReadRequests {
       return !a.isEmpty();
     }
     throw JsonFields.bad("with_vector", "true, false or a list of vector names", v);
-  }
-
-  private static JsonArray batch(JsonObject body) {
-    JsonArray searches = JsonFields.array(requireBody(body), "searches", "searches");
-    if (searches == null) {
-      throw new IllegalArgumentException("searches: expected a list of requests");
-    }
-    for (int i = 0; i < searches.size(); i++) {
-      if (!(searches.getValue(i) instanceof JsonObject)) {
-        throw JsonFields.bad("searches[" + i + "]", "an object", searches.getValue(i));
-      }
-    }
-    return searches;
-  }
-
-  private static JsonObject requireBody(JsonObject body) {
-    if (body == null) {
-      throw new IllegalArgumentException("body: expected a JSON object");
-    }
-    return body;
   }
 }

@@ -204,6 +204,22 @@ final class FieldIndex {
 
   // ---- reader side ----
 
+  /** Approximate heap bytes held by the postings (not the writer's forward table). */
+  long ramBytesUsed() {
+    long bytes = 0;
+    if (exact != null) {
+      for (Posting p : exact.values()) {
+        bytes += 64 + p.ramBytesUsed();
+      }
+    }
+    if (numeric != null) {
+      for (Posting p : numeric.values()) {
+        bytes += 80 + p.ramBytesUsed();
+      }
+    }
+    return bytes;
+  }
+
   /** The postings for these exact keys (absent keys have no posting). */
   List<Posting> postings(Iterable<?> keys) {
     List<Posting> out = new ArrayList<>();

@@ -13,9 +13,10 @@ import io.vecdb.model.PointId;
  * <p>Strategy (Qdrant's): if the payload indexes narrow the filter to at most {@link
  * #scanThreshold} candidates, those are checked with {@link Filter#test} and scored exactly with
  * {@link VectorIndex#score}; otherwise the vector index searches with an {@link
- * VectorIndex.OrdinalFilter} that tests the filter on each point it considers, so the filter is
- * applied during the search and k hits come back whenever k live points match (for an exact index;
- * an approximate one returns k hits with high recall).
+ * VectorIndex.OrdinalFilter} that tests the filter on each point it considers (after a cheap test
+ * against the indexes' candidate bitset, when they can narrow the filter at all), so the filter is
+ * applied during the search and k hits come back whenever k live points match, as the {@link
+ * VectorIndex#search} contract requires.
  *
  * <p>Thread-safe and lock-free: instances are immutable; a search only reads the indexes and the
  * caller's {@link PointAccessor}, which must itself be thread-safe and non-blocking.
@@ -86,12 +87,29 @@ public final class FilteredSearch {
       return index.search(query, k, params, null);
     }
     if (payloadIndex != null) {
-      int[] candidates = payloadIndex.candidates(filter, scanThreshold(index.size()));
-      if (candidates != null) {
-        return scan(index, filter, points, query, k, candidates);
+      long[] bits = payloadIndex.candidateBits(filter);
+      if (bits != null) {
+        int count = 0;
+        for (long w : bits) {
+          count += Long.bitCount(w);
+        }
+        if (count <= scanThreshold(index.size())) {
+          return scan(index, filter, points, query, k, bits, count);
+        }
+        // Too many to scan: the bitset still rejects most non-matching points cheaply.
+        return index.search(
+            query,
+            k,
+            params,
+            ordinal -> contains(bits, ordinal) && matches(filter, points, ordinal));
       }
     }
     return index.search(query, k, params, ordinal -> matches(filter, points, ordinal));
+  }
+
+  private static boolean contains(long[] bits, int ordinal) {
+    int w = ordinal >>> 6;
+    return w < bits.length && (bits[w] & (1L << ordinal)) != 0;
   }
 
   private static boolean matches(Filter filter, PointAccessor points, int ordinal) {
@@ -106,14 +124,15 @@ public final class FilteredSearch {
       PointAccessor points,
       float[] query,
       int k,
-      int[] candidates) {
+      long[] bits,
+      int count) {
     boolean higherIsBetter = index.distance().higherIsBetter();
-    int cap = Math.min(k, candidates.length);
+    int cap = Math.min(k, count);
     // heap[0] is the worst kept hit; "key" orders worst-first whatever the distance direction.
     int[] heapOrd = new int[cap];
     float[] heapKey = new float[cap];
     int size = 0;
-    for (int ord : candidates) {
+    for (int ord = nextSetBit(bits, 0); ord >= 0; ord = nextSetBit(bits, ord + 1)) {
       if (!index.isLive(ord) || !matches(filter, points, ord)) {
         continue;
       }
@@ -140,6 +159,23 @@ public final class FilteredSearch {
       siftDown(heapOrd, heapKey, i);
     }
     return new Hits(ords, scores);
+  }
+
+  private static int nextSetBit(long[] bits, int from) {
+    int w = from >>> 6;
+    if (w >= bits.length) {
+      return -1;
+    }
+    long word = bits[w] & (-1L << from);
+    while (true) {
+      if (word != 0) {
+        return (w << 6) + Long.numberOfTrailingZeros(word);
+      }
+      if (++w == bits.length) {
+        return -1;
+      }
+      word = bits[w];
+    }
   }
 
   private static void siftUp(int[] ords, float[] keys, int i) {

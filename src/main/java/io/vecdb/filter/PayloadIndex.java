@@ -177,6 +177,15 @@ public final class PayloadIndex {
     return f == null ? -1 : f.indexedPoints();
   }
 
+  /** Approximate heap bytes held by the postings of every indexed key. */
+  public long ramBytesUsed() {
+    long bytes = 0;
+    for (FieldIndex f : fields.values()) {
+      bytes += f.ramBytesUsed();
+    }
+    return bytes;
+  }
+
   /**
    * How many of {@code totalPoints} points {@code filter} matches, as far as the indexes tell:
    * {@code totalPoints} (inexact) when they cannot narrow it.
@@ -207,6 +216,23 @@ public final class PayloadIndex {
       long v = version;
       Est e = plan(filter);
       int[] result = e == null || e.upper() > limit ? null : toOrdinals(materialize(e));
+      if (((v & 1) == 0 && version == v) || attempt == READ_ATTEMPTS) {
+        return result;
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  /**
+   * Like {@link #candidates} without a limit, as a bitset by ordinal (bit {@code o % 64} of word
+   * {@code o / 64} set: ordinal {@code o} may match; ordinals past the end do not). Null if the
+   * indexes cannot narrow {@code filter}.
+   */
+  public long[] candidateBits(Filter filter) {
+    for (int attempt = 1; ; attempt++) {
+      long v = version;
+      Est e = plan(filter);
+      long[] result = e == null ? null : materialize(e);
       if (((v & 1) == 0 && version == v) || attempt == READ_ATTEMPTS) {
         return result;
       }

@@ -53,7 +53,7 @@ final class BusMessages {
     if (message.body() instanceof JsonObject) {
       message.reply(new JsonObject().put("result", result));
     } else {
-      message.reply(new ApiReply(result));
+      message.reply(ApiReply.of(result));
     }
   }
 

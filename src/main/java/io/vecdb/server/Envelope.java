@@ -1,6 +1,7 @@
 package io.vecdb.server;
 
 import io.vecdb.collection.VecdbException;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -12,10 +13,19 @@ import io.vertx.ext.web.RoutingContext;
 final class Envelope {
   private Envelope() {}
 
-  static void ok(RoutingContext ctx, Object result, long startNanos) {
-    JsonObject body =
-        new JsonObject().put("result", result).put("status", "ok").put("time", seconds(startNanos));
-    send(ctx, 200, body);
+  /** Success with a result already encoded as JSON (by a worker): the event loop copies bytes. */
+  static void ok(RoutingContext ctx, ApiReply reply, long startNanos) {
+    Buffer body =
+        Buffer.buffer(reply.encoded().length() + 48)
+            .appendString("{\"result\":")
+            .appendBuffer(reply.encoded())
+            .appendString(",\"status\":\"ok\",\"time\":")
+            .appendString(Double.toString(seconds(startNanos)))
+            .appendString("}");
+    HttpServerResponse response = ctx.response();
+    if (!response.ended() && !response.closed()) {
+      response.setStatusCode(200).putHeader("content-type", "application/json").end(body);
+    }
   }
 
   static void error(RoutingContext ctx, VecdbException e, long startNanos) {

@@ -184,7 +184,7 @@ final class HttpApiVerticle extends VerticleBase {
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
-                Envelope.ok(ctx, ar.result().body().result(), start);
+                Envelope.ok(ctx, ar.result().body(), start);
               } else {
                 Envelope.error(ctx, BusMessages.unwrap(ar.cause()), start);
               }

@@ -33,7 +33,10 @@ final class IngestVerticle extends VerticleBase {
     Operation op;
     try {
       request = BusMessages.request(message.body());
-      op = operation(request, BusMessages.body(request));
+      // Upserts stream from the raw bytes: no JSON tree of boxed floats.
+      op =
+          operation(
+              request, request.action() == Action.UPSERT_POINTS ? null : BusMessages.body(request));
     } catch (RuntimeException e) {
       BusMessages.fail(message, e);
       return;
@@ -69,7 +72,7 @@ final class IngestVerticle extends VerticleBase {
       case CREATE_COLLECTION -> mutations.createCollection(c, body);
       case DELETE_COLLECTION -> mutations.deleteCollection(c);
       case UPDATE_COLLECTION -> mutations.updateCollection(c, body);
-      case UPSERT_POINTS -> mutations.upsert(c, body);
+      case UPSERT_POINTS -> mutations.upsert(c, r.body());
       case DELETE_POINTS -> mutations.deletePoints(c, body);
       case SET_PAYLOAD -> mutations.setPayload(c, body);
       case OVERWRITE_PAYLOAD -> mutations.overwritePayload(c, body);

@@ -1,6 +1,7 @@
 package io.vecdb.server;
 
 import io.vecdb.collection.ReadRequests;
+import io.vecdb.collection.SearchRequests;
 import io.vecdb.metrics.VecdbMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -14,10 +15,12 @@ import io.vertx.core.json.JsonObject;
  */
 final class SearchVerticle extends VerticleBase {
   private final ReadRequests reads;
+  private final SearchRequests searches;
   private final VecdbMetrics metrics;
 
-  SearchVerticle(ReadRequests reads, VecdbMetrics metrics) {
+  SearchVerticle(ReadRequests reads, SearchRequests searches, VecdbMetrics metrics) {
     this.reads = reads;
+    this.searches = searches;
     this.metrics = metrics;
   }
 
@@ -48,10 +51,10 @@ final class SearchVerticle extends VerticleBase {
       case GET_POINT -> reads.point(c, r.arg());
       case SCROLL -> reads.scroll(c, body);
       case COUNT -> reads.count(c, body);
-      case SEARCH -> reads.search(c, body);
-      case SEARCH_BATCH -> reads.searchBatch(c, body);
-      case QUERY -> reads.query(c, body);
-      case QUERY_BATCH -> reads.queryBatch(c, body);
+      case SEARCH -> searches.search(c, body);
+      case SEARCH_BATCH -> searches.searchBatch(c, body);
+      case QUERY -> searches.query(c, body);
+      case QUERY_BATCH -> searches.queryBatch(c, body);
       default ->
           throw new IllegalArgumentException(
               "action: '" + r.action().wireName() + "' is a write, send it to " + Addresses.INGEST);

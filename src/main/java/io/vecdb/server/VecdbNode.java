@@ -9,6 +9,7 @@ import io.vecdb.collection.IndexFactory;
 import io.vecdb.collection.MutationRequests;
 import io.vecdb.collection.OperationLog;
 import io.vecdb.collection.ReadRequests;
+import io.vecdb.collection.SearchRequests;
 import io.vecdb.config.VecdbOptions;
 import io.vecdb.metrics.MeteredOperationLog;
 import io.vecdb.metrics.MicrometerSynchronizationMetrics;
@@ -126,6 +127,7 @@ public final class VecdbNode {
     OperationLog log = new MeteredOperationLog(rawLog, registry);
     MutationRequests mutations = new MutationRequests(collections);
     ReadRequests reads = new ReadRequests(collections);
+    SearchRequests searches = new SearchRequests(collections);
     NodeInfo info = new NodeInfo(VERSION, IndexFactory.vectorMath(), transport());
     DeploymentOptions worker = new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER);
     return vertx
@@ -138,7 +140,7 @@ public final class VecdbNode {
         .compose(
             id ->
                 vertx.deployVerticle(
-                    () -> new SearchVerticle(reads, metrics),
+                    () -> new SearchVerticle(reads, searches, metrics),
                     new DeploymentOptions(worker).setInstances(options.getSearchInstances())))
         .compose(
             id ->

@@ -1,10 +1,12 @@
 package io.vecdb.server;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,43 +36,64 @@ final class WebSocketSession {
     ws.closeHandler(v -> subscriptions.values().forEach(MessageConsumer::unregister));
   }
 
+  /** A frame decoded on a worker: the request to forward, a local action, or an error. */
+  private record Decoded(
+      Object id, String local, String collection, ApiRequest request, String error) {}
+
   private void onText(String text) {
     long start = System.nanoTime();
+    // Frames may be up to max_request_bytes: decode on a worker, in arrival order (ordered), so
+    // the event loop never parses large JSON.
+    vertx
+        .executeBlocking(() -> decode(text), true)
+        .onSuccess(
+            d -> {
+              if (d.error() != null) {
+                error(d.id(), 400, d.error(), start);
+              } else if ("subscribe".equals(d.local())) {
+                subscribe(d.id(), d.collection(), start);
+              } else if ("unsubscribe".equals(d.local())) {
+                unsubscribe(d.id(), d.collection(), start);
+              } else {
+                forward(d.id(), d.request(), start);
+              }
+            })
+        .onFailure(t -> error(null, 500, "internal error: " + t, start));
+  }
+
+  private static Decoded decode(String text) {
     JsonObject msg;
     try {
       msg = new JsonObject(text);
     } catch (DecodeException e) {
-      error(null, 400, "message: malformed JSON, expected {\"id\", \"action\", ...}", start);
-      return;
+      return new Decoded(
+          null, null, null, null, "message: malformed JSON, expected {\"id\", \"action\", ...}");
     }
     Object id = msg.getValue("id");
-    Object actionName = msg.getValue("action");
-    if (!(actionName instanceof String name)) {
-      error(id, 400, "action: expected a string such as \"upsert_points\" or \"search\"", start);
-      return;
+    if (!(msg.getValue("action") instanceof String name)) {
+      return new Decoded(
+          id,
+          null,
+          null,
+          null,
+          "action: expected a string such as \"upsert_points\" or \"search\"");
     }
     Object collection = msg.getValue("collection");
     if (collection != null && !(collection instanceof String)) {
-      error(id, 400, "collection: expected a string", start);
-      return;
+      return new Decoded(id, null, null, null, "collection: expected a string");
     }
-    switch (name) {
-      case "subscribe" -> subscribe(id, (String) collection, start);
-      case "unsubscribe" -> unsubscribe(id, (String) collection, start);
-      default -> forward(id, name, msg, start);
+    if (name.equals("subscribe") || name.equals("unsubscribe")) {
+      return new Decoded(id, name, (String) collection, null, null);
+    }
+    try {
+      msg.put("action", alias(name)).remove("id");
+      return new Decoded(id, null, (String) collection, ApiRequest.fromJson(msg), null);
+    } catch (IllegalArgumentException | ClassCastException e) {
+      return new Decoded(id, null, null, null, e.getMessage());
     }
   }
 
-  private void forward(Object id, String name, JsonObject msg, long start) {
-    ApiRequest request;
-    try {
-      JsonObject json = msg.copy().put("action", alias(name));
-      json.remove("id");
-      request = ApiRequest.fromJson(json);
-    } catch (IllegalArgumentException | ClassCastException e) {
-      error(id, 400, e.getMessage(), start);
-      return;
-    }
+  private void forward(Object id, ApiRequest request, long start) {
     String address = request.action().isWrite() ? Addresses.INGEST : Addresses.SEARCH;
     DeliveryOptions delivery =
         new DeliveryOptions().setSendTimeout(IngestVerticle.WRITE_TIMEOUT_MS + 1000);
@@ -80,12 +103,16 @@ final class WebSocketSession {
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
+                ApiReply reply = ar.result().body();
                 send(
-                    new JsonObject()
-                        .put("id", id)
-                        .put("result", ar.result().body().result())
-                        .put("status", "ok")
-                        .put("time", seconds(start)));
+                    Buffer.buffer(reply.encoded().length() + 64)
+                        .appendString("{\"id\":")
+                        .appendBuffer(Json.encodeToBuffer(id))
+                        .appendString(",\"result\":")
+                        .appendBuffer(reply.encoded())
+                        .appendString(",\"status\":\"ok\",\"time\":")
+                        .appendString(Double.toString(seconds(start)))
+                        .appendString("}"));
               } else {
                 var e = BusMessages.unwrap(ar.cause());
                 error(id, HttpStatus.of(e.code()), e.getMessage(), start);
@@ -102,6 +129,9 @@ final class WebSocketSession {
   }
 
   private void subscribe(Object id, String collection, long start) {
+    if (ws.isClosed()) {
+      return; // decoded after the close handler ran: registering now would leak the consumer
+    }
     if (collection == null) {
       error(id, 400, "collection: expected the name of the collection to follow", start);
       return;
@@ -160,8 +190,12 @@ final class WebSocketSession {
   }
 
   private void send(JsonObject json) {
+    send(json.toBuffer());
+  }
+
+  private void send(Buffer utf8Json) {
     if (!ws.isClosed()) {
-      ws.writeTextMessage(json.encode());
+      ws.writeTextMessage(utf8Json.toString());
     }
   }
 

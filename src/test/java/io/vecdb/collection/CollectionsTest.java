@@ -145,6 +145,9 @@ class CollectionsTest {
             CollectionConfig.parse(
                 new JsonObject()
                     .put("vectors", new JsonObject().put("size", 8).put("distance", "Euclid")))));
+    if (random.nextBoolean()) {
+      cs.apply(2, new Operation.CreateFieldIndex("c", "even", "bool"));
+    }
     Collection c = cs.get("c");
     AtomicBoolean done = new AtomicBoolean();
     ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
@@ -203,7 +206,7 @@ class CollectionsTest {
                     }
                   }));
     }
-    long seq = 1;
+    long seq = 2;
     long deadline = System.nanoTime() + 3_000_000_000L;
     for (int round = 0; round < 3000 && System.nanoTime() < deadline; round++) {
       List<PointStruct> batch = new ArrayList<>();

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.extension.ExtendWith(io.vertx.junit5.VertxExtension.class)
 class NodeLifecycleTest {
   @Test
   void startsOnAFreePortAndClosesPromptly() throws Exception {
@@ -45,7 +46,7 @@ class NodeLifecycleTest {
   }
 
   /** A stand-in for a durable log: replays two operations at start-up, then numbers after them. */
-  private static final class ReplayingLog implements OperationLog {
+  private static class ReplayingLog implements OperationLog {
     private final AtomicLong seq = new AtomicLong();
 
     @Override
@@ -110,6 +111,55 @@ class NodeLifecycleTest {
       assertEquals(0, node.collections().require("r").size());
     } finally {
       TestNode.await(node.close());
+    }
+  }
+
+  @Test
+  void notReadyAndNoDataUntilRecovered(io.vertx.core.Vertx clientVertx) throws Exception {
+    int port;
+    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    io.vertx.core.Promise<Void> recovered = io.vertx.core.Promise.promise();
+    OperationLog slow =
+        new ReplayingLog() {
+          @Override
+          public Future<Void> recover(Applier applier) {
+            return recovered.future();
+          }
+        };
+    Path dir = Files.createTempDirectory("vecdb-node");
+    Future<VecdbNode> starting =
+        VecdbNode.start(
+            new VecdbOptions().setHttpPort(port).setDataDir(dir.toString()).setSearchInstances(1),
+            o -> slow);
+    var client =
+        io.vertx.ext.web.client.WebClient.create(
+            clientVertx,
+            new io.vertx.ext.web.client.WebClientOptions()
+                .setDefaultHost("127.0.0.1")
+                .setDefaultPort(port));
+    try {
+      int status = -1;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (System.nanoTime() < deadline) {
+        try {
+          status = TestNode.await(client.get("/readyz").send()).statusCode();
+          break;
+        } catch (Exception e) {
+          Thread.onSpinWait(); // HTTP not bound yet
+        }
+      }
+      assertEquals(503, status, "/readyz while recovering");
+      assertEquals(503, TestNode.await(client.get("/collections").send()).statusCode());
+      recovered.complete();
+      VecdbNode node = TestNode.await(starting);
+      assertEquals(200, TestNode.await(client.get("/readyz").send()).statusCode());
+      assertEquals(200, TestNode.await(client.get("/collections").send()).statusCode());
+      TestNode.await(node.close());
+    } finally {
+      client.close();
+      recovered.tryComplete();
     }
   }
 }

@@ -1,0 +1,282 @@
+package io.vecdb.collection;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import io.vecdb.model.Payload;
+import io.vecdb.model.PointId;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Streams an upsert body (Qdrant's list form {@code {"points": [...]}} or columnar form {@code
+ * {"batch": {"ids", "vectors", "payloads"}}}) straight into {@link PointStruct}s: vectors go into
+ * float arrays without building a JSON tree of boxed doubles (JSON decoding dominates ingest cost).
+ * Only payloads become JSON objects. Error messages name the path ({@code points[3].vector[7]}).
+ * Stateless and thread-safe (the factory is).
+ */
+final class UpsertParser {
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+
+  private final CollectionConfig config;
+  private final JsonParser p;
+
+  private UpsertParser(CollectionConfig config, JsonParser parser) {
+    this.config = config;
+    this.p = parser;
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the offending path; "body: malformed JSON" for syntax
+   */
+  static List<PointStruct> parse(Buffer body, CollectionConfig config) {
+    if (body == null || body.length() == 0) {
+      throw new IllegalArgumentException("body: expected a JSON object");
+    }
+    try (JsonParser parser = FACTORY.createParser(body.getBytes())) {
+      return new UpsertParser(config, parser).body();
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("body: malformed JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("body: unreadable: " + e.getMessage());
+    }
+  }
+
+  private List<PointStruct> body() throws IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      throw new IllegalArgumentException("body: expected a JSON object");
+    }
+    List<PointStruct> points = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "points" -> {
+          if (points != null) {
+            throw new IllegalArgumentException(
+                "body: expected only one of \"points\" or \"batch\"");
+          }
+          points = list();
+        }
+        case "batch" -> {
+          if (points != null) {
+            throw new IllegalArgumentException(
+                "body: expected only one of \"points\" or \"batch\"");
+          }
+          points = batch();
+        }
+        default -> p.skipChildren(); // shard_key and other fields VecDB ignores
+      }
+    }
+    if (p.nextToken() != null) {
+      throw new IllegalArgumentException("body: malformed JSON: trailing content");
+    }
+    if (points == null) {
+      throw new IllegalArgumentException(
+          "body: expected \"points\" (a list) or \"batch\" (columns)");
+    }
+    return points;
+  }
+
+  private List<PointStruct> list() throws IOException {
+    expect(JsonToken.START_ARRAY, "points", "a list of points");
+    List<PointStruct> out = new ArrayList<>();
+    for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+      String path = "points[" + i + "]";
+      expect(JsonToken.START_OBJECT, path, "a point object {id, vector, payload}");
+      PointId id = null;
+      float[] vector = null;
+      Payload payload = Payload.EMPTY;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        switch (field) {
+          case "id" -> id = id(path + ".id");
+          case "vector" -> vector = vector(path + ".vector");
+          case "payload" -> payload = payload(path + ".payload");
+          default -> p.skipChildren();
+        }
+      }
+      out.add(point(path, id, vector, payload));
+    }
+    return out;
+  }
+
+  private List<PointStruct> batch() throws IOException {
+    expect(JsonToken.START_OBJECT, "batch", "an object {ids, vectors, payloads}");
+    List<PointId> ids = null;
+    List<float[]> vectors = null;
+    List<Payload> payloads = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "ids" -> {
+          expect(JsonToken.START_ARRAY, "batch.ids", "a list of ids");
+          ids = new ArrayList<>();
+          for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+            ids.add(id("batch.ids[" + i + "]"));
+          }
+        }
+        case "vectors" -> {
+          expect(JsonToken.START_ARRAY, "batch.vectors", "a list of vectors");
+          vectors = new ArrayList<>();
+          for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+            vectors.add(vector("batch.vectors[" + i + "]"));
+          }
+        }
+        case "payloads" -> {
+          if (p.currentToken() == JsonToken.VALUE_NULL) {
+            break;
+          }
+          expect(JsonToken.START_ARRAY, "batch.payloads", "a list of payloads");
+          payloads = new ArrayList<>();
+          for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+            payloads.add(payload("batch.payloads[" + i + "]"));
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    if (ids == null || vectors == null) {
+      throw new IllegalArgumentException("batch: expected \"ids\" and \"vectors\" arrays");
+    }
+    if (vectors.size() != ids.size() || (payloads != null && payloads.size() != ids.size())) {
+      throw new IllegalArgumentException(
+          "batch: expected ids, vectors and payloads of equal length, got "
+              + ids.size()
+              + ", "
+              + vectors.size()
+              + ", "
+              + (payloads == null ? "none" : payloads.size()));
+    }
+    List<PointStruct> out = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      out.add(
+          point(
+              "batch[" + i + "]",
+              ids.get(i),
+              vectors.get(i),
+              payloads == null ? Payload.EMPTY : payloads.get(i)));
+    }
+    return out;
+  }
+
+  private PointStruct point(String path, PointId id, float[] vector, Payload payload) {
+    if (id == null) {
+      throw new IllegalArgumentException(path + ".id: expected a point id");
+    }
+    if (vector == null) {
+      throw new IllegalArgumentException(
+          path + ".vector: expected a vector of " + config.size() + " numbers");
+    }
+    Validation.checkVector(vector, config, path + ".vector");
+    return new PointStruct(id, vector, payload);
+  }
+
+  private PointId id(String path) throws IOException {
+    return switch (p.currentToken()) {
+      case VALUE_NUMBER_INT ->
+          PointId.parse(
+              p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                  ? (Object) p.getBigIntegerValue()
+                  : (Object) p.getLongValue(),
+              path);
+      case VALUE_NUMBER_FLOAT -> PointId.parse(p.getDoubleValue(), path);
+      case VALUE_STRING -> PointId.parse(p.getText(), path);
+      default -> PointId.parse(token(), path);
+    };
+  }
+
+  private float[] vector(String path) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.START_OBJECT) {
+      // {"": [...]}: the unnamed vector in the named form.
+      if (p.nextToken() == JsonToken.FIELD_NAME && p.currentName().isEmpty()) {
+        p.nextToken();
+        float[] v = vector(path);
+        if (p.nextToken() == JsonToken.END_OBJECT) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException(
+          path + ": named vectors are not supported, expected an array of numbers");
+    }
+    if (t != JsonToken.START_ARRAY) {
+      throw JsonFields.bad(path, "an array of " + config.size() + " numbers", token());
+    }
+    float[] v = new float[config.size()];
+    int n = 0;
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      JsonToken x = p.currentToken();
+      if (x != JsonToken.VALUE_NUMBER_INT && x != JsonToken.VALUE_NUMBER_FLOAT) {
+        throw JsonFields.bad(path + "[" + n + "]", "a finite number", token());
+      }
+      float f = p.getFloatValue();
+      if (!Float.isFinite(f)) {
+        throw JsonFields.bad(path + "[" + n + "]", "a finite float32 number", p.getText());
+      }
+      if (n < v.length) {
+        v[n] = f;
+      }
+      n++;
+    }
+    if (n != v.length) {
+      throw new IllegalArgumentException(
+          path + ": expected a vector of " + config.size() + " numbers, got " + n);
+    }
+    return v;
+  }
+
+  @SuppressWarnings("unchecked")
+  private Payload payload(String path) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.VALUE_NULL) {
+      return Payload.EMPTY;
+    }
+    if (t != JsonToken.START_OBJECT) {
+      throw JsonFields.bad(path, "an object", token());
+    }
+    Object value = JacksonCodec.parseValue(p);
+    JsonObject json =
+        value instanceof JsonObject o ? o : new JsonObject((Map<String, Object>) value);
+    return new Payload(json);
+  }
+
+  private void expect(JsonToken token, String path, String what) throws IOException {
+    if (p.currentToken() != token) {
+      throw JsonFields.bad(path, what, token());
+    }
+  }
+
+  /** The current value as an object, for messages ("true", a number, a string, ...). */
+  private Object token() throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == null) {
+      return "end of input";
+    }
+    return switch (t) {
+      case START_ARRAY -> "an array";
+      case START_OBJECT -> "an object";
+      case VALUE_STRING -> p.getText();
+      case VALUE_NUMBER_INT ->
+          p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+              ? (Object) new BigInteger(p.getText())
+              : (Object) p.getLongValue();
+      case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+      case VALUE_TRUE -> true;
+      case VALUE_FALSE -> false;
+      case VALUE_NULL -> "null";
+      default -> t.asString();
+    };
+  }
+}
