@@ -158,31 +158,11 @@ public final class ExactIndex implements VectorIndex {
   }
 
   private float score(float[] q, float[] page, int offset) {
-    switch (distance) {
-      case COSINE, DOT -> {
-        float dot = 0;
-        for (int i = 0; i < dimension; i++) {
-          dot += q[i] * page[offset + i];
-        }
-        return dot;
-      }
-      case EUCLID -> {
-        float sum = 0;
-        for (int i = 0; i < dimension; i++) {
-          float d = q[i] - page[offset + i];
-          sum += d * d;
-        }
-        return (float) Math.sqrt(sum);
-      }
-      case MANHATTAN -> {
-        float sum = 0;
-        for (int i = 0; i < dimension; i++) {
-          sum += Math.abs(q[i] - page[offset + i]);
-        }
-        return sum;
-      }
-      default -> throw new AssertionError(distance);
-    }
+    return switch (distance) {
+      case COSINE, DOT -> VectorMath.dot(q, 0, page, offset, dimension);
+      case EUCLID -> (float) Math.sqrt(VectorMath.squareDistance(q, 0, page, offset, dimension));
+      case MANHATTAN -> VectorMath.manhattan(q, 0, page, offset, dimension);
+    };
   }
 
   private void checkDimension(float[] vector) {
@@ -193,18 +173,6 @@ public final class ExactIndex implements VectorIndex {
   }
 
   static float[] normalized(float[] v) {
-    double norm = 0;
-    for (float x : v) {
-      norm += (double) x * x;
-    }
-    if (norm == 0) {
-      throw new IllegalArgumentException("zero vector cannot be normalised for Cosine");
-    }
-    float inv = (float) (1.0 / Math.sqrt(norm));
-    float[] out = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = v[i] * inv;
-    }
-    return out;
+    return VectorMath.normalized(v);
   }
 }

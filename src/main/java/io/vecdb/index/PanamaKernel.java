@@ -110,6 +110,112 @@ final class PanamaKernel implements VectorKernel {
     return sum;
   }
 
+  @Override
+  public void squareDistance4(
+      float[] q,
+      float[] v0,
+      int o0,
+      float[] v1,
+      int o1,
+      float[] v2,
+      int o2,
+      float[] v3,
+      int o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    int i = 0;
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      FloatVector acc2 = FloatVector.zero(SPECIES);
+      FloatVector acc3 = FloatVector.zero(SPECIES);
+      for (; i <= length - LANES; i += LANES) {
+        FloatVector x = load(q, i);
+        FloatVector d0 = x.sub(load(v0, o0 + i));
+        FloatVector d1 = x.sub(load(v1, o1 + i));
+        FloatVector d2 = x.sub(load(v2, o2 + i));
+        FloatVector d3 = x.sub(load(v3, o3 + i));
+        acc0 = d0.fma(d0, acc0);
+        acc1 = d1.fma(d1, acc1);
+        acc2 = d2.fma(d2, acc2);
+        acc3 = d3.fma(d3, acc3);
+      }
+      s0 = acc0.reduceLanes(VectorOperators.ADD);
+      s1 = acc1.reduceLanes(VectorOperators.ADD);
+      s2 = acc2.reduceLanes(VectorOperators.ADD);
+      s3 = acc3.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      float x = q[i];
+      float d0 = x - v0[o0 + i];
+      float d1 = x - v1[o1 + i];
+      float d2 = x - v2[o2 + i];
+      float d3 = x - v3[o3 + i];
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
+    }
+    out[outOffset + 0] = s0;
+    out[outOffset + 1] = s1;
+    out[outOffset + 2] = s2;
+    out[outOffset + 3] = s3;
+  }
+
+  @Override
+  public void dot4(
+      float[] q,
+      float[] v0,
+      int o0,
+      float[] v1,
+      int o1,
+      float[] v2,
+      int o2,
+      float[] v3,
+      int o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    int i = 0;
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      FloatVector acc2 = FloatVector.zero(SPECIES);
+      FloatVector acc3 = FloatVector.zero(SPECIES);
+      for (; i <= length - LANES; i += LANES) {
+        FloatVector x = load(q, i);
+        acc0 = x.fma(load(v0, o0 + i), acc0);
+        acc1 = x.fma(load(v1, o1 + i), acc1);
+        acc2 = x.fma(load(v2, o2 + i), acc2);
+        acc3 = x.fma(load(v3, o3 + i), acc3);
+      }
+      s0 = acc0.reduceLanes(VectorOperators.ADD);
+      s1 = acc1.reduceLanes(VectorOperators.ADD);
+      s2 = acc2.reduceLanes(VectorOperators.ADD);
+      s3 = acc3.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      float x = q[i];
+      s0 += x * v0[o0 + i];
+      s1 += x * v1[o1 + i];
+      s2 += x * v2[o2 + i];
+      s3 += x * v3[o3 + i];
+    }
+    out[outOffset + 0] = s0;
+    out[outOffset + 1] = s1;
+    out[outOffset + 2] = s2;
+    out[outOffset + 3] = s3;
+  }
+
   private static FloatVector load(float[] array, int offset) {
     return FloatVector.fromArray(SPECIES, array, offset);
   }

@@ -57,6 +57,38 @@ public final class VectorMath {
     return KERNEL.manhattan(a, aOffset, b, bOffset, length);
   }
 
+  static void squareDistance4(
+      float[] q,
+      float[] v0,
+      int o0,
+      float[] v1,
+      int o1,
+      float[] v2,
+      int o2,
+      float[] v3,
+      int o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    KERNEL.squareDistance4(q, v0, o0, v1, o1, v2, o2, v3, o3, length, out, outOffset);
+  }
+
+  static void dot4(
+      float[] q,
+      float[] v0,
+      int o0,
+      float[] v1,
+      int o1,
+      float[] v2,
+      int o2,
+      float[] v3,
+      int o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    KERNEL.dot4(q, v0, o0, v1, o1, v2, o2, v3, o3, length, out, outOffset);
+  }
+
   static VectorKernel kernel() {
     return KERNEL;
   }

@@ -383,4 +383,29 @@ class HnswIndexTest {
         IOException.class,
         () -> HnswIndex.readFrom(Channels.newChannel(new ByteArrayInputStream(truncated))));
   }
+
+  @Test
+  void virtualThreadSearchesMatchPlatformThreadSearches() throws Exception {
+    Random random = new Random(SEED);
+    int dim = 10;
+    HnswIndex hnsw = new HnswIndex(dim, Distance.EUCLID, testConfig(random));
+    for (float[] v : clustered(random, 2000, dim, 10)) {
+      hnsw.add(v);
+    }
+    float[][] queries = clustered(random, 200, dim, 10);
+    Hits[] expected = new Hits[queries.length];
+    for (int i = 0; i < queries.length; i++) {
+      expected[i] = hnsw.search(queries[i], 10, SearchParams.DEFAULT, null);
+    }
+    Hits[] got = new Hits[queries.length];
+    try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < queries.length; i++) {
+        int q = i;
+        executor.submit(() -> got[q] = hnsw.search(queries[q], 10, SearchParams.DEFAULT, null));
+      }
+    }
+    for (int i = 0; i < queries.length; i++) {
+      assertArrayEquals(expected[i].ordinals(), got[i].ordinals(), "seed " + SEED);
+    }
+  }
 }

@@ -31,7 +31,7 @@ final class HnswTestData {
 
   static HnswConfig testConfig(Random random) {
     return HnswConfig.DEFAULT
-        .withM(8 + random.nextInt(17))
+        .withM(12 + random.nextInt(13))
         .withEfConstruct(80 + random.nextInt(80))
         .withFullScanThreshold(0)
         .withSeed(random.nextLong());

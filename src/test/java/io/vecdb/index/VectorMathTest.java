@@ -52,6 +52,29 @@ class VectorMathTest {
   }
 
   @Test
+  void fourAtOnceMatchesOneAtATime() {
+    Random random = new Random(SEED);
+    VectorKernel simd = new PanamaKernel();
+    for (int dim : new int[] {1, 3, 16, 17, 100, 783, 784}) {
+      float[] q = randomArray(random, dim);
+      float[] data = randomArray(random, 5 * dim + 3);
+      int[] offs = {random.nextInt(4 * dim), random.nextInt(4 * dim), 0, 3};
+      float[] l2 = new float[6];
+      float[] dot = new float[6];
+      simd.squareDistance4(
+          q, data, offs[0], data, offs[1], data, offs[2], data, offs[3], dim, l2, 2);
+      simd.dot4(q, data, offs[0], data, offs[1], data, offs[2], data, offs[3], dim, dot, 2);
+      for (int i = 0; i < 4; i++) {
+        float mag = magnitude(q, 0, data, offs[i], dim);
+        String where = "seed " + SEED + " dim " + dim + " lane " + i;
+        assertClose(
+            ScalarKernel.INSTANCE.squareDistance(q, 0, data, offs[i], dim), l2[2 + i], mag, where);
+        assertClose(ScalarKernel.INSTANCE.dot(q, 0, data, offs[i], dim), dot[2 + i], mag, where);
+      }
+    }
+  }
+
+  @Test
   void scalarMatchesDoublePrecisionReference() {
     Random random = new Random(SEED);
     for (int dim : new int[] {1, 3, 17, 783}) {
