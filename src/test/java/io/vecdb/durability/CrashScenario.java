@@ -52,7 +52,21 @@ final class CrashScenario {
         CrashWorkload.Running running = workload.start(server.baseUri(), cycle);
         long threshold =
             settings.minAckedBeforeKill() + rng.nextInt(settings.minAckedBeforeKill() + 1);
-        running.awaitAcked(threshold, Duration.ofSeconds(60));
+        long cycleStart = System.nanoTime();
+        try {
+          running.awaitAcked(threshold, Duration.ofSeconds(30), Duration.ofMinutes(5));
+        } catch (AssertionError e) {
+          // The workers end when the finally below kills the server; they are daemons.
+          throw new AssertionError(
+              where
+                  + ": "
+                  + e.getMessage()
+                  + "\n"
+                  + server.logTail(60)
+                  + "\n"
+                  + server.threadDump(),
+              e);
+        }
         Thread.sleep(rng.nextInt(settings.maxExtraDelayMillis() + 1)); // random kill moment
         running.awaitInFlight(Duration.ofSeconds(10));
         int inFlightAtKill = running.inFlight();
@@ -65,6 +79,9 @@ final class CrashScenario {
         String stats =
             "acked="
                 + running.acked()
+                + " in "
+                + (System.nanoTime() - cycleStart) / 1_000_000
+                + " ms"
                 + " sent="
                 + running.sent()
                 + " in flight at SIGKILL="
@@ -133,7 +150,8 @@ final class CrashScenario {
                   "vectors", new JsonObject().put("size", settings.dim()).put("distance", "Euclid"))
               .encode());
       CrashWorkload.Running running = workload.start(server.baseUri(), 1);
-      running.awaitAcked(settings.minAckedBeforeKill() * 2L, Duration.ofSeconds(60));
+      running.awaitAcked(
+          settings.minAckedBeforeKill() * 2L, Duration.ofSeconds(30), Duration.ofMinutes(5));
       running.join(Duration.ofSeconds(60));
       if (!running.unexpectedReplies().isEmpty()) {
         throw new AssertionError(

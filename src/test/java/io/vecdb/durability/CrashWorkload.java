@@ -84,9 +84,47 @@ final class CrashWorkload {
       return List.copyOf(unexpected);
     }
 
-    /** Polls until at least {@code n} operations were acknowledged. */
-    void awaitAcked(long n, Duration timeout) throws InterruptedException {
-      awaitCondition(() -> acked.get() >= n, timeout, "acknowledged operations >= " + n);
+    /**
+     * Polls until at least {@code n} operations were acknowledged. A slow server only takes longer
+     * (up to {@code timeout}); a server that acknowledges nothing for {@code stall} fails at once,
+     * naming the stall, since a correct server under this load always makes progress.
+     */
+    void awaitAcked(long n, Duration stall, Duration timeout) throws InterruptedException {
+      long start = System.nanoTime();
+      long lastProgress = start;
+      long lastAcked = acked.get();
+      while (acked.get() < n) {
+        long now = System.nanoTime();
+        long current = acked.get();
+        if (current != lastAcked) {
+          lastAcked = current;
+          lastProgress = now;
+        }
+        if (now - lastProgress > stall.toNanos()) {
+          throw new AssertionError(
+              "no write acknowledged for "
+                  + stall
+                  + " (acked="
+                  + current
+                  + ", sent="
+                  + sent.get()
+                  + ", in flight="
+                  + inFlight.get()
+                  + ", waiting for "
+                  + n
+                  + ", unexpected replies="
+                  + unexpected
+                  + ")");
+        }
+        if (now - start > timeout.toNanos()) {
+          throw new AssertionError(
+              "only " + current + " of " + n + " writes acknowledged within " + timeout);
+        }
+        if (threads.stream().noneMatch(Thread::isAlive)) {
+          throw new AssertionError("every worker stopped at acked=" + current + ": " + unexpected);
+        }
+        Thread.sleep(2); // poll interval
+      }
     }
 
     /** Polls until at least one request is on the wire. */

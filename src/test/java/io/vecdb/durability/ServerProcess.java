@@ -188,6 +188,34 @@ final class ServerProcess implements AutoCloseable {
     return tail(options.logFile(), lines);
   }
 
+  /**
+   * The server's threads ({@code jstack} of this JDK), for failure messages about a stalled server;
+   * at most 40,000 characters.
+   */
+  String threadDump() {
+    if (!process.isAlive()) {
+      return "(no thread dump: server pid " + process.pid() + " has exited)";
+    }
+    try {
+      Process jstack =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                  Long.toString(process.pid()))
+              .redirectErrorStream(true)
+              .start();
+      byte[] out = jstack.getInputStream().readNBytes(40_000);
+      if (!jstack.waitFor(30, TimeUnit.SECONDS)) {
+        jstack.destroyForcibly();
+      }
+      return "--- jstack " + process.pid() + " ---\n" + new String(out, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(no thread dump: " + e + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "(no thread dump: interrupted)";
+    }
+  }
+
   /** Kills the server if it is still running; tests call this from finally/close. */
   @Override
   public void close() throws InterruptedException {
