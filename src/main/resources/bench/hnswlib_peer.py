@@ -5,7 +5,8 @@ Reads the benchmark data from a little-endian binary file written by the Java si
   int32 n, nq, dim, k; float32 train[n*dim]; float32 test[nq*dim]; int32 gt[nq*k]
 builds an hnswlib index with the same parameters, and prints one JSON line per ef with the same
 fields as VecDB's lines ("system": "hnswlib"). Recall@k is over all queries; qps is one query at a
-time (one knn_query call per query) after one warm-up pass, as on the Java side.
+time (one knn_query call per query) after one warm-up pass, as on the Java side. build_cpu_s and
+qps_cpu use process CPU time (all threads), like the Java side's extra fields.
 Errors go to stderr with a non-zero exit status; the Java side reports them.
 """
 import argparse
@@ -44,9 +45,11 @@ def main():
     index = hnswlib.Index(space="l2", dim=dim)
     index.init_index(max_elements=n, ef_construction=a.ef_construction, M=a.m, random_seed=a.seed)
     index.set_num_threads(a.build_threads)
+    c0 = time.process_time()
     t0 = time.perf_counter()
     index.add_items(train, np.arange(n), num_threads=a.build_threads)
     build_s = time.perf_counter() - t0
+    build_cpu_s = time.process_time() - c0
 
     # Bytes per point from hnswlib's own serialisation (level-0 block with vectors and links,
     # upper-layer link lists, labels): the memory image of the index.
@@ -65,10 +68,11 @@ def main():
         index.set_ef(ef)
         results = [None] * nq
         if a.search_threads == 1:
+            c0 = time.process_time()
             t0 = time.perf_counter()
             for i in range(nq):
                 results[i] = index.knn_query(queries[i], k=k, num_threads=1)[0][0]
-            return results, time.perf_counter() - t0
+            return results, time.perf_counter() - t0, time.process_time() - c0
         lock = threading.Lock()
         nxt = [0]
 
@@ -82,16 +86,17 @@ def main():
                 results[i] = index.knn_query(queries[i], k=k, num_threads=1)[0][0]
 
         ts = [threading.Thread(target=worker) for _ in range(a.search_threads)]
+        c0 = time.process_time()
         t0 = time.perf_counter()
         for t in ts:
             t.start()
         for t in ts:
             t.join()
-        return results, time.perf_counter() - t0
+        return results, time.perf_counter() - t0, time.process_time() - c0
 
     for ef in [int(x) for x in a.ef.split(",")]:
         run(ef)  # warm-up pass
-        results, secs = run(ef)
+        results, secs, cpu = run(ef)
         hits = sum(len(gt_sets[i].intersection(results[i].tolist())) for i in range(nq))
         print(
             json.dumps(
@@ -106,6 +111,8 @@ def main():
                     "qps": round(nq / secs, 1),
                     "search_threads": a.search_threads,
                     "bytes_per_point": round(bytes_per_point, 1),
+                    "build_cpu_s": round(build_cpu_s, 3) if build_cpu_s > 0 else None,
+                    "qps_cpu": round(nq / cpu, 1) if cpu > 0 else None,
                 },
                 separators=(",", ":"),
             ),

@@ -33,13 +33,20 @@ public final class BenchCommand {
       double recall,
       double qps,
       int searchThreads,
-      double bytesPerPoint) {
+      double bytesPerPoint,
+      double buildCpuSeconds,
+      double qpsCpu) {
+    /**
+     * The issue's fields, then two extras measured in process CPU time (all threads, GC and JIT
+     * included; Python's process_time on the peer's side), which stay meaningful when other jobs
+     * compete for the cores: {@code build_cpu_s} and {@code qps_cpu} (queries per CPU-second).
+     */
     String toJson() {
       return String.format(
           Locale.ROOT,
           "{\"system\":\"%s\",\"dataset\":\"%s\",\"m\":%d,\"ef_construction\":%d,\"ef\":%d,"
               + "\"build_s\":%.3f,\"recall\":%.4f,\"qps\":%.1f,\"search_threads\":%d,"
-              + "\"bytes_per_point\":%.1f}",
+              + "\"bytes_per_point\":%.1f,\"build_cpu_s\":%s,\"qps_cpu\":%s}",
           system,
           dataset,
           m,
@@ -49,8 +56,24 @@ public final class BenchCommand {
           recall,
           qps,
           searchThreads,
-          bytesPerPoint);
+          bytesPerPoint,
+          jsonNumber(buildCpuSeconds, "%.3f"),
+          jsonNumber(qpsCpu, "%.1f"));
     }
+
+    /** CPU clocks tick coarsely: a pass shorter than a tick has no CPU-time figure (null). */
+    private static String jsonNumber(double v, String format) {
+      return Double.isFinite(v) && v > 0 ? String.format(Locale.ROOT, format, v) : "null";
+    }
+  }
+
+  /** CPU time of this whole process (all threads), in seconds. */
+  static double processCpuSeconds() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime() / 1e9;
+    }
+    return Double.NaN;
   }
 
   /** Runs the benchmark; returns the process exit status (0 ok, 1 failure, 2 bad flags). */
@@ -101,10 +124,13 @@ public final class BenchCommand {
             .withSeed(o.seed());
     HnswIndex index = new HnswIndex(data.dim(), Distance.EUCLID, config);
     int[] ordToRow = new int[data.n()];
+    double cpuBefore = processCpuSeconds();
     double buildSeconds = build(index, data, o.buildThreads(), ordToRow, o.json() ? null : err);
+    double buildCpuSeconds = processCpuSeconds() - cpuBefore;
     double bytesPerPoint = (double) index.ramBytesUsed() / data.n();
     for (int ef : o.efs()) {
-      Result r = measure(index, data, gt, o, ef, ordToRow, buildSeconds, bytesPerPoint);
+      Result r =
+          measure(index, data, gt, o, ef, ordToRow, buildSeconds, bytesPerPoint, buildCpuSeconds);
       results.add(r);
       if (o.json()) {
         out.println(r.toJson());
@@ -213,7 +239,8 @@ public final class BenchCommand {
       int ef,
       int[] ordToRow,
       double buildSeconds,
-      double bytesPerPoint)
+      double bytesPerPoint,
+      double buildCpuSeconds)
       throws InterruptedException {
     int nq = data.nq();
     int k = o.k();
@@ -224,9 +251,11 @@ public final class BenchCommand {
     }
     Hits[] hits = new Hits[nq];
     runQueries(index, queries, k, params, o.searchThreads(), hits); // warm-up pass
+    double cpuStart = processCpuSeconds();
     long start = System.nanoTime();
     runQueries(index, queries, k, params, o.searchThreads(), hits);
     double seconds = (System.nanoTime() - start) / 1e9;
+    double cpuSeconds = processCpuSeconds() - cpuStart;
     long found = 0;
     for (int q = 0; q < nq; q++) {
       Hits h = hits[q];
@@ -250,7 +279,9 @@ public final class BenchCommand {
         (double) found / ((long) nq * k),
         nq / seconds,
         o.searchThreads(),
-        bytesPerPoint);
+        bytesPerPoint,
+        buildCpuSeconds,
+        nq / cpuSeconds);
   }
 
   private static void runQueries(
@@ -290,7 +321,9 @@ public final class BenchCommand {
         num(json, "recall"),
         num(json, "qps"),
         (int) num(json, "search_threads"),
-        num(json, "bytes_per_point"));
+        num(json, "bytes_per_point"),
+        num(json, "build_cpu_s"),
+        num(json, "qps_cpu"));
   }
 
   private static String str(String json, String field) {
@@ -299,7 +332,11 @@ public final class BenchCommand {
   }
 
   private static double num(String json, String field) {
-    int i = json.indexOf("\"" + field + "\":") + field.length() + 3;
+    int at = json.indexOf("\"" + field + "\":");
+    if (at < 0 || json.startsWith("null", at + field.length() + 3)) {
+      return Double.NaN;
+    }
+    int i = at + field.length() + 3;
     int j = i;
     while (j < json.length() && "0123456789.-eE".indexOf(json.charAt(j)) >= 0) {
       j++;
@@ -310,7 +347,7 @@ public final class BenchCommand {
   private static void printTable(List<Result> results, PrintStream out) {
     out.printf(
         Locale.ROOT,
-        "%-8s %-14s %3s %5s %5s %8s %7s %10s %7s %10s%n",
+        "%-8s %-14s %3s %5s %5s %8s %7s %10s %7s %10s %9s %10s%n",
         "system",
         "dataset",
         "m",
@@ -320,11 +357,13 @@ public final class BenchCommand {
         "recall",
         "qps",
         "threads",
-        "bytes/pt");
+        "bytes/pt",
+        "build_cpu",
+        "qps_cpu");
     for (Result r : results) {
       out.printf(
           Locale.ROOT,
-          "%-8s %-14s %3d %5d %5d %8.2f %7.4f %10.1f %7d %10.1f%n",
+          "%-8s %-14s %3d %5d %5d %8.2f %7.4f %10.1f %7d %10.1f %9.2f %10.1f%n",
           r.system(),
           r.dataset(),
           r.m(),
@@ -334,7 +373,9 @@ public final class BenchCommand {
           r.recall(),
           r.qps(),
           r.searchThreads(),
-          r.bytesPerPoint());
+          r.bytesPerPoint(),
+          r.buildCpuSeconds(),
+          r.qpsCpu());
     }
   }
 }

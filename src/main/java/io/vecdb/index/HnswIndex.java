@@ -61,7 +61,7 @@ public final class HnswIndex implements VectorIndex {
   static final int MAX_LEVEL = 24;
 
   /** Sanity bound when loading: lists may exceed 2m a little (see keepLastInLinks), not this. */
-  private static final int MAX_LIST_LENGTH = 1 << 16;
+  static final int MAX_LIST_LENGTH = 1 << 16;
 
   static final byte ABSENT = 0;
   static final byte LIVE = 1;
@@ -69,11 +69,8 @@ public final class HnswIndex implements VectorIndex {
   static final byte FREED = 3;
 
   private static final int STRIPES = 1024;
-  private static final int[] EMPTY = new int[0];
-  private static final long NO_ENTRY = -1L;
-  private static final int FORMAT_MAGIC = 0x57534E48; // "HNSW" little-endian
-  private static final int FORMAT_END = 0x21444E45; // "END!"
-  private static final int FORMAT_VERSION = 1;
+  static final int[] EMPTY = new int[0];
+  static final long NO_ENTRY = -1L;
 
   private static final VarHandle LISTS = MethodHandles.arrayElementVarHandle(int[][].class);
   private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(byte[].class);
@@ -244,6 +241,15 @@ public final class HnswIndex implements VectorIndex {
     return toScore(dist(q, 0, p.vectors, (ordinal & PAGE_MASK) * dimension));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Scans exactly when {@code params.exact()} or when fewer than {@code fullScanThreshold}
+   * points are live; otherwise walks the graph with {@code max(k, ef)} candidates ({@code ef} from
+   * {@code params}, else the config's). The filter is checked as nodes are reached: rejected and
+   * tombstoned nodes are walked through but never collected. If the walk collects fewer than {@code
+   * k} hits, an exact scan over the live points answers instead.
+   */
   @Override
   public Hits search(float[] query, int k, SearchParams params, OrdinalFilter filter) {
     checkDimension(query);
@@ -452,6 +458,12 @@ public final class HnswIndex implements VectorIndex {
 
   // ---------------------------------------------------------------- writes
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Thread-safe; several threads may add at once (parallel bulk build). Waits while {@link
+   * #compact} or {@link #writeTo} runs.
+   */
   @Override
   public int add(float[] vector) {
     checkDimension(vector);
@@ -503,7 +515,7 @@ public final class HnswIndex implements VectorIndex {
     }
   }
 
-  private Page[] ensurePage(int ord) {
+  Page[] ensurePage(int ord) {
     int page = ord >>> PAGE_SHIFT;
     Page[] ps = pages;
     if (page < ps.length) {
@@ -579,7 +591,7 @@ public final class HnswIndex implements VectorIndex {
     }
   }
 
-  private int maxLinks(int level) {
+  int maxLinks(int level) {
     return level == 0 ? 2 * config.m() : config.m();
   }
 
@@ -1164,7 +1176,8 @@ public final class HnswIndex implements VectorIndex {
     int n = Math.min(nextOrdinal.get(), ps.length << PAGE_SHIFT);
     long bytes = 64L + ps.length * 16L;
     bytes += ps.length * (16L + PAGE_SIZE * (long) dimension * Float.BYTES); // vectors
-    bytes += ps.length * (2L * (16 + PAGE_SIZE)); // states, levels
+    bytes +=
+        ps.length * (2L * (16 + PAGE_SIZE) + 16 + PAGE_SIZE * 4L); // states, levels, in-degrees
     bytes += ps.length * (2L * (16 + PAGE_SIZE * 4L)); // layer0 and upper reference arrays
     for (int ord = 0; ord < n; ord++) {
       bytes += 16L + 4L * links(ps, ord, 0).length;
@@ -1183,44 +1196,14 @@ public final class HnswIndex implements VectorIndex {
 
   /**
    * Writes a versioned binary image (config, vectors, states, levels, lists, entry point) to {@code
-   * out}. Holds the write side of the structure lock meanwhile: adds and removes wait, searches go
-   * on. Does not close {@code out}.
+   * out}; see {@link HnswSnapshot} for the format. Holds the write side of the structure lock
+   * meanwhile: adds and removes wait, searches go on. Does not close {@code out}.
    */
   public void writeTo(WritableByteChannel out) throws IOException {
     var lock = structure.writeLock();
     lock.lock();
     try {
-      ChannelIo.Writer w = new ChannelIo.Writer(out);
-      int n = nextOrdinal.get();
-      Page[] ps = pages;
-      w.putInt(FORMAT_MAGIC);
-      w.putInt(FORMAT_VERSION);
-      w.putInt(dimension);
-      w.putInt(distance.ordinal());
-      w.putInt(config.m());
-      w.putInt(config.efConstruct());
-      w.putInt(config.ef());
-      w.putInt(config.fullScanThreshold());
-      w.putLong(config.seed());
-      w.putInt(n);
-      w.putLong(entry.get());
-      w.putLong(removals.get());
-      for (int pg = 0; pg << PAGE_SHIFT < n; pg++) {
-        int len = Math.min(PAGE_SIZE, n - (pg << PAGE_SHIFT));
-        w.putBytes(ps[pg].states, 0, len);
-        w.putBytes(ps[pg].levels, 0, len);
-        w.putFloats(ps[pg].vectors, 0, len * dimension);
-      }
-      for (int ord = 0; ord < n; ord++) {
-        int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
-        for (int l = 0; l <= level; l++) {
-          int[] list = links(ps, ord, l);
-          w.putInt(list.length);
-          w.putInts(list, 0, list.length);
-        }
-      }
-      w.putInt(FORMAT_END);
-      w.flush();
+      HnswSnapshot.write(this, pages, nextOrdinal.get(), entry.get(), removals.get(), out);
     } finally {
       lock.unlock();
     }
@@ -1232,115 +1215,15 @@ public final class HnswIndex implements VectorIndex {
    * @throws IOException naming the offset and the expected value if the image is not valid
    */
   public static HnswIndex readFrom(ReadableByteChannel in) throws IOException {
-    ChannelIo.Reader r = new ChannelIo.Reader(in);
-    int magic = r.getInt();
-    if (magic != FORMAT_MAGIC) {
-      throw new IOException(
-          "not an HNSW snapshot: magic 0x" + Integer.toHexString(magic) + " at offset 0");
-    }
-    int version = r.getInt();
-    if (version != FORMAT_VERSION) {
-      throw new IOException(
-          "unsupported HNSW snapshot version " + version + ", expected " + FORMAT_VERSION);
-    }
-    int dimension = r.getInt();
-    int distanceOrdinal = r.getInt();
-    if (dimension <= 0 || distanceOrdinal < 0 || distanceOrdinal >= Distance.values().length) {
-      throw new IOException(
-          "corrupt HNSW snapshot header: dimension " + dimension + ", distance " + distanceOrdinal);
-    }
-    HnswConfig config;
-    try {
-      config = new HnswConfig(r.getInt(), r.getInt(), r.getInt(), r.getInt(), r.getLong());
-    } catch (IllegalArgumentException e) {
-      throw new IOException("corrupt HNSW snapshot config: " + e.getMessage(), e);
-    }
-    HnswIndex index = new HnswIndex(dimension, Distance.values()[distanceOrdinal], config);
-    int n = r.getInt();
-    long entry = r.getLong();
-    long removals = r.getLong();
-    if (n < 0) {
-      throw new IOException("corrupt HNSW snapshot: node count " + n);
-    }
-    Page[] ps = n == 0 ? new Page[0] : index.ensurePage(n - 1);
-    int liveCount = 0;
-    for (int pg = 0; pg << PAGE_SHIFT < n; pg++) {
-      int len = Math.min(PAGE_SIZE, n - (pg << PAGE_SHIFT));
-      Page p = ps[pg];
-      r.getBytes(p.states, 0, len);
-      r.getBytes(p.levels, 0, len);
-      r.getFloats(p.vectors, 0, len * dimension);
-      for (int i = 0; i < len; i++) {
-        if (p.states[i] < ABSENT
-            || p.states[i] > FREED
-            || p.levels[i] < 0
-            || p.levels[i] > MAX_LEVEL) {
-          throw new IOException(
-              "corrupt HNSW snapshot: node "
-                  + ((pg << PAGE_SHIFT) + i)
-                  + " has state "
-                  + p.states[i]
-                  + ", level "
-                  + p.levels[i]);
-        }
-        if (p.states[i] == LIVE) {
-          liveCount++;
-        }
-        if (p.levels[i] > 0) {
-          p.upper[i] = new int[p.levels[i]][];
-        }
-      }
-    }
-    for (int ord = 0; ord < n; ord++) {
-      Page p = ps[ord >>> PAGE_SHIFT];
-      int level = p.levels[ord & PAGE_MASK];
-      for (int l = 0; l <= level; l++) {
-        int len = r.getInt();
-        if (len < 0 || (len & 1) != 0 || len > MAX_LIST_LENGTH) {
-          throw new IOException(
-              "corrupt HNSW snapshot: node "
-                  + ord
-                  + " layer "
-                  + l
-                  + " list length "
-                  + len
-                  + " near offset "
-                  + r.position());
-        }
-        int[] list = len == 0 ? EMPTY : new int[len];
-        r.getInts(list, 0, len);
-        for (int i = 0; i < len / 2; i++) {
-          if (list[i] < 0 || list[i] >= n) {
-            throw new IOException(
-                "corrupt HNSW snapshot: node " + ord + " links to " + list[i] + " of " + n);
-          }
-        }
-        if (l == 0) {
-          p.layer0[ord & PAGE_MASK] = list;
-          for (int i = 0; i < len / 2; i++) {
-            ps[list[i] >>> PAGE_SHIFT].inDegree[list[i] & PAGE_MASK]++;
-          }
-        } else {
-          p.upper[ord & PAGE_MASK][l - 1] = list;
-        }
-      }
-    }
-    int end = r.getInt();
-    if (end != FORMAT_END) {
-      throw new IOException(
-          "corrupt HNSW snapshot: end marker 0x"
-              + Integer.toHexString(end)
-              + " at offset "
-              + (r.position() - 4));
-    }
-    if (entry != NO_ENTRY && (entryNode(entry) < 0 || entryNode(entry) >= n)) {
-      throw new IOException("corrupt HNSW snapshot: entry point " + entryNode(entry) + " of " + n);
-    }
-    index.nextOrdinal.set(n);
-    index.live.set(liveCount);
-    index.removals.set(removals);
-    index.entry.set(entry);
-    return index;
+    return HnswSnapshot.read(in);
+  }
+
+  /** Sets the counters of an index whose pages {@link HnswSnapshot#read} has just filled. */
+  void restore(int ordinals, int liveCount, long removalCount, long entryPoint) {
+    nextOrdinal.set(ordinals);
+    live.set(liveCount);
+    removals.set(removalCount);
+    entry.set(entryPoint);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -1475,7 +1358,7 @@ public final class HnswIndex implements VectorIndex {
     return ((long) level << 32) | (node & 0xffffffffL);
   }
 
-  private static int entryNode(long e) {
+  static int entryNode(long e) {
     return (int) e;
   }
 

@@ -1,0 +1,186 @@
+package io.vecdb.index;
+
+import static io.vecdb.index.HnswIndex.ABSENT;
+import static io.vecdb.index.HnswIndex.EMPTY;
+import static io.vecdb.index.HnswIndex.FREED;
+import static io.vecdb.index.HnswIndex.LIVE;
+import static io.vecdb.index.HnswIndex.MAX_LEVEL;
+import static io.vecdb.index.HnswIndex.MAX_LIST_LENGTH;
+import static io.vecdb.index.HnswIndex.NO_ENTRY;
+import static io.vecdb.index.HnswIndex.PAGE_MASK;
+import static io.vecdb.index.HnswIndex.PAGE_SHIFT;
+import static io.vecdb.index.HnswIndex.PAGE_SIZE;
+import static io.vecdb.index.HnswIndex.entryNode;
+
+import io.vecdb.index.HnswIndex.Page;
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * The binary image behind {@link HnswIndex#writeTo} and {@link HnswIndex#readFrom}. Little-endian:
+ *
+ * <pre>
+ * int magic "HNSW", int version 1
+ * int dimension, int distance (Distance ordinal), int m, int efConstruct, int ef,
+ * int fullScanThreshold, long seed
+ * int n (ordinals handed out), long entry ((level << 32) | ordinal, or -1), long removals
+ * per page of 1024 nodes: byte state[len], byte level[len], float vectors[len * dimension]
+ * per node, per layer 0..level: int length, int list[length] (ordinals, then distance bits)
+ * int end marker "END!"
+ * </pre>
+ *
+ * <p>Loading validates every count, state, level and link target, so a corrupt image fails with an
+ * {@link IOException} naming what is wrong instead of producing a broken graph; in-degree counts
+ * are recomputed. Stateless; the caller holds whatever lock makes the image consistent.
+ */
+final class HnswSnapshot {
+  private static final int FORMAT_MAGIC = 0x57534E48; // "HNSW" little-endian
+  private static final int FORMAT_END = 0x21444E45; // "END!"
+  private static final int FORMAT_VERSION = 1;
+
+  private HnswSnapshot() {}
+
+  static void write(
+      HnswIndex index, Page[] ps, int n, long entry, long removals, WritableByteChannel out)
+      throws IOException {
+    ChannelIo.Writer w = new ChannelIo.Writer(out);
+    w.putInt(FORMAT_MAGIC);
+    w.putInt(FORMAT_VERSION);
+    w.putInt(index.dimension());
+    w.putInt(index.distance().ordinal());
+    w.putInt(index.config().m());
+    w.putInt(index.config().efConstruct());
+    w.putInt(index.config().ef());
+    w.putInt(index.config().fullScanThreshold());
+    w.putLong(index.config().seed());
+    w.putInt(n);
+    w.putLong(entry);
+    w.putLong(removals);
+    for (int pg = 0; pg << PAGE_SHIFT < n; pg++) {
+      int len = Math.min(PAGE_SIZE, n - (pg << PAGE_SHIFT));
+      w.putBytes(ps[pg].states, 0, len);
+      w.putBytes(ps[pg].levels, 0, len);
+      w.putFloats(ps[pg].vectors, 0, len * index.dimension());
+    }
+    for (int ord = 0; ord < n; ord++) {
+      int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
+      for (int l = 0; l <= level; l++) {
+        int[] list = HnswIndex.links(ps, ord, l);
+        w.putInt(list.length);
+        w.putInts(list, 0, list.length);
+      }
+    }
+    w.putInt(FORMAT_END);
+    w.flush();
+  }
+
+  static HnswIndex read(ReadableByteChannel in) throws IOException {
+    ChannelIo.Reader r = new ChannelIo.Reader(in);
+    int magic = r.getInt();
+    if (magic != FORMAT_MAGIC) {
+      throw new IOException(
+          "not an HNSW snapshot: magic 0x" + Integer.toHexString(magic) + " at offset 0");
+    }
+    int version = r.getInt();
+    if (version != FORMAT_VERSION) {
+      throw new IOException(
+          "unsupported HNSW snapshot version " + version + ", expected " + FORMAT_VERSION);
+    }
+    int dimension = r.getInt();
+    int distanceOrdinal = r.getInt();
+    if (dimension <= 0 || distanceOrdinal < 0 || distanceOrdinal >= Distance.values().length) {
+      throw new IOException(
+          "corrupt HNSW snapshot header: dimension " + dimension + ", distance " + distanceOrdinal);
+    }
+    HnswConfig config;
+    try {
+      config = new HnswConfig(r.getInt(), r.getInt(), r.getInt(), r.getInt(), r.getLong());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("corrupt HNSW snapshot config: " + e.getMessage(), e);
+    }
+    HnswIndex index = new HnswIndex(dimension, Distance.values()[distanceOrdinal], config);
+    int n = r.getInt();
+    long entry = r.getLong();
+    long removals = r.getLong();
+    if (n < 0) {
+      throw new IOException("corrupt HNSW snapshot: node count " + n);
+    }
+    Page[] ps = n == 0 ? new Page[0] : index.ensurePage(n - 1);
+    int liveCount = 0;
+    for (int pg = 0; pg << PAGE_SHIFT < n; pg++) {
+      int len = Math.min(PAGE_SIZE, n - (pg << PAGE_SHIFT));
+      Page p = ps[pg];
+      r.getBytes(p.states, 0, len);
+      r.getBytes(p.levels, 0, len);
+      r.getFloats(p.vectors, 0, len * dimension);
+      for (int i = 0; i < len; i++) {
+        if (p.states[i] < ABSENT
+            || p.states[i] > FREED
+            || p.levels[i] < 0
+            || p.levels[i] > MAX_LEVEL) {
+          throw new IOException(
+              "corrupt HNSW snapshot: node "
+                  + ((pg << PAGE_SHIFT) + i)
+                  + " has state "
+                  + p.states[i]
+                  + ", level "
+                  + p.levels[i]);
+        }
+        if (p.states[i] == LIVE) {
+          liveCount++;
+        }
+        if (p.levels[i] > 0) {
+          p.upper[i] = new int[p.levels[i]][];
+        }
+      }
+    }
+    for (int ord = 0; ord < n; ord++) {
+      Page p = ps[ord >>> PAGE_SHIFT];
+      int level = p.levels[ord & PAGE_MASK];
+      for (int l = 0; l <= level; l++) {
+        int len = r.getInt();
+        if (len < 0 || (len & 1) != 0 || len > MAX_LIST_LENGTH) {
+          throw new IOException(
+              "corrupt HNSW snapshot: node "
+                  + ord
+                  + " layer "
+                  + l
+                  + " list length "
+                  + len
+                  + " near offset "
+                  + r.position());
+        }
+        int[] list = len == 0 ? EMPTY : new int[len];
+        r.getInts(list, 0, len);
+        for (int i = 0; i < len / 2; i++) {
+          if (list[i] < 0 || list[i] >= n) {
+            throw new IOException(
+                "corrupt HNSW snapshot: node " + ord + " links to " + list[i] + " of " + n);
+          }
+        }
+        if (l == 0) {
+          p.layer0[ord & PAGE_MASK] = list;
+          for (int i = 0; i < len / 2; i++) {
+            ps[list[i] >>> PAGE_SHIFT].inDegree[list[i] & PAGE_MASK]++;
+          }
+        } else {
+          p.upper[ord & PAGE_MASK][l - 1] = list;
+        }
+      }
+    }
+    int end = r.getInt();
+    if (end != FORMAT_END) {
+      throw new IOException(
+          "corrupt HNSW snapshot: end marker 0x"
+              + Integer.toHexString(end)
+              + " at offset "
+              + (r.position() - 4));
+    }
+    if (entry != NO_ENTRY && (entryNode(entry) < 0 || entryNode(entry) >= n)) {
+      throw new IOException("corrupt HNSW snapshot: entry point " + entryNode(entry) + " of " + n);
+    }
+    index.restore(n, liveCount, removals, entry);
+    return index;
+  }
+}
