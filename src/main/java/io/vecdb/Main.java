@@ -17,7 +17,8 @@ public final class Main {
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (args[0]) {
       case "serve" -> ServeCommand.run(rest);
-      case "bench" -> System.exit(io.vecdb.bench.BenchCommand.run(args));
+      case "bench" -> System.exit(io.vecdb.bench.BenchCommand.run(rest));
+      case "bench-ingest" -> System.exit(io.vecdb.bench.IngestBenchCommand.run(rest));
       case "help", "-h", "--help" -> {
         System.out.println(USAGE);
         System.exit(0);
