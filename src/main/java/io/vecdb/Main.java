@@ -28,8 +28,12 @@ public final class Main {
   }
 
   static final String USAGE =
-      "usage: vecdb serve [--config FILE] [--data-dir DIR] [--host H] [--http-port N]"
-          + " [--max-request-bytes N]";
+      """
+      usage: vecdb serve [--config FILE] [--data-dir DIR] [--host H] [--http-port N]
+                         [--max-request-bytes N] [--wal-sync always|interval|never]
+                         [--wal-truncate-corrupt]
+             vecdb bench --help          HNSW benchmark (Fashion-MNIST or random data)
+             vecdb bench-ingest --help   durable ingest benchmark over HTTP""";
 
   private static void usage(String problem) {
     System.err.println("vecdb: " + problem);

@@ -643,23 +643,7 @@ public final class IngestBenchCommand {
         if (response.statusCode() != 200) {
           return sums;
         }
-        for (String line : response.body().split("\n")) {
-          if (line.isBlank() || line.startsWith("#")) {
-            continue;
-          }
-          int nameEnd = 0;
-          while (nameEnd < line.length()
-              && line.charAt(nameEnd) != '{'
-              && line.charAt(nameEnd) != ' ') {
-            nameEnd++;
-          }
-          String[] tail = line.substring(line.lastIndexOf('}') + 1).trim().split("\\s+");
-          try {
-            sums.merge(line.substring(0, nameEnd), Double.parseDouble(tail[0]), Double::sum);
-          } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-            // not a sample line we understand; skip it
-          }
-        }
+        sums = parseMetrics(response.body());
       } catch (IOException e) {
         // no metrics: reported as such
       } catch (InterruptedException e) {
@@ -750,6 +734,34 @@ public final class IngestBenchCommand {
   // ---- the server process -----------------------------------------------------------------
 
   /** A server JVM started by this command: {@code io.vecdb.Main serve} on this JVM's classpath. */
+  /** Prometheus text exposition: sample name -> sum of its values over all label sets. */
+  static Map<String, Double> parseMetrics(String text) {
+    Map<String, Double> sums = new LinkedHashMap<>();
+    for (String line : text.split("\n")) {
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      int nameEnd = 0;
+      while (nameEnd < line.length()
+          && line.charAt(nameEnd) != '{'
+          && line.charAt(nameEnd) != ' ') {
+        nameEnd++;
+      }
+      // The value follows the label set, or the name itself when the sample has no labels.
+      int valueStart =
+          nameEnd < line.length() && line.charAt(nameEnd) == '{'
+              ? line.lastIndexOf('}') + 1
+              : nameEnd;
+      String[] tail = line.substring(valueStart).trim().split("\\s+");
+      try {
+        sums.merge(line.substring(0, nameEnd), Double.parseDouble(tail[0]), Double::sum);
+      } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+        // not a sample line we understand; skip it
+      }
+    }
+    return sums;
+  }
+
   private static final class ServerJvm implements AutoCloseable {
     final Path workDir;
     final Path dataDir;

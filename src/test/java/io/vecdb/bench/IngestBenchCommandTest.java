@@ -82,4 +82,23 @@ class IngestBenchCommandTest {
     }
     assertEquals(1_000, next);
   }
+
+  @Test
+  void metricsParserSumsLabelledAndUnlabelledSamples() {
+    String text =
+        """
+        # HELP vecdb_wal_fsyncs_total fsyncs
+        # TYPE vecdb_wal_fsyncs_total counter
+        vecdb_wal_fsyncs_total 42.0
+        vecdb_wal_bytes_written_total{sync="always"} 1000.0
+        vecdb_wal_bytes_written_total{sync="interval"} 24.0
+        vecdb_points{collection="a{b}"} 7 1700000000000
+        garbage line
+        """;
+    var sums = IngestBenchCommand.parseMetrics(text);
+    assertEquals(42.0, sums.get("vecdb_wal_fsyncs_total"));
+    assertEquals(1024.0, sums.get("vecdb_wal_bytes_written_total"));
+    assertEquals(7.0, sums.get("vecdb_points"));
+    assertEquals(3, sums.size(), sums.toString());
+  }
 }

@@ -254,6 +254,9 @@ class PayloadIndexTest {
                             continue; // changed during the read: either answer is fine
                           }
                           Payload p = store.payloads.get(o);
+                          if (mod.get(o) != m) {
+                            continue; // a change began after the check above: p may be newer
+                          }
                           if (p != null
                               && f.test(RandomFilters.idOf(o), p)
                               && Arrays.binarySearch(cand, o) < 0) {

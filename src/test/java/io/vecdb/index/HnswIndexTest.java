@@ -45,7 +45,9 @@ class HnswIndexTest {
       }
       float[][] queries = clustered(random, 100, dim, 20);
       String where = "seed " + SEED + " " + distance + " " + hnsw.config();
-      double r = recall(hnsw, exact, queries, 10, 100, null);
+      // ef 200: up to 47 dimensions of Gaussian noise within each cluster is hard data (like
+      // random vectors), where ef 100 gives recall 0.93-0.94 for some seeds and ef 400 0.999.
+      double r = recall(hnsw, exact, queries, 10, 200, null);
       assertTrue(r >= 0.95, "recall " + r + ", " + where);
       for (float[] q : queries) {
         Hits hits = hnsw.search(q, 10, new SearchParams(50, false), null);
