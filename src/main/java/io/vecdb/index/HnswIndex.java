@@ -1176,7 +1176,8 @@ public final class HnswIndex implements VectorIndex {
     int n = Math.min(nextOrdinal.get(), ps.length << PAGE_SHIFT);
     long bytes = 64L + ps.length * 16L;
     bytes += ps.length * (16L + PAGE_SIZE * (long) dimension * Float.BYTES); // vectors
-    bytes += ps.length * (2L * (16 + PAGE_SIZE)); // states, levels
+    bytes +=
+        ps.length * (2L * (16 + PAGE_SIZE) + 16 + PAGE_SIZE * 4L); // states, levels, in-degrees
     bytes += ps.length * (2L * (16 + PAGE_SIZE * 4L)); // layer0 and upper reference arrays
     for (int ord = 0; ord < n; ord++) {
       bytes += 16L + 4L * links(ps, ord, 0).length;
