@@ -4,6 +4,7 @@ import io.vecdb.filter.Filter;
 import io.vecdb.filter.FilteredSearch;
 import io.vecdb.filter.PayloadIndex;
 import io.vecdb.index.Hits;
+import io.vecdb.index.HnswIndex;
 import io.vecdb.index.SearchParams;
 import io.vecdb.index.VectorIndex;
 import io.vecdb.model.Payload;
@@ -36,6 +37,11 @@ public final class Collection {
   final PayloadIndex payloadIndex;
   private volatile CollectionConfig config;
   private volatile FilteredSearch filteredSearch;
+
+  /** Optimizer state for collection info: set by the optimizer thread, read by any thread. */
+  private volatile boolean optimizing;
+
+  private volatile String optimizerError;
 
   Collection(String name, CollectionConfig config) {
     this(name, config, IndexFactory.create(config));
@@ -91,6 +97,42 @@ public final class Collection {
 
   public long ramBytesUsed() {
     return index.ramBytesUsed();
+  }
+
+  /** Deleted points whose graph memory a compaction has not reclaimed yet; any thread. */
+  public int tombstones() {
+    return index instanceof HnswIndex h ? h.tombstones() : 0;
+  }
+
+  /** True while a background compaction of this collection runs (info reports "yellow"). */
+  public boolean optimizing() {
+    return optimizing;
+  }
+
+  /** The last background compaction's failure, or null if it succeeded (or none ran). */
+  public String optimizerError() {
+    return optimizerError;
+  }
+
+  /** Called by the optimizer around a compaction; any thread. */
+  public void optimizerState(boolean running, String error) {
+    this.optimizing = running;
+    this.optimizerError = error;
+  }
+
+  /** Vectors ever added to the index (live, tombstoned and freed); any thread. */
+  public long insertedVectors() {
+    return index instanceof HnswIndex h ? h.ordinalCount() : 0;
+  }
+
+  /**
+   * Unlinks tombstoned points from the graph and frees their memory, and links any live point that
+   * became unreachable ({@link HnswIndex#compact}). Call on this collection's apply lane only
+   * ({@link Applier#onLane}), so a checkpoint capture of it sees it either before or after.
+   * Searches go on meanwhile. Returns the number of points freed.
+   */
+  public int compact() {
+    return index instanceof HnswIndex h ? h.compact() : 0;
   }
 
   // ---- writes: apply lane only ----
