@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vecdb.wal.WalStorage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +30,7 @@ class CheckpointUnderLoadTest {
 
   @Test
   void checkpointsDuringWritesAndSearchesAreConsistentCuts() throws Exception {
-    Path dir = Files.createTempDirectory("vecdb-ckload");
+    Path dir = DurableTestNode.tempDir("vecdb-ckload");
     var options = DurableTestNode.options(dir);
     options.getDurability().setWalSegmentMb(1).setSnapshotWalMb(0).setSnapshotIntervalMinutes(0);
     ExecutorService pool = Executors.newFixedThreadPool(4);

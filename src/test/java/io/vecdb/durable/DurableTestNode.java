@@ -34,6 +34,37 @@ final class DurableTestNode implements AutoCloseable {
     this.dataDir = dataDir;
   }
 
+  private static final java.util.Queue<Path> TEMP =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  for (Path dir : TEMP) {
+                    deleteTree(dir);
+                  }
+                }));
+  }
+
+  /** A temporary directory deleted when the test JVM exits (data dirs and crash images). */
+  static Path tempDir(String prefix) throws IOException {
+    Path dir = Files.createTempDirectory(prefix);
+    TEMP.add(dir);
+    return dir;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // best effort: it is a temporary directory
+    }
+  }
+
   static VecdbOptions options(Path dataDir) {
     return new VecdbOptions()
         .setHttpPort(0)
@@ -117,7 +148,7 @@ final class DurableTestNode implements AutoCloseable {
    * disk, so the copy is what a crash (kill -9) at this moment would leave behind.
    */
   Path crashImage() throws IOException {
-    Path copy = Files.createTempDirectory("vecdb-crash");
+    Path copy = tempDir("vecdb-crash");
     try (Stream<Path> files = Files.walk(dataDir)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         Path target = copy.resolve(dataDir.relativize(p).toString());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
@@ -25,7 +24,7 @@ class RestartTimingTest {
   @Test
   void restartFromCheckpointVersusWalReplay() throws Exception {
     Random rnd = new Random(SEED);
-    Path dir = Files.createTempDirectory("vecdb-timing");
+    Path dir = DurableTestNode.tempDir("vecdb-timing");
     Path walOnly;
     long t0 = System.nanoTime();
     try (DurableTestNode n = DurableTestNode.start(dir)) {

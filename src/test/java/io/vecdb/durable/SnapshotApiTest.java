@@ -24,7 +24,7 @@ class SnapshotApiTest {
   @Test
   void createDownloadDeleteRecoverAndUpload() throws Exception {
     Random rnd = new Random(SEED);
-    Path dir = Files.createTempDirectory("vecdb-snapapi");
+    Path dir = DurableTestNode.tempDir("vecdb-snapapi");
     JsonObject before;
     Path downloaded = Files.createTempFile("vecdb-download", ".snapshot");
     try (DurableTestNode n = DurableTestNode.start(dir)) {

@@ -26,7 +26,7 @@ class WalDamageTest {
 
   /** A crash image whose WAL holds the collection's creation and {@link #BATCHES} upserts. */
   private static Path crashImageWithBatches(Random rnd) throws Exception {
-    Path dir = Files.createTempDirectory("vecdb-damage");
+    Path dir = DurableTestNode.tempDir("vecdb-damage");
     try (DurableTestNode n = DurableTestNode.start(dir)) {
       Scenario.create(n, "c", 8, "Euclid");
       for (int b = 0; b < BATCHES; b++) {
@@ -126,7 +126,7 @@ class WalDamageTest {
 
   @Test
   void badWalSyncFlagExitsWithStatus2NamingIt() throws Exception {
-    Process p = serveProcess(Files.createTempDirectory("vecdb-flag"), "--wal-sync", "sometimes");
+    Process p = serveProcess(DurableTestNode.tempDir("vecdb-flag"), "--wal-sync", "sometimes");
     String output = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "exits");
     assertEquals(2, p.exitValue(), output);
@@ -141,7 +141,7 @@ class WalDamageTest {
   @Test
   void walShorterThanACheckpointContinuesAfterTheCheckpoint() throws Exception {
     Random rnd = new Random(SEED);
-    Path dir = Files.createTempDirectory("vecdb-short");
+    Path dir = DurableTestNode.tempDir("vecdb-short");
     JsonObject before;
     Path image;
     try (DurableTestNode n = DurableTestNode.start(dir)) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -31,7 +30,7 @@ class WalFailureTest {
 
   private void failAndRecover(boolean fsync) throws Exception {
     Random rnd = new Random(SEED);
-    Path dir = Files.createTempDirectory("vecdb-walfail");
+    Path dir = DurableTestNode.tempDir("vecdb-walfail");
     FaultyWalStorage storage = new FaultyWalStorage();
     JsonObject before;
     try (DurableTestNode n = DurableTestNode.start(DurableTestNode.options(dir), storage)) {
@@ -82,7 +81,7 @@ class WalFailureTest {
 
   @Test
   void noWriteIsAcknowledgedBeforeItsFsync() throws Exception {
-    Path dir = Files.createTempDirectory("vecdb-walhold");
+    Path dir = DurableTestNode.tempDir("vecdb-walhold");
     FaultyWalStorage storage = new FaultyWalStorage();
     try (DurableTestNode n = DurableTestNode.start(DurableTestNode.options(dir), storage)) {
       Scenario.create(n, "c", 4, "Euclid");
