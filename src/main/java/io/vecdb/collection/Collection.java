@@ -264,6 +264,29 @@ public final class Collection {
   public List<PointView> search(
       float[] query, int limit, int offset, SearchParams params, Filter filter, Float threshold) {
     Validation.checkVector(query, config, "query vector");
+    // A point deleted or replaced between the index search and the table lookup below is dropped,
+    // which could leave fewer than `limit` hits although enough points match: search again (the
+    // index then no longer sees it). Bounded: each retry needs a write racing with this search.
+    for (int attempt = 0; attempt < 4; attempt++) {
+      List<PointView> out = searchOnce(query, limit, offset, params, filter, threshold, false);
+      if (out != SHORT) {
+        return out;
+      }
+    }
+    return searchOnce(query, limit, offset, params, filter, threshold, true);
+  }
+
+  /** Marker (compared by identity, never returned): a hit changed during the search. */
+  private static final List<PointView> SHORT = new ArrayList<>(0);
+
+  private List<PointView> searchOnce(
+      float[] query,
+      int limit,
+      int offset,
+      SearchParams params,
+      Filter filter,
+      Float threshold,
+      boolean acceptShort) {
     Hits hits =
         filter == null
             ? index.search(query, limit + offset, params, ord -> points.get(ord) != null)
@@ -281,6 +304,7 @@ public final class Collection {
     List<PointView> out = new ArrayList<>(Math.min(limit, hits.size()));
     java.util.Set<PointId> seen = new java.util.HashSet<>();
     int skipped = 0;
+    boolean dropped = false;
     for (int i = 0; i < hits.size() && out.size() < limit; i++) {
       float score = hits.score(i);
       if (threshold != null && !config.distance().passes(score, threshold)) {
@@ -289,12 +313,16 @@ public final class Collection {
       StoredPoint p = points.get(hits.ordinal(i));
       // During a replacing upsert both the old and new ordinal can be live for a moment.
       if (p == null || !seen.add(p.id())) {
+        dropped = true;
         continue;
       }
       if (skipped++ < offset) {
         continue;
       }
       out.add(new PointView(p.id(), p.payload(), p.version(), hits.ordinal(i), score));
+    }
+    if (dropped && !acceptShort && out.size() < limit && hits.size() == limit + offset) {
+      return SHORT; // the index had enough hits; some changed under us
     }
     return out;
   }
