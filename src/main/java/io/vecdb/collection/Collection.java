@@ -120,6 +120,11 @@ public final class Collection {
     this.optimizerError = error;
   }
 
+  /** Live vectors in the index (O(1), unlike {@link #size}); any thread. */
+  public int liveVectors() {
+    return index.size();
+  }
+
   /** Vectors ever added to the index (live, tombstoned and freed); any thread. */
   public long insertedVectors() {
     return index instanceof HnswIndex h ? h.ordinalCount() : 0;

@@ -132,35 +132,33 @@ public final class Optimizer {
   private void compact(String name, CompactionPolicy.Reason reason) {
     long start = System.nanoTime();
     Collection seen = collections.get(name);
+    if (seen == null) {
+      return;
+    }
+    seen.optimizerState(true, null);
+    String error = null;
     try {
-      if (seen != null) {
-        seen.optimizerState(true, null);
-      }
       Result r =
           applier
               .<Result>onLane(
                   name,
                   cut -> {
-                    Collection c = collections.get(name);
+                    Collection c = collections.get(name); // may have been replaced (restore)
                     if (c == null) {
                       return null;
                     }
                     int before = c.tombstones();
                     long ram = c.ramBytesUsed();
                     int n = c.compact();
-                    return new Result(c, before, n, ram, c.ramBytesUsed(), c.insertedVectors());
+                    return new Result(before, n, ram, c.ramBytesUsed(), c.insertedVectors());
                   })
               .toCompletionStage()
               .toCompletableFuture()
               .get(LANE_TIMEOUT_MINUTES, TimeUnit.MINUTES);
-      long nanos = System.nanoTime() - start;
-      if (seen != null) {
-        seen.optimizerState(false, null);
-      }
       if (r == null) {
         return; // deleted meanwhile
       }
-      r.collection.optimizerState(false, null);
+      long nanos = System.nanoTime() - start;
       baseline.put(name, r.inserted);
       retryAt.remove(name);
       counter(reason).increment();
@@ -176,24 +174,20 @@ public final class Optimizer {
               + " of "
               + r.tombstonesBefore
               + " tombstone(s), graph memory "
-              + (r.ramBefore >> 20)
+              + r.ramBefore
               + " -> "
-              + (r.ramAfter >> 20)
-              + " MB in "
+              + r.ramAfter
+              + " bytes, in "
               + nanos / 1_000_000
-              + " ms");
+              + " ms (including the wait for its lane)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // closing
-      if (seen != null) {
-        seen.optimizerState(false, null);
-      }
     } catch (Exception | Error e) {
-      String message = "compaction failed: " + e;
-      if (seen != null) {
-        seen.optimizerState(false, message);
-      }
+      error = "compaction failed: " + e;
       retryAt.put(name, System.nanoTime() + RETRY_AFTER_FAILURE_NANOS);
       LOG.log(Level.WARNING, "compaction of `" + name + "` failed; retrying in a minute", e);
+    } finally {
+      seen.optimizerState(false, error);
     }
   }
 
@@ -230,10 +224,5 @@ public final class Optimizer {
   }
 
   private record Result(
-      Collection collection,
-      int tombstonesBefore,
-      int freed,
-      long ramBefore,
-      long ramAfter,
-      long inserted) {}
+      int tombstonesBefore, int freed, long ramBefore, long ramAfter, long inserted) {}
 }

@@ -167,6 +167,27 @@ class BackgroundCompactionTest {
     }
   }
 
+  @Test
+  void repairPassRunsOnceAfterManyInsertsWhenTheyPause() throws Exception {
+    Random rnd = new Random(SEED);
+    VecdbOptions options = DurableTestNode.options(DurableTestNode.tempDir("vecdb-repair"));
+    options.getOptimizer().setCheckIntervalMs(20).setRepairAfterInserts(1000);
+    try (DurableTestNode n = DurableTestNode.start(options, WalStorage.files())) {
+      Scenario.create(n, "c", DIM, "Euclid");
+      n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 0, 600, DIM));
+      assertEquals(0.0, WriteBacklogTest.metric(n, "vecdb_compactions_total{reason=\"repair\"}"));
+      String repairs = "vecdb_compactions_total{reason=\"repair\"}";
+      n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 600, 600, DIM));
+      WriteBacklogTest.poll(() -> WriteBacklogTest.metric(n, repairs) == 1.0, "repair pass");
+      Collection c = n.node.collections().get("c");
+      // It repaired without freeing anything, and the collection still answers exactly.
+      assertEquals(
+          0.0, WriteBacklogTest.metric(n, "vecdb_compaction_freed_points_total"), "seed " + SEED);
+      assertEquals(1200, c.size(), "seed " + SEED);
+      assertTrue(recall(c, new Random(SEED + 3)) >= 0.9, "seed " + SEED);
+    }
+  }
+
   private static float[] randomVector(Random rnd) {
     JsonArray v = Scenario.vector(rnd, DIM);
     float[] out = new float[DIM];
