@@ -188,6 +188,50 @@ class BackgroundCompactionTest {
     }
   }
 
+  /**
+   * Compactions, checkpoints and writes on the same collection at once: the state a restart
+   * recovers (from the checkpoints plus the WAL) is the live state, exactly.
+   */
+  @Test
+  void compactionsCheckpointsAndWritesTogetherRecoverExactly() throws Exception {
+    Random rnd = new Random(SEED);
+    Path dir = DurableTestNode.tempDir("vecdb-compact-cp");
+    VecdbOptions options = DurableTestNode.options(dir);
+    options.getOptimizer().setMinDeleted(20).setDeletedThreshold(0.05).setCheckIntervalMs(5);
+    JsonObject before;
+    try (DurableTestNode n = DurableTestNode.start(options, WalStorage.files())) {
+      Scenario.create(n, "c", DIM, "Euclid");
+      int nextId = 0;
+      List<io.vertx.core.Future<Void>> checkpoints = new ArrayList<>();
+      for (int round = 0; round < 30; round++) {
+        n.ok("PUT", "/collections/c/points?wait=false", Scenario.batch(rnd, nextId, 100, DIM));
+        nextId += 100;
+        JsonArray ids = new JsonArray();
+        for (int i = 0; i < 40; i++) {
+          ids.add(rnd.nextInt(nextId));
+        }
+        n.ok(
+            "POST",
+            "/collections/c/points/delete?wait=" + (round % 3 == 0),
+            new JsonObject().put("points", ids));
+        if (round % 4 == 0) {
+          checkpoints.add(n.node.storage().checkpoint());
+        }
+      }
+      for (var f : checkpoints) {
+        DurableTestNode.await(f);
+      }
+      n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, nextId, 10, DIM));
+      WriteBacklogTest.poll(
+          () -> WriteBacklogTest.metric(n, "vecdb_compactions_total{reason=\"tombstones\"}") >= 2,
+          "several compactions");
+      before = Scenario.state(n, "c", new Random(SEED + 1));
+    }
+    try (DurableTestNode n = DurableTestNode.start(dir)) {
+      Scenario.assertSame(before, Scenario.state(n, "c", new Random(SEED + 1)), "seed " + SEED);
+    }
+  }
+
   private static float[] randomVector(Random rnd) {
     JsonArray v = Scenario.vector(rnd, DIM);
     float[] out = new float[DIM];
