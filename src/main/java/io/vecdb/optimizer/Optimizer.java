@@ -60,6 +60,10 @@ public final class Optimizer {
   private final Map<String, Long> lastSeen = new HashMap<>();
 
   private final Map<String, Long> retryAt = new HashMap<>();
+
+  /** Per collection: the instance the maps above describe. */
+  private final Map<String, Collection> instances = new HashMap<>();
+
   private final Map<String, Gauge> gauges = new HashMap<>();
 
   public Optimizer(
@@ -103,12 +107,19 @@ public final class Optimizer {
       baseline.keySet().retainAll(names);
       lastSeen.keySet().retainAll(names);
       retryAt.keySet().retainAll(names);
+      instances.keySet().retainAll(names);
       for (String name : names) {
         Collection c = collections.get(name);
         if (c == null) {
           continue;
         }
         gauges.computeIfAbsent(name, this::gauge);
+        if (instances.put(name, c) != c) {
+          // New, re-created or restored from a snapshot: its counters start afresh.
+          baseline.remove(name);
+          lastSeen.remove(name);
+          retryAt.remove(name);
+        }
         long inserted = c.insertedVectors();
         Long previous = lastSeen.put(name, inserted);
         boolean quiet = previous != null && previous == inserted;
@@ -119,7 +130,8 @@ public final class Optimizer {
           continue;
         }
         CompactionPolicy.Reason reason =
-            policy.due(c.tombstones(), c.size(), inserted - baseline.getOrDefault(name, 0L), quiet);
+            policy.due(
+                c.tombstones(), c.liveVectors(), inserted - baseline.getOrDefault(name, 0L), quiet);
         if (reason != null) {
           compact(name, reason);
         }
