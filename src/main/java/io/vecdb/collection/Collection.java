@@ -4,6 +4,7 @@ import io.vecdb.filter.Filter;
 import io.vecdb.filter.FilteredSearch;
 import io.vecdb.filter.PayloadIndex;
 import io.vecdb.index.Hits;
+import io.vecdb.index.HnswIndex;
 import io.vecdb.index.SearchParams;
 import io.vecdb.index.VectorIndex;
 import io.vecdb.model.Payload;
@@ -36,6 +37,11 @@ public final class Collection {
   final PayloadIndex payloadIndex;
   private volatile CollectionConfig config;
   private volatile FilteredSearch filteredSearch;
+
+  /** Optimizer state for collection info: set by the optimizer thread, read by any thread. */
+  private volatile boolean optimizing;
+
+  private volatile String optimizerError;
 
   Collection(String name, CollectionConfig config) {
     this(name, config, IndexFactory.create(config));
@@ -91,6 +97,47 @@ public final class Collection {
 
   public long ramBytesUsed() {
     return index.ramBytesUsed();
+  }
+
+  /** Deleted points whose graph memory a compaction has not reclaimed yet; any thread. */
+  public int tombstones() {
+    return index instanceof HnswIndex h ? h.tombstones() : 0;
+  }
+
+  /** True while a background compaction of this collection runs (info reports "yellow"). */
+  public boolean optimizing() {
+    return optimizing;
+  }
+
+  /** The last background compaction's failure, or null if it succeeded (or none ran). */
+  public String optimizerError() {
+    return optimizerError;
+  }
+
+  /** Called by the optimizer around a compaction; any thread. */
+  public void optimizerState(boolean running, String error) {
+    this.optimizing = running;
+    this.optimizerError = error;
+  }
+
+  /** Live vectors in the index (O(1), unlike {@link #size}); any thread. */
+  public int liveVectors() {
+    return index.size();
+  }
+
+  /** Vectors ever added to the index (live, tombstoned and freed); any thread. */
+  public long insertedVectors() {
+    return index instanceof HnswIndex h ? h.ordinalCount() : 0;
+  }
+
+  /**
+   * Unlinks tombstoned points from the graph and frees their memory, and links any live point that
+   * became unreachable ({@link HnswIndex#compact}). Call on this collection's apply lane only
+   * ({@link Applier#onLane}), so a checkpoint capture of it sees it either before or after.
+   * Searches go on meanwhile. Returns the number of points freed.
+   */
+  public int compact() {
+    return index instanceof HnswIndex h ? h.compact() : 0;
   }
 
   // ---- writes: apply lane only ----
@@ -222,6 +269,29 @@ public final class Collection {
   public List<PointView> search(
       float[] query, int limit, int offset, SearchParams params, Filter filter, Float threshold) {
     Validation.checkVector(query, config, "query vector");
+    // A point deleted or replaced between the index search and the table lookup below is dropped,
+    // which could leave fewer than `limit` hits although enough points match: search again (the
+    // index then no longer sees it). Bounded: each retry needs a write racing with this search.
+    for (int attempt = 0; attempt < 4; attempt++) {
+      List<PointView> out = searchOnce(query, limit, offset, params, filter, threshold, false);
+      if (out != SHORT) {
+        return out;
+      }
+    }
+    return searchOnce(query, limit, offset, params, filter, threshold, true);
+  }
+
+  /** Marker (compared by identity, never returned): a hit changed during the search. */
+  private static final List<PointView> SHORT = new ArrayList<>(0);
+
+  private List<PointView> searchOnce(
+      float[] query,
+      int limit,
+      int offset,
+      SearchParams params,
+      Filter filter,
+      Float threshold,
+      boolean acceptShort) {
     Hits hits =
         filter == null
             ? index.search(query, limit + offset, params, ord -> points.get(ord) != null)
@@ -239,6 +309,7 @@ public final class Collection {
     List<PointView> out = new ArrayList<>(Math.min(limit, hits.size()));
     java.util.Set<PointId> seen = new java.util.HashSet<>();
     int skipped = 0;
+    boolean dropped = false;
     for (int i = 0; i < hits.size() && out.size() < limit; i++) {
       float score = hits.score(i);
       if (threshold != null && !config.distance().passes(score, threshold)) {
@@ -247,12 +318,16 @@ public final class Collection {
       StoredPoint p = points.get(hits.ordinal(i));
       // During a replacing upsert both the old and new ordinal can be live for a moment.
       if (p == null || !seen.add(p.id())) {
+        dropped = true;
         continue;
       }
       if (skipped++ < offset) {
         continue;
       }
       out.add(new PointView(p.id(), p.payload(), p.version(), hits.ordinal(i), score));
+    }
+    if (dropped && !acceptShort && out.size() < limit && hits.size() == limit + offset) {
+      return SHORT; // the index had enough hits; some changed under us
     }
     return out;
   }

@@ -46,9 +46,11 @@ public final class ReadRequests {
               .put("points", Math.max(0, c.indexedPoints(e.getKey()))));
     }
     int size = c.size();
+    String error = c.optimizerError();
+    // Qdrant's convention: yellow while optimizing; optimizer_status "ok" or {"error": ...}.
     return new JsonObject()
-        .put("status", "green")
-        .put("optimizer_status", "ok")
+        .put("status", error != null ? "red" : c.optimizing() ? "yellow" : "green")
+        .put("optimizer_status", error == null ? "ok" : new JsonObject().put("error", error))
         .put("vectors_count", size)
         .put("indexed_vectors_count", size)
         .put("points_count", size)

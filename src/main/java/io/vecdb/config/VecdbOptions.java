@@ -28,7 +28,9 @@ public final class VecdbOptions {
           "search_instances",
           "apply_threads",
           "wal",
-          "snapshots");
+          "snapshots",
+          "optimizer",
+          "write_backlog");
 
   private String dataDir = DEFAULT_DATA_DIR;
   private String host = DEFAULT_HOST;
@@ -37,6 +39,8 @@ public final class VecdbOptions {
   private int searchInstances = DEFAULT_SEARCH_INSTANCES;
   private int applyThreads = DEFAULT_APPLY_THREADS;
   private DurabilityOptions durability = new DurabilityOptions();
+  private OptimizerOptions optimizer = new OptimizerOptions();
+  private WriteBacklogOptions writeBacklog = new WriteBacklogOptions();
 
   public VecdbOptions() {}
 
@@ -71,6 +75,8 @@ public final class VecdbOptions {
       setApplyThreads((int) integer(json, "apply_threads"));
     }
     durability = new DurabilityOptions(object(json, "wal"), object(json, "snapshots"));
+    optimizer = new OptimizerOptions(object(json, "optimizer"));
+    writeBacklog = new WriteBacklogOptions(object(json, "write_backlog"));
   }
 
   public VecdbOptions(VecdbOptions other) {
@@ -86,7 +92,19 @@ public final class VecdbOptions {
         .put("search_instances", searchInstances)
         .put("apply_threads", applyThreads)
         .put("wal", durability.walJson())
-        .put("snapshots", durability.snapshotsJson());
+        .put("snapshots", durability.snapshotsJson())
+        .put("optimizer", optimizer.toJson())
+        .put("write_backlog", writeBacklog.toJson());
+  }
+
+  /** When collections are compacted in the background ({@code optimizer}); mutable. */
+  public OptimizerOptions getOptimizer() {
+    return optimizer;
+  }
+
+  /** The bound on logged but unapplied writes ({@code write_backlog}); mutable. */
+  public WriteBacklogOptions getWriteBacklog() {
+    return writeBacklog;
   }
 
   /** WAL fsync policy and checkpoint settings ({@code wal}, {@code snapshots}); mutable. */

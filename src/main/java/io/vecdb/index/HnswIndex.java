@@ -153,6 +153,9 @@ public final class HnswIndex implements VectorIndex {
   private final AtomicInteger live = new AtomicInteger();
   private final AtomicLong removals = new AtomicLong();
 
+  /** Tombstoned nodes not yet freed by {@link #compact}: +1 in remove, -freed in compact. */
+  private final AtomicInteger tombstones = new AtomicInteger();
+
   /** (level << 32) | ordinal of the entry point, or {@link #NO_ENTRY}. */
   private final AtomicLong entry = new AtomicLong(NO_ENTRY);
 
@@ -218,6 +221,11 @@ public final class HnswIndex implements VectorIndex {
   @Override
   public int size() {
     return live.get();
+  }
+
+  /** Removed nodes whose graph memory {@link #compact} has not freed yet. Any thread, no locks. */
+  public int tombstones() {
+    return tombstones.get();
   }
 
   @Override
@@ -508,6 +516,7 @@ public final class HnswIndex implements VectorIndex {
       Page p = pages[ordinal >>> PAGE_SHIFT];
       if (STATES.compareAndSet(p.states, ordinal & PAGE_MASK, LIVE, DELETED)) {
         live.decrementAndGet();
+        tombstones.incrementAndGet();
         removals.incrementAndGet();
       }
     } finally {
@@ -964,6 +973,7 @@ public final class HnswIndex implements VectorIndex {
         relink(orphans[i], ps, s);
       }
       connectUnreachable(ps, n, s);
+      tombstones.addAndGet(-deadCount);
       return deadCount;
     } finally {
       releaseScratch(s);
@@ -1224,6 +1234,12 @@ public final class HnswIndex implements VectorIndex {
     live.set(liveCount);
     removals.set(removalCount);
     entry.set(entryPoint);
+    Page[] ps = pages;
+    int dead = 0;
+    for (int ord = 0; ord < ordinals; ord++) {
+      dead += ps[ord >>> PAGE_SHIFT].states[ord & PAGE_MASK] == DELETED ? 1 : 0;
+    }
+    tombstones.set(dead);
   }
 
   // ---------------------------------------------------------------- helpers

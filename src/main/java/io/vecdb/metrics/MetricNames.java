@@ -32,6 +32,31 @@ public final class MetricNames {
   /** Timer with histogram, tags {@code route}, {@code method}, {@code code}: HTTP requests. */
   public static final String HTTP_REQUESTS = "vecdb.http.requests";
 
+  /** Counter, tag {@code reason} (tombstones, repair): background compactions run. */
+  public static final String COMPACTIONS = "vecdb.compactions";
+
+  /** Timer, tag {@code reason}: time a background compaction held its collection's lane. */
+  public static final String COMPACTION_TIME = "vecdb.compaction";
+
+  /** Counter: tombstoned points freed by background compactions. */
+  public static final String COMPACTION_FREED = "vecdb.compaction.freed.points";
+
+  /** Gauge, tag {@code collection}: deleted points whose graph memory is not reclaimed yet. */
+  public static final String COLLECTION_TOMBSTONES = "vecdb.collection.tombstones";
+
+  /** Gauge: logged operations not yet applied (the write backlog). */
+  public static final String BACKLOG_OPERATIONS = "vecdb.write.backlog.operations";
+
+  /** Gauge: estimated bytes of the logged operations not yet applied. */
+  public static final String BACKLOG_BYTES = "vecdb.write.backlog.bytes";
+
+  /** Gauge: writes held back (not logged yet) because the backlog is full. */
+  public static final String BACKLOG_WAITING = "vecdb.write.backlog.waiting";
+
+  /** Counter: writes refused with 503 after waiting {@code write_backlog.timeout_ms}. */
+  public static final String BACKLOG_REJECTED = "vecdb.write.backlog.rejected";
+
+  public static final String TAG_REASON = "reason";
   public static final String TAG_ROUTE = "route";
   public static final String TAG_METHOD = "method";
   public static final String TAG_CODE = "code";

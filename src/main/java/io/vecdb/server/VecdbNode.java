@@ -15,6 +15,7 @@ import io.vecdb.metrics.MeteredOperationLog;
 import io.vecdb.metrics.MicrometerSynchronizationMetrics;
 import io.vecdb.metrics.SynchronizationMetrics;
 import io.vecdb.metrics.VecdbMetrics;
+import io.vecdb.optimizer.Optimizer;
 import io.vecdb.wal.WalStorage;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -59,6 +60,11 @@ public final class VecdbNode {
 
   /** Set once during start-up (durable nodes only), read by {@link #close}. */
   private volatile DurableStorage storage;
+
+  /** Set once during start-up, read by {@link #applier} and {@link #close}. */
+  private volatile Applier applier;
+
+  private volatile Optimizer optimizer;
 
   private VecdbNode(VecdbOptions options, Vertx vertx, ExecutorService applyPool) {
     this.options = options;
@@ -170,6 +176,7 @@ public final class VecdbNode {
     Codecs.register(vertx.eventBus());
     SynchronizationMetrics sync = new MicrometerSynchronizationMetrics(registry);
     Applier applier = new Applier(collections, applyPool, sync);
+    this.applier = applier;
     VecdbMetrics metrics = new VecdbMetrics(registry, collections);
     applier.addListener(metrics);
     applier.addListener(new ChangeFeedPublisher(vertx.eventBus()));
@@ -204,7 +211,9 @@ public final class VecdbNode {
             rawLog -> {
               OperationLog log = new MeteredOperationLog(rawLog, registry);
               return vertx
-                  .deployVerticle(() -> new WalVerticle(log, applier), new DeploymentOptions())
+                  .deployVerticle(
+                      () -> new WalVerticle(log, applier, options.getWriteBacklog(), registry),
+                      new DeploymentOptions())
                   .compose(
                       id ->
                           vertx.deployVerticle(
@@ -221,6 +230,12 @@ public final class VecdbNode {
             })
         .onSuccess(
             v -> {
+              Optimizer o = new Optimizer(collections, applier, options.getOptimizer(), registry);
+              optimizer = o;
+              if (closed.get()) {
+                return;
+              }
+              o.start();
               ready.set(true);
               LOG.info(
                   "VecDB "
@@ -271,6 +286,11 @@ public final class VecdbNode {
     return storage;
   }
 
+  /** The applier (tests use {@link Applier#onLane} to hold a collection's lane). */
+  public Applier applier() {
+    return applier;
+  }
+
   public boolean isReady() {
     return ready.get();
   }
@@ -290,6 +310,10 @@ public final class VecdbNode {
         .start(
             () -> {
               try {
+                Optimizer o = optimizer;
+                if (o != null) {
+                  o.close(); // before the final checkpoint; a running compaction ends on its lane
+                }
                 DurableStorage s = storage;
                 if (s != null) {
                   s.close(); // final checkpoint, then the WAL closes; later writes get 503

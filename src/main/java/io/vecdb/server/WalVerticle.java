@@ -1,9 +1,11 @@
 package io.vecdb.server;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vecdb.collection.Applier;
 import io.vecdb.collection.ErrorCode;
 import io.vecdb.collection.OperationLog;
 import io.vecdb.collection.VecdbException;
+import io.vecdb.config.WriteBacklogOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -11,35 +13,55 @@ import io.vertx.core.eventbus.Message;
 /**
  * Owns the {@link OperationLog}: logs each operation, then hands it to the {@link Applier}. Only
  * after the log accepts an operation is it applied. Runs on an event loop; the log's append never
- * blocks (its contract), and apply runs on the applier's worker lanes.
+ * blocks (its contract), and apply runs on the applier's worker lanes. Before logging, a write is
+ * admitted by the {@link WriteBacklog} (which may hold it while too many logged operations wait to
+ * be applied); {@code backlog} is created in {@link #start} and used on this verticle's context.
  */
 final class WalVerticle extends VerticleBase {
   private final OperationLog log;
   private final Applier applier;
+  private final WriteBacklogOptions backlogOptions;
+  private final MeterRegistry registry;
+  private WriteBacklog backlog;
 
-  WalVerticle(OperationLog log, Applier applier) {
+  WalVerticle(
+      OperationLog log,
+      Applier applier,
+      WriteBacklogOptions backlogOptions,
+      MeterRegistry registry) {
     this.log = log;
     this.applier = applier;
+    this.backlogOptions = backlogOptions;
+    this.registry = registry;
   }
 
   @Override
   public Future<?> start() {
+    backlog = new WriteBacklog(context, backlogOptions, registry);
     return vertx.eventBus().<LogRequest>consumer(Addresses.WAL_APPEND, this::append).completion();
   }
 
   private void append(Message<LogRequest> message) {
     LogRequest request = message.body();
-    log.append(request.op())
-        .recover(
-            t ->
-                Future.failedFuture(
-                    t instanceof VecdbException
-                        ? t
-                        : new VecdbException(
-                            ErrorCode.UNAVAILABLE, "operation log: " + t.getMessage())))
+    long weight = WriteBacklog.weight(request.op());
+    backlog
+        .admit(weight)
+        .compose(
+            admitted ->
+                log.append(request.op())
+                    .recover(
+                        t -> {
+                          backlog.release(weight); // not logged: never reaches the applier
+                          return Future.failedFuture(
+                              t instanceof VecdbException
+                                  ? t
+                                  : new VecdbException(
+                                      ErrorCode.UNAVAILABLE, "operation log: " + t.getMessage()));
+                        }))
         .compose(
             seq -> {
               Future<?> applied = applier.submit(seq, request.op());
+              applied.onComplete(done -> backlog.release(weight));
               return request.waitApplied()
                   ? applied.map(c -> new LogReceipt(seq, true))
                   : Future.succeededFuture(new LogReceipt(seq, false));

@@ -1,0 +1,240 @@
+package io.vecdb.optimizer;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vecdb.collection.Applier;
+import io.vecdb.collection.Collection;
+import io.vecdb.collection.Collections;
+import io.vecdb.config.OptimizerOptions;
+import io.vecdb.metrics.MetricNames;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Background compaction: every {@code check_interval_ms} looks at each collection and compacts the
+ * HNSW graph of those that {@link CompactionPolicy} says are due, one collection at a time.
+ *
+ * <p>Where compaction runs: on the collection's apply lane ({@link Applier#onLane}), i.e. on an
+ * apply worker thread, never an event loop. The lane serialises it with that collection's writes
+ * (which would wait for the index's structure lock anyway) and with checkpoint captures and
+ * snapshot exports of it, which also run on the lane: a checkpoint sees the graph entirely before
+ * or entirely after a compaction, and a compaction never runs while a snapshot restore replaces the
+ * collection (the lane task looks the collection up by name when it runs). Compaction does not
+ * change what the collection contains, so the WAL and checkpoint LSNs are unaffected. Searches
+ * never wait: the index's searches take no locks.
+ *
+ * <p>Concurrency: one thread ({@code vecdb-optimizer}) runs {@link #check}; it alone touches {@code
+ * baseline}, {@code lastSeen}, {@code retryAt} and {@code gauges} (plain maps confined to it), and
+ * it waits for each compaction before starting the next. Gauges are read by the metrics scrape
+ * thread through {@link Collection}'s lock-free counters. {@link #start} and {@link #close} are
+ * called once each by the node.
+ */
+public final class Optimizer {
+  private static final Logger LOG = Logger.getLogger(Optimizer.class.getName());
+  private static final long LANE_TIMEOUT_MINUTES = 30;
+  private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private static final long GAUGE_ONLY_INTERVAL_MS = 1000;
+
+  private final Collections collections;
+  private final Applier applier;
+  private final OptimizerOptions options;
+  private final CompactionPolicy policy;
+  private final MeterRegistry registry;
+  private final Counter freed;
+  private final ScheduledExecutorService thread =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().name("vecdb-optimizer").daemon(true).unstarted(r));
+
+  /** Per collection: vectors inserted when it was last compacted (optimizer thread only). */
+  private final Map<String, Long> baseline = new HashMap<>();
+
+  /** Per collection: vectors inserted at the previous check, to see that inserts paused. */
+  private final Map<String, Long> lastSeen = new HashMap<>();
+
+  private final Map<String, Long> retryAt = new HashMap<>();
+
+  /** Per collection: the instance the maps above describe. */
+  private final Map<String, Collection> instances = new HashMap<>();
+
+  private final Map<String, Gauge> gauges = new HashMap<>();
+
+  public Optimizer(
+      Collections collections, Applier applier, OptimizerOptions options, MeterRegistry registry) {
+    this.collections = collections;
+    this.applier = applier;
+    this.options = options;
+    this.policy = new CompactionPolicy(options);
+    this.registry = registry;
+    this.freed =
+        Counter.builder(MetricNames.COMPACTION_FREED)
+            .description("Tombstoned points freed by background compactions")
+            .register(registry);
+    for (CompactionPolicy.Reason r : CompactionPolicy.Reason.values()) {
+      counter(r); // present at 0 from the start
+      timer(r);
+    }
+  }
+
+  /** Starts the periodic checks (with {@code check_interval_ms} 0 only the gauges are kept). */
+  public void start() {
+    long every =
+        options.getCheckIntervalMs() > 0 ? options.getCheckIntervalMs() : GAUGE_ONLY_INTERVAL_MS;
+    try {
+      thread.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed before it started (node shut down during start-up): nothing to run
+    }
+  }
+
+  /** Stops the checks; a compaction in progress finishes on its lane. Idempotent; any thread. */
+  public void close() {
+    thread.shutdownNow();
+  }
+
+  /** One pass over the collections (on the optimizer thread). */
+  private void check() {
+    try {
+      List<String> names = collections.names();
+      gauges.keySet().removeIf(n -> !names.contains(n) && unregister(n));
+      baseline.keySet().retainAll(names);
+      lastSeen.keySet().retainAll(names);
+      retryAt.keySet().retainAll(names);
+      instances.keySet().retainAll(names);
+      for (String name : names) {
+        Collection c = collections.get(name);
+        if (c == null) {
+          continue;
+        }
+        gauges.computeIfAbsent(name, this::gauge);
+        if (instances.put(name, c) != c) {
+          // New, re-created or restored from a snapshot: its counters start afresh.
+          baseline.remove(name);
+          lastSeen.remove(name);
+          retryAt.remove(name);
+        }
+        long inserted = c.insertedVectors();
+        Long previous = lastSeen.put(name, inserted);
+        boolean quiet = previous != null && previous == inserted;
+        Long retry = retryAt.get(name);
+        if (options.getCheckIntervalMs() == 0
+            || Thread.currentThread().isInterrupted()
+            || (retry != null && System.nanoTime() - retry < 0)) {
+          continue;
+        }
+        CompactionPolicy.Reason reason =
+            policy.due(
+                c.tombstones(), c.liveVectors(), inserted - baseline.getOrDefault(name, 0L), quiet);
+        if (reason != null) {
+          compact(name, reason);
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.WARNING, "optimizer check failed", e); // keep the schedule alive
+    }
+  }
+
+  private void compact(String name, CompactionPolicy.Reason reason) {
+    long start = System.nanoTime();
+    Collection seen = collections.get(name);
+    if (seen == null) {
+      return;
+    }
+    seen.optimizerState(true, null);
+    String error = null;
+    try {
+      Result r =
+          applier
+              .<Result>onLane(
+                  name,
+                  cut -> {
+                    Collection c = collections.get(name); // may have been replaced (restore)
+                    if (c == null) {
+                      return null;
+                    }
+                    int before = c.tombstones();
+                    long ram = c.ramBytesUsed();
+                    int n = c.compact();
+                    return new Result(before, n, ram, c.ramBytesUsed(), c.insertedVectors());
+                  })
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(LANE_TIMEOUT_MINUTES, TimeUnit.MINUTES);
+      if (r == null) {
+        return; // deleted meanwhile
+      }
+      long nanos = System.nanoTime() - start;
+      baseline.put(name, r.inserted);
+      retryAt.remove(name);
+      counter(reason).increment();
+      timer(reason).record(nanos, TimeUnit.NANOSECONDS);
+      freed.increment(r.freed);
+      LOG.info(
+          "compacted `"
+              + name
+              + "` ("
+              + reason.tag()
+              + "): freed "
+              + r.freed
+              + " of "
+              + r.tombstonesBefore
+              + " tombstone(s), graph memory "
+              + r.ramBefore
+              + " -> "
+              + r.ramAfter
+              + " bytes, in "
+              + nanos / 1_000_000
+              + " ms (including the wait for its lane)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // closing
+    } catch (Exception | Error e) {
+      error = "compaction failed: " + e;
+      retryAt.put(name, System.nanoTime() + RETRY_AFTER_FAILURE_NANOS);
+      LOG.log(Level.WARNING, "compaction of `" + name + "` failed; retrying in a minute", e);
+    } finally {
+      seen.optimizerState(false, error);
+    }
+  }
+
+  private Counter counter(CompactionPolicy.Reason reason) {
+    return Counter.builder(MetricNames.COMPACTIONS)
+        .description("Background compactions run, by what triggered them")
+        .tag(MetricNames.TAG_REASON, reason.tag())
+        .register(registry);
+  }
+
+  private Timer timer(CompactionPolicy.Reason reason) {
+    return Timer.builder(MetricNames.COMPACTION_TIME)
+        .description("Time a background compaction held its collection's apply lane")
+        .tag(MetricNames.TAG_REASON, reason.tag())
+        .register(registry);
+  }
+
+  private Gauge gauge(String name) {
+    return Gauge.builder(
+            MetricNames.COLLECTION_TOMBSTONES,
+            collections,
+            cs -> {
+              Collection c = cs.get(name);
+              return c == null ? 0 : c.tombstones();
+            })
+        .description("Deleted points whose graph memory is not reclaimed yet")
+        .tag(MetricNames.TAG_COLLECTION, name)
+        .register(registry);
+  }
+
+  private boolean unregister(String name) {
+    registry.remove(gauges.get(name));
+    return true;
+  }
+
+  private record Result(
+      int tombstonesBefore, int freed, long ramBefore, long ramAfter, long inserted) {}
+}
