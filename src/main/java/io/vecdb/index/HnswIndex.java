@@ -526,6 +526,7 @@ public final class HnswIndex implements VectorIndex {
         removals.incrementAndGet();
         list = links(ps, ordinal, 0);
       }
+      moveEntryOff(ordinal, ps);
       // Its layer-0 links stop counting as in-links; a live node that had no other one gets a
       // fresh link from its nearest live node, so it stays reachable without the tombstone.
       Scratch s = null;
@@ -543,6 +544,33 @@ public final class HnswIndex implements VectorIndex {
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Moves the entry point off a node just removed, to a live node of the highest level (a scan, as
+   * rare as removing the entry). Tombstones have no protected in-links, so a removed entry could be
+   * cut off from the live graph. If a concurrent add raised the entry meanwhile, that stands.
+   */
+  private void moveEntryOff(int removed, Page[] ps) {
+    long e = entry.get();
+    if (e == NO_ENTRY || entryNode(e) != removed) {
+      return;
+    }
+    int n = Math.min(nextOrdinal.get(), ps.length << PAGE_SHIFT);
+    int best = -1;
+    int bestLevel = -1;
+    for (int ord = n - 1; ord >= 0 && bestLevel < entryLevel(e); ord--) {
+      if (state(ps, ord) == LIVE) {
+        int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
+        if (level > bestLevel) {
+          best = ord;
+          bestLevel = level;
+        }
+      }
+    }
+    if (best >= 0) {
+      entry.compareAndSet(e, packEntry(best, bestLevel));
     }
   }
 
@@ -822,6 +850,10 @@ public final class HnswIndex implements VectorIndex {
     int count = cn;
     // Victims are taken from the end of the heuristic's choice downwards; positions passed are
     // either replaced by a kept node or have no other in-link, so no position is looked at twice.
+    // The nearest m are never displaced: they are what joins the owner to its own neighbourhood
+    // (displacing them let hubs trade their links to each other for dependants, and a group of
+    // hubs whose only in-links came from each other was cut off).
+    int floor = Math.min(cn, config.m());
     int cursor = cn - 1;
     for (int i = 0; i < n; i++) {
       int c = LongHeap.ordinal(sorted[i]);
@@ -842,7 +874,7 @@ public final class HnswIndex implements VectorIndex {
         continue;
       }
       int victim = -1;
-      while (cursor >= 0 && victim < 0) {
+      while (cursor >= floor && victim < 0) {
         int j = cursor--;
         if (addInDegree(ps, ids[j], -1) > 0) {
           victim = j;
@@ -1204,6 +1236,18 @@ public final class HnswIndex implements VectorIndex {
     if (inDegree(ps, node) > 0 || e == NO_ENTRY || entryNode(e) == node) {
       return;
     }
+    // Cheapest first: the node's own nearest live neighbour takes it back (a mutual link, the
+    // distance is stored in the list). Only a node with no live neighbour left costs a search.
+    int[] own = links(ps, node, 0);
+    int ownN = own.length >>> 1;
+    for (int i = 0; i < ownN; i++) {
+      // It must have a live in-link other than this node's own link to it, or the two would
+      // form a closed pair that nothing else reaches.
+      if (own[i] != node && state(own[i]) == LIVE && inDegree(pages, own[i]) > 1) {
+        addBacklink(own[i], 0, node, Float.intBitsToFloat(own[ownN + i]), s);
+        return;
+      }
+    }
     float[] q = Arrays.copyOfRange(vectorsOf(ps, node), offsetOf(node), offsetOf(node) + dimension);
     int ep = entryNode(e);
     float epDist = dist(q, 0, vectorsOf(ps, ep), offsetOf(ep));
@@ -1216,7 +1260,8 @@ public final class HnswIndex implements VectorIndex {
     // link comes from the nearest live node; a live-only search only if none was found.
     long nearest = Long.MAX_VALUE;
     for (int pass = 0; pass < 2 && nearest == Long.MAX_VALUE; pass++) {
-      searchLayer(q, ep, epDist, config.efConstruct(), 0, pass == 1, x -> x != node, s);
+      // One link is wanted, so a narrow search: 2m nearest of any state, else the first live.
+      searchLayer(q, ep, epDist, pass == 0 ? maxLinks(0) : 1, 0, pass == 1, x -> x != node, s);
       for (LongHeap results = s.results; !results.isEmpty(); ) {
         long key = ~results.pop();
         int o = LongHeap.ordinal(key);
