@@ -34,7 +34,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       order to respect. New ordinals come from {@link #nextOrdinal}; the page table grows under
  *       {@link #growLock} and is republished copy-on-write (existing pages never move). A node's
  *       vector, level and empty lists are written before its state is release-stored as LIVE and
- *       before any list names it.
+ *       before any list names it. {@link #remove} flips LIVE to DELETED while holding the node's
+ *       stripe, so whoever prunes that node's list sees one state throughout (in-degree counting
+ *       depends on it); then, holding no stripe, it uncounts the node's links, relinks any live
+ *       node left without an in-link, and moves {@link #entry} off the node if it was the entry.
  *   <li>{@link #compact} and {@link #writeTo}: any thread; they hold the write side of {@link
  *       #structure}, so they wait for in-flight adds/removes and hold new ones back while they run.
  *       Searches are never blocked.
@@ -49,12 +52,14 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Reachability: plain HNSW pruning can leave a node with no in-link (exact duplicates do so
  * reliably). Each page counts per node the layer-0 lists of live nodes naming it, and pruning never
  * drops a live node's last in-link. Tombstones need no in-link and their lists count for nothing:
- * {@link #remove} uncounts the removed node's links (under its stripe, so no prune of its list
- * interleaves) and relinks a live node left with none. New nodes choose live neighbours only;
- * tombstones are walked but gain no links. (Counting and protecting tombstones made lists grow with
- * every overwrite until compaction.) Concurrent inserts can still, rarely, leave a small group
- * linked only among itself; {@link #compact} ends with a walk from the entry point that links every
- * unreached live node from its nearest reached one, so after a compaction every live node is
+ * {@link #remove} takes the node's list as it flips the state (both under its stripe) and then
+ * uncounts those links, relinking any live node left with none. New nodes choose live neighbours
+ * only; tombstones are walked but gain no links. (Counting and protecting tombstones made lists
+ * grow with every overwrite until compaction, each prune quadratic in the list length.) A count is
+ * not a path, though: a group of live nodes whose in-links come only from each other can form
+ * (about 1-2% of live nodes under heavy overwrites of badly scaled data, and fewer than before
+ * tombstones stopped counting); {@link #compact} ends with a walk from the entry point that links
+ * every unreached live node from its nearest reached one, so after a compaction every live node is
  * reachable.
  *
  * <p>Searches run on a per-thread scratch (visited stamps, heaps); virtual threads share a pool.
