@@ -531,6 +531,7 @@ public final class HnswIndex implements VectorIndex {
         removals.incrementAndGet();
         list = links(ps, ordinal, 0);
       }
+      ps = pages; // read after the list: covers every page its entries live in
       moveEntryOff(ordinal, ps);
       // Its layer-0 links stop counting as in-links; a live node that had no other one gets a
       // fresh link from its nearest live node, so it stays reachable without the tombstone.
