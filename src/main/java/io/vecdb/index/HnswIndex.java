@@ -34,7 +34,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       order to respect. New ordinals come from {@link #nextOrdinal}; the page table grows under
  *       {@link #growLock} and is republished copy-on-write (existing pages never move). A node's
  *       vector, level and empty lists are written before its state is release-stored as LIVE and
- *       before any list names it.
+ *       before any list names it. {@link #remove} flips LIVE to DELETED while holding the node's
+ *       stripe, so whoever prunes that node's list sees one state throughout (in-degree counting
+ *       depends on it); then, holding no stripe, it uncounts the node's links, relinks any live
+ *       node left without an in-link, and moves {@link #entry} off the node if it was the entry.
  *   <li>{@link #compact} and {@link #writeTo}: any thread; they hold the write side of {@link
  *       #structure}, so they wait for in-flight adds/removes and hold new ones back while they run.
  *       Searches are never blocked.
@@ -47,10 +50,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * is rebuilt from its live vectors. Note {@link #writeTo} keeps freed slots too.
  *
  * <p>Reachability: plain HNSW pruning can leave a node with no in-link (exact duplicates do so
- * reliably). Each page counts layer-0 in-links per node, and pruning never drops a node's last
- * in-link. Concurrent inserts can still, rarely, leave a small group linked only among itself;
- * {@link #compact} ends with a walk from the entry point that links every unreached live node from
- * its nearest reached one, so after a compaction every live node is reachable.
+ * reliably). Each page counts per node the layer-0 lists of live nodes naming it, and pruning never
+ * drops a live node's last in-link. Tombstones need no in-link and their lists count for nothing:
+ * {@link #remove} takes the node's list as it flips the state (both under its stripe) and then
+ * uncounts those links, relinking any live node left with none. New nodes choose live neighbours
+ * only; tombstones are walked but gain no links. (Counting and protecting tombstones made lists
+ * grow with every overwrite until compaction, each prune quadratic in the list length.) A count is
+ * not a path, though: a group of live nodes whose in-links come only from each other can form
+ * (about 1-2% of live nodes under heavy overwrites of badly scaled data, and fewer than before
+ * tombstones stopped counting); {@link #compact} ends with a walk from the entry point that links
+ * every unreached live node from its nearest reached one, so after a compaction every live node is
+ * reachable.
  *
  * <p>Searches run on a per-thread scratch (visited stamps, heaps); virtual threads share a pool.
  */
@@ -107,6 +117,9 @@ public final class HnswIndex implements VectorIndex {
     final LongHeap results = new LongHeap(256);
     int[] batch = new int[64];
     float[] distances = new float[64];
+
+    /** Distances taken by layer searches on this thread; a cost measure for tests. */
+    long distanceCount;
 
     int[] batch(int n) {
       if (batch.length < n) {
@@ -421,6 +434,7 @@ public final class HnswIndex implements VectorIndex {
         }
       }
       float[] ds = s.distances;
+      s.distanceCount += m;
       int j = 0;
       for (; j + 3 < m; j += 4) {
         dist4(q, ps, batch, j, ds);
@@ -513,14 +527,65 @@ public final class HnswIndex implements VectorIndex {
     var lock = structure.readLock();
     lock.lock();
     try {
-      Page p = pages[ordinal >>> PAGE_SHIFT];
-      if (STATES.compareAndSet(p.states, ordinal & PAGE_MASK, LIVE, DELETED)) {
+      Page[] ps = pages;
+      Page p = ps[ordinal >>> PAGE_SHIFT];
+      int[] list;
+      // Under the node's stripe, so a concurrent prune of its list sees one state throughout.
+      synchronized (stripe(ordinal)) {
+        if (!STATES.compareAndSet(p.states, ordinal & PAGE_MASK, LIVE, DELETED)) {
+          return;
+        }
         live.decrementAndGet();
         tombstones.incrementAndGet();
         removals.incrementAndGet();
+        list = links(ps, ordinal, 0);
+      }
+      ps = pages; // read after the list: covers every page its entries live in
+      moveEntryOff(ordinal, ps);
+      // Its layer-0 links stop counting as in-links; a live node that had no other one gets a
+      // fresh link from its nearest live node, so it stays reachable without the tombstone.
+      Scratch s = null;
+      try {
+        for (int i = 0; i < list.length >>> 1; i++) {
+          if (addInDegree(ps, list[i], -1) == 0 && state(ps, list[i]) == LIVE) {
+            s = s == null ? acquireScratch() : s;
+            relink(list[i], ps, s);
+          }
+        }
+      } finally {
+        if (s != null) {
+          releaseScratch(s);
+        }
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Moves the entry point off a node just removed, to a live node of the highest level (a scan, as
+   * rare as removing the entry). Tombstones have no protected in-links, so a removed entry could be
+   * cut off from the live graph. If a concurrent add raised the entry meanwhile, that stands.
+   */
+  private void moveEntryOff(int removed, Page[] ps) {
+    long e = entry.get();
+    if (e == NO_ENTRY || entryNode(e) != removed) {
+      return;
+    }
+    int n = Math.min(nextOrdinal.get(), ps.length << PAGE_SHIFT);
+    int best = -1;
+    int bestLevel = -1;
+    for (int ord = n - 1; ord >= 0 && bestLevel < entryLevel(e); ord--) {
+      if (state(ps, ord) == LIVE) {
+        int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
+        if (level > bestLevel) {
+          best = ord;
+          bestLevel = level;
+        }
+      }
+    }
+    if (best >= 0) {
+      entry.compareAndSet(e, packEntry(best, bestLevel));
     }
   }
 
@@ -574,22 +639,36 @@ public final class HnswIndex implements VectorIndex {
       epDist = LongHeap.distance(best);
     }
     for (int l = Math.min(level, top); l >= 0; l--) {
+      // The search keeps tombstones among its ef nearest, so its cost does not grow with their
+      // share; the new node then links only to the live ones among them (hnswlib and Lucene
+      // also skip deleted nodes as neighbours): a link to a removed node is wasted until
+      // compaction, and tombstones gaining in-links let lists grow with every overwrite. Only
+      // when none of them is live are tombstones taken, so the newcomer is still linked in.
       searchLayer(q, ep, epDist, config.efConstruct(), l, false, null, s);
       LongHeap results = s.results;
-      int n = results.size();
-      long[] sorted = new long[n];
-      for (int i = n - 1; i >= 0; i--) {
+      int found = results.size();
+      long[] sorted = new long[found];
+      for (int i = found - 1; i >= 0; i--) {
         sorted[i] = ~results.pop();
+      }
+      int n = 0;
+      for (int i = 0; i < found; i++) {
+        if (isLive(LongHeap.ordinal(sorted[i]))) {
+          sorted[n++] = sorted[i];
+        }
+      }
+      if (n == 0) {
+        n = found; // no live node was written over the list, so it is intact
       }
       if (n == 0) {
         continue;
       }
       ep = LongHeap.ordinal(sorted[0]);
       epDist = LongHeap.distance(sorted[0]);
-      int[] chosen = setOwnLinks(ord, l, sorted, n);
+      int[] chosen = setOwnLinks(ord, l, sorted, n, s);
       int count = chosen.length >>> 1;
       for (int i = 0; i < count; i++) {
-        addBacklink(chosen[i], l, ord, Float.intBitsToFloat(chosen[count + i]));
+        addBacklink(chosen[i], l, ord, Float.intBitsToFloat(chosen[count + i]), s);
       }
     }
     while (level > entryLevel(e)) {
@@ -686,7 +765,7 @@ public final class HnswIndex implements VectorIndex {
    * Publishes a new node's list chosen from {@code sorted} candidates, merged with links that other
    * inserts already gave it. Returns the published list.
    */
-  private int[] setOwnLinks(int ord, int level, long[] sorted, int n) {
+  private int[] setOwnLinks(int ord, int level, long[] sorted, int n, Scratch s) {
     synchronized (stripe(ord)) {
       Page[] ps = pages;
       int[] current = links(ps, ord, level);
@@ -696,11 +775,12 @@ public final class HnswIndex implements VectorIndex {
         all = withList(sorted, n, current);
         count = all.length;
       }
-      return replaceList(ps, ord, level, current, all, count);
+      return replaceList(ps, ord, level, current, all, count, false, s);
     }
   }
 
-  private void addBacklink(int node, int level, int newcomer, float d) {
+  /** Adds {@code newcomer} to {@code node}'s list on {@code level}, pruning if it is full. */
+  private void addBacklink(int node, int level, int newcomer, float d, Scratch s) {
     synchronized (stripe(node)) {
       Page[] ps = pages;
       int[] current = links(ps, node, level);
@@ -711,13 +791,13 @@ public final class HnswIndex implements VectorIndex {
         }
       }
       if (n < maxLinks(level)) {
-        if (level == 0) {
+        if (level == 0 && state(ps, node) == LIVE) {
           addInDegree(ps, newcomer, 1);
         }
         publish(ps, node, level, insertSorted(current, newcomer, d));
       } else {
         long[] all = withList(new long[] {LongHeap.pack(d, newcomer)}, 1, current);
-        replaceList(ps, node, level, current, all, all.length);
+        replaceList(ps, node, level, current, all, all.length, false, s);
       }
     }
   }
@@ -743,80 +823,105 @@ public final class HnswIndex implements VectorIndex {
   /**
    * Replaces {@code owner}'s list on {@code level} (the caller holds its stripe) by the heuristic's
    * choice among {@code sorted}, and returns it. On layer 0 it keeps the in-degree counts and never
-   * drops a node's last in-link: such a node displaces the farthest kept neighbour that has another
-   * in-link, or, if none has, is appended beyond the usual maximum. Plain HNSW pruning can orphan
-   * nodes (exact duplicates do it reliably); this keeps every node reachable.
+   * drops the last in-link of a node that needs one: such a node displaces the farthest kept
+   * neighbour that has another in-link, or, if none has, is appended beyond the usual maximum.
+   * Plain HNSW pruning can orphan nodes (exact duplicates do it reliably); this keeps every live
+   * node reachable. Only live nodes need an in-link, and only live owners' lists count (a
+   * tombstone's list changes no count): protecting tombstones too made lists grow with every
+   * overwrite, each prune quadratic in the list length.
+   *
+   * @param fill fill slots the heuristic leaves empty with the nearest pruned candidates
    */
-  private int[] replaceList(Page[] ps, int owner, int level, int[] old, long[] sorted, int n) {
-    return replaceList(ps, owner, level, old, sorted, n, false);
-  }
-
   private int[] replaceList(
-      Page[] ps, int owner, int level, int[] old, long[] sorted, int n, boolean fill) {
+      Page[] ps, int owner, int level, int[] old, long[] sorted, int n, boolean fill, Scratch s) {
     int[] chosen = selectNeighbours(sorted, n, maxLinks(level), owner, fill);
-    if (level == 0) {
-      chosen = keepLastInLinks(ps, owner, old, chosen, sorted, n);
+    // The owner's state cannot change meanwhile: remove() flips it under the same stripe.
+    if (level == 0 && state(ps, owner) == LIVE) {
+      chosen = keepLastInLinks(ps, owner, old, chosen, sorted, n, s);
     }
     publish(ps, owner, level, chosen);
     return chosen;
   }
 
+  /**
+   * In-degree bookkeeping for a layer-0 list change from {@code old} to {@code chosen}; linear in
+   * the lengths (hash sets, and one downward pass for displaced neighbours).
+   */
   private int[] keepLastInLinks(
-      Page[] ps, int owner, int[] old, int[] chosen, long[] sorted, int n) {
+      Page[] ps, int owner, int[] old, int[] chosen, long[] sorted, int n, Scratch s) {
     int oldN = old.length >>> 1;
     int cn = chosen.length >>> 1;
+    IntSet oldSet = IntSet.of(old, oldN);
+    IntSet idSet = new IntSet(cn + n);
     int[] ids = Arrays.copyOf(chosen, cn + n);
     float[] ds = new float[cn + n];
     for (int i = 0; i < cn; i++) {
       ds[i] = Float.intBitsToFloat(chosen[cn + i]);
-      if (!contains(old, oldN, ids[i])) {
+      idSet.add(ids[i]);
+      if (!oldSet.contains(ids[i])) {
         addInDegree(ps, ids[i], 1);
       }
     }
     int count = cn;
-    int[] kept = new int[4];
-    int keptCount = 0;
+    // Victims are taken from the end of the heuristic's choice downwards; positions passed are
+    // either replaced by a kept node or have no other in-link, so no position is looked at twice.
+    // The nearest m are never displaced: they are what joins the owner to its own neighbourhood
+    // (displacing them let hubs trade their links to each other for dependants, and a group of
+    // hubs whose only in-links came from each other was cut off).
+    int floor = Math.min(cn, config.m());
+    int cursor = cn - 1;
     for (int i = 0; i < n; i++) {
       int c = LongHeap.ordinal(sorted[i]);
-      if (c == owner || contains(ids, count, c)) {
+      if (c == owner || idSet.contains(c)) {
         continue;
       }
-      boolean wasLinked = contains(old, oldN, c);
+      boolean wasLinked = oldSet.contains(c);
+      boolean needs = needsInLink(ps, c);
       if (wasLinked) {
         if (addInDegree(ps, c, -1) > 0) {
           continue; // still reachable through another list
         }
+        if (!needs) {
+          continue;
+        }
         addInDegree(ps, c, 1);
-      } else if (inDegree(ps, c) > 0) {
+      } else if (!needs || inDegree(ps, c) > 0) {
         continue;
       }
       int victim = -1;
-      for (int j = count - 1; j >= 0 && victim < 0; j--) {
-        if (!contains(kept, keptCount, ids[j])) {
-          if (addInDegree(ps, ids[j], -1) > 0) {
-            victim = j;
-          } else {
-            addInDegree(ps, ids[j], 1);
-          }
+      while (cursor >= floor && victim < 0) {
+        int j = cursor--;
+        if (addInDegree(ps, ids[j], -1) > 0) {
+          victim = j;
+        } else {
+          addInDegree(ps, ids[j], 1);
         }
       }
       if (victim < 0) {
         victim = count++;
+      } else {
+        idSet.remove(ids[victim]);
       }
       ids[victim] = c;
       ds[victim] = LongHeap.distance(sorted[i]);
+      idSet.add(c);
       if (!wasLinked) {
         addInDegree(ps, c, 1);
       }
-      if (keptCount == kept.length) {
-        kept = Arrays.copyOf(kept, keptCount * 2);
-      }
-      kept[keptCount++] = c;
     }
     // Old links that were not even candidates (compaction drops links to removed nodes).
+    IntSet candidates = null;
     for (int i = 0; i < oldN; i++) {
-      if (!contains(ids, count, old[i]) && !isCandidate(sorted, n, old[i])) {
-        addInDegree(ps, old[i], -1);
+      if (!idSet.contains(old[i])) {
+        if (candidates == null) {
+          candidates = new IntSet(n);
+          for (int j = 0; j < n; j++) {
+            candidates.add(LongHeap.ordinal(sorted[j]));
+          }
+        }
+        if (!candidates.contains(old[i])) {
+          addInDegree(ps, old[i], -1);
+        }
       }
     }
     long[] packed = new long[count];
@@ -832,18 +937,14 @@ public final class HnswIndex implements VectorIndex {
     return out;
   }
 
+  /** Whether pruning must keep {@code node}'s last layer-0 in-link: only live nodes need one. */
+  private static boolean needsInLink(Page[] ps, int node) {
+    return state(ps, node) == LIVE;
+  }
+
   private static boolean contains(int[] a, int n, int x) {
     for (int i = 0; i < n; i++) {
       if (a[i] == x) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean isCandidate(long[] sorted, int n, int x) {
-    for (int i = 0; i < n; i++) {
-      if (LongHeap.ordinal(sorted[i]) == x) {
         return true;
       }
     }
@@ -943,8 +1044,6 @@ public final class HnswIndex implements VectorIndex {
           }
         }
       }
-      int[] orphans = new int[16];
-      int orphanCount = 0;
       for (int ord = 0; ord < n; ord++) {
         if (!dead[ord]) {
           continue;
@@ -952,15 +1051,7 @@ public final class HnswIndex implements VectorIndex {
         Page p = ps[ord >>> PAGE_SHIFT];
         int slot = ord & PAGE_MASK;
         STATES.setRelease(p.states, slot, FREED);
-        int[] list = links(ps, ord, 0);
-        for (int i = 0; i < list.length >>> 1; i++) {
-          if (addInDegree(ps, list[i], -1) == 0 && !dead[list[i]]) {
-            if (orphanCount == orphans.length) {
-              orphans = Arrays.copyOf(orphans, orphanCount * 2);
-            }
-            orphans[orphanCount++] = list[i];
-          }
-        }
+        // Its list stopped counting as in-links when it was removed; nothing to uncount here.
         LISTS.setRelease(p.layer0, slot, EMPTY);
         int[][] up = p.upper[slot];
         if (up != null) {
@@ -969,8 +1060,12 @@ public final class HnswIndex implements VectorIndex {
           }
         }
       }
-      for (int i = 0; i < orphanCount; i++) {
-        relink(orphans[i], ps, s);
+      // Repairs dropped links to removed nodes; a live node left with no live in-link (say one
+      // that only tombstones pointed at) is relinked.
+      for (int ord = 0; ord < n; ord++) {
+        if (state(ps, ord) == LIVE && inDegree(ps, ord) == 0) {
+          relink(ord, ps, s);
+        }
       }
       connectUnreachable(ps, n, s);
       tombstones.addAndGet(-deadCount);
@@ -1037,7 +1132,7 @@ public final class HnswIndex implements VectorIndex {
       long e = entry.get();
       if (e == NO_ENTRY || entryNode(e) == ord) {
         synchronized (stripe(ord)) {
-          replaceList(ps, ord, level, list, cands, 0);
+          replaceList(ps, ord, level, list, cands, 0, false, s);
         }
         return;
       }
@@ -1062,11 +1157,11 @@ public final class HnswIndex implements VectorIndex {
     Arrays.sort(cands, 0, n);
     int[] chosen;
     synchronized (stripe(ord)) {
-      chosen = replaceList(ps, ord, level, list, cands, n, true);
+      chosen = replaceList(ps, ord, level, list, cands, n, true, s);
     }
     int c = chosen.length >>> 1;
     for (int i = 0; i < c; i++) {
-      addBacklink(chosen[i], level, ord, Float.intBitsToFloat(chosen[c + i]));
+      addBacklink(chosen[i], level, ord, Float.intBitsToFloat(chosen[c + i]), s);
     }
   }
 
@@ -1144,7 +1239,9 @@ public final class HnswIndex implements VectorIndex {
       // No link is dropped to make room: the walk has already counted the old targets as reached
       // through this list. The list may exceed the usual maximum until its next pruning.
       int[] next = list;
-      addInDegree(ps, to, 1);
+      if (state(ps, from) == LIVE) {
+        addInDegree(ps, to, 1);
+      }
       publish(ps, from, 0, insertSorted(next, to, d));
     }
   }
@@ -1155,6 +1252,18 @@ public final class HnswIndex implements VectorIndex {
     if (inDegree(ps, node) > 0 || e == NO_ENTRY || entryNode(e) == node) {
       return;
     }
+    // Cheapest first: the node's own nearest live neighbour takes it back (a mutual link, the
+    // distance is stored in the list). Only a node with no live neighbour left costs a search.
+    int[] own = links(ps, node, 0);
+    int ownN = own.length >>> 1;
+    for (int i = 0; i < ownN; i++) {
+      // It must have a live in-link other than this node's own link to it, or the two would
+      // form a closed pair that nothing else reaches.
+      if (own[i] != node && state(own[i]) == LIVE && inDegree(pages, own[i]) > 1) {
+        addBacklink(own[i], 0, node, Float.intBitsToFloat(own[ownN + i]), s);
+        return;
+      }
+    }
     float[] q = Arrays.copyOfRange(vectorsOf(ps, node), offsetOf(node), offsetOf(node) + dimension);
     int ep = entryNode(e);
     float epDist = dist(q, 0, vectorsOf(ps, ep), offsetOf(ep));
@@ -1163,14 +1272,22 @@ public final class HnswIndex implements VectorIndex {
       ep = LongHeap.ordinal(best);
       epDist = LongHeap.distance(best);
     }
-    searchLayer(q, ep, epDist, config.efConstruct(), 0, true, x -> x != node, s);
-    LongHeap results = s.results;
+    // As in link(): tombstones count towards ef (so the cost does not grow with their share), the
+    // link comes from the nearest live node; a live-only search only if none was found.
     long nearest = Long.MAX_VALUE;
-    while (!results.isEmpty()) {
-      nearest = Math.min(nearest, ~results.pop());
+    for (int pass = 0; pass < 2 && nearest == Long.MAX_VALUE; pass++) {
+      // One link is wanted, so a narrow search: 2m nearest of any state, else the first live.
+      searchLayer(q, ep, epDist, pass == 0 ? maxLinks(0) : 1, 0, pass == 1, x -> x != node, s);
+      for (LongHeap results = s.results; !results.isEmpty(); ) {
+        long key = ~results.pop();
+        int o = LongHeap.ordinal(key);
+        if (o != node && state(o) == LIVE) {
+          nearest = Math.min(nearest, key);
+        }
+      }
     }
     if (nearest != Long.MAX_VALUE) {
-      addBacklink(LongHeap.ordinal(nearest), 0, node, LongHeap.distance(nearest));
+      addBacklink(LongHeap.ordinal(nearest), 0, node, LongHeap.distance(nearest), s);
     }
   }
 
@@ -1362,6 +1479,11 @@ public final class HnswIndex implements VectorIndex {
   int[] neighbours(int ordinal, int level) {
     int[] list = links(pages, ordinal, level);
     return Arrays.copyOf(list, list.length >>> 1);
+  }
+
+  /** Distances taken by layer searches on the calling platform thread so far; for tests. */
+  long distanceCount() {
+    return scratch.get().distanceCount;
   }
 
   /** The entry point's ordinal, or -1 when the graph is empty. */

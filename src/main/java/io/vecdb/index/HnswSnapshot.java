@@ -161,7 +161,8 @@ final class HnswSnapshot {
         }
         if (l == 0) {
           p.layer0[ord & PAGE_MASK] = list;
-          for (int i = 0; i < len / 2; i++) {
+          // In-degrees count the lists of live nodes only (see HnswIndex's class comment).
+          for (int i = 0; i < len / 2 && p.states[ord & PAGE_MASK] == LIVE; i++) {
             ps[list[i] >>> PAGE_SHIFT].inDegree[list[i] & PAGE_MASK]++;
           }
         } else {
