@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vecdb.wal.FaultyStorage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ class WalFailureTest {
   private void failAndRecover(boolean fsync) throws Exception {
     Random rnd = new Random(SEED);
     Path dir = DurableTestNode.tempDir("vecdb-walfail");
-    FaultyWalStorage storage = new FaultyWalStorage();
+    FaultyStorage storage = new FaultyStorage();
     JsonObject before;
     try (DurableTestNode n = DurableTestNode.start(DurableTestNode.options(dir), storage)) {
       Scenario.create(n, "c", 8, "Dot");
@@ -40,9 +41,9 @@ class WalFailureTest {
       }
       before = Scenario.state(n, "c", new Random(SEED + 1));
       if (fsync) {
-        storage.failForce = true;
+        storage.forceBudget.set(0); // every further fsync fails: a dying disk
       } else {
-        storage.failWrite = true;
+        storage.writeBudget.set(0); // every further write fails: a full disk
       }
       for (int i = 0; i < 2; i++) {
         DurableTestNode.Reply r =
@@ -53,8 +54,8 @@ class WalFailureTest {
       }
       // Reads go on, and show nothing of the refused writes.
       Scenario.assertSame(before, Scenario.state(n, "c", new Random(SEED + 1)), "seed " + SEED);
-      storage.failForce = false;
-      storage.failWrite = false;
+      storage.forceBudget.set(-1);
+      storage.writeBudget.set(-1);
     }
     try (DurableTestNode n = DurableTestNode.start(dir)) {
       JsonObject after = Scenario.state(n, "c", new Random(SEED + 1));
@@ -82,7 +83,7 @@ class WalFailureTest {
   @Test
   void noWriteIsAcknowledgedBeforeItsFsync() throws Exception {
     Path dir = DurableTestNode.tempDir("vecdb-walhold");
-    FaultyWalStorage storage = new FaultyWalStorage();
+    FaultyStorage storage = new FaultyStorage();
     try (DurableTestNode n = DurableTestNode.start(DurableTestNode.options(dir), storage)) {
       Scenario.create(n, "c", 4, "Euclid");
       CountDownLatch release = new CountDownLatch(1);

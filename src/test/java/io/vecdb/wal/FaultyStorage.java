@@ -14,19 +14,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * (writes fail after a byte budget, the last one partially), a failing fsync, or a slow/held fsync.
  * Thread-safe: counters and switches are atomics or volatile.
  */
-final class FaultyStorage implements WalStorage {
+public final class FaultyStorage implements WalStorage {
   private final WalStorage real = WalStorage.files();
-  final AtomicInteger forces = new AtomicInteger();
-  final AtomicInteger writes = new AtomicInteger();
+  public final AtomicInteger forces = new AtomicInteger();
+  public final AtomicInteger writes = new AtomicInteger();
 
   /** Bytes that may still be written; negative = unlimited. */
-  final AtomicLong writeBudget = new AtomicLong(-1);
+  public final AtomicLong writeBudget = new AtomicLong(-1);
 
   /** Number of further fsyncs that succeed; negative = unlimited. */
-  final AtomicLong forceBudget = new AtomicLong(-1);
+  public final AtomicLong forceBudget = new AtomicLong(-1);
 
   /** If set, every fsync waits for it (to observe that no append completes before its fsync). */
-  volatile CountDownLatch holdForce;
+  public volatile CountDownLatch holdForce;
+
+  /** Counted down when an fsync reaches {@link #holdForce}. */
+  public final CountDownLatch forceEntered = new CountDownLatch(1);
 
   @Override
   public StorageFile openWrite(Path file) throws IOException {
@@ -90,6 +93,7 @@ final class FaultyStorage implements WalStorage {
     public void force(boolean metadata) throws IOException {
       CountDownLatch hold = holdForce;
       if (hold != null) {
+        forceEntered.countDown();
         try {
           if (!hold.await(30, TimeUnit.SECONDS)) {
             throw new IOException("test fsync hold timed out");
