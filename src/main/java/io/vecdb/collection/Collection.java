@@ -151,11 +151,9 @@ public final class Collection {
     for (PointStruct p : batch) {
       Validation.checkVector(p.vector(), config, "point " + p.id());
     }
-    int[] added = addToIndex(batch);
     List<PointId> ids = new ArrayList<>(batch.size());
-    for (int i = 0; i < batch.size(); i++) {
-      PointStruct p = batch.get(i);
-      int ord = added[i];
+    for (PointStruct p : batch) {
+      int ord = index.add(p.vector());
       points.set(ord, new StoredPoint(p.id(), p.payload(), seq));
       payloadIndex.onUpsert(ord, p.payload());
       Integer old = ordinals.put(p.id(), ord);
@@ -169,42 +167,6 @@ public final class Collection {
     }
     return new ChangeSet(ids, List.of());
   }
-
-  /**
-   * Inserts the batch's vectors into the index and returns their ordinals, in batch order. Graph
-   * insertion is most of an upsert's cost and the index takes concurrent adds, so a large batch is
-   * inserted from the common fork-join pool as well as the lane thread. Until the lane maps them
-   * (the caller, serially, in batch order: last write of an id wins), the new ordinals have no
-   * stored point, so searches walk them but never return them. If an add fails, the ordinals
-   * already added are tombstoned so that no unmapped node stays live in the graph.
-   */
-  private int[] addToIndex(List<PointStruct> batch) {
-    int[] added = new int[batch.size()];
-    java.util.Arrays.fill(added, -1);
-    try {
-      // A parallel stream runs on the lane thread plus the common pool's workers (cores - 1).
-      if (batch.size() >= PARALLEL_ADD_MIN_BATCH) {
-        java.util.stream.IntStream.range(0, batch.size())
-            .parallel()
-            .forEach(i -> added[i] = index.add(batch.get(i).vector()));
-      } else {
-        for (int i = 0; i < batch.size(); i++) {
-          added[i] = index.add(batch.get(i).vector());
-        }
-      }
-    } catch (RuntimeException e) {
-      for (int ord : added) {
-        if (ord >= 0) {
-          index.remove(ord);
-        }
-      }
-      throw e;
-    }
-    return added;
-  }
-
-  /** Below this many points an upsert inserts from the lane thread alone. */
-  static final int PARALLEL_ADD_MIN_BATCH = 32;
 
   ChangeSet applyDelete(PointSelector selector) {
     List<PointId> deleted = new ArrayList<>();

@@ -101,8 +101,8 @@ class HnswIndexTest {
     // Concurrent inserts can leave small groups linked only among themselves (inserted at the
     // same moment, they miss each other's links): measured 0 to 0.7% of 4,000 points with 4
     // threads on 2 busy cores (up to 6.8% before the overwrite fixes). compact() ends with a
-    // connectivity pass; the server's optimizer runs one after many inserts once they pause (the
-    // server inserts large batches in parallel too). Known limitation, not hidden: 2% bound here.
+    // connectivity pass, so a parallel bulk build is followed by one; the server inserts into a
+    // collection's graph from one thread. Known limitation, not hidden: bounded at 2% here.
     int unreachableAfterBuild = unreachableLive(hnsw);
     assertTrue(unreachableAfterBuild <= data.length / 50, unreachableAfterBuild + ", " + where);
     hnsw.compact();
