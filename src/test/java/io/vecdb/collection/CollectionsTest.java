@@ -248,4 +248,42 @@ class CollectionsTest {
     assertNull(problems.peek(), "seed " + seed + ": " + problems.stream().limit(5).toList());
     assertEquals(c.all(null).size(), c.count(null), "seed " + seed);
   }
+
+  /** A large batch with repeated ids: the last write of each id wins, no node is orphaned. */
+  @Test
+  void largeBatchWithRepeatedIdsKeepsTheLastWriteOfEachId() {
+    Random random = new Random(seed);
+    Collections cs = new Collections();
+    int dim = 3 + random.nextInt(20);
+    cs.apply(
+        1,
+        new Operation.CreateCollection(
+            "c",
+            CollectionConfig.parse(
+                new JsonObject()
+                    .put("vectors", new JsonObject().put("size", dim).put("distance", "Euclid")))));
+    for (int round = 0; round < 3; round++) {
+      int n = 64 * (1 + random.nextInt(8));
+      List<PointStruct> batch = new ArrayList<>();
+      java.util.Map<PointId, float[]> last = new java.util.HashMap<>();
+      for (int i = 0; i < n; i++) {
+        PointId id = PointId.of(random.nextInt(n / 2));
+        float[] v = new float[dim];
+        for (int d = 0; d < dim; d++) {
+          v[d] = (float) random.nextGaussian();
+        }
+        batch.add(new PointStruct(id, v, new Payload(new JsonObject().put("i", i))));
+        last.put(id, v);
+      }
+      cs.apply(2 + round, new Operation.UpsertPoints("c", batch));
+      Collection c = cs.require("c");
+      String where = "seed " + seed + " round " + round;
+      for (var e : last.entrySet()) {
+        PointView view = c.point(e.getKey());
+        assertTrue(view != null, "missing " + e.getKey() + ", " + where);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(e.getValue(), c.vector(view), where);
+      }
+      assertEquals(c.size(), c.liveVectors(), where);
+    }
+  }
 }
