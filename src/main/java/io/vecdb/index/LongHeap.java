@@ -69,36 +69,22 @@ final class LongHeap {
   }
 
   long pop() {
-    long[] h = heap;
-    long top = h[0];
+    long top = heap[0];
     int n = --size;
     if (n > 0) {
-      long last = h[n];
-      int i = 0;
-      int half = n >>> 1;
-      while (i < half) {
-        int child = 2 * i + 1;
-        long c = h[child];
-        int right = child + 1;
-        if (right < n && h[right] < c) {
-          child = right;
-          c = h[right];
-        }
-        if (last <= c) {
-          break;
-        }
-        h[i] = c;
-        i = child;
-      }
-      h[i] = last;
+      siftDown(heap[n], n);
     }
     return top;
   }
 
   /** Replaces the top with {@code value}: one sift instead of pop + push. */
   void replaceTop(long value) {
+    siftDown(value, size);
+  }
+
+  /** Puts {@code value} at the root of the first {@code n} slots and sifts it down. */
+  private void siftDown(long value, int n) {
     long[] h = heap;
-    int n = size;
     int i = 0;
     int half = n >>> 1;
     while (i < half) {
