@@ -5,6 +5,7 @@ import io.vecdb.filter.FilteredSearch;
 import io.vecdb.filter.PayloadIndex;
 import io.vecdb.index.Hits;
 import io.vecdb.index.HnswIndex;
+import io.vecdb.index.ParallelInserter;
 import io.vecdb.index.SearchParams;
 import io.vecdb.index.VectorIndex;
 import io.vecdb.model.Payload;
@@ -147,13 +148,23 @@ public final class Collection {
     filteredSearch = filteredSearch(updated);
   }
 
-  ChangeSet applyUpsert(long seq, List<PointStruct> batch) {
+  /**
+   * Inserts the batch's vectors into the graph ({@code inserter} may use several threads), then,
+   * serially and in batch order, maps ids to the new ordinals (a repeated id's last write wins) and
+   * tombstones the ordinals they replace. Until the mapping, the new ordinals have no stored point:
+   * searches walk them but never return them.
+   */
+  ChangeSet applyUpsert(long seq, List<PointStruct> batch, ParallelInserter inserter) {
+    List<float[]> vectors = new ArrayList<>(batch.size());
     for (PointStruct p : batch) {
       Validation.checkVector(p.vector(), config, "point " + p.id());
+      vectors.add(p.vector());
     }
+    int[] added = inserter.addAll(index, vectors);
     List<PointId> ids = new ArrayList<>(batch.size());
-    for (PointStruct p : batch) {
-      int ord = index.add(p.vector());
+    for (int i = 0; i < batch.size(); i++) {
+      PointStruct p = batch.get(i);
+      int ord = added[i];
       points.set(ord, new StoredPoint(p.id(), p.payload(), seq));
       payloadIndex.onUpsert(ord, p.payload());
       Integer old = ordinals.put(p.id(), ord);

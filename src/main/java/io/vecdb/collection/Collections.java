@@ -11,6 +11,7 @@ import io.vecdb.collection.Operation.OverwritePayload;
 import io.vecdb.collection.Operation.SetPayload;
 import io.vecdb.collection.Operation.UpdateCollection;
 import io.vecdb.collection.Operation.UpsertPoints;
+import io.vecdb.index.ParallelInserter;
 import io.vecdb.model.Payload;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,19 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Collections {
   private final ConcurrentHashMap<String, Collection> byName = new ConcurrentHashMap<>();
+  private final ParallelInserter inserter;
+
+  /** Collections whose upserts insert into graphs on the lane thread alone. */
+  public Collections() {
+    this(ParallelInserter.SERIAL);
+  }
+
+  /**
+   * @param inserter inserts each upsert batch into its graph (shared by all collections)
+   */
+  public Collections(ParallelInserter inserter) {
+    this.inserter = inserter;
+  }
 
   /** The collection, or null. */
   public Collection get(String name) {
@@ -81,7 +95,7 @@ public final class Collections {
         c.applyConfig(c.config().update(u.hnsw(), u.optimizers()));
         yield ChangeSet.NONE;
       }
-      case UpsertPoints u -> require(u.collection()).applyUpsert(seq, u.points());
+      case UpsertPoints u -> require(u.collection()).applyUpsert(seq, u.points(), inserter);
       case DeletePoints d -> require(d.collection()).applyDelete(d.selector());
       case SetPayload s ->
           require(s.collection())

@@ -18,6 +18,8 @@ public final class VecdbOptions {
       Math.max(2, Runtime.getRuntime().availableProcessors());
   public static final int DEFAULT_APPLY_THREADS =
       Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+  public static final int DEFAULT_INDEX_THREADS =
+      Math.max(1, Runtime.getRuntime().availableProcessors());
 
   static final Set<String> KEYS =
       Set.of(
@@ -27,6 +29,7 @@ public final class VecdbOptions {
           "max_request_bytes",
           "search_instances",
           "apply_threads",
+          "index_threads",
           "wal",
           "snapshots",
           "optimizer",
@@ -38,6 +41,7 @@ public final class VecdbOptions {
   private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
   private int searchInstances = DEFAULT_SEARCH_INSTANCES;
   private int applyThreads = DEFAULT_APPLY_THREADS;
+  private int indexThreads = DEFAULT_INDEX_THREADS;
   private DurabilityOptions durability = new DurabilityOptions();
   private OptimizerOptions optimizer = new OptimizerOptions();
   private WriteBacklogOptions writeBacklog = new WriteBacklogOptions();
@@ -74,6 +78,9 @@ public final class VecdbOptions {
     if (json.containsKey("apply_threads")) {
       setApplyThreads((int) integer(json, "apply_threads"));
     }
+    if (json.containsKey("index_threads")) {
+      setIndexThreads((int) integer(json, "index_threads"));
+    }
     durability = new DurabilityOptions(object(json, "wal"), object(json, "snapshots"));
     optimizer = new OptimizerOptions(object(json, "optimizer"));
     writeBacklog = new WriteBacklogOptions(object(json, "write_backlog"));
@@ -91,6 +98,7 @@ public final class VecdbOptions {
         .put("max_request_bytes", maxRequestBytes)
         .put("search_instances", searchInstances)
         .put("apply_threads", applyThreads)
+        .put("index_threads", indexThreads)
         .put("wal", durability.walJson())
         .put("snapshots", durability.snapshotsJson())
         .put("optimizer", optimizer.toJson())
@@ -186,6 +194,19 @@ public final class VecdbOptions {
       throw new IllegalArgumentException("apply_threads: expected 1..256, got " + applyThreads);
     }
     this.applyThreads = applyThreads;
+    return this;
+  }
+
+  /** Threads that insert one upsert batch into a collection's graph, its apply thread included. */
+  public int getIndexThreads() {
+    return indexThreads;
+  }
+
+  public VecdbOptions setIndexThreads(int indexThreads) {
+    if (indexThreads < 1 || indexThreads > 256) {
+      throw new IllegalArgumentException("index_threads: expected 1..256, got " + indexThreads);
+    }
+    this.indexThreads = indexThreads;
     return this;
   }
 

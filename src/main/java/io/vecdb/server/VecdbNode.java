@@ -11,6 +11,7 @@ import io.vecdb.collection.ReadRequests;
 import io.vecdb.collection.SearchRequests;
 import io.vecdb.config.VecdbOptions;
 import io.vecdb.durable.DurableStorage;
+import io.vecdb.index.ParallelInserter;
 import io.vecdb.metrics.MeteredOperationLog;
 import io.vecdb.metrics.MicrometerSynchronizationMetrics;
 import io.vecdb.metrics.SynchronizationMetrics;
@@ -53,6 +54,7 @@ public final class VecdbNode {
   private final VecdbOptions options;
   private final Vertx vertx;
   private final Collections collections;
+  private final ParallelInserter inserter;
   private final ExecutorService applyPool;
   private final AtomicInteger httpPort = new AtomicInteger(-1);
   private final AtomicBoolean ready = new AtomicBoolean();
@@ -69,7 +71,8 @@ public final class VecdbNode {
   private VecdbNode(VecdbOptions options, Vertx vertx, ExecutorService applyPool) {
     this.options = options;
     this.vertx = vertx;
-    this.collections = new Collections();
+    this.inserter = new ParallelInserter(options.getIndexThreads());
+    this.collections = new Collections(inserter);
     this.applyPool = applyPool;
   }
 
@@ -324,6 +327,7 @@ public final class VecdbNode {
                 done.fail(e);
               } finally {
                 applyPool.shutdown();
+                inserter.close();
               }
             });
     return done.future();

@@ -249,11 +249,14 @@ class CollectionsTest {
     assertEquals(c.all(null).size(), c.count(null), "seed " + seed);
   }
 
-  /** A large batch with repeated ids: the last write of each id wins, no node is orphaned. */
+  /**
+   * A large batch with repeated ids, inserted into the graph from several threads: the last write
+   * of each id wins, and no node of the batch is left live without a stored point.
+   */
   @Test
   void largeBatchWithRepeatedIdsKeepsTheLastWriteOfEachId() {
     Random random = new Random(seed);
-    Collections cs = new Collections();
+    Collections cs = new Collections(new io.vecdb.index.ParallelInserter(2 + random.nextInt(3)));
     int dim = 3 + random.nextInt(20);
     cs.apply(
         1,

@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The {@code optimizer} and {@code write_backlog} sections: defaults, round trip, bad values. */
+/**
+ * The {@code optimizer} and {@code write_backlog} sections and {@code index_threads}: defaults,
+ * round trip, bad values.
+ */
 class MaintenanceOptionsTest {
   @Test
   void shippedConfigHoldsTheDefaults() throws Exception {
@@ -57,6 +60,16 @@ class MaintenanceOptionsTest {
     assertMessage(
         "{\"write_backlog\": {\"timeout_ms\": 300000}}", "write_backlog.timeout_ms: expected");
     assertMessage("{\"write_backlog\": {\"max\": 1}}", "unknown setting 'write_backlog.max'");
+    assertMessage("{\"index_threads\": 0}", "index_threads: expected 1..256, got 0");
+    assertMessage("{\"index_threads\": 1.5}", "index_threads: expected an integer");
+  }
+
+  @Test
+  void indexThreadsRoundTrip() {
+    VecdbOptions o = new VecdbOptions(new JsonObject().put("index_threads", 3));
+    assertEquals(3, o.getIndexThreads());
+    assertEquals(3, new VecdbOptions(o).getIndexThreads());
+    assertEquals(VecdbOptions.DEFAULT_INDEX_THREADS, new VecdbOptions().getIndexThreads());
   }
 
   private static void assertMessage(String json, String expected) {
