@@ -11,7 +11,10 @@ final class CompactionPolicy {
   enum Reason {
     /** Enough tombstones to reclaim. */
     TOMBSTONES("tombstones"),
-    /** Many inserts since the last compaction, now paused: a reachability repair pass. */
+    /**
+     * Many inserts since the last compaction: a reachability repair pass, once they pause, or
+     * without a pause once there are so many that the pass costs little per insert.
+     */
     REPAIR("repair");
 
     private final String tag;
@@ -46,7 +49,12 @@ final class CompactionPolicy {
       return Reason.TOMBSTONES;
     }
     long repair = options.getRepairAfterInserts();
-    if (repair > 0 && quiet && insertsSinceCompaction >= repair) {
+    // The pass holds back writes for a walk over the graph (about 20 ms per 60k points), so
+    // without a pause it waits until inserts also reach half the live points: its cost per
+    // insert then stays constant as the collection grows.
+    if (repair > 0
+        && insertsSinceCompaction >= repair
+        && (quiet || insertsSinceCompaction >= Math.max(2 * repair, live / 2))) {
       return Reason.REPAIR;
     }
     return null;

@@ -28,6 +28,11 @@ class CompactionPolicyTest {
   @Test
   void repairWaitsForManyInsertsAndAPause() {
     assertNull(policy.due(0, 60_000, 60_000, false), "inserts still running");
+    // Inserts that never pause: a pass after twice the threshold, or half the live points.
+    assertNull(policy.due(0, 60_000, 99_999, false), "under 2 x repair_after_inserts");
+    assertEquals(CompactionPolicy.Reason.REPAIR, policy.due(0, 60_000, 100_000, false));
+    assertNull(policy.due(0, 1_000_000, 499_999, false), "under half the live points");
+    assertEquals(CompactionPolicy.Reason.REPAIR, policy.due(0, 1_000_000, 500_000, false));
     assertNull(policy.due(0, 60_000, 49_999, true), "too few inserts");
     assertEquals(CompactionPolicy.Reason.REPAIR, policy.due(0, 60_000, 50_000, true));
     CompactionPolicy off = new CompactionPolicy(new OptimizerOptions().setRepairAfterInserts(0));
