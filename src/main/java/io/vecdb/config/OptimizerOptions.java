@@ -111,8 +111,8 @@ public final class OptimizerOptions {
   }
 
   /**
-   * Inserts since the last compaction that trigger a repair pass once inserts pause (or, without
-   * a pause, twice as many and at least half the live points); 0: never.
+   * Inserts since the last compaction that trigger a repair pass once inserts pause (or, without a
+   * pause, twice as many and at least half the live points); 0: never.
    */
   public long getRepairAfterInserts() {
     return repairAfterInserts;
