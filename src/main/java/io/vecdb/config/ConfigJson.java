@@ -28,4 +28,13 @@ final class ConfigJson {
     }
     return n.longValue();
   }
+
+  /** {@code value} if it lies in {@code [min, max]}, else an error naming {@code path}. */
+  static long inRange(String path, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          path + ": expected " + min + ".." + max + ", got " + value);
+    }
+    return value;
+  }
 }

@@ -37,7 +37,7 @@ public final class DurabilityOptions {
   /** Reads the {@code wal} and {@code snapshots} objects (either may be null). */
   public DurabilityOptions(JsonObject wal, JsonObject snapshots) {
     if (wal != null) {
-      checkKeys(wal, WAL_KEYS, "wal");
+      ConfigJson.checkKeys(wal, WAL_KEYS, "wal");
       if (wal.containsKey("sync")) {
         Object v = wal.getValue("sync");
         if (!(v instanceof String s)) {
@@ -47,7 +47,7 @@ public final class DurabilityOptions {
         setWalSync(s);
       }
       if (wal.containsKey("sync_interval_ms")) {
-        setWalSyncIntervalMs(integer(wal, "sync_interval_ms", "wal.sync_interval_ms"));
+        setWalSyncIntervalMs(ConfigJson.integer(wal, "sync_interval_ms", "wal.sync_interval_ms"));
       }
       if (wal.containsKey("truncate_corrupt")) {
         Object v = wal.getValue("truncate_corrupt");
@@ -58,17 +58,18 @@ public final class DurabilityOptions {
         setWalTruncateCorrupt(b);
       }
       if (wal.containsKey("segment_mb")) {
-        setWalSegmentMb((int) integer(wal, "segment_mb", "wal.segment_mb"));
+        long mb = ConfigJson.integer(wal, "segment_mb", "wal.segment_mb");
+        setWalSegmentMb((int) ConfigJson.inRange("wal.segment_mb", mb, 1, 1024));
       }
     }
     if (snapshots != null) {
-      checkKeys(snapshots, SNAPSHOT_KEYS, "snapshots");
+      ConfigJson.checkKeys(snapshots, SNAPSHOT_KEYS, "snapshots");
       if (snapshots.containsKey("wal_mb")) {
-        setSnapshotWalMb(integer(snapshots, "wal_mb", "snapshots.wal_mb"));
+        setSnapshotWalMb(ConfigJson.integer(snapshots, "wal_mb", "snapshots.wal_mb"));
       }
       if (snapshots.containsKey("interval_minutes")) {
         setSnapshotIntervalMinutes(
-            integer(snapshots, "interval_minutes", "snapshots.interval_minutes"));
+            ConfigJson.integer(snapshots, "interval_minutes", "snapshots.interval_minutes"));
       }
     }
   }
@@ -111,10 +112,7 @@ public final class DurabilityOptions {
   }
 
   public DurabilityOptions setWalSyncIntervalMs(long ms) {
-    if (ms < 1 || ms > 60_000) {
-      throw new IllegalArgumentException("wal.sync_interval_ms: expected 1..60000, got " + ms);
-    }
-    this.walSyncIntervalMs = ms;
+    this.walSyncIntervalMs = ConfigJson.inRange("wal.sync_interval_ms", ms, 1, 60_000);
     return this;
   }
 
@@ -133,10 +131,7 @@ public final class DurabilityOptions {
   }
 
   public DurabilityOptions setWalSegmentMb(int mb) {
-    if (mb < 1 || mb > 1024) {
-      throw new IllegalArgumentException("wal.segment_mb: expected 1..1024, got " + mb);
-    }
-    this.walSegmentMb = mb;
+    this.walSegmentMb = (int) ConfigJson.inRange("wal.segment_mb", mb, 1, 1024);
     return this;
   }
 
@@ -146,10 +141,7 @@ public final class DurabilityOptions {
   }
 
   public DurabilityOptions setSnapshotWalMb(long mb) {
-    if (mb < 0 || mb > 1 << 20) {
-      throw new IllegalArgumentException("snapshots.wal_mb: expected 0..1048576, got " + mb);
-    }
-    this.snapshotWalMb = mb;
+    this.snapshotWalMb = ConfigJson.inRange("snapshots.wal_mb", mb, 0, 1 << 20);
     return this;
   }
 
@@ -159,33 +151,8 @@ public final class DurabilityOptions {
   }
 
   public DurabilityOptions setSnapshotIntervalMinutes(long minutes) {
-    if (minutes < 0 || minutes > 7 * 24 * 60) {
-      throw new IllegalArgumentException(
-          "snapshots.interval_minutes: expected 0..10080, got " + minutes);
-    }
-    this.snapshotIntervalMinutes = minutes;
+    this.snapshotIntervalMinutes =
+        ConfigJson.inRange("snapshots.interval_minutes", minutes, 0, 7 * 24 * 60);
     return this;
-  }
-
-  private static void checkKeys(JsonObject json, Set<String> keys, String section) {
-    for (String key : json.fieldNames()) {
-      if (!keys.contains(key)) {
-        throw new IllegalArgumentException(
-            "unknown setting '"
-                + section
-                + "."
-                + key
-                + "': expected one of "
-                + String.join(", ", keys.stream().sorted().toList()));
-      }
-    }
-  }
-
-  private static long integer(JsonObject json, String key, String path) {
-    Object v = json.getValue(key);
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-      throw new IllegalArgumentException(path + ": expected an integer, got " + v);
-    }
-    return n.longValue();
   }
 }

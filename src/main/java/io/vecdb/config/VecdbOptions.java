@@ -67,19 +67,19 @@ public final class VecdbOptions {
       setHost(string(json, "host"));
     }
     if (json.containsKey("http_port")) {
-      setHttpPort((int) integer(json, "http_port"));
+      setHttpPort(intValue(json, "http_port"));
     }
     if (json.containsKey("max_request_bytes")) {
       setMaxRequestBytes(integer(json, "max_request_bytes"));
     }
     if (json.containsKey("search_instances")) {
-      setSearchInstances((int) integer(json, "search_instances"));
+      setSearchInstances(intValue(json, "search_instances"));
     }
     if (json.containsKey("apply_threads")) {
-      setApplyThreads((int) integer(json, "apply_threads"));
+      setApplyThreads(intValue(json, "apply_threads"));
     }
     if (json.containsKey("index_threads")) {
-      setIndexThreads((int) integer(json, "index_threads"));
+      setIndexThreads(intValue(json, "index_threads"));
     }
     durability = new DurabilityOptions(object(json, "wal"), object(json, "snapshots"));
     optimizer = new OptimizerOptions(object(json, "optimizer"));
@@ -177,11 +177,7 @@ public final class VecdbOptions {
   }
 
   public VecdbOptions setSearchInstances(int searchInstances) {
-    if (searchInstances < 1 || searchInstances > 256) {
-      throw new IllegalArgumentException(
-          "search_instances: expected 1..256, got " + searchInstances);
-    }
-    this.searchInstances = searchInstances;
+    this.searchInstances = (int) ConfigJson.inRange("search_instances", searchInstances, 1, 256);
     return this;
   }
 
@@ -190,10 +186,7 @@ public final class VecdbOptions {
   }
 
   public VecdbOptions setApplyThreads(int applyThreads) {
-    if (applyThreads < 1 || applyThreads > 256) {
-      throw new IllegalArgumentException("apply_threads: expected 1..256, got " + applyThreads);
-    }
-    this.applyThreads = applyThreads;
+    this.applyThreads = (int) ConfigJson.inRange("apply_threads", applyThreads, 1, 256);
     return this;
   }
 
@@ -203,10 +196,7 @@ public final class VecdbOptions {
   }
 
   public VecdbOptions setIndexThreads(int indexThreads) {
-    if (indexThreads < 1 || indexThreads > 256) {
-      throw new IllegalArgumentException("index_threads: expected 1..256, got " + indexThreads);
-    }
-    this.indexThreads = indexThreads;
+    this.indexThreads = (int) ConfigJson.inRange("index_threads", indexThreads, 1, 256);
     return this;
   }
 
@@ -227,10 +217,11 @@ public final class VecdbOptions {
   }
 
   private static long integer(JsonObject json, String key) {
-    Object v = json.getValue(key);
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-      throw new IllegalArgumentException(key + ": expected an integer, got " + v);
-    }
-    return n.longValue();
+    return ConfigJson.integer(json, key, key);
+  }
+
+  /** An integer that fits an int (the setter checks its range); no silent wrap-around. */
+  private static int intValue(JsonObject json, String key) {
+    return (int) ConfigJson.inRange(key, integer(json, key), Integer.MIN_VALUE, Integer.MAX_VALUE);
   }
 }

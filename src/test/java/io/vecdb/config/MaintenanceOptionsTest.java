@@ -62,6 +62,9 @@ class MaintenanceOptionsTest {
     assertMessage("{\"write_backlog\": {\"max\": 1}}", "unknown setting 'write_backlog.max'");
     assertMessage("{\"index_threads\": 0}", "index_threads: expected 1..256, got 0");
     assertMessage("{\"index_threads\": 1.5}", "index_threads: expected an integer");
+    // Larger than an int: refused, not wrapped round to a valid-looking 1.
+    assertMessage("{\"index_threads\": 4294967297}", "index_threads: expected");
+    assertMessage("{\"wal\": {\"segment_mb\": 4294967297}}", "wal.segment_mb: expected 1..1024");
   }
 
   @Test
