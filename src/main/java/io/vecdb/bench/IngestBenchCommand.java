@@ -53,6 +53,7 @@ public final class IngestBenchCommand {
 
   private static final String ACK_COLLECTION = "bench_ingest_ack";
   private static final String SEARCHABLE_COLLECTION = "bench_ingest_searchable";
+  private static final String REPLAY_COLLECTION = "bench_ingest_replay";
 
   private IngestBenchCommand() {}
 
@@ -275,6 +276,7 @@ public final class IngestBenchCommand {
         if (server != null) {
           restartPhases(SEARCHABLE_COLLECTION, data.n());
           server.stop(Duration.ofSeconds(120));
+          replayPhase(workDir, data, bodies);
         } else {
           deleteCollection(SEARCHABLE_COLLECTION + suffix);
           emit(
@@ -374,6 +376,46 @@ public final class IngestBenchCommand {
       termed.put("points", countOrMissing(collection));
       termed.put("expected_points", n);
       emit(termed);
+    }
+
+    /**
+     * Restart without a snapshot: a second server on its own data dir with checkpoints off ({@code
+     * snapshots.wal_mb} and {@code interval_minutes} 0, through a {@code --config} file) takes all
+     * points with {@code wait=false}, is killed with SIGKILL once they are applied, and restarts by
+     * replaying the whole WAL.
+     */
+    private void replayPhase(Path workDir, Dataset data, List<byte[]> bodies) throws Exception {
+      progress("restart without a snapshot (the whole WAL replayed) ...");
+      Path dir = Files.createDirectories(workDir.resolve("no-snapshot"));
+      Path config = dir.resolve("vecdb.json");
+      Files.writeString(
+          config,
+          "{\"snapshots\": {\"wal_mb\": 0, \"interval_minutes\": 0}}",
+          StandardCharsets.UTF_8);
+      List<String> args = new ArrayList<>(o.serverArgs());
+      args.add("--config");
+      args.add(config.toString());
+      ServerJvm replay = ServerJvm.start(dir, o.serverHeap(), args, o.timeout());
+      try {
+        base = replay.base;
+        createCollection(REPLAY_COLLECTION, data.dim());
+        long t0 = System.nanoTime();
+        upload(REPLAY_COLLECTION, false, bodies);
+        awaitCount(REPLAY_COLLECTION, data.n(), t0);
+        replay.kill();
+        replay = replay.restart(o.timeout());
+        base = replay.base;
+        Map<String, Object> r = record("restart", "without a snapshot (whole WAL replayed)");
+        r.put("seconds_to_ready", seconds(replay.readyNanos));
+        r.put("points", countOrMissing(REPLAY_COLLECTION));
+        r.put("expected_points", data.n());
+        r.put("data_dir_bytes", replay.dataDirBytes());
+        r.put("data_dir_files", replay.dataDirFiles());
+        emit(r);
+        replay.stop(Duration.ofSeconds(120));
+      } finally {
+        replay.close();
+      }
     }
 
     private void peerPhase(Dataset data) throws Exception {
@@ -481,6 +523,17 @@ public final class IngestBenchCommand {
               && expected instanceof Number e
               && p.longValue() == e.longValue())) {
         caveats.add("the restarted server did not have every point back: " + restartPoints);
+      }
+      // For comparison (no target): the same collection restored from the WAL alone.
+      for (Map<String, Object> r : results) {
+        if ("restart".equals(r.get("phase")) && String.valueOf(r.get("what")).contains("without")) {
+          s.put("restart_without_snapshot_s", r.get("seconds_to_ready"));
+          if (!(r.get("points") instanceof Number p
+              && r.get("expected_points") instanceof Number e
+              && p.longValue() == e.longValue())) {
+            caveats.add("the WAL-only restart did not have every point back: " + r.get("points"));
+          }
+        }
       }
       s.put("cores", Runtime.getRuntime().availableProcessors());
       s.put("caveats", caveats);

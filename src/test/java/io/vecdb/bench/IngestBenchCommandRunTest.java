@@ -55,5 +55,16 @@ class IngestBenchCommandRunTest {
       assertTrue(r.getDouble("points_per_s") > 0, r.encode());
       assertTrue(r.containsKey("fsyncs_source") && r.containsKey("wal_bytes_source"), r.encode());
     }
+    // Every restart (after SIGKILL, after SIGTERM, from the WAL alone) brought all points back.
+    int restarts = 0;
+    for (String line : printed.strip().split("\n")) {
+      JsonObject json = new JsonObject(line);
+      if ("restart".equals(json.getString("phase"))) {
+        restarts++;
+        assertEquals(1000L, json.getLong("points"), json.encode());
+      }
+    }
+    assertEquals(3, restarts, printed);
+    assertTrue(byPhase.get("summary").getDouble("restart_without_snapshot_s") > 0, printed);
   }
 }
