@@ -1085,8 +1085,8 @@ public final class HnswIndex implements VectorIndex {
         try {
           int n = nextOrdinal.get();
           Page[] ps = pages;
+          moveEntryToLive(dead, ps, n);
           if (deadCount > 0) {
-            moveEntryOffDead(dead, ps, n);
             repairAll(dead, n, s); // only lists that gained a removed node since the first pass
             for (int ord = 0; ord < dead.length; ord++) {
               if (!dead[ord]) {
@@ -1204,9 +1204,15 @@ public final class HnswIndex implements VectorIndex {
     return node < dead.length && dead[node];
   }
 
-  private void moveEntryOffDead(boolean[] dead, Page[] ps, int n) {
+  /**
+   * Moves the entry point to a live node of the highest level if it is not live: off a node about
+   * to be freed (its lists are dropped), or off a tombstone left there by a remove racing another
+   * entry move (its lists may just have lost every entry to a freed node). With no live node left,
+   * a tombstone stays the entry and a dead one leaves none. Caller holds the write side.
+   */
+  private void moveEntryToLive(boolean[] dead, Page[] ps, int n) {
     long e = entry.get();
-    if (e == NO_ENTRY || !isDead(dead, entryNode(e))) {
+    if (e == NO_ENTRY || state(ps, entryNode(e)) == LIVE) {
       return;
     }
     int best = -1;
@@ -1220,7 +1226,11 @@ public final class HnswIndex implements VectorIndex {
         }
       }
     }
-    entry.set(best < 0 ? NO_ENTRY : packEntry(best, bestLevel));
+    if (best >= 0) {
+      entry.set(packEntry(best, bestLevel));
+    } else if (isDead(dead, entryNode(e))) {
+      entry.set(NO_ENTRY);
+    }
   }
 
   private void repair(int ord, int level, int[] list, boolean[] dead, Scratch s) {
