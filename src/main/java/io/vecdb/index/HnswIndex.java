@@ -47,7 +47,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       Meanwhile a concurrent add or search sees each list either before or after its repair;
  *       nodes about to be freed are still DELETED, so walked and never returned, and an add links
  *       its new node to them only as it links to any tombstone (when no live node is among its
- *       candidates). Then, under the write side, while adds and removes wait (tens of milliseconds
+ *       candidates). A node removed while its own list is repaired may still gain in-links from
+ *       that repair, as a node removed while an add links to it does; they go at the next
+ *       compaction. Then, under the write side, while adds and removes wait (tens of milliseconds
  *       for 60,000 nodes): it repairs the lists that named a dead node after the first phase passed
  *       them (such an add, or a node removed before its repair), moves {@link #entry} off a dead
  *       node, marks the dead nodes FREED and drops their lists, relinks live nodes left without an
