@@ -93,9 +93,9 @@ class HnswCompactionTest {
     assertEquals(0, deletedCount(index), where);
   }
 
-  /** An add issued while compaction repairs lists completes without waiting for it. */
+  /** An add issued during the first phase (the repairs) completes without waiting for it. */
   @Test
-  void addsCompleteWhileRepairsRun() {
+  void addsCompleteDuringTheFirstPhase() {
     Random random = new Random(SEED);
     int dim = 12;
     HnswIndex index = new HnswIndex(dim, Distance.COSINE, HnswTestData.testConfig(random));
