@@ -38,10 +38,35 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       stripe, so whoever prunes that node's list sees one state throughout (in-degree counting
  *       depends on it); then, holding no stripe, it uncounts the node's links, relinks any live
  *       node left without an in-link, and moves {@link #entry} off the node if it was the entry.
- *   <li>{@link #compact} and {@link #writeTo}: any thread; they hold the write side of {@link
- *       #structure}, so they wait for in-flight adds/removes and hold new ones back while they run.
- *       Searches are never blocked.
+ *   <li>{@link #compact}: any thread, one at a time ({@link #compactLock}). Two phases. First,
+ *       under the read side of {@link #structure}, beside adds and removes: it chooses the nodes to
+ *       free ({@code dead}: those DELETED when it scans) and repairs every list naming one, with
+ *       the same stripes as adds. A live owner's list is rebuilt and published under the owner's
+ *       stripe, merged with whatever concurrent adds published since it was read, with the same
+ *       in-degree bookkeeping as any list change; a tombstone's list just loses those entries.
+ *       Meanwhile a concurrent add or search sees each list either before or after its repair;
+ *       nodes about to be freed are still DELETED, so walked and never returned, and an add links
+ *       its new node to them only as it links to any tombstone (when no live node is among its
+ *       candidates). A node removed while its own list is repaired may still gain in-links from
+ *       that repair, as a node removed while an add links to it does; they go at the next
+ *       compaction. Then, under the write side, while adds and removes wait (tens of milliseconds
+ *       for 60,000 nodes): it repairs the lists that named a dead node after the first phase passed
+ *       them (such an add, or a node removed before its repair), moves {@link #entry} off a dead
+ *       node, marks the dead nodes FREED and drops their lists, relinks live nodes left without an
+ *       in-link, runs the connectivity walk, and subtracts the freed nodes from {@link
+ *       #tombstones}. Nodes removed after the scan stay tombstones until the next compaction.
+ *   <li>{@link #writeTo}: any thread; holds {@link #compactLock} (so it never queues on the write
+ *       side behind a compaction's first phase, which would hold adds back until that ended), then
+ *       the write side: adds and removes wait while it runs.
+ *   <li>Searches never block: no method they call takes a lock.
  * </ul>
+ *
+ * <p>When {@link #compact} releases the write side (so whenever it has returned and no add or
+ * remove has run since): no list of a LIVE or DELETED node, on any layer, names a FREED node; every
+ * live node is reachable from the entry point over layer 0; each in-degree equals the number of
+ * layer-0 lists of live nodes naming the node; {@link #tombstones} equals the number of DELETED
+ * nodes. Adds and removes that follow keep every live node's in-link (see Reachability) but not
+ * every path, until the next compaction.
  *
  * <p>Deletes: {@link #remove} tombstones a node; searches still walk through it but never return
  * it. {@link #compact} unlinks tombstoned nodes, repairs their neighbours' lists and frees their
@@ -162,6 +187,10 @@ public final class HnswIndex implements VectorIndex {
   private final Object[] stripes = new Object[STRIPES];
   private final Object growLock = new Object();
   private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
+
+  /** Held by {@link #compact} throughout and by {@link #writeTo}: one of them at a time. */
+  private final Object compactLock = new Object();
+
   private final AtomicInteger nextOrdinal = new AtomicInteger();
   private final AtomicInteger live = new AtomicInteger();
   private final AtomicLong removals = new AtomicLong();
@@ -484,7 +513,7 @@ public final class HnswIndex implements VectorIndex {
    * {@inheritDoc}
    *
    * <p>Thread-safe; several threads may add at once (parallel bulk build). Waits while {@link
-   * #compact} or {@link #writeTo} runs.
+   * #writeTo} or the second phase of {@link #compact} runs, not for its repairs.
    */
   @Override
   public int add(float[] vector) {
@@ -870,9 +899,13 @@ public final class HnswIndex implements VectorIndex {
     // hubs whose only in-links came from each other was cut off).
     int floor = Math.min(cn, config.m());
     int cursor = cn - 1;
+    // Displaced neighbours are uncounted once, when displaced. One further down the candidates
+    // must not be taken as a dropped old link again: that uncounted it twice (after two rounds of
+    // overwrites of 2,000 points and a compaction, 6 to 19 nodes were counted a link short).
+    IntSet displaced = null;
     for (int i = 0; i < n; i++) {
       int c = LongHeap.ordinal(sorted[i]);
-      if (c == owner || idSet.contains(c)) {
+      if (c == owner || idSet.contains(c) || displaced != null && displaced.contains(c)) {
         continue;
       }
       boolean wasLinked = oldSet.contains(c);
@@ -901,6 +934,8 @@ public final class HnswIndex implements VectorIndex {
         victim = count++;
       } else {
         idSet.remove(ids[victim]);
+        displaced = displaced == null ? new IntSet(cn) : displaced;
+        displaced.add(ids[victim]);
       }
       ids[victim] = c;
       ds[victim] = LongHeap.distance(sorted[i]);
@@ -999,86 +1034,187 @@ public final class HnswIndex implements VectorIndex {
   // ---------------------------------------------------------------- compaction
 
   /**
-   * Unlinks every tombstoned node: each live node that points at one gets a repaired list (its live
-   * neighbours plus the live neighbours of the removed ones, pruned by the heuristic, or a fresh
-   * graph search if nothing is left), the entry point moves off removed nodes, then removed nodes
-   * are marked freed and their lists dropped. Runs on the calling thread; searches go on meanwhile
-   * (they may still pass through a node being freed, and never return it); adds and removes wait.
+   * Unlinks every node tombstoned when it starts: each live node that points at one gets a repaired
+   * list (its live neighbours plus the live neighbours of the removed ones, pruned by the
+   * heuristic, or a fresh graph search if nothing is left), the entry point moves off removed
+   * nodes, then removed nodes are marked freed and their lists dropped. Runs on the calling thread,
+   * one compaction at a time. Searches go on throughout (they may still pass through a node being
+   * freed, and never return it). Adds and removes go on during the repairs and wait only for the
+   * short second phase (see the class comment); nodes they remove meanwhile are left for the next
+   * compaction. When it returns, every live node is reachable from the entry point, unless an add
+   * or remove has run since.
    *
    * @return the number of nodes freed
    */
   public int compact() {
-    var lock = structure.writeLock();
-    lock.lock();
-    Scratch s = acquireScratch();
-    try {
-      int n = nextOrdinal.get();
-      Page[] ps = pages;
-      boolean[] dead = new boolean[n];
-      int deadCount = 0;
-      for (int ord = 0; ord < n; ord++) {
-        if (ps[ord >>> PAGE_SHIFT].states[ord & PAGE_MASK] == DELETED) {
-          dead[ord] = true;
-          deadCount++;
-        }
-      }
-      if (deadCount == 0) {
-        connectUnreachable(ps, n, s);
-        return 0;
-      }
-      moveEntryOffDead(dead, ps, n);
-      for (int ord = 0; ord < n; ord++) {
-        if (state(ps, ord) != LIVE) {
-          continue;
-        }
-        int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
-        for (int l = 0; l <= level; l++) {
-          int[] list = links(ps, ord, l);
-          int cnt = list.length >>> 1;
-          boolean touched = false;
-          for (int i = 0; i < cnt && !touched; i++) {
-            touched = dead[list[i]];
+    return compact(null, null);
+  }
+
+  /**
+   * {@link #compact()} with test hooks: {@code afterScan} runs once the removed nodes are chosen,
+   * under the read side of {@link #structure} (it may add and remove); {@code beforeRelease} runs
+   * at the end of the second phase, under the write side (it must not add or remove).
+   */
+  int compact(Runnable afterScan, Runnable beforeRelease) {
+    synchronized (compactLock) {
+      Scratch s = acquireScratch();
+      try {
+        boolean[] dead;
+        int deadCount = 0;
+        var read = structure.readLock();
+        read.lock();
+        try {
+          int n = nextOrdinal.get();
+          Page[] ps = pages;
+          dead = new boolean[n];
+          for (int ord = 0; ord < n; ord++) {
+            if (state(ps, ord) == DELETED) {
+              dead[ord] = true;
+              deadCount++;
+            }
           }
-          if (touched) {
-            repair(ord, l, list, dead, ps, s);
+          if (afterScan != null) {
+            afterScan.run();
           }
-        }
-      }
-      for (int ord = 0; ord < n; ord++) {
-        if (!dead[ord]) {
-          continue;
-        }
-        Page p = ps[ord >>> PAGE_SHIFT];
-        int slot = ord & PAGE_MASK;
-        STATES.setRelease(p.states, slot, FREED);
-        // Its list stopped counting as in-links when it was removed; nothing to uncount here.
-        LISTS.setRelease(p.layer0, slot, EMPTY);
-        int[][] up = p.upper[slot];
-        if (up != null) {
-          for (int l = 0; l < up.length; l++) {
-            LISTS.setRelease(up, l, EMPTY);
+          if (deadCount > 0) {
+            repairAll(dead, n, s);
           }
+        } finally {
+          read.unlock();
         }
-      }
-      // Repairs dropped links to removed nodes; a live node left with no live in-link (say one
-      // that only tombstones pointed at) is relinked.
-      for (int ord = 0; ord < n; ord++) {
-        if (state(ps, ord) == LIVE && inDegree(ps, ord) == 0) {
-          relink(ord, ps, s);
+        var write = structure.writeLock();
+        write.lock();
+        try {
+          int n = nextOrdinal.get();
+          Page[] ps = pages;
+          moveEntryToLive(dead, ps, n);
+          if (deadCount > 0) {
+            repairAll(dead, n, s); // only lists that gained a removed node since the first pass
+            for (int ord = 0; ord < dead.length; ord++) {
+              if (!dead[ord]) {
+                continue;
+              }
+              Page p = ps[ord >>> PAGE_SHIFT];
+              int slot = ord & PAGE_MASK;
+              STATES.setRelease(p.states, slot, FREED);
+              // Its list stopped counting as in-links when it was removed; nothing to uncount here.
+              LISTS.setRelease(p.layer0, slot, EMPTY);
+              int[][] up = p.upper[slot];
+              if (up != null) {
+                for (int l = 0; l < up.length; l++) {
+                  LISTS.setRelease(up, l, EMPTY);
+                }
+              }
+            }
+            // Repairs dropped links to removed nodes; a live node left with no live in-link (say
+            // one that only tombstones pointed at) is relinked.
+            for (int ord = 0; ord < n; ord++) {
+              if (state(ps, ord) == LIVE && inDegree(ps, ord) == 0) {
+                relink(ord, ps, s);
+              }
+            }
+          }
+          connectUnreachable(ps, n, s);
+          tombstones.addAndGet(-deadCount);
+          if (beforeRelease != null) {
+            beforeRelease.run();
+          }
+          return deadCount;
+        } finally {
+          write.unlock();
         }
+      } finally {
+        releaseScratch(s);
       }
-      connectUnreachable(ps, n, s);
-      tombstones.addAndGet(-deadCount);
-      return deadCount;
-    } finally {
-      releaseScratch(s);
-      lock.unlock();
     }
   }
 
-  private void moveEntryOffDead(boolean[] dead, Page[] ps, int n) {
+  /**
+   * Every list, on any layer, of a node below {@code n} that names a node in {@code dead}: a live
+   * owner's list is repaired; a tombstoned owner's (one removed after {@code dead} was chosen) just
+   * loses those entries. Tombstones are walked by searches and inserts, and a walk that steps from
+   * one onto a freed node, whose lists are empty, stops there: an insert that did so linked its new
+   * node to nothing. Dead owners are skipped: their lists are dropped when they are freed.
+   */
+  private void repairAll(boolean[] dead, int n, Scratch s) {
+    for (int ord = 0; ord < n; ord++) {
+      Page[] ps = pages;
+      byte state = state(ps, ord);
+      if (state != LIVE && (state != DELETED || isDead(dead, ord))) {
+        continue;
+      }
+      int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
+      for (int l = 0; l <= level; l++) {
+        int[] list = links(ps, ord, l);
+        if (namesDead(list, dead)) {
+          if (state == LIVE) {
+            repair(ord, l, list, dead, s);
+          } else {
+            dropDead(ord, l, dead);
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean namesDead(int[] list, boolean[] dead) {
+    int cnt = list.length >>> 1;
+    for (int i = 0; i < cnt; i++) {
+      if (isDead(dead, list[i])) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Removes the entries in {@code dead} from a tombstone's list. A tombstone's list counts for no
+   * in-degree, so no count changes; its state cannot change back, so no stripe holder disagrees.
+   */
+  private void dropDead(int ord, int level, boolean[] dead) {
+    synchronized (stripe(ord)) {
+      Page[] ps = pages;
+      int[] current = links(ps, ord, level);
+      int cn = current.length >>> 1;
+      int k = 0;
+      for (int i = 0; i < cn; i++) {
+        k += isDead(dead, current[i]) ? 0 : 1;
+      }
+      if (k == cn) {
+        return;
+      }
+      publish(ps, ord, level, withoutDead(current, dead, k));
+    }
+  }
+
+  /** {@code list} without its entries in {@code dead}, of which {@code k} remain; order kept. */
+  private static int[] withoutDead(int[] list, boolean[] dead, int k) {
+    int cn = list.length >>> 1;
+    int[] kept = new int[2 * k];
+    for (int i = 0, j = 0; i < cn; i++) {
+      if (!isDead(dead, list[i])) {
+        kept[j] = list[i];
+        kept[k + j] = list[cn + i];
+        j++;
+      }
+    }
+    return kept;
+  }
+
+  /** Whether {@code node} is one of the removed nodes this compaction frees. */
+  private static boolean isDead(boolean[] dead, int node) {
+    return node < dead.length && dead[node];
+  }
+
+  /**
+   * Moves the entry point to a live node of the highest level if it is not live: off a node about
+   * to be freed (its lists are dropped), or off a tombstone left there by a remove racing another
+   * entry move (its lists may just have lost every entry to a freed node). With no live node left,
+   * a tombstone stays the entry and a dead one leaves none. Caller holds the write side.
+   */
+  private void moveEntryToLive(boolean[] dead, Page[] ps, int n) {
     long e = entry.get();
-    if (e == NO_ENTRY || !dead[entryNode(e)]) {
+    if (e == NO_ENTRY || state(ps, entryNode(e)) == LIVE) {
       return;
     }
     int best = -1;
@@ -1092,10 +1228,15 @@ public final class HnswIndex implements VectorIndex {
         }
       }
     }
-    entry.set(best < 0 ? NO_ENTRY : packEntry(best, bestLevel));
+    if (best >= 0) {
+      entry.set(packEntry(best, bestLevel));
+    } else if (isDead(dead, entryNode(e))) {
+      entry.set(NO_ENTRY);
+    }
   }
 
-  private void repair(int ord, int level, int[] list, boolean[] dead, Page[] ps, Scratch s) {
+  private void repair(int ord, int level, int[] list, boolean[] dead, Scratch s) {
+    Page[] ps = pages; // read after the list: covers every page its entries live in
     float[] q = vectorsOf(ps, ord);
     int qo = offsetOf(ord);
     int cnt = list.length >>> 1;
@@ -1106,7 +1247,7 @@ public final class HnswIndex implements VectorIndex {
     for (int i = 0; i < cnt; i++) {
       int nb = list[i];
       s.visit(nb);
-      if (!dead[nb]) {
+      if (!isDead(dead, nb)) {
         cands = grow(cands, n);
         cands[n++] = LongHeap.pack(Float.intBitsToFloat(list[cnt + i]), nb);
       }
@@ -1120,7 +1261,7 @@ public final class HnswIndex implements VectorIndex {
       int m = second.length >>> 1;
       for (int j = 0; j < m; j++) {
         int nb = second[j];
-        if (!s.visit(nb) || dead[nb] || state(ps, nb) != LIVE) {
+        if (!s.visit(nb) || isDead(dead, nb) || state(nb) != LIVE) {
           continue;
         }
         cands = grow(cands, n);
@@ -1131,9 +1272,7 @@ public final class HnswIndex implements VectorIndex {
       // Every neighbour and second neighbour is gone: find new ones by searching the graph.
       long e = entry.get();
       if (e == NO_ENTRY || entryNode(e) == ord) {
-        synchronized (stripe(ord)) {
-          replaceList(ps, ord, level, list, cands, 0, false, s);
-        }
+        replaceRepaired(ord, level, list, cands, 0, dead, false, s);
         return;
       }
       float[] qv = Arrays.copyOfRange(q, qo, qo + dimension);
@@ -1144,7 +1283,7 @@ public final class HnswIndex implements VectorIndex {
         ep = LongHeap.ordinal(best);
         epDist = LongHeap.distance(best);
       }
-      searchLayer(qv, ep, epDist, config.efConstruct(), level, true, x -> !dead[x], s);
+      searchLayer(qv, ep, epDist, config.efConstruct(), level, true, x -> !isDead(dead, x), s);
       LongHeap results = s.results;
       while (!results.isEmpty()) {
         long key = ~results.pop();
@@ -1155,13 +1294,42 @@ public final class HnswIndex implements VectorIndex {
       }
     }
     Arrays.sort(cands, 0, n);
-    int[] chosen;
-    synchronized (stripe(ord)) {
-      chosen = replaceList(ps, ord, level, list, cands, n, true, s);
-    }
+    int[] chosen = replaceRepaired(ord, level, list, cands, n, dead, true, s);
     int c = chosen.length >>> 1;
     for (int i = 0; i < c; i++) {
       addBacklink(chosen[i], level, ord, Float.intBitsToFloat(chosen[c + i]), s);
+    }
+  }
+
+  /**
+   * Publishes {@code ord}'s repaired list under its stripe. Compaction's first phase runs beside
+   * adds, so the list may have changed since {@code read} was taken: its current entries that are
+   * not being freed join the candidates, and the in-degree bookkeeping starts from it.
+   */
+  private int[] replaceRepaired(
+      int ord,
+      int level,
+      int[] read,
+      long[] cands,
+      int n,
+      boolean[] dead,
+      boolean fill,
+      Scratch s) {
+    synchronized (stripe(ord)) {
+      Page[] ps = pages;
+      int[] current = links(ps, ord, level);
+      long[] all = cands;
+      int count = n;
+      if (current != read) {
+        int cn = current.length >>> 1;
+        int k = 0;
+        for (int i = 0; i < cn; i++) {
+          k += isDead(dead, current[i]) ? 0 : 1;
+        }
+        all = withList(cands, n, withoutDead(current, dead, k));
+        count = all.length;
+      }
+      return replaceList(ps, ord, level, current, all, count, fill, s);
     }
   }
 
@@ -1323,16 +1491,19 @@ public final class HnswIndex implements VectorIndex {
 
   /**
    * Writes a versioned binary image (config, vectors, states, levels, lists, entry point) to {@code
-   * out}; see {@link HnswSnapshot} for the format. Holds the write side of the structure lock
-   * meanwhile: adds and removes wait, searches go on. Does not close {@code out}.
+   * out}; see {@link HnswSnapshot} for the format. Waits for a running {@link #compact}, then holds
+   * the write side of the structure lock: adds and removes wait, searches go on. Does not close
+   * {@code out}.
    */
   public void writeTo(WritableByteChannel out) throws IOException {
-    var lock = structure.writeLock();
-    lock.lock();
-    try {
-      HnswSnapshot.write(this, pages, nextOrdinal.get(), entry.get(), removals.get(), out);
-    } finally {
-      lock.unlock();
+    synchronized (compactLock) {
+      var lock = structure.writeLock();
+      lock.lock();
+      try {
+        HnswSnapshot.write(this, pages, nextOrdinal.get(), entry.get(), removals.get(), out);
+      } finally {
+        lock.unlock();
+      }
     }
   }
 
@@ -1479,6 +1650,21 @@ public final class HnswIndex implements VectorIndex {
   int[] neighbours(int ordinal, int level) {
     int[] list = links(pages, ordinal, level);
     return Arrays.copyOf(list, list.length >>> 1);
+  }
+
+  /** Layer-0 lists of live nodes naming {@code ordinal}, as counted; for tests. */
+  int inDegreeOf(int ordinal) {
+    return inDegree(pages, ordinal);
+  }
+
+  /** {@link #LIVE}, {@link #DELETED}, {@link #FREED} or {@link #ABSENT}; for tests. */
+  byte stateOf(int ordinal) {
+    return state(ordinal);
+  }
+
+  /** Successful removes so far (tombstones freed by compaction included); for tests. */
+  long removalCount() {
+    return removals.get();
   }
 
   /** Distances taken by layer searches on the calling platform thread so far; for tests. */

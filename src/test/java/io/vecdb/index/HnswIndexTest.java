@@ -106,8 +106,10 @@ class HnswIndexTest {
     // unreachable, as many as a serial build). Known limitation, not hidden: bounded at 2% here.
     int unreachableAfterBuild = unreachableLive(hnsw);
     assertTrue(unreachableAfterBuild <= data.length / 50, unreachableAfterBuild + ", " + where);
+    assertEquals("", HnswTestData.inDegreeMismatches(hnsw), "in-degrees after the build, " + where);
     hnsw.compact();
     assertEquals(0, unreachableLive(hnsw), where);
+    assertEquals("", HnswTestData.inDegreeMismatches(hnsw), "in-degrees, " + where);
     // Every point is reachable (above); nearly all are also found by a search for their own
     // vector. HNSW does not promise the last few: a node whose nearby nodes all pruned their link
     // to it is reachable only through a longer path the greedy walk need not take.
@@ -156,6 +158,7 @@ class HnswIndexTest {
     double compacted = recall(hnsw, exact, queries, 10, 64, null);
     assertTrue(compacted >= before - 0.01, before + " -> " + compacted + ", " + where);
     assertEquals(0, unreachableLive(hnsw), where);
+    assertEquals("", HnswTestData.inDegreeMismatches(hnsw), "in-degrees, " + where);
     for (float[] q : queries) {
       for (int ord : hnsw.search(q, 20, SearchParams.DEFAULT, null).ordinals()) {
         assertFalse(removed[ord], "removed " + ord + " returned, " + where);

@@ -76,8 +76,11 @@ class HnswOverwriteTest {
     // (a few percent of live nodes on this data, as before the fix); compaction reconnects them.
     int unreachable = unreachableLive(index);
     assertTrue(unreachable <= live / 10, unreachable + " unreachable before compaction, " + where);
+    // Overwrites displace protected neighbours often; each displacement is counted exactly once.
+    assertEquals("", HnswTestData.inDegreeMismatches(index), "in-degrees, " + where);
     assertEquals(live * rounds, index.compact(), where);
     assertEquals(0, unreachableLive(index), where);
+    assertEquals("", HnswTestData.inDegreeMismatches(index), "after compaction, " + where);
   }
 
   /**
@@ -133,6 +136,7 @@ class HnswOverwriteTest {
     assertEquals(0, unreachableLive(index), where);
     assertEquals(spokes * rounds, index.compact(), where);
     assertEquals(0, unreachableLive(index), where);
+    assertEquals("", HnswTestData.inDegreeMismatches(index), where);
   }
 
   private static float[] gaussian(Random random, int dim, double scale) {

@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Writers (add, remove, compact) and readers on one index for a bounded time, with a seeded mix.
  * Checks, during the run: no exception, results sorted and complete, scores consistent, no ordinal
- * returned by a search that started after its remove() returned. After the run: every acknowledged
- * point is live and findable, nothing removed is live, every live point reachable.
+ * returned by a search that started after its remove() returned; whenever a compaction releases the
+ * write side, what {@link HnswCompactionTest#checkAtRelease} checks. After the run: every
+ * acknowledged point is live and findable, nothing removed is live, in-degrees and counters exact,
+ * every live point reachable after a last compaction.
  */
 class HnswStressTest {
   private static final long SEED = HnswTestData.seed();
@@ -70,7 +72,8 @@ class HnswStressTest {
                             op++) {
                           int choice = r.nextInt(100);
                           if (compactor && op % 1500 == 1499) {
-                            index.compact();
+                            index.compact(
+                                null, () -> HnswCompactionTest.checkAtRelease(index, where));
                           } else if (choice < 65) {
                             float[] v =
                                 r.nextInt(50) == 0 && op > 0
@@ -170,8 +173,13 @@ class HnswStressTest {
       }
     }
     assertEquals(live, index.size(), where);
+    assertEquals("", HnswTestData.inDegreeMismatches(index), "in-degrees after the run, " + where);
+    assertEquals(removes.get(), index.removalCount(), where);
+    assertEquals(HnswTestData.deletedCount(index), index.tombstones(), where);
     index.compact();
     assertEquals(0, unreachableLive(index), "unreachable after compaction, " + where);
+    assertEquals(0, index.tombstones(), where);
+    HnswCompactionTest.checkAtRelease(index, "after the final compaction, " + where);
   }
 
   private static boolean sameVector(HnswIndex index, int a, int b) {

@@ -88,4 +88,66 @@ final class HnswTestData {
     }
     return index.size() - reached;
   }
+
+  /**
+   * Nodes whose counted in-degree differs from a recount (the layer-0 lists of live owners naming
+   * them), as "node: counted != recounted" for the first few; empty if none. Call while no add,
+   * remove or compaction runs (or under the write side, from a {@code compact} hook).
+   */
+  static String inDegreeMismatches(HnswIndex index) {
+    int n = index.ordinalCount();
+    int[] recount = new int[n];
+    for (int owner = 0; owner < n; owner++) {
+      if (index.stateOf(owner) == HnswIndex.LIVE) {
+        for (int nb : index.neighbours(owner, 0)) {
+          recount[nb]++;
+        }
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    int mismatches = 0;
+    for (int node = 0; node < n; node++) {
+      if (index.inDegreeOf(node) != recount[node] && mismatches++ < 5) {
+        out.append(node)
+            .append(" (state ")
+            .append(index.stateOf(node))
+            .append("): ")
+            .append(index.inDegreeOf(node))
+            .append(" != ")
+            .append(recount[node])
+            .append("; ");
+      }
+    }
+    return mismatches == 0 ? "" : mismatches + " mismatches: " + out;
+  }
+
+  /**
+   * Links, on any layer, from a node still in the graph (live or tombstoned, so walked by searches
+   * and inserts) to a freed node, whose lists are empty: a walk that reaches one stops there.
+   */
+  static int linksToFreed(HnswIndex index) {
+    int n = index.ordinalCount();
+    int count = 0;
+    for (int owner = 0; owner < n; owner++) {
+      byte state = index.stateOf(owner);
+      if (state != HnswIndex.LIVE && state != HnswIndex.DELETED) {
+        continue;
+      }
+      for (int level = 0; level <= index.level(owner); level++) {
+        for (int nb : index.neighbours(owner, level)) {
+          count += index.stateOf(nb) == HnswIndex.FREED ? 1 : 0;
+        }
+      }
+    }
+    return count;
+  }
+
+  /** Ordinals in the DELETED state (tombstones not yet freed). */
+  static int deletedCount(HnswIndex index) {
+    int count = 0;
+    for (int ord = 0; ord < index.ordinalCount(); ord++) {
+      count += index.stateOf(ord) == HnswIndex.DELETED ? 1 : 0;
+    }
+    return count;
+  }
 }
