@@ -133,9 +133,11 @@ public final class Collection {
 
   /**
    * Unlinks tombstoned points from the graph and frees their memory, and links any live point that
-   * became unreachable ({@link HnswIndex#compact}). Call on this collection's apply lane only
-   * ({@link Applier#onLane}), so a checkpoint capture of it sees it either before or after.
-   * Searches go on meanwhile. Returns the number of points freed.
+   * became unreachable ({@link HnswIndex#compact}). Any thread, beside the collection's writes:
+   * they wait only for its short last phase, and a checkpoint capture (which writes the graph)
+   * waits for the whole of it, so it sees the graph before or after. Points stay as they are (freed
+   * ordinals were unmapped when their points were deleted). Searches go on meanwhile. Returns the
+   * number of points freed.
    */
   public int compact() {
     return index instanceof HnswIndex h ? h.compact() : 0;

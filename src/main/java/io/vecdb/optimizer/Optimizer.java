@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.vecdb.collection.Applier;
 import io.vecdb.collection.Collection;
 import io.vecdb.collection.Collections;
 import io.vecdb.config.OptimizerOptions;
@@ -22,12 +21,14 @@ import java.util.logging.Logger;
  * Background compaction: every {@code check_interval_ms} looks at each collection and compacts the
  * HNSW graph of those that {@link CompactionPolicy} says are due, one collection at a time.
  *
- * <p>Where compaction runs: on the collection's apply lane ({@link Applier#onLane}), i.e. on an
- * apply worker thread, never an event loop. The lane serialises it with that collection's writes
- * (which would wait for the index's structure lock anyway) and with checkpoint captures and
- * snapshot exports of it, which also run on the lane: a checkpoint sees the graph entirely before
- * or entirely after a compaction, and a compaction never runs while a snapshot restore replaces the
- * collection (the lane task looks the collection up by name when it runs). Compaction does not
+ * <p>Where compaction runs: on the optimizer's own thread, beside the collection's writes. {@link
+ * io.vecdb.index.HnswIndex#compact} repairs lists under the read side of the index's structure lock
+ * while adds and removes go on, and holds them back only for a short final phase (0.03-0.05 s on
+ * Fashion-MNIST 60k with 6,000 tombstones, against 6 s when the whole compaction ran on the
+ * collection's apply lane). Checkpoint captures and snapshot exports run on the lane and call
+ * {@code writeTo}, which waits for a running compaction: a checkpoint sees the graph entirely
+ * before or entirely after one. A snapshot restore may replace the collection meanwhile; the
+ * compaction then finishes on the old instance, which nothing uses any more. Compaction does not
  * change what the collection contains, so the WAL and checkpoint LSNs are unaffected. Searches
  * never wait: the index's searches take no locks.
  *
@@ -39,12 +40,10 @@ import java.util.logging.Logger;
  */
 public final class Optimizer {
   private static final Logger LOG = Logger.getLogger(Optimizer.class.getName());
-  private static final long LANE_TIMEOUT_MINUTES = 30;
   private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final long GAUGE_ONLY_INTERVAL_MS = 1000;
 
   private final Collections collections;
-  private final Applier applier;
   private final OptimizerOptions options;
   private final CompactionPolicy policy;
   private final MeterRegistry registry;
@@ -66,10 +65,8 @@ public final class Optimizer {
 
   private final Map<String, Gauge> gauges = new HashMap<>();
 
-  public Optimizer(
-      Collections collections, Applier applier, OptimizerOptions options, MeterRegistry registry) {
+  public Optimizer(Collections collections, OptimizerOptions options, MeterRegistry registry) {
     this.collections = collections;
-    this.applier = applier;
     this.options = options;
     this.policy = new CompactionPolicy(options);
     this.registry = registry;
@@ -150,26 +147,13 @@ public final class Optimizer {
     seen.optimizerState(true, null);
     String error = null;
     try {
-      Result r =
-          applier
-              .<Result>onLane(
-                  name,
-                  cut -> {
-                    Collection c = collections.get(name); // may have been replaced (restore)
-                    if (c == null) {
-                      return null;
-                    }
-                    int before = c.tombstones();
-                    long ram = c.ramBytesUsed();
-                    int n = c.compact();
-                    return new Result(before, n, ram, c.ramBytesUsed(), c.insertedVectors());
-                  })
-              .toCompletionStage()
-              .toCompletableFuture()
-              .get(LANE_TIMEOUT_MINUTES, TimeUnit.MINUTES);
-      if (r == null) {
-        return; // deleted meanwhile
-      }
+      Collection c = seen;
+      // Read first: inserts made while it runs count towards the next repair pass.
+      long inserted = c.insertedVectors();
+      int before = c.tombstones();
+      long ram = c.ramBytesUsed();
+      int n = c.compact();
+      Result r = new Result(before, n, ram, c.ramBytesUsed(), inserted);
       long nanos = System.nanoTime() - start;
       baseline.put(name, r.inserted);
       retryAt.remove(name);
@@ -191,10 +175,8 @@ public final class Optimizer {
               + r.ramAfter
               + " bytes, in "
               + nanos / 1_000_000
-              + " ms (including the wait for its lane)");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt(); // closing
-    } catch (Exception | Error e) {
+              + " ms");
+    } catch (RuntimeException | Error e) {
       error = "compaction failed: " + e;
       retryAt.put(name, System.nanoTime() + RETRY_AFTER_FAILURE_NANOS);
       LOG.log(Level.WARNING, "compaction of `" + name + "` failed; retrying in a minute", e);
@@ -212,7 +194,7 @@ public final class Optimizer {
 
   private Timer timer(CompactionPolicy.Reason reason) {
     return Timer.builder(MetricNames.COMPACTION_TIME)
-        .description("Time a background compaction held its collection's apply lane")
+        .description("Duration of background compactions (writes wait only for their last phase)")
         .tag(MetricNames.TAG_REASON, reason.tag())
         .register(registry);
   }

@@ -233,7 +233,7 @@ public final class VecdbNode {
             })
         .onSuccess(
             v -> {
-              Optimizer o = new Optimizer(collections, applier, options.getOptimizer(), registry);
+              Optimizer o = new Optimizer(collections, options.getOptimizer(), registry);
               optimizer = o;
               if (closed.get()) {
                 return;
