@@ -354,12 +354,7 @@ public final class IngestBenchCommand {
       server.kill();
       server = server.restart(o.timeout());
       base = server.base;
-      Map<String, Object> killed = record("restart", "after SIGKILL");
-      killed.put("seconds_to_ready", seconds(server.readyNanos));
-      killed.put("points", countOrMissing(collection));
-      killed.put("expected_points", n);
-      killed.put("data_dir_bytes", server.dataDirBytes());
-      emit(killed);
+      emit(restarted("after SIGKILL", server, collection, n));
 
       progress("restart after SIGTERM ...");
       long t0 = System.nanoTime();
@@ -376,6 +371,17 @@ public final class IngestBenchCommand {
       termed.put("points", countOrMissing(collection));
       termed.put("expected_points", n);
       emit(termed);
+    }
+
+    /** A restart's record: time to ready, the collection's exact count, the data dir's size. */
+    private Map<String, Object> restarted(String what, ServerJvm s, String collection, int n)
+        throws Exception {
+      Map<String, Object> r = record("restart", what);
+      r.put("seconds_to_ready", seconds(s.readyNanos));
+      r.put("points", countOrMissing(collection));
+      r.put("expected_points", n);
+      r.put("data_dir_bytes", s.dataDirBytes());
+      return r;
     }
 
     /**
@@ -405,11 +411,9 @@ public final class IngestBenchCommand {
         replay.kill();
         replay = replay.restart(o.timeout());
         base = replay.base;
-        Map<String, Object> r = record("restart", "without a snapshot (whole WAL replayed)");
-        r.put("seconds_to_ready", seconds(replay.readyNanos));
-        r.put("points", countOrMissing(REPLAY_COLLECTION));
-        r.put("expected_points", data.n());
-        r.put("data_dir_bytes", replay.dataDirBytes());
+        Map<String, Object> r =
+            restarted(
+                "without a snapshot (whole WAL replayed)", replay, REPLAY_COLLECTION, data.n());
         r.put("data_dir_files", replay.dataDirFiles());
         emit(r);
         replay.stop(Duration.ofSeconds(120));
