@@ -35,7 +35,7 @@ public final class MetricNames {
   /** Counter, tag {@code reason} (tombstones, repair): background compactions run. */
   public static final String COMPACTIONS = "vecdb.compactions";
 
-  /** Timer, tag {@code reason}: time a background compaction held its collection's lane. */
+  /** Timer, tag {@code reason}: how long a background compaction ran. */
   public static final String COMPACTION_TIME = "vecdb.compaction";
 
   /** Counter: tombstoned points freed by background compactions. */

@@ -91,7 +91,7 @@ public final class Optimizer {
     }
   }
 
-  /** Stops the checks; a compaction in progress finishes on its lane. Idempotent; any thread. */
+  /** Stops the checks; a compaction in progress runs to its end. Idempotent; any thread. */
   public void close() {
     thread.shutdownNow();
   }

@@ -315,7 +315,7 @@ public final class VecdbNode {
               try {
                 Optimizer o = optimizer;
                 if (o != null) {
-                  o.close(); // before the final checkpoint; a running compaction ends on its lane
+                  o.close(); // before the final checkpoint, which waits for a running compaction
                 }
                 DurableStorage s = storage;
                 if (s != null) {
