@@ -211,13 +211,7 @@ final class Checkpointer {
                               Long.toString(cut),
                               "created",
                               java.time.Instant.now().toString()));
-                  try {
-                    CollectionImage.write(c, w);
-                    return new Pending(w, cut);
-                  } catch (IOException | RuntimeException e) {
-                    w.close();
-                    throw e;
-                  }
+                  return written(c, w, cut);
                 }));
     if (p == null) {
       return -1;
@@ -240,7 +234,11 @@ final class Checkpointer {
     }
     SnapshotDirectory dir = store.of(name);
     Files.createDirectories(dir.dir());
-    SnapshotWriter w = dir.create(cut, Map.of("collection", name));
+    return written(c, dir.create(cut, Map.of("collection", name)), cut);
+  }
+
+  /** Writes {@code c}'s sections into {@code w}, still to be committed; closes {@code w} if not. */
+  private static Pending written(Collection c, SnapshotWriter w, long cut) throws IOException {
     try {
       CollectionImage.write(c, w);
       return new Pending(w, cut);

@@ -56,11 +56,6 @@ public final class ParallelInserter implements AutoCloseable {
                         .unstarted(r));
   }
 
-  /** Threads that insert one batch, the caller's included. */
-  public int threads() {
-    return threads;
-  }
-
   /**
    * Adds {@code vectors} to {@code index} and returns their ordinals in the order given. If an add
    * fails, the vectors already added are removed again (so no node is left that nobody maps) and

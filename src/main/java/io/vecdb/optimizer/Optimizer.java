@@ -140,39 +140,37 @@ public final class Optimizer {
 
   private void compact(String name, CompactionPolicy.Reason reason) {
     long start = System.nanoTime();
-    Collection seen = collections.get(name);
-    if (seen == null) {
+    Collection c = collections.get(name);
+    if (c == null) {
       return;
     }
-    seen.optimizerState(true, null);
+    c.optimizerState(true, null);
     String error = null;
     try {
-      Collection c = seen;
       // Read first: inserts made while it runs count towards the next repair pass.
       long inserted = c.insertedVectors();
-      int before = c.tombstones();
-      long ram = c.ramBytesUsed();
+      int tombstones = c.tombstones();
+      long ramBefore = c.ramBytesUsed();
       int n = c.compact();
-      Result r = new Result(before, n, ram, c.ramBytesUsed(), inserted);
       long nanos = System.nanoTime() - start;
-      baseline.put(name, r.inserted);
+      baseline.put(name, inserted);
       retryAt.remove(name);
       counter(reason).increment();
       timer(reason).record(nanos, TimeUnit.NANOSECONDS);
-      freed.increment(r.freed);
+      freed.increment(n);
       LOG.info(
           "compacted `"
               + name
               + "` ("
               + reason.tag()
               + "): freed "
-              + r.freed
+              + n
               + " of "
-              + r.tombstonesBefore
+              + tombstones
               + " tombstone(s), graph memory "
-              + r.ramBefore
+              + ramBefore
               + " -> "
-              + r.ramAfter
+              + c.ramBytesUsed()
               + " bytes, in "
               + nanos / 1_000_000
               + " ms");
@@ -181,7 +179,7 @@ public final class Optimizer {
       retryAt.put(name, System.nanoTime() + RETRY_AFTER_FAILURE_NANOS);
       LOG.log(Level.WARNING, "compaction of `" + name + "` failed; retrying in a minute", e);
     } finally {
-      seen.optimizerState(false, error);
+      c.optimizerState(false, error);
     }
   }
 
@@ -216,7 +214,4 @@ public final class Optimizer {
     registry.remove(gauges.get(name));
     return true;
   }
-
-  private record Result(
-      int tombstonesBefore, int freed, long ramBefore, long ramAfter, long inserted) {}
 }

@@ -61,6 +61,17 @@ final class SegmentFormat {
     return b.flip();
   }
 
+  /** Empties {@code f} and writes a segment header at its start, then forces it to disk. */
+  static void writeHeader(StorageFile f, long firstLsn, short flags) throws java.io.IOException {
+    f.truncate(0);
+    ByteBuffer h = segmentHeader(firstLsn, flags);
+    long pos = 0;
+    while (h.hasRemaining()) {
+      pos += f.write(h, pos);
+    }
+    f.force(true);
+  }
+
   /** A decoded segment header, or null if {@code b} (20 bytes) is not a valid header. */
   static Header parseHeader(ByteBuffer b) {
     if (b.remaining() < SEGMENT_HEADER_BYTES) {

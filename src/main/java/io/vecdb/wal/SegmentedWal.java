@@ -581,13 +581,7 @@ public final class SegmentedWal implements Wal {
     Path path = dir.resolve(SegmentFormat.fileName(firstLsn));
     StorageFile f = storage.openWrite(path);
     try {
-      f.truncate(0);
-      ByteBuffer h = SegmentFormat.segmentHeader(firstLsn, flags);
-      long pos = 0;
-      while (h.hasRemaining()) {
-        pos += f.write(h, pos);
-      }
-      f.force(true);
+      SegmentFormat.writeHeader(f, firstLsn, flags);
       storage.syncDirectory(dir);
       statFsyncs += 2;
     } catch (IOException | RuntimeException e) {

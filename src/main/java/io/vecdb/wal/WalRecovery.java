@@ -297,13 +297,7 @@ final class WalRecovery {
 
   private void writeHeader(Path path, long firstLsn, short flags) throws IOException {
     try (StorageFile f = storage.openWrite(path)) {
-      f.truncate(0);
-      ByteBuffer h = SegmentFormat.segmentHeader(firstLsn, flags);
-      long pos = 0;
-      while (h.hasRemaining()) {
-        pos += f.write(h, pos);
-      }
-      f.force(true);
+      SegmentFormat.writeHeader(f, firstLsn, flags);
     }
   }
 }
