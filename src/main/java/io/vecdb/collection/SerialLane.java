@@ -11,12 +11,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a time, guarded by the {@code pending} counter, which also orders consecutive tasks
  * (happens-before through its atomic updates).
  */
-final class SerialLane implements Executor {
+public final class SerialLane implements Executor {
   private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pending = new AtomicInteger();
   private final Executor pool;
 
-  SerialLane(Executor pool) {
+  public SerialLane(Executor pool) {
     this.pool = pool;
   }
 

@@ -1,0 +1,251 @@
+package io.vecdb.cluster.raft;
+
+import io.microraft.statemachine.StateMachine;
+import io.vecdb.collection.ChangeSet;
+import io.vecdb.collection.Collection;
+import io.vecdb.collection.Collections;
+import io.vecdb.collection.ErrorCode;
+import io.vecdb.collection.Operation;
+import io.vecdb.collection.PointStruct;
+import io.vecdb.collection.PointView;
+import io.vecdb.collection.VecdbException;
+import io.vecdb.index.ParallelInserter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * The state machine of one shard replica: applies committed {@link ShardCommand}s to the shard's
+ * {@link Collections}, answers {@link LocalRead}s, and takes and installs snapshots.
+ *
+ * <p>Only committed entries reach it, in index order, and indexes may have gaps: MicroRaft keeps
+ * membership changes to itself and queries run at the current index. A write carrying an
+ * idempotency key that was applied before is not applied again; the first result is returned.
+ * Sessions (the last applied request per client) travel in snapshots, so a retry is recognised on a
+ * replica that was restored from one. At most {@link #MAX_SESSIONS} clients are remembered, the
+ * oldest forgotten first.
+ *
+ * <p>Installing a snapshot replaces the replica's state with the snapshot's (a fresh {@link
+ * Collections}), never merges into it: a replica that missed deletes cannot keep the deleted
+ * points.
+ *
+ * <p>Snapshots here are logical images held in memory (collection configs, payload indexes, points
+ * with their exact vectors, sessions) in chunks of {@link #POINTS_PER_CHUNK} points: right for the
+ * small shards of tests and the simulation. Large shards should ship checkpoint files out of band
+ * and replicate only their descriptor.
+ *
+ * <p>Concurrency: MicroRaft calls every method on the group's executor lane, one at a time. The
+ * {@code collections} reference is volatile because readers outside the lane ({@link
+ * #collections()}, e.g. eventual reads and metrics) may look at it; the collections themselves
+ * document their read/write split. {@code sessions} and {@code lastApplied} are lane-confined.
+ */
+public final class ShardStateMachine implements StateMachine {
+  static final int MAX_SESSIONS = 100_000;
+  static final int POINTS_PER_CHUNK = 1_000;
+  private static final Logger LOG = Logger.getLogger(ShardStateMachine.class.getName());
+
+  /** Told of every applied write, on the lane, after it is applied. Must not block or throw. */
+  public interface ApplyListener {
+    void applied(long index, ShardCommand command, Applied result);
+  }
+
+  private final String name;
+  private final Supplier<Collections> emptyState;
+  private final ApplyListener listener;
+  private volatile Collections collections;
+  private final Sessions sessions = new Sessions();
+  private long lastApplied;
+
+  /**
+   * @param name the shard and replica, for log messages
+   * @param emptyState makes the empty state of this shard (at start and for each snapshot install)
+   */
+  public ShardStateMachine(String name, Supplier<Collections> emptyState, ApplyListener listener) {
+    this.name = name;
+    this.emptyState = emptyState;
+    this.listener = listener;
+    this.collections = emptyState.get();
+  }
+
+  /** A state machine over collections that insert serially, telling nobody. */
+  public static ShardStateMachine inMemory(String name) {
+    return new ShardStateMachine(
+        name, () -> new Collections(ParallelInserter.SERIAL), (i, c, r) -> {});
+  }
+
+  /** The shard's current state; any thread (reads see it as applied so far). */
+  public Collections collections() {
+    return collections;
+  }
+
+  /** The index of the last entry applied (commands, new-term entries, snapshots); lane only. */
+  public long lastApplied() {
+    return lastApplied;
+  }
+
+  @Override
+  public Object runOperation(long commitIndex, Object operation) {
+    return switch (operation) {
+      case LocalRead<?> read -> read.read().apply(collections);
+      case ShardCommand command -> apply(commitIndex, command);
+      case NewTermEntry n -> {
+        advance(commitIndex);
+        yield null;
+      }
+      default ->
+          throw new IllegalArgumentException(
+              name + ": unknown Raft operation " + operation.getClass().getName());
+    };
+  }
+
+  private Applied apply(long index, ShardCommand command) {
+    advance(index);
+    Applied result;
+    Applied earlier =
+        command.idempotent() ? sessions.get(command.client(), command.request(), index) : null;
+    if (earlier != null) {
+      result = earlier.asDuplicate();
+    } else {
+      try {
+        ChangeSet changes = collections.apply(index, command.operation());
+        result = Applied.ok(index, changes);
+      } catch (VecdbException e) {
+        // Rejected identically on every replica (state machine determinism): changes nothing.
+        result = Applied.rejected(index, e);
+      }
+      if (command.idempotent()) {
+        sessions.put(command.client(), command.request(), result);
+      }
+    }
+    listener.applied(index, command, result);
+    return result;
+  }
+
+  private void advance(long index) {
+    if (index <= lastApplied) {
+      throw new IllegalStateException(
+          name + ": entry " + index + " applied after " + lastApplied + " (out of order)");
+    }
+    lastApplied = index;
+  }
+
+  @Override
+  public void takeSnapshot(long commitIndex, Consumer<Object> chunks) {
+    Collections state = collections;
+    chunks.accept(sessions.copy());
+    for (String name : state.names()) {
+      Collection c = state.get(name);
+      if (c == null) {
+        continue;
+      }
+      chunks.accept(new Operation.CreateCollection(name, c.config()));
+      for (Map.Entry<String, String> f : c.payloadSchema().entrySet()) {
+        chunks.accept(new Operation.CreateFieldIndex(name, f.getKey(), f.getValue()));
+      }
+      List<PointStruct> batch = new ArrayList<>();
+      for (PointView p : c.all(null)) {
+        batch.add(new PointStruct(p.id(), c.vector(p), p.payload()));
+        if (batch.size() == POINTS_PER_CHUNK) {
+          chunks.accept(new Operation.UpsertPoints(name, batch));
+          batch.clear();
+        }
+      }
+      if (!batch.isEmpty()) {
+        chunks.accept(new Operation.UpsertPoints(name, batch));
+      }
+    }
+  }
+
+  @Override
+  public void installSnapshot(long commitIndex, List<Object> chunks) {
+    Collections fresh = emptyState.get();
+    Sessions restored = new Sessions();
+    for (Object chunk : chunks) {
+      switch (chunk) {
+        case Sessions s -> restored.putAll(s);
+        case Operation op -> fresh.apply(commitIndex, op);
+        default ->
+            throw new IllegalArgumentException(
+                name + ": unknown snapshot chunk " + chunk.getClass().getName());
+      }
+    }
+    collections = fresh;
+    sessions.replaceWith(restored);
+    lastApplied = commitIndex;
+    LOG.fine(name + ": installed snapshot at " + commitIndex);
+  }
+
+  @Override
+  public Object getNewTermOperation() {
+    return NewTermEntry.INSTANCE;
+  }
+
+  /**
+   * The last applied request per client, oldest first (an access-ordered map would reorder on reads
+   * of duplicates; insertion order is what eviction needs). Lane-confined; immutable copies go into
+   * snapshots.
+   */
+  static final class Sessions {
+    private final LinkedHashMap<String, Session> byClient = new LinkedHashMap<>();
+
+    private record Session(long request, Applied result) {}
+
+    /**
+     * The result to return instead of applying {@code request}, or null to apply it: the first
+     * result for a repeat of the client's last request; a rejection for an older one (a stray
+     * delivery of a request the client already gave up on: applying it now would reorder it after
+     * the client's later writes).
+     */
+    Applied get(String client, long request, long index) {
+      Session s = byClient.get(client);
+      if (s == null || request > s.request) {
+        return null;
+      }
+      if (request == s.request) {
+        return s.result;
+      }
+      return Applied.rejected(
+          index,
+          new VecdbException(
+              ErrorCode.CONFLICT,
+              "request "
+                  + request
+                  + " of client '"
+                  + client
+                  + "' is older than its last applied request "
+                  + s.request
+                  + "; not applied"));
+    }
+
+    void put(String client, long request, Applied result) {
+      byClient.remove(client);
+      byClient.put(client, new Session(request, result));
+      if (byClient.size() > MAX_SESSIONS) {
+        byClient.remove(byClient.keySet().iterator().next());
+      }
+    }
+
+    Sessions copy() {
+      Sessions s = new Sessions();
+      s.byClient.putAll(byClient);
+      return s;
+    }
+
+    void putAll(Sessions other) {
+      byClient.putAll(other.byClient);
+    }
+
+    void replaceWith(Sessions other) {
+      byClient.clear();
+      byClient.putAll(other.byClient);
+    }
+
+    int size() {
+      return byClient.size();
+    }
+  }
+}

@@ -1,0 +1,432 @@
+package io.vecdb.cluster.sim;
+
+import io.vecdb.cluster.ReadConsistency;
+import io.vecdb.cluster.raft.GroupClient;
+import io.vecdb.cluster.raft.LocalRead;
+import io.vecdb.cluster.raft.NodeEndpoint;
+import io.vecdb.cluster.raft.ReadOutcome;
+import io.vecdb.cluster.raft.ShardCommand;
+import io.vecdb.cluster.raft.WriteOutcome;
+import io.vecdb.cluster.sim.Linearizability.Kind;
+import io.vecdb.cluster.sim.Linearizability.Op;
+import io.vecdb.cluster.sim.SimCluster.SimNode;
+import io.vecdb.collection.Collection;
+import io.vecdb.collection.CollectionConfig;
+import io.vecdb.collection.Operation;
+import io.vecdb.collection.PointSelector;
+import io.vecdb.collection.PointStruct;
+import io.vecdb.collection.PointView;
+import io.vecdb.model.Payload;
+import io.vecdb.model.PointId;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * One seeded run: clients write, delete and read a few keys of one collection through {@link
+ * GroupClient} at every consistency level while a nemesis crashes and restarts nodes, cuts and
+ * heals links and makes the network lossy; then everything heals and the run checks that
+ *
+ * <ul>
+ *   <li>the strong reads, writes and deletes form a linearizable history (per key);
+ *   <li>every replica applied the same command at each index;
+ *   <li>every eventual, read-your-writes and monotonic read returned the value the key had at the
+ *       index it reports, read-your-writes reads were at or after the client's last write, and
+ *       monotonic reads never went back;
+ *   <li>once healed, every replica holds identical content (ids, vectors, payloads), equal to the
+ *       log's.
+ * </ul>
+ *
+ * {@code brokenStrongReads} makes "strong" reads go to any replica without a ReadIndex round: the
+ * checker must catch it.
+ */
+final class ClusterSimulation {
+  static final String COLLECTION = "sim";
+  private static final long UNKNOWN = Long.MAX_VALUE;
+
+  record Result(
+      String failure,
+      int committed,
+      int unknown,
+      int failed,
+      int strongReads,
+      int otherReads,
+      long events,
+      long fingerprint) {}
+
+  private final long seed;
+  private final boolean brokenStrongReads;
+  private final SimCluster cluster;
+  private final Random random;
+  private final List<Op> history = new ArrayList<>();
+  private final List<String> problems = new ArrayList<>();
+  private final List<Object[]> indexedReads = new ArrayList<>(); // key, value, index
+  private final int keys;
+  private final long runMillis;
+  private long runEnd;
+  private int committed;
+  private int unknown;
+  private int failed;
+  private int strongReads;
+  private int otherReads;
+  private int nextValue = 1;
+
+  ClusterSimulation(long seed, boolean brokenStrongReads) {
+    this(seed, brokenStrongReads, true);
+  }
+
+  ClusterSimulation(long seed, boolean brokenStrongReads, boolean snapshotPrevLogFix) {
+    this.seed = seed;
+    this.brokenStrongReads = brokenStrongReads;
+    this.random = new Random(seed * 31 + 7);
+    this.cluster = new SimCluster(seed, random.nextBoolean() ? 3 : 5);
+    cluster.snapshotPrevLogFix = snapshotPrevLogFix;
+    this.keys = 2 + random.nextInt(3);
+    this.runMillis = 15_000 + random.nextInt(10_000);
+  }
+
+  Result run() {
+    cluster.startAll();
+    GroupClient admin = client(99);
+    createCollection(admin);
+    int clients = 3 + random.nextInt(3);
+    for (int c = 0; c < clients; c++) {
+      new Client(c, client(c)).next();
+    }
+    nemesis();
+    cluster.scheduler.runUntil(runEnd);
+    healEverything();
+    cluster.scheduler.runUntil(runEnd + 10_000); // clients finish their last operations
+    converge(admin);
+    String failure = verdict();
+    long fingerprint = cluster.scheduler.executed() * 1_000_003L + history.size() * 31L + committed;
+    return new Result(
+        failure,
+        committed,
+        unknown,
+        failed,
+        strongReads,
+        otherReads,
+        cluster.scheduler.executed(),
+        fingerprint);
+  }
+
+  private GroupClient client(int id) {
+    return new GroupClient(
+        cluster.members,
+        cluster.channel(),
+        cluster.scheduler,
+        new Random(random.nextLong()),
+        new GroupClient.Timing(500, 20, 300));
+  }
+
+  private void createCollection(GroupClient admin) {
+    CollectionConfig config =
+        CollectionConfig.parse(
+            new JsonObject()
+                .put("vectors", new JsonObject().put("size", 2).put("distance", "Euclid")));
+    boolean[] done = {false};
+    admin
+        .write(
+            new ShardCommand("admin", 1, new Operation.CreateCollection(COLLECTION, config)),
+            30_000)
+        .thenAccept(
+            o -> done[0] = o instanceof WriteOutcome.Committed c && c.applied().succeeded());
+    long deadline = cluster.scheduler.nowMillis() + 30_000;
+    while (!done[0] && cluster.scheduler.nowMillis() < deadline) {
+      cluster.scheduler.runUntil(cluster.scheduler.nowMillis() + 50);
+    }
+    if (!done[0]) {
+      problems.add("the collection was not created within 30 s of a fault-free start");
+    }
+    runEnd = cluster.scheduler.nowMillis() + runMillis;
+  }
+
+  private final class Client {
+    final int id;
+    final GroupClient group;
+    long request;
+    long writeToken;
+    long readToken;
+
+    Client(int id, GroupClient group) {
+      this.id = id;
+      this.group = group;
+    }
+
+    void next() {
+      long now = cluster.scheduler.nowMillis();
+      if (now >= runEnd) {
+        return;
+      }
+      String key = Integer.toString(random.nextInt(keys));
+      double r = random.nextDouble();
+      if (r < 0.35) {
+        int value = nextValue++;
+        write(key, Kind.PUT, value, upsert(key, value));
+      } else if (r < 0.5) {
+        write(
+            key,
+            Kind.DELETE,
+            null,
+            new Operation.DeletePoints(COLLECTION, PointSelector.ids(List.of(id(key)))));
+      } else {
+        ReadConsistency level = ReadConsistency.values()[random.nextInt(4)];
+        read(key, level);
+      }
+    }
+
+    private void later() {
+      cluster.scheduler.schedule(this::next, random.nextInt(30));
+    }
+
+    private void write(String key, Kind kind, Integer value, Operation op) {
+      long call = cluster.scheduler.nowMillis();
+      ShardCommand command = new ShardCommand("c" + id, ++request, op);
+      group
+          .write(command, 3_000)
+          .thenAccept(
+              outcome -> {
+                long ret = cluster.scheduler.nowMillis();
+                switch (outcome) {
+                  case WriteOutcome.Committed c -> {
+                    if (!c.applied().succeeded()) {
+                      problems.add("write rejected by the state machine: " + c.applied().message());
+                    }
+                    committed++;
+                    writeToken = Math.max(writeToken, c.index());
+                    history.add(new Op(id, key, kind, value, call, ret));
+                  }
+                  case WriteOutcome.Unknown u -> {
+                    unknown++;
+                    history.add(new Op(id, key, kind, value, call, UNKNOWN));
+                  }
+                  case WriteOutcome.Failed f -> failed++; // must never take effect: left out
+                }
+                later();
+              });
+    }
+
+    private void read(String key, ReadConsistency level) {
+      long call = cluster.scheduler.nowMillis();
+      long token =
+          switch (level) {
+            case READ_YOUR_WRITES -> writeToken;
+            case MONOTONIC -> readToken;
+            default -> 0;
+          };
+      ReadConsistency asked =
+          level == ReadConsistency.STRONG && brokenStrongReads ? ReadConsistency.EVENTUAL : level;
+      group
+          .read(valueOf(key), asked, token, 3_000)
+          .thenAccept(
+              outcome -> {
+                long ret = cluster.scheduler.nowMillis();
+                if (outcome instanceof ReadOutcome.Done<Integer> d) {
+                  if (level == ReadConsistency.STRONG) {
+                    strongReads++;
+                    history.add(new Op(id, key, Kind.READ, d.value(), call, ret));
+                  } else {
+                    otherReads++;
+                    indexedReads.add(new Object[] {key, d.value(), d.index(), level, token});
+                  }
+                  if (level == ReadConsistency.READ_YOUR_WRITES && d.index() < token) {
+                    problems.add(
+                        "c" + id + " read_your_writes at " + d.index() + " < write token " + token);
+                  }
+                  if (level == ReadConsistency.MONOTONIC && d.index() < token) {
+                    problems.add(
+                        "c" + id + " monotonic read at " + d.index() + " < last read " + token);
+                  }
+                  readToken = Math.max(readToken, d.index());
+                }
+                later();
+              });
+    }
+  }
+
+  private static PointId id(String key) {
+    return PointId.of(Long.parseLong(key));
+  }
+
+  private static Operation upsert(String key, int value) {
+    return new Operation.UpsertPoints(
+        COLLECTION,
+        List.of(
+            new PointStruct(
+                id(key),
+                new float[] {value, -value},
+                new Payload(new JsonObject().put("v", value)))));
+  }
+
+  private static LocalRead<Integer> valueOf(String key) {
+    PointId id = id(key);
+    return new LocalRead<>(
+        collections -> {
+          Collection c = collections.get(COLLECTION);
+          PointView p = c == null ? null : c.point(id);
+          return p == null ? null : p.payload().json().getInteger("v");
+        });
+  }
+
+  /** Faults, one every 0.3 to 2.5 s, until the run ends. */
+  private void nemesis() {
+    long now = cluster.scheduler.nowMillis();
+    if (now >= runEnd) {
+      return;
+    }
+    List<SimNode> nodes = new ArrayList<>(cluster.nodes.values());
+    int n = nodes.size();
+    long down = nodes.stream().filter(x -> !x.up).count();
+    switch (random.nextInt(6)) {
+      case 0 -> {
+        SimNode victim = nodes.get(random.nextInt(n));
+        if (victim.up && down < (n - 1) / 2 + (random.nextInt(4) == 0 ? 1 : 0)) {
+          victim.crash();
+          cluster.scheduler.schedule(() -> restart(victim), 300 + random.nextInt(3_000));
+        }
+      }
+      case 1 -> {
+        Set<NodeEndpoint> minority = new HashSet<>();
+        int size = 1 + random.nextInt((n - 1) / 2);
+        while (minority.size() < size) {
+          minority.add(cluster.members.get(random.nextInt(n)));
+        }
+        cluster.isolate(minority);
+        cluster.scheduler.schedule(cluster::healAll, 500 + random.nextInt(4_000));
+      }
+      case 2 -> {
+        NodeEndpoint a = cluster.members.get(random.nextInt(n));
+        NodeEndpoint b = cluster.members.get(random.nextInt(n));
+        if (!a.equals(b)) {
+          cluster.cutOneWay(a, b);
+          cluster.scheduler.schedule(cluster::healAll, 500 + random.nextInt(3_000));
+        }
+      }
+      case 3 -> {
+        cluster.dropRate = random.nextInt(3) == 0 ? 0 : random.nextDouble() * 0.2;
+        cluster.duplicateRate = random.nextDouble() * 0.1;
+        cluster.maxDelayMillis = 1 + random.nextInt(random.nextBoolean() ? 10 : 60);
+      }
+      default -> {}
+    }
+    cluster.scheduler.schedule(this::nemesis, 300 + random.nextInt(2_200));
+  }
+
+  private void restart(SimNode node) {
+    if (!node.up) {
+      node.start();
+    }
+  }
+
+  private void healEverything() {
+    cluster.healAll();
+    cluster.dropRate = 0;
+    cluster.duplicateRate = 0;
+    cluster.maxDelayMillis = 5;
+    for (SimNode node : cluster.nodes.values()) {
+      restart(node);
+    }
+  }
+
+  /** A last write through the healed cluster, then every replica must catch up to it. */
+  private void converge(GroupClient admin) {
+    long[] barrier = {-1};
+    admin
+        .write(new ShardCommand("admin", 2, upsert("100", 0)), 30_000)
+        .thenAccept(o -> barrier[0] = o instanceof WriteOutcome.Committed c ? c.index() : -2);
+    long deadline = cluster.scheduler.nowMillis() + 60_000;
+    while (cluster.scheduler.nowMillis() < deadline) {
+      cluster.scheduler.runUntil(cluster.scheduler.nowMillis() + 100);
+      if (barrier[0] > 0
+          && cluster.nodes.values().stream()
+              .allMatch(x -> x.up && x.replica.stateMachine().lastApplied() >= barrier[0])) {
+        return;
+      }
+    }
+    List<String> reports = new ArrayList<>();
+    for (SimNode x : cluster.nodes.values()) {
+      if (x.up) {
+        x.replica.raftNode().getReport().thenAccept(r -> reports.add(r.getResult().toString()));
+      }
+    }
+    cluster.scheduler.runUntil(cluster.scheduler.nowMillis() + 10);
+    problems.add(
+        "reports: "
+            + reports
+            + "\nno convergence within 60 s of healing: barrier write "
+            + barrier[0]
+            + ", applied "
+            + cluster.nodes.values().stream()
+                .map(
+                    x ->
+                        x.endpoint + "=" + (x.up ? x.replica.stateMachine().lastApplied() : "down"))
+                .toList());
+  }
+
+  private String verdict() {
+    if (cluster.reference.violation != null) {
+      return cluster.reference.violation;
+    }
+    if (!problems.isEmpty()) {
+      return String.join("\n", problems);
+    }
+    String lin = Linearizability.check(history);
+    if (lin != null) {
+      return lin;
+    }
+    for (Object[] r : indexedReads) {
+      Integer expected = cluster.reference.valueAt((String) r[0], (Long) r[2]);
+      if (!java.util.Objects.equals(expected, r[1])) {
+        return r[3]
+            + " read of key "
+            + r[0]
+            + " at index "
+            + r[2]
+            + " returned "
+            + r[1]
+            + ", but the log has "
+            + expected
+            + " there";
+      }
+    }
+    Map<PointId, String> first = null;
+    NodeEndpoint firstNode = null;
+    for (SimNode node : cluster.nodes.values()) {
+      Map<PointId, String> content = cluster.content(node, COLLECTION);
+      if (first == null) {
+        first = content;
+        firstNode = node.endpoint;
+      } else if (!first.equals(content)) {
+        return "replicas differ after healing: "
+            + firstNode
+            + " "
+            + first
+            + " vs "
+            + node.endpoint
+            + " "
+            + content;
+      }
+    }
+    long last = cluster.reference.lastIndex();
+    for (int k = 0; k < keys; k++) {
+      String key = Integer.toString(k);
+      Integer logValue = cluster.reference.valueAt(key, last);
+      String held = first.get(id(key));
+      boolean present = held != null;
+      if (present != (logValue != null)
+          || (present && !held.endsWith("{\"v\":" + logValue + "}"))) {
+        return "key " + key + " is " + held + " on every replica, but the log says " + logValue;
+      }
+    }
+    return null;
+  }
+
+  long seed() {
+    return seed;
+  }
+}

@@ -1,0 +1,339 @@
+package io.vecdb.cluster.sim;
+
+import io.microraft.Ordered;
+import io.microraft.QueryPolicy;
+import io.microraft.RaftConfig;
+import io.microraft.RaftEndpoint;
+import io.microraft.RaftNode;
+import io.microraft.executor.RaftNodeExecutor;
+import io.microraft.model.message.RaftMessage;
+import io.microraft.persistence.RestoredRaftState;
+import io.microraft.transport.Transport;
+import io.vecdb.cluster.raft.Applied;
+import io.vecdb.cluster.raft.GroupClient;
+import io.vecdb.cluster.raft.LocalRead;
+import io.vecdb.cluster.raft.NodeEndpoint;
+import io.vecdb.cluster.raft.RaftReplica;
+import io.vecdb.cluster.raft.ShardCommand;
+import io.vecdb.cluster.raft.ShardStateMachine;
+import io.vecdb.collection.Collection;
+import io.vecdb.collection.Collections;
+import io.vecdb.collection.Operation;
+import io.vecdb.collection.PointView;
+import io.vecdb.index.ParallelInserter;
+import io.vecdb.model.PointId;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One shard's Raft group of real MicroRaft nodes with VecDB's state machine, on a simulated network
+ * and disks: messages are delayed, dropped, duplicated and reordered, links are cut and healed, and
+ * nodes crash (losing what they had not flushed) and restart from their stores. All on one thread
+ * in virtual time ({@link SimScheduler}), so a seed replays exactly.
+ */
+final class SimCluster {
+  static final String GROUP = "shard-0";
+
+  final SimScheduler scheduler = new SimScheduler();
+  final Random random;
+  final List<NodeEndpoint> members = new ArrayList<>();
+  final Map<NodeEndpoint, SimNode> nodes = new LinkedHashMap<>();
+  final Reference reference = new Reference();
+  private final Set<String> cutLinks = new HashSet<>(); // "from>to"
+  private final RaftConfig config;
+  double dropRate;
+  double duplicateRate;
+  int maxDelayMillis = 5;
+
+  /** False to run MicroRaft 0.7 as it is (see {@link io.vecdb.cluster.raft.RaftReplica}). */
+  boolean snapshotPrevLogFix = true;
+
+  SimCluster(long seed, int size) {
+    this.random = new Random(seed);
+    this.config =
+        RaftConfig.newBuilder()
+            .setLeaderElectionTimeoutMillis(300)
+            .setLeaderHeartbeatPeriodSecs(1)
+            .setLeaderHeartbeatTimeoutSecs(2)
+            .setCommitCountToTakeSnapshot(20)
+            .setMaxPendingLogEntryCount(50)
+            .setAppendEntriesRequestBatchSize(10)
+            // Snapshots come from the leader only (followers' copies could be stale or partial).
+            .setTransferSnapshotsFromFollowersEnabled(false)
+            .build();
+    for (int i = 1; i <= size; i++) {
+      NodeEndpoint e = new NodeEndpoint("n" + i);
+      members.add(e);
+      nodes.put(e, new SimNode(e));
+    }
+  }
+
+  void startAll() {
+    nodes.values().forEach(SimNode::start);
+  }
+
+  /** A simulated node: its disk outlives its incarnations. */
+  final class SimNode {
+    final NodeEndpoint endpoint;
+    final SimRaftStore store = new SimRaftStore();
+    int incarnation;
+    boolean up;
+    RaftReplica replica;
+
+    SimNode(NodeEndpoint endpoint) {
+      this.endpoint = endpoint;
+    }
+
+    void start() {
+      incarnation++;
+      up = true;
+      int inc = incarnation;
+      RaftNodeExecutor executor =
+          new RaftNodeExecutor() {
+            @Override
+            public void execute(Runnable task) {
+              scheduler.schedule(guard(inc, task), 0);
+            }
+
+            @Override
+            public void submit(Runnable task) {
+              scheduler.schedule(guard(inc, task), 0);
+            }
+
+            @Override
+            public void schedule(Runnable task, long delay, TimeUnit unit) {
+              scheduler.schedule(guard(inc, task), unit.toMillis(delay));
+            }
+          };
+      Transport transport =
+          new Transport() {
+            @Override
+            public void send(RaftEndpoint target, RaftMessage message) {
+              deliver(endpoint, (NodeEndpoint) target, message);
+            }
+
+            @Override
+            public boolean isReachable(RaftEndpoint target) {
+              return !cut(endpoint, (NodeEndpoint) target);
+            }
+          };
+      ShardStateMachine sm =
+          new ShardStateMachine(
+              endpoint + "#" + inc,
+              () -> new Collections(ParallelInserter.SERIAL),
+              (index, command, result) -> reference.applied(endpoint, index, command, result));
+      RaftNode.RaftNodeBuilder b =
+          RaftNode.newBuilder()
+              .setGroupId(GROUP)
+              .setConfig(config)
+              .setExecutor(executor)
+              .setTransport(transport)
+              .setStateMachine(sm)
+              .setStore(store)
+              .setClock(scheduler.clock())
+              .setRandom(new Random(random.nextLong()));
+      RestoredRaftState restored = store.restored();
+      if (restored != null) {
+        b.setRestoredState(restored);
+      } else {
+        b.setLocalEndpoint(endpoint).setInitialGroupMembers(new ArrayList<RaftEndpoint>(members));
+      }
+      RaftNode node = b.build();
+      replica = new RaftReplica(endpoint, node, executor, sm, snapshotPrevLogFix);
+      node.start();
+    }
+
+    /** Kill -9: pending tasks and timers die with the process, unflushed writes are lost. */
+    void crash() {
+      up = false;
+      incarnation++;
+      replica = null;
+      store.crash();
+    }
+
+    private Runnable guard(int inc, Runnable task) {
+      return () -> {
+        if (up && incarnation == inc) {
+          task.run();
+        }
+      };
+    }
+  }
+
+  boolean cut(NodeEndpoint from, NodeEndpoint to) {
+    return cutLinks.contains(from.nodeId() + ">" + to.nodeId());
+  }
+
+  /** Cuts both directions between every node of {@code side} and every other node. */
+  void isolate(Set<NodeEndpoint> side) {
+    for (NodeEndpoint a : members) {
+      for (NodeEndpoint b : members) {
+        if (side.contains(a) != side.contains(b)) {
+          cutLinks.add(a.nodeId() + ">" + b.nodeId());
+        }
+      }
+    }
+  }
+
+  void cutOneWay(NodeEndpoint from, NodeEndpoint to) {
+    cutLinks.add(from.nodeId() + ">" + to.nodeId());
+  }
+
+  void healAll() {
+    cutLinks.clear();
+  }
+
+  private void deliver(NodeEndpoint from, NodeEndpoint to, RaftMessage message) {
+    if (cut(from, to) || random.nextDouble() < dropRate) {
+      return;
+    }
+    int copies = random.nextDouble() < duplicateRate ? 2 : 1;
+    for (int i = 0; i < copies; i++) {
+      scheduler.schedule(
+          () -> {
+            SimNode n = nodes.get(to);
+            if (n.up && !cut(from, to)) {
+              n.replica.handle(message);
+            }
+          },
+          1 + random.nextInt(maxDelayMillis));
+    }
+  }
+
+  /** A client's way to the members: requests and answers cross the network (delay, drops). */
+  GroupClient.Channel channel() {
+    return new GroupClient.Channel() {
+      @Override
+      public CompletableFuture<Ordered<Object>> replicate(
+          NodeEndpoint target, ShardCommand command) {
+        return roundTrip(target, r -> r.replicate(command));
+      }
+
+      @Override
+      public <T> CompletableFuture<Ordered<T>> query(
+          NodeEndpoint target,
+          LocalRead<T> read,
+          QueryPolicy policy,
+          long minCommitIndex,
+          long waitMs) {
+        return roundTrip(target, r -> r.query(read, policy, minCommitIndex, waitMs));
+      }
+    };
+  }
+
+  private <T> CompletableFuture<T> roundTrip(
+      NodeEndpoint target, java.util.function.Function<RaftReplica, CompletableFuture<T>> call) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    if (random.nextDouble() < dropRate) {
+      return out; // request lost: the client's attempt times out
+    }
+    scheduler.schedule(
+        () -> {
+          SimNode n = nodes.get(target);
+          if (!n.up) {
+            return;
+          }
+          call.apply(n.replica)
+              .whenComplete(
+                  (v, e) -> {
+                    if (random.nextDouble() < dropRate) {
+                      return; // answer lost
+                    }
+                    scheduler.schedule(
+                        () -> {
+                          if (e == null) {
+                            out.complete(v);
+                          } else {
+                            out.completeExceptionally(e);
+                          }
+                        },
+                        1 + random.nextInt(maxDelayMillis));
+                  });
+        },
+        1 + random.nextInt(maxDelayMillis));
+    return out;
+  }
+
+  /** Every live point of {@code collection} on {@code node}: id -> vector and payload, as text. */
+  Map<PointId, String> content(SimNode node, String collection) {
+    Map<PointId, String> out = new TreeMap<>();
+    Collection c = node.replica.stateMachine().collections().get(collection);
+    if (c == null) {
+      return out;
+    }
+    for (PointView p : c.all(null)) {
+      out.put(p.id(), java.util.Arrays.toString(c.vector(p)) + " " + p.payload().json().encode());
+    }
+    return out;
+  }
+
+  /**
+   * What was applied at each index, from every replica that applied it: they must agree (state
+   * machine safety). Also the per-key history of effects, to compute any key's value at an index.
+   */
+  static final class Reference {
+    private final TreeMap<Long, String> commandAt = new TreeMap<>();
+    private final Map<String, TreeMap<Long, Integer>> effects = new LinkedHashMap<>();
+    private static final Integer ABSENT = Integer.valueOf(Integer.MIN_VALUE + 11);
+    String violation;
+
+    void applied(NodeEndpoint node, long index, ShardCommand command, Applied result) {
+      String identity = command.client() + "#" + command.request();
+      String earlier = commandAt.putIfAbsent(index, identity);
+      if (earlier != null && !earlier.equals(identity) && violation == null) {
+        violation =
+            "index "
+                + index
+                + ": "
+                + node
+                + " applied "
+                + identity
+                + ", another replica "
+                + earlier;
+      }
+      if (earlier != null || result.duplicate() || !result.succeeded()) {
+        return;
+      }
+      switch (command.operation()) {
+        case Operation.UpsertPoints u ->
+            u.points()
+                .forEach(
+                    p ->
+                        effects
+                            .computeIfAbsent(p.id().toString(), k -> new TreeMap<>())
+                            .put(index, p.payload().json().getInteger("v")));
+        case Operation.DeletePoints d ->
+            d.selector()
+                .ids()
+                .forEach(
+                    id ->
+                        effects
+                            .computeIfAbsent(id.toString(), k -> new TreeMap<>())
+                            .put(index, ABSENT));
+        default -> {}
+      }
+    }
+
+    /** The value of {@code key} after every entry up to {@code index}; null if absent. */
+    Integer valueAt(String key, long index) {
+      TreeMap<Long, Integer> h = effects.get(key);
+      if (h == null) {
+        return null;
+      }
+      Map.Entry<Long, Integer> e = h.floorEntry(index);
+      return e == null || e.getValue() == ABSENT ? null : e.getValue();
+    }
+
+    long lastIndex() {
+      return commandAt.isEmpty() ? 0 : commandAt.lastKey();
+    }
+  }
+}
