@@ -192,7 +192,17 @@ public final class ShardStateMachine implements StateMachine {
   static final class Sessions {
     private final LinkedHashMap<String, Session> byClient = new LinkedHashMap<>();
 
-    private record Session(long request, Applied result) {}
+    record Session(long request, Applied result) {}
+
+    /** The sessions, oldest first (for the codec). */
+    Map<String, Session> entries() {
+      return java.util.Collections.unmodifiableMap(byClient);
+    }
+
+    /** Adds a session read back by the codec (oldest first). */
+    void restore(String client, Session session) {
+      byClient.put(client, session);
+    }
 
     /**
      * The result to return instead of applying {@code request}, or null to apply it: the first
