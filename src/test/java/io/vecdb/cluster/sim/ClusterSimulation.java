@@ -80,11 +80,21 @@ final class ClusterSimulation {
   }
 
   ClusterSimulation(long seed, boolean brokenStrongReads, boolean snapshotPrevLogFix) {
+    this(seed, brokenStrongReads, snapshotPrevLogFix, null);
+  }
+
+  /** {@code durableRoot}: nodes keep real Raft WALs under it (null: simulated disks). */
+  ClusterSimulation(
+      long seed,
+      boolean brokenStrongReads,
+      boolean snapshotPrevLogFix,
+      java.nio.file.Path durableRoot) {
     this.seed = seed;
     this.brokenStrongReads = brokenStrongReads;
     this.random = new Random(seed * 31 + 7);
     this.cluster = new SimCluster(seed, random.nextBoolean() ? 3 : 5);
     cluster.snapshotPrevLogFix = snapshotPrevLogFix;
+    cluster.durableRoot = durableRoot;
     this.keys = 2 + random.nextInt(3);
     this.runMillis = 15_000 + random.nextInt(10_000);
   }
@@ -103,6 +113,19 @@ final class ClusterSimulation {
     cluster.scheduler.runUntil(runEnd + 10_000); // clients finish their last operations
     converge(admin);
     String failure = verdict();
+    if (Boolean.getBoolean("sim.trace")) {
+      for (SimNode x : cluster.nodes.values()) {
+        if (x.up) {
+          x.replica.raftNode().getReport().thenAccept(rep -> System.out.println(rep.getResult()));
+        }
+      }
+      cluster.scheduler.runUntil(cluster.scheduler.nowMillis() + 10);
+    }
+    for (SimNode node : cluster.nodes.values()) {
+      if (node.log != null) {
+        node.log.close();
+      }
+    }
     long fingerprint = cluster.scheduler.executed() * 1_000_003L + history.size() * 31L + committed;
     return new Result(
         failure,
@@ -282,7 +305,20 @@ final class ClusterSimulation {
     List<SimNode> nodes = new ArrayList<>(cluster.nodes.values());
     int n = nodes.size();
     long down = nodes.stream().filter(x -> !x.up).count();
-    switch (random.nextInt(6)) {
+    int action = random.nextInt(6);
+    if (Boolean.getBoolean("sim.trace")) {
+      StringBuilder sb = new StringBuilder("t=" + now + " action " + action + " nodes:");
+      for (SimNode x : nodes) {
+        sb.append(' ')
+            .append(x.endpoint)
+            .append(x.up ? (x.replica.isLeader() ? "*" : "") : "(down)");
+        if (x.up) {
+          sb.append(x.replica.raftNode().getTerm().getTerm());
+        }
+      }
+      System.out.println(sb + " drop " + cluster.dropRate + " delay " + cluster.maxDelayMillis);
+    }
+    switch (action) {
       case 0 -> {
         SimNode victim = nodes.get(random.nextInt(n));
         if (victim.up && down < (n - 1) / 2 + (random.nextInt(4) == 0 ? 1 : 0)) {

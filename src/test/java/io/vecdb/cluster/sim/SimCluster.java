@@ -13,6 +13,7 @@ import io.vecdb.cluster.raft.Applied;
 import io.vecdb.cluster.raft.GroupClient;
 import io.vecdb.cluster.raft.LocalRead;
 import io.vecdb.cluster.raft.NodeEndpoint;
+import io.vecdb.cluster.raft.RaftLogStore;
 import io.vecdb.cluster.raft.RaftReplica;
 import io.vecdb.cluster.raft.ShardCommand;
 import io.vecdb.cluster.raft.ShardStateMachine;
@@ -22,6 +23,7 @@ import io.vecdb.collection.Operation;
 import io.vecdb.collection.PointView;
 import io.vecdb.index.ParallelInserter;
 import io.vecdb.model.PointId;
+import io.vecdb.wal.WalStorage;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -80,10 +82,18 @@ final class SimCluster {
     nodes.values().forEach(SimNode::start);
   }
 
+  /**
+   * Where nodes keep real {@link RaftLogStore}s (one directory each), or null for simulated disks
+   * that lose unflushed writes at a crash. With real stores a crash closes the log (what was
+   * written is kept) and the restart reads it back: recovery and prefix truncation get exercised.
+   */
+  java.nio.file.Path durableRoot;
+
   /** A simulated node: its disk outlives its incarnations. */
   final class SimNode {
     final NodeEndpoint endpoint;
     final SimRaftStore store = new SimRaftStore();
+    RaftLogStore log;
     int incarnation;
     boolean up;
     RaftReplica replica;
@@ -137,10 +147,22 @@ final class SimCluster {
               .setExecutor(executor)
               .setTransport(transport)
               .setStateMachine(sm)
-              .setStore(store)
               .setClock(scheduler.clock())
               .setRandom(new Random(random.nextLong()));
+      io.microraft.persistence.RaftStore raftStore = store;
       RestoredRaftState restored = store.restored();
+      if (durableRoot != null) {
+        try {
+          log =
+              RaftLogStore.open(
+                  durableRoot.resolve(endpoint.nodeId()), WalStorage.files(), 64 << 10);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        raftStore = log.store(GROUP, () -> {});
+        restored = log.restored(GROUP);
+      }
+      b.setStore(raftStore);
       if (restored != null) {
         b.setRestoredState(restored);
       } else {
@@ -157,6 +179,10 @@ final class SimCluster {
       incarnation++;
       replica = null;
       store.crash();
+      if (log != null) {
+        log.close();
+        log = null;
+      }
     }
 
     private Runnable guard(int inc, Runnable task) {
