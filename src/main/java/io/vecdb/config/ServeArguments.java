@@ -30,6 +30,8 @@ public final class ServeArguments {
     String maxBytes = null;
     String walSync = null;
     String walTruncate = null;
+    String cluster = null;
+    java.util.Map<String, String> clusterFlags = new java.util.LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String name = arg;
@@ -41,6 +43,20 @@ public final class ServeArguments {
       }
       if (name.equals("--wal-truncate-corrupt")) {
         walTruncate = value == null ? "true" : value;
+        continue;
+      }
+      if (name.equals("--cluster")) {
+        cluster = value == null ? "true" : value;
+        continue;
+      }
+      if (CLUSTER_FLAGS.contains(name)) {
+        if (value == null) {
+          if (i + 1 >= args.length) {
+            throw new UsageException(name + ": missing value");
+          }
+          value = args[++i];
+        }
+        clusterFlags.put(name, value);
         continue;
       }
       switch (name) {
@@ -63,7 +79,8 @@ public final class ServeArguments {
                     + arg
                     + "': expected --config FILE, --data-dir DIR, --host H, --http-port N,"
                     + " --max-request-bytes N, --wal-sync always|interval|never,"
-                    + " --wal-truncate-corrupt");
+                    + " --wal-truncate-corrupt, --cluster, --node-id ID, --cluster-host H,"
+                    + " --cluster-port N, --seeds H:P,..., --initial-members ID,...");
       }
       switch (name) {
         case "--config" -> configFlag = value;
@@ -92,7 +109,91 @@ public final class ServeArguments {
     walTruncate(options, "VECDB_WAL_TRUNCATE_CORRUPT", env.get("VECDB_WAL_TRUNCATE_CORRUPT"));
     walSync(options, "--wal-sync", walSync);
     walTruncate(options, "--wal-truncate-corrupt", walTruncate);
+    cluster(options, env, cluster, clusterFlags);
     return options;
+  }
+
+  private static final java.util.List<String> CLUSTER_FLAGS =
+      java.util.List.of(
+          "--node-id", "--cluster-host", "--cluster-port", "--seeds", "--initial-members");
+
+  /**
+   * Cluster settings: env ({@code VECDB_CLUSTER}, {@code VECDB_NODE_ID}, {@code
+   * VECDB_CLUSTER_HOST}, {@code VECDB_CLUSTER_PORT}, {@code VECDB_SEEDS}, {@code
+   * VECDB_INITIAL_MEMBERS}) over the file, flags over env. A clustered node always syncs its WAL.
+   */
+  private static void cluster(
+      VecdbOptions options, Map<String, String> env, String flag, Map<String, String> flags)
+      throws UsageException {
+    ClusterOptions c = options.getCluster();
+    String[][] sources = {
+      {"VECDB_CLUSTER", env.get("VECDB_CLUSTER"), "--cluster", flag},
+      {"VECDB_NODE_ID", env.get("VECDB_NODE_ID"), "--node-id", flags.get("--node-id")},
+      {
+        "VECDB_CLUSTER_HOST",
+        env.get("VECDB_CLUSTER_HOST"),
+        "--cluster-host",
+        flags.get("--cluster-host")
+      },
+      {
+        "VECDB_CLUSTER_PORT",
+        env.get("VECDB_CLUSTER_PORT"),
+        "--cluster-port",
+        flags.get("--cluster-port")
+      },
+      {"VECDB_SEEDS", env.get("VECDB_SEEDS"), "--seeds", flags.get("--seeds")},
+      {
+        "VECDB_INITIAL_MEMBERS",
+        env.get("VECDB_INITIAL_MEMBERS"),
+        "--initial-members",
+        flags.get("--initial-members")
+      }
+    };
+    for (String[] s : sources) {
+      for (int k = 0; k < 4; k += 2) {
+        String name = s[k];
+        String value = s[k + 1];
+        if (value == null) {
+          continue;
+        }
+        try {
+          switch (sources[0] == s ? "cluster" : s[2]) {
+            case "cluster" -> {
+              switch (value.trim()) {
+                case "true", "1" -> c.setEnabled(true);
+                case "false", "0" -> c.setEnabled(false);
+                default ->
+                    throw new IllegalArgumentException(
+                        "expected true or false, got '" + value + "'");
+              }
+            }
+            case "--node-id" -> c.setNodeId(value.trim());
+            case "--cluster-host" -> c.setHost(value.trim());
+            case "--cluster-port" -> {
+              try {
+                c.setPort(Integer.parseInt(value.trim()));
+              } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                    "expected a port number 1..65535, got '" + value + "'");
+              }
+            }
+            case "--seeds" -> c.setSeeds(ClusterOptions.split(value));
+            default -> c.setInitialMembers(ClusterOptions.split(value));
+          }
+        } catch (IllegalArgumentException e) {
+          throw new UsageException(name + ": " + e.getMessage());
+        }
+      }
+    }
+    try {
+      c.validate();
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    if (c.isEnabled()) {
+      // Raft acknowledges a write only once a majority has it on disk: the WAL must fsync.
+      options.getDurability().setWalSync("always");
+    }
   }
 
   private static void walSync(VecdbOptions options, String name, String value)

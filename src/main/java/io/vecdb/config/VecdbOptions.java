@@ -33,7 +33,8 @@ public final class VecdbOptions {
           "wal",
           "snapshots",
           "optimizer",
-          "write_backlog");
+          "write_backlog",
+          "cluster");
 
   private String dataDir = DEFAULT_DATA_DIR;
   private String host = DEFAULT_HOST;
@@ -45,6 +46,7 @@ public final class VecdbOptions {
   private DurabilityOptions durability = new DurabilityOptions();
   private OptimizerOptions optimizer = new OptimizerOptions();
   private WriteBacklogOptions writeBacklog = new WriteBacklogOptions();
+  private ClusterOptions cluster = new ClusterOptions();
 
   public VecdbOptions() {}
 
@@ -84,6 +86,7 @@ public final class VecdbOptions {
     durability = new DurabilityOptions(object(json, "wal"), object(json, "snapshots"));
     optimizer = new OptimizerOptions(object(json, "optimizer"));
     writeBacklog = new WriteBacklogOptions(object(json, "write_backlog"));
+    cluster = new ClusterOptions(object(json, "cluster"));
   }
 
   public VecdbOptions(VecdbOptions other) {
@@ -102,7 +105,8 @@ public final class VecdbOptions {
         .put("wal", durability.walJson())
         .put("snapshots", durability.snapshotsJson())
         .put("optimizer", optimizer.toJson())
-        .put("write_backlog", writeBacklog.toJson());
+        .put("write_backlog", writeBacklog.toJson())
+        .put("cluster", cluster.toJson());
   }
 
   /** When collections are compacted in the background ({@code optimizer}); mutable. */
@@ -111,6 +115,11 @@ public final class VecdbOptions {
   }
 
   /** The bound on logged but unapplied writes ({@code write_backlog}); mutable. */
+  /** Cluster membership ({@code cluster}); disabled by default (a single node); mutable. */
+  public ClusterOptions getCluster() {
+    return cluster;
+  }
+
   public WriteBacklogOptions getWriteBacklog() {
     return writeBacklog;
   }

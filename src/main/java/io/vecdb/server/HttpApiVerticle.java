@@ -31,14 +31,18 @@ final class HttpApiVerticle extends VerticleBase {
   private HttpServer server;
   private Buffer openApi;
 
+  private final java.util.function.Supplier<io.vecdb.cluster.ClusterNode> cluster;
+
   HttpApiVerticle(
       VecdbOptions options,
       NodeInfo info,
       AtomicBoolean ready,
       PrometheusMeterRegistry prometheus,
       IntConsumer boundPort,
-      java.util.function.Supplier<io.vecdb.durable.SnapshotService> snapshots) {
+      java.util.function.Supplier<io.vecdb.durable.SnapshotService> snapshots,
+      java.util.function.Supplier<io.vecdb.cluster.ClusterNode> cluster) {
     this.snapshots = snapshots;
+    this.cluster = cluster;
     this.options = options;
     this.info = info;
     this.ready = ready;
@@ -97,6 +101,7 @@ final class HttpApiVerticle extends VerticleBase {
                 ctx.response()
                     .putHeader("content-type", "application/json")
                     .end(info.toJson().toBuffer()));
+    router.get("/cluster").handler(this::clusterInfo);
     router.get("/healthz").handler(ctx -> text(ctx, 200, "healthz check passed"));
     router.get("/livez").handler(ctx -> text(ctx, 200, "livez check passed"));
     router
@@ -197,6 +202,34 @@ final class HttpApiVerticle extends VerticleBase {
     } else {
       Envelope.error(ctx, 503, "not ready: the node is still recovering", System.nanoTime());
     }
+  }
+
+  /** {@code GET /cluster}: Qdrant's envelope; "disabled" on a single node. */
+  private void clusterInfo(RoutingContext ctx) {
+    long started = System.nanoTime();
+    io.vecdb.cluster.ClusterNode c = cluster.get();
+    Future<io.vertx.core.json.JsonObject> info =
+        c == null
+            ? Future.succeededFuture(new io.vertx.core.json.JsonObject().put("status", "disabled"))
+            : c.info();
+    info.onComplete(
+        ar -> {
+          io.vertx.core.json.JsonObject body =
+              ar.succeeded()
+                  ? new io.vertx.core.json.JsonObject()
+                      .put("result", ar.result())
+                      .put("status", "ok")
+                  : new io.vertx.core.json.JsonObject()
+                      .put(
+                          "status",
+                          new io.vertx.core.json.JsonObject()
+                              .put("error", String.valueOf(ar.cause())));
+          body.put("time", (System.nanoTime() - started) / 1e9);
+          ctx.response()
+              .setStatusCode(ar.succeeded() ? 200 : 503)
+              .putHeader("content-type", "application/json")
+              .end(body.toBuffer());
+        });
   }
 
   private static void text(RoutingContext ctx, int status, String text) {

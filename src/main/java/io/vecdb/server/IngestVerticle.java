@@ -18,9 +18,14 @@ final class IngestVerticle extends VerticleBase {
   static final long WRITE_TIMEOUT_MS = 300_000;
 
   private final MutationRequests mutations;
+  private final boolean clustered;
 
-  IngestVerticle(MutationRequests mutations) {
+  /**
+   * @param clustered this node is in a cluster: collections are refused (not replicated yet)
+   */
+  IngestVerticle(MutationRequests mutations, boolean clustered) {
     this.mutations = mutations;
+    this.clustered = clustered;
   }
 
   @Override
@@ -33,6 +38,13 @@ final class IngestVerticle extends VerticleBase {
     Operation op;
     try {
       request = BusMessages.request(message.body());
+      if (clustered && request.action() == Action.CREATE_COLLECTION) {
+        throw new io.vecdb.collection.VecdbException(
+            io.vecdb.collection.ErrorCode.NOT_IMPLEMENTED,
+            "cluster mode: collections are not sharded and replicated across nodes yet, so this"
+                + " node does not create them (its data would live on this node alone); run"
+                + " without --cluster for a single node");
+      }
       // Upserts stream from the raw bytes: no JSON tree of boxed floats.
       op =
           operation(

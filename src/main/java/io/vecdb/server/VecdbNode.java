@@ -68,6 +68,9 @@ public final class VecdbNode {
 
   private volatile Optimizer optimizer;
 
+  /** This node's cluster side; null on a single node. Set once during start-up. */
+  private volatile io.vecdb.cluster.ClusterNode cluster;
+
   private VecdbNode(VecdbOptions options, Vertx vertx, ExecutorService applyPool) {
     this.options = options;
     this.vertx = vertx;
@@ -145,34 +148,85 @@ public final class VecdbNode {
                     Label.EB_FAILURE,
                     Label.POOL_TYPE,
                     Label.POOL_NAME));
-    Vertx vertx =
-        Vertx.builder()
-            .with(new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(metrics))
-            .withMetrics(new MicrometerMetricsFactory(registry))
-            .build();
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            opts.getApplyThreads(),
-            r -> {
-              Thread t = new Thread(r, "vecdb-apply-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    VecdbNode node = new VecdbNode(opts, vertx, pool);
-    // Not chained on the deployment's (event-loop bound) futures: after a failed start the event
-    // loops are closed, and a completion dispatched to them would never run.
+    VertxOptions vertxOptions =
+        new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(metrics);
+    io.vecdb.config.ClusterOptions clusterOptions = opts.getCluster();
+    Future<Vertx> built;
+    io.vertx.spi.cluster.hazelcast.HazelcastClusterManager manager = null;
+    if (clusterOptions.isEnabled()) {
+      try {
+        manager =
+            io.vecdb.cluster.membership.ClusterMembership.clusterManager(
+                clusterOptions, Path.of("conf", "cluster.xml"));
+      } catch (IOException e) {
+        return Future.failedFuture(
+            new UncheckedIOException("conf/cluster.xml: " + e.getMessage(), e));
+      }
+      // The event bus listens beside Hazelcast, on the cluster host (a free port).
+      vertxOptions.getEventBusOptions().setHost(clusterOptions.getHost()).setPort(0);
+      built =
+          Vertx.builder()
+              .with(vertxOptions)
+              .withMetrics(new MicrometerMetricsFactory(registry))
+              .withClusterManager(manager)
+              .buildClustered();
+    } else {
+      built =
+          Future.succeededFuture(
+              Vertx.builder()
+                  .with(vertxOptions)
+                  .withMetrics(new MicrometerMetricsFactory(registry))
+                  .build());
+    }
+    io.vertx.spi.cluster.hazelcast.HazelcastClusterManager clusterManager = manager;
     Promise<VecdbNode> started = Promise.promise();
-    node.deploy(registry, logSource)
-        .onComplete(
-            ar -> {
-              if (ar.succeeded()) {
-                started.complete(node);
-              } else {
-                node.close().onComplete(closed -> started.fail(ar.cause()));
-              }
-            });
+    built.onComplete(
+        vr -> {
+          if (vr.failed()) {
+            started.fail(vr.cause());
+            return;
+          }
+          Vertx vertx = vr.result();
+          AtomicInteger threads = new AtomicInteger();
+          ExecutorService pool =
+              Executors.newFixedThreadPool(
+                  opts.getApplyThreads(),
+                  r -> {
+                    Thread t = new Thread(r, "vecdb-apply-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                  });
+          VecdbNode node = new VecdbNode(opts, vertx, pool);
+          // Not chained on the deployment's (event-loop bound) futures: after a failed start the
+          // event loops are closed, and a completion dispatched to them would never run.
+          node.startCluster(clusterManager)
+              .compose(v -> node.deploy(registry, logSource))
+              .onComplete(
+                  ar -> {
+                    if (ar.succeeded()) {
+                      started.complete(node);
+                    } else {
+                      node.close().onComplete(closed -> started.fail(ar.cause()));
+                    }
+                  });
+        });
     return started.future();
+  }
+
+  /** Joins the cluster (clustered nodes only): identity, Raft WAL, metadata group. */
+  private Future<Void> startCluster(
+      io.vertx.spi.cluster.hazelcast.HazelcastClusterManager manager) {
+    if (manager == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(
+        () -> {
+          cluster =
+              io.vecdb.cluster.ClusterNode.start(
+                  vertx, manager, options.getCluster(), Path.of(options.getDataDir()));
+          return null;
+        },
+        false);
   }
 
   private Future<?> deploy(PrometheusMeterRegistry registry, LogSource logSource) {
@@ -199,7 +253,8 @@ public final class VecdbNode {
                     ready,
                     registry,
                     httpPort::set,
-                    () -> storage == null ? null : storage.snapshots()),
+                    () -> storage == null ? null : storage.snapshots(),
+                    () -> cluster),
             new DeploymentOptions())
         .compose(id -> logSource.open(this, applier, registry))
         .andThen(
@@ -220,7 +275,7 @@ public final class VecdbNode {
                   .compose(
                       id ->
                           vertx.deployVerticle(
-                              () -> new IngestVerticle(mutations),
+                              () -> new IngestVerticle(mutations, cluster != null),
                               new DeploymentOptions(worker).setInstances(2)))
                   .compose(
                       id ->
@@ -240,6 +295,10 @@ public final class VecdbNode {
               }
               o.start();
               ready.set(true);
+              io.vecdb.cluster.ClusterNode c = cluster;
+              if (c != null) {
+                c.register("http://" + options.getHost() + ":" + httpPort.get());
+              }
               LOG.info(
                   "VecDB "
                       + VERSION
@@ -289,6 +348,11 @@ public final class VecdbNode {
     return storage;
   }
 
+  /** This node's cluster side, or null on a single node. */
+  public io.vecdb.cluster.ClusterNode cluster() {
+    return cluster;
+  }
+
   /** The applier (tests use {@link Applier#onLane} to hold a collection's lane). */
   public Applier applier() {
     return applier;
@@ -320,6 +384,10 @@ public final class VecdbNode {
                 DurableStorage s = storage;
                 if (s != null) {
                   s.close(); // final checkpoint, then the WAL closes; later writes get 503
+                }
+                io.vecdb.cluster.ClusterNode c = cluster;
+                if (c != null) {
+                  c.close(); // Raft groups stop, the Raft WAL closes
                 }
                 vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
                 done.complete();

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: one test thread drives an instance; {@link #baseUri} may be read from any thread.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
 
   /** Exit status of a JVM killed by SIGKILL (128 + 9). */
   static final int SIGKILL_STATUS = 137;
@@ -40,13 +40,13 @@ final class ServerProcess implements AutoCloseable {
   static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(90);
 
   /** How a server is started; {@code extraArgs} are appended after the standard flags. */
-  record Options(
+  public record Options(
       Path dataDir, Path logFile, String maxHeap, List<String> extraArgs, Duration readyTimeout) {
-    Options {
+    public Options {
       extraArgs = List.copyOf(extraArgs);
     }
 
-    static Options of(Path dataDir, Path logFile) {
+    public static Options of(Path dataDir, Path logFile) {
       return new Options(dataDir, logFile, "1g", List.of(), DEFAULT_READY_TIMEOUT);
     }
   }
@@ -69,7 +69,7 @@ final class ServerProcess implements AutoCloseable {
    * Starts a server and waits until it is ready. A lost race for the free port (another process
    * took it between probing and binding) is retried on a new port, twice at most.
    */
-  static ServerProcess start(Options options) throws IOException, InterruptedException {
+  public static ServerProcess start(Options options) throws IOException, InterruptedException {
     Files.createDirectories(options.dataDir());
     Files.createDirectories(options.logFile().toAbsolutePath().getParent());
     IOException last = null;
@@ -99,30 +99,30 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** Starts a new server on the same data dir and log file (this one must have exited). */
-  ServerProcess restart() throws IOException, InterruptedException {
+  public ServerProcess restart() throws IOException, InterruptedException {
     if (process.isAlive()) {
       throw new IllegalStateException("server pid " + process.pid() + " is still running");
     }
     return start(options);
   }
 
-  URI baseUri() {
+  public URI baseUri() {
     return baseUri;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  Path dataDir() {
+  public Path dataDir() {
     return options.dataDir();
   }
 
-  Path logFile() {
+  public Path logFile() {
     return options.logFile();
   }
 
@@ -131,7 +131,7 @@ final class ServerProcess implements AutoCloseable {
     return Duration.ofNanos(readyNanos);
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
@@ -139,7 +139,7 @@ final class ServerProcess implements AutoCloseable {
    * SIGKILL: the JVM gets no chance to flush, close or run shutdown hooks. On Linux {@link
    * Process#destroyForcibly} sends SIGKILL; the exit status 137 proves it was that signal.
    */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       throw new AssertionError("server pid " + process.pid() + " survived SIGKILL for 30 s");
@@ -163,7 +163,7 @@ final class ServerProcess implements AutoCloseable {
    * the signal after its shutdown hooks ran). Fails, after a SIGKILL, if the server does not exit
    * within {@code timeout}.
    */
-  int stop(Duration timeout) throws InterruptedException {
+  public int stop(Duration timeout) throws InterruptedException {
     process.destroy();
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
@@ -179,12 +179,12 @@ final class ServerProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  int stop() throws InterruptedException {
+  public int stop() throws InterruptedException {
     return stop(Duration.ofSeconds(60));
   }
 
   /** The last {@code lines} lines of the server log, with its path, for failure messages. */
-  String logTail(int lines) {
+  public String logTail(int lines) {
     return tail(options.logFile(), lines);
   }
 

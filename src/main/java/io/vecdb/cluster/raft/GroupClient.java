@@ -33,7 +33,7 @@ public final class GroupClient {
      * machine's {@link Applied}, or fails with {@link NotLeaderHere} if {@code target} did not hand
      * it to Raft, or with any other failure if it may have.
      */
-    CompletableFuture<Ordered<Object>> replicate(NodeEndpoint target, ShardCommand command);
+    CompletableFuture<Ordered<Object>> replicate(NodeEndpoint target, Object command);
 
     /** Runs {@code read} on {@code target} under {@code policy} once its commit index >= min. */
     <T> CompletableFuture<Ordered<T>> query(
@@ -81,9 +81,11 @@ public final class GroupClient {
   }
 
   /**
-   * Replicates {@code command}, retrying within {@code timeoutMillis}. Never fails: see outcome.
+   * Replicates {@code command} (an idempotent {@link ShardCommand} or {@link
+   * io.vecdb.cluster.MetaCommand}), retrying within {@code timeoutMillis}. Never fails: see the
+   * outcome.
    */
-  public CompletableFuture<WriteOutcome> write(ShardCommand command, long timeoutMillis) {
+  public CompletableFuture<WriteOutcome> write(Object command, long timeoutMillis) {
     CompletableFuture<WriteOutcome> done = new CompletableFuture<>();
     long deadline = timers.nowMillis() + timeoutMillis;
     attemptWrite(command, deadline, pickLeader(), false, null, done);
@@ -91,7 +93,7 @@ public final class GroupClient {
   }
 
   private void attemptWrite(
-      ShardCommand command,
+      Object command,
       long deadline,
       NodeEndpoint target,
       boolean uncertain,

@@ -23,6 +23,8 @@ import io.microraft.model.message.VoteRequest;
 import io.microraft.model.message.VoteResponse;
 import io.microraft.model.persistence.RaftEndpointPersistentState;
 import io.microraft.model.persistence.RaftTermPersistentState;
+import io.vecdb.cluster.MetaCommand;
+import io.vecdb.cluster.NodeRegistry;
 import io.vecdb.collection.ChangeSet;
 import io.vecdb.collection.ErrorCode;
 import io.vecdb.collection.Operation;
@@ -72,6 +74,8 @@ public final class RaftCodec {
   private static final byte OP_MEMBERS = 3;
   private static final byte OP_SESSIONS = 4;
   private static final byte OP_SNAPSHOT_OPERATION = 5;
+  private static final byte OP_META_REGISTER = 6;
+  private static final byte OP_META_REGISTRY = 7;
 
   private RaftCodec() {}
 
@@ -382,7 +386,7 @@ public final class RaftCodec {
         endpoints(out, u.getMembers());
         endpoints(out, u.getVotingMembers());
       }
-      case ShardStateMachine.Sessions s -> {
+      case Sessions s -> {
         out.appendByte(OP_SESSIONS);
         out.appendIntLE(s.entries().size());
         s.entries()
@@ -396,6 +400,29 @@ public final class RaftCodec {
       case Operation o -> {
         out.appendByte(OP_SNAPSHOT_OPERATION);
         operation(out, o);
+      }
+      case MetaCommand c -> {
+        switch (c.op()) {
+          case MetaCommand.RegisterNode r -> {
+            out.appendByte(OP_META_REGISTER);
+            str(out, c.client());
+            out.appendLongLE(c.request());
+            str(out, r.nodeId());
+            str(out, r.httpAddress());
+          }
+        }
+      }
+      case NodeRegistry registry -> {
+        out.appendByte(OP_META_REGISTRY);
+        out.appendIntLE(registry.nodes().size());
+        registry
+            .nodes()
+            .forEach(
+                (id, node) -> {
+                  str(out, id);
+                  str(out, node.httpAddress());
+                  out.appendLongLE(node.index());
+                });
       }
       default ->
           throw new IllegalArgumentException(
@@ -423,16 +450,30 @@ public final class RaftCodec {
             .build();
       }
       case OP_SESSIONS -> {
-        ShardStateMachine.Sessions s = new ShardStateMachine.Sessions();
+        Sessions s = new Sessions();
         int n = r.count();
         for (int i = 0; i < n; i++) {
           String client = r.str();
           long request = r.l();
-          s.restore(client, new ShardStateMachine.Sessions.Session(request, r.applied()));
+          s.restore(client, new Sessions.Session(request, r.applied()));
         }
         yield s;
       }
       case OP_SNAPSHOT_OPERATION -> r.operation();
+      case OP_META_REGISTER -> {
+        String client = r.str();
+        long request = r.l();
+        yield new MetaCommand(client, request, new MetaCommand.RegisterNode(r.str(), r.str()));
+      }
+      case OP_META_REGISTRY -> {
+        int n = r.count();
+        java.util.TreeMap<String, NodeRegistry.Node> nodes = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+          String id = r.str();
+          nodes.put(id, new NodeRegistry.Node(r.str(), r.l()));
+        }
+        yield new NodeRegistry(nodes);
+      }
       default -> throw new IllegalArgumentException("unknown Raft operation tag " + tag);
     };
   }
@@ -443,7 +484,7 @@ public final class RaftCodec {
     out.appendBuffer(bytes);
   }
 
-  private static void applied(Buffer out, Applied a) {
+  static void applied(Buffer out, Applied a) {
     out.appendLongLE(a.index());
     str(out, a.error() == null ? null : a.error().name());
     str(out, a.message());
@@ -630,7 +671,7 @@ public final class RaftCodec {
       return op;
     }
 
-    Applied applied() {
+    public Applied applied() {
       long index = l();
       String error = str();
       String message = str();

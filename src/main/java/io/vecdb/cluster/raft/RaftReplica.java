@@ -78,8 +78,17 @@ public final class RaftReplica {
     }
   }
 
+  /** Decodes (on the group's lane) and handles a message that arrived encoded. */
+  public void handleEncoded(io.vertx.core.buffer.Buffer bytes) {
+    executor.execute(
+        () -> {
+          RaftMessage m = RaftCodec.decodeMessage(bytes);
+          node.handle(snapshotPrevLogFix ? SnapshotPrevLogFix.adjust(node, m) : m);
+        });
+  }
+
   /** See {@link GroupClient.Channel#replicate}. */
-  public CompletableFuture<Ordered<Object>> replicate(ShardCommand command) {
+  public CompletableFuture<Ordered<Object>> replicate(Object command) {
     CompletableFuture<Ordered<Object>> out = new CompletableFuture<>();
     executor.execute(
         () -> {

@@ -4,14 +4,12 @@ import io.microraft.statemachine.StateMachine;
 import io.vecdb.collection.ChangeSet;
 import io.vecdb.collection.Collection;
 import io.vecdb.collection.Collections;
-import io.vecdb.collection.ErrorCode;
 import io.vecdb.collection.Operation;
 import io.vecdb.collection.PointStruct;
 import io.vecdb.collection.PointView;
 import io.vecdb.collection.VecdbException;
 import io.vecdb.index.ParallelInserter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -182,80 +180,5 @@ public final class ShardStateMachine implements StateMachine {
   @Override
   public Object getNewTermOperation() {
     return NewTermEntry.INSTANCE;
-  }
-
-  /**
-   * The last applied request per client, oldest first (an access-ordered map would reorder on reads
-   * of duplicates; insertion order is what eviction needs). Lane-confined; immutable copies go into
-   * snapshots.
-   */
-  static final class Sessions {
-    private final LinkedHashMap<String, Session> byClient = new LinkedHashMap<>();
-
-    record Session(long request, Applied result) {}
-
-    /** The sessions, oldest first (for the codec). */
-    Map<String, Session> entries() {
-      return java.util.Collections.unmodifiableMap(byClient);
-    }
-
-    /** Adds a session read back by the codec (oldest first). */
-    void restore(String client, Session session) {
-      byClient.put(client, session);
-    }
-
-    /**
-     * The result to return instead of applying {@code request}, or null to apply it: the first
-     * result for a repeat of the client's last request; a rejection for an older one (a stray
-     * delivery of a request the client already gave up on: applying it now would reorder it after
-     * the client's later writes).
-     */
-    Applied get(String client, long request, long index) {
-      Session s = byClient.get(client);
-      if (s == null || request > s.request) {
-        return null;
-      }
-      if (request == s.request) {
-        return s.result;
-      }
-      return Applied.rejected(
-          index,
-          new VecdbException(
-              ErrorCode.CONFLICT,
-              "request "
-                  + request
-                  + " of client '"
-                  + client
-                  + "' is older than its last applied request "
-                  + s.request
-                  + "; not applied"));
-    }
-
-    void put(String client, long request, Applied result) {
-      byClient.remove(client);
-      byClient.put(client, new Session(request, result));
-      if (byClient.size() > MAX_SESSIONS) {
-        byClient.remove(byClient.keySet().iterator().next());
-      }
-    }
-
-    Sessions copy() {
-      Sessions s = new Sessions();
-      s.byClient.putAll(byClient);
-      return s;
-    }
-
-    void putAll(Sessions other) {
-      byClient.putAll(other.byClient);
-    }
-
-    void replaceWith(Sessions other) {
-      byClient.clear();
-      byClient.putAll(other.byClient);
-    }
-
-    int size() {
-      return byClient.size();
-    }
   }
 }

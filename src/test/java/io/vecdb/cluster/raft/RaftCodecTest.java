@@ -101,7 +101,7 @@ class RaftCodecTest {
   private SnapshotChunk chunk() {
     Object op;
     if (rnd.nextBoolean()) {
-      ShardStateMachine.Sessions s = new ShardStateMachine.Sessions();
+      Sessions s = new Sessions();
       for (int i = rnd.nextInt(4); i > 0; i--) {
         s.put(
             "c" + i,

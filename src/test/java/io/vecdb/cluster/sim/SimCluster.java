@@ -238,8 +238,7 @@ final class SimCluster {
   GroupClient.Channel channel() {
     return new GroupClient.Channel() {
       @Override
-      public CompletableFuture<Ordered<Object>> replicate(
-          NodeEndpoint target, ShardCommand command) {
+      public CompletableFuture<Ordered<Object>> replicate(NodeEndpoint target, Object command) {
         return roundTrip(target, r -> r.replicate(command));
       }
 
