@@ -191,10 +191,7 @@ class ClusterProcessTest {
 
     // SIGKILL the leader: the other two elect a new one.
     ServerProcess killed =
-        nodes.stream()
-            .filter(p -> p.dataDir().endsWith(leaderId))
-            .findFirst()
-            .orElseThrow();
+        nodes.stream().filter(p -> p.dataDir().endsWith(leaderId)).findFirst().orElseThrow();
     List<ServerProcess> survivors = nodes.stream().filter(p -> p != killed).toList();
     long t0 = System.nanoTime();
     killed.kill();
