@@ -19,6 +19,7 @@ public final class Main {
       case "serve" -> ServeCommand.run(rest);
       case "bench" -> System.exit(io.vecdb.bench.BenchCommand.run(rest));
       case "bench-ingest" -> System.exit(io.vecdb.bench.IngestBenchCommand.run(rest));
+      case "bench-raft-log" -> System.exit(io.vecdb.bench.RaftLogBench.run(rest));
       case "help", "-h", "--help" -> {
         System.out.println(USAGE);
         System.exit(0);
@@ -31,9 +32,11 @@ public final class Main {
       """
       usage: vecdb serve [--config FILE] [--data-dir DIR] [--host H] [--http-port N]
                          [--max-request-bytes N] [--wal-sync always|interval|never]
-                         [--wal-truncate-corrupt]
+                         [--wal-truncate-corrupt] [--cluster --node-id ID --cluster-host H
+                         --cluster-port N --seeds H:P,... --initial-members ID,...]
              vecdb bench --help          HNSW benchmark (Fashion-MNIST or random data)
-             vecdb bench-ingest --help   durable ingest benchmark over HTTP""";
+             vecdb bench-ingest --help   durable ingest benchmark over HTTP
+             vecdb bench-raft-log --help fsyncs of the node-wide Raft WAL vs one per group""";
 
   private static void usage(String problem) {
     System.err.println("vecdb: " + problem);

@@ -67,14 +67,18 @@ public final class ClusterNode implements AutoCloseable {
    * run on a thread that may block (it opens and reads the Raft WAL).
    */
   public static ClusterNode start(
-      Vertx vertx, HazelcastClusterManager manager, ClusterOptions options, Path dataDir)
+      Vertx vertx,
+      HazelcastClusterManager manager,
+      ClusterOptions options,
+      Path dataDir,
+      io.micrometer.core.instrument.MeterRegistry registry)
       throws IOException {
     String id = NodeIdentity.establish(dataDir, options.getNodeId());
     ClusterMembership membership = ClusterMembership.watch(manager.getHazelcastInstance(), id);
     RaftLogStore log = RaftLogStore.open(dataDir.resolve("raft"), WalStorage.files(), 64L << 20);
     RaftHost host;
     try {
-      host = new RaftHost(vertx, id, log, membership::isMember);
+      host = new RaftHost(vertx, id, log, membership::isMember, registry);
     } catch (RuntimeException e) {
       log.close();
       throw e;

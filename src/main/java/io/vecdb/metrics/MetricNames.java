@@ -56,6 +56,20 @@ public final class MetricNames {
   /** Counter: writes refused with 503 after waiting {@code write_backlog.timeout_ms}. */
   public static final String BACKLOG_REJECTED = "vecdb.write.backlog.rejected";
 
+  /** Raft, per group on this node: current term, commit index, 1 while this node leads. */
+  public static final String RAFT_TERM = "vecdb.raft.term";
+
+  public static final String RAFT_COMMIT_INDEX = "vecdb.raft.commit.index";
+  public static final String RAFT_LEADER = "vecdb.raft.leader";
+
+  /** Times this node saw its group's leader change (elections won by anyone, losses of leader). */
+  public static final String RAFT_LEADER_CHANGES = "vecdb.raft.leader.changes";
+
+  /** Writes this node forwarded to another node's member of a group. */
+  public static final String RAFT_FORWARDED = "vecdb.raft.forwarded";
+
+  public static final String TAG_GROUP = "group";
+
   public static final String TAG_REASON = "reason";
   public static final String TAG_ROUTE = "route";
   public static final String TAG_METHOD = "method";

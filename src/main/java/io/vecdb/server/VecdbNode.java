@@ -199,7 +199,7 @@ public final class VecdbNode {
           VecdbNode node = new VecdbNode(opts, vertx, pool);
           // Not chained on the deployment's (event-loop bound) futures: after a failed start the
           // event loops are closed, and a completion dispatched to them would never run.
-          node.startCluster(clusterManager)
+          node.startCluster(clusterManager, registry)
               .compose(v -> node.deploy(registry, logSource))
               .onComplete(
                   ar -> {
@@ -215,7 +215,8 @@ public final class VecdbNode {
 
   /** Joins the cluster (clustered nodes only): identity, Raft WAL, metadata group. */
   private Future<Void> startCluster(
-      io.vertx.spi.cluster.hazelcast.HazelcastClusterManager manager) {
+      io.vertx.spi.cluster.hazelcast.HazelcastClusterManager manager,
+      PrometheusMeterRegistry registry) {
     if (manager == null) {
       return Future.succeededFuture();
     }
@@ -223,7 +224,7 @@ public final class VecdbNode {
         () -> {
           cluster =
               io.vecdb.cluster.ClusterNode.start(
-                  vertx, manager, options.getCluster(), Path.of(options.getDataDir()));
+                  vertx, manager, options.getCluster(), Path.of(options.getDataDir()), registry);
           return null;
         },
         false);

@@ -62,6 +62,7 @@ public final class RaftHost implements AutoCloseable {
           .setMaxPendingLogEntryCount(1_000)
           .setAppendEntriesRequestBatchSize(100)
           .setTransferSnapshotsFromFollowersEnabled(false)
+          .setRaftNodeReportPublishPeriodSecs(2)
           .build();
 
   private final Vertx vertx;
@@ -73,12 +74,25 @@ public final class RaftHost implements AutoCloseable {
   private final ConcurrentHashMap<String, RaftReplica> groups = new ConcurrentHashMap<>();
   private final List<MessageConsumer<Buffer>> consumers = new ArrayList<>();
   private final long rpcTimeoutMillis;
+  private final io.micrometer.core.instrument.MeterRegistry registry;
+  private final io.micrometer.core.instrument.Counter forwarded;
 
   /**
    * @param reachable whether a node id is a live member now
+   * @param registry where each group's Raft gauges go (term, commit index, leader, changes)
    */
-  public RaftHost(Vertx vertx, String nodeId, RaftLogStore log, Predicate<String> reachable) {
+  public RaftHost(
+      Vertx vertx,
+      String nodeId,
+      RaftLogStore log,
+      Predicate<String> reachable,
+      io.micrometer.core.instrument.MeterRegistry registry) {
     this.vertx = vertx;
+    this.registry = registry;
+    this.forwarded =
+        io.micrometer.core.instrument.Counter.builder(io.vecdb.metrics.MetricNames.RAFT_FORWARDED)
+            .description("Raft writes forwarded to another node's member of the group")
+            .register(registry);
     this.local = new NodeEndpoint(nodeId);
     this.log = log;
     this.transport = new EventBusTransport(vertx.eventBus(), reachable);
@@ -121,6 +135,7 @@ public final class RaftHost implements AutoCloseable {
   public RaftReplica startGroup(
       String group, List<NodeEndpoint> members, StateMachine stateMachine) {
     LaneExecutor executor = new LaneExecutor(group + "@" + local, pool, timers);
+    GroupGauges gauges = new GroupGauges(group);
     RaftReplica[] self = new RaftReplica[1];
     RaftNode.RaftNodeBuilder b =
         RaftNode.newBuilder()
@@ -130,6 +145,7 @@ public final class RaftHost implements AutoCloseable {
             .setTransport(transport)
             .setStateMachine(stateMachine)
             .setRandom(new Random())
+            .setRaftNodeReportListener(gauges::update)
             .setStore(
                 log.store(
                     group,
@@ -222,8 +238,56 @@ public final class RaftHost implements AutoCloseable {
     };
   }
 
+  /**
+   * A group's Raft figures for {@code /metrics}, updated from MicroRaft's reports (on every role or
+   * term change and every 2 s) on the group's lane; read by the registry from any thread.
+   */
+  private final class GroupGauges {
+    private volatile long term;
+    private volatile long commitIndex;
+    private volatile boolean leader;
+    private volatile Object lastLeader;
+    private final io.micrometer.core.instrument.Counter changes;
+
+    GroupGauges(String group) {
+      io.micrometer.core.instrument.Gauge.builder(
+              io.vecdb.metrics.MetricNames.RAFT_TERM, this, g -> g.term)
+          .description("Raft term of this node's member of the group")
+          .tag(io.vecdb.metrics.MetricNames.TAG_GROUP, group)
+          .register(registry);
+      io.micrometer.core.instrument.Gauge.builder(
+              io.vecdb.metrics.MetricNames.RAFT_COMMIT_INDEX, this, g -> g.commitIndex)
+          .description("Raft commit index of this node's member of the group")
+          .tag(io.vecdb.metrics.MetricNames.TAG_GROUP, group)
+          .register(registry);
+      io.micrometer.core.instrument.Gauge.builder(
+              io.vecdb.metrics.MetricNames.RAFT_LEADER, this, g -> g.leader ? 1 : 0)
+          .description("1 while this node leads the group")
+          .tag(io.vecdb.metrics.MetricNames.TAG_GROUP, group)
+          .register(registry);
+      changes =
+          io.micrometer.core.instrument.Counter.builder(
+                  io.vecdb.metrics.MetricNames.RAFT_LEADER_CHANGES)
+              .description("Leader changes of the group seen by this node")
+              .tag(io.vecdb.metrics.MetricNames.TAG_GROUP, group)
+              .register(registry);
+    }
+
+    void update(RaftNodeReport report) {
+      term = report.getTerm().getTerm();
+      commitIndex = report.getLog().getCommitIndex();
+      Object l = report.getTerm().getLeaderEndpoint();
+      leader = local.equals(l);
+      if (l != null && !l.equals(lastLeader)) {
+        changes.increment();
+      }
+      lastLeader = l;
+    }
+  }
+
   private CompletableFuture<Ordered<Object>> remoteReplicate(
       NodeEndpoint target, String group, Object command) {
+    forwarded.increment();
     Buffer req = Buffer.buffer().appendByte(RPC_REPLICATE);
     RaftCodec.str(req, group);
     RaftCodec.writeOperation(req, command);
