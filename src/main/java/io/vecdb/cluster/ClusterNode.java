@@ -47,6 +47,7 @@ public final class ClusterNode implements AutoCloseable {
   private final MetadataStateMachine metadata;
   private final GroupClient metaClient;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final FaultInjection faults;
   private volatile boolean registered;
 
   private ClusterNode(
@@ -54,7 +55,9 @@ public final class ClusterNode implements AutoCloseable {
       ClusterMembership membership,
       RaftHost host,
       MetadataStateMachine metadata,
-      GroupClient metaClient) {
+      GroupClient metaClient,
+      FaultInjection faults) {
+    this.faults = faults;
     this.options = options;
     this.membership = membership;
     this.host = host;
@@ -76,9 +79,10 @@ public final class ClusterNode implements AutoCloseable {
     String id = NodeIdentity.establish(dataDir, options.getNodeId());
     ClusterMembership membership = ClusterMembership.watch(manager.getHazelcastInstance(), id);
     RaftLogStore log = RaftLogStore.open(dataDir.resolve("raft"), WalStorage.files(), 64L << 20);
+    FaultInjection faults = new FaultInjection();
     RaftHost host;
     try {
-      host = new RaftHost(vertx, id, log, membership::isMember, registry);
+      host = new RaftHost(vertx, id, log, membership::isMember, faults::isBlocked, registry);
     } catch (RuntimeException e) {
       log.close();
       throw e;
@@ -94,7 +98,7 @@ public final class ClusterNode implements AutoCloseable {
             host.timers(),
             new Random(),
             GroupClient.Timing.DEFAULT);
-    return new ClusterNode(options, membership, host, metadata, client);
+    return new ClusterNode(options, membership, host, metadata, client, faults);
   }
 
   /** Registers this node's HTTP address with the metadata group, retrying until committed. */
@@ -138,6 +142,11 @@ public final class ClusterNode implements AutoCloseable {
 
   public boolean registered() {
     return registered;
+  }
+
+  /** The fault-injection switch; null unless the node runs with {@code --fault-injection}. */
+  public FaultInjection faults() {
+    return options.isFaultInjection() ? faults : null;
   }
 
   public ClusterMembership membership() {

@@ -27,7 +27,15 @@ public final class ClusterOptions {
   public static final int DEFAULT_VIRTUAL_NODES = 128;
 
   static final Set<String> KEYS =
-      Set.of("enabled", "node_id", "host", "port", "seeds", "initial_members", "virtual_nodes");
+      Set.of(
+          "enabled",
+          "node_id",
+          "host",
+          "port",
+          "seeds",
+          "initial_members",
+          "virtual_nodes",
+          "fault_injection");
 
   private boolean enabled;
   private String nodeId;
@@ -36,6 +44,7 @@ public final class ClusterOptions {
   private List<String> seeds = List.of();
   private List<String> initialMembers = List.of();
   private int virtualNodes = DEFAULT_VIRTUAL_NODES;
+  private boolean faultInjection;
 
   public ClusterOptions() {}
 
@@ -70,6 +79,14 @@ public final class ClusterOptions {
     if (json.containsKey("initial_members")) {
       setInitialMembers(strings(json, "initial_members"));
     }
+    if (json.containsKey("fault_injection")) {
+      Object v = json.getValue("fault_injection");
+      if (!(v instanceof Boolean b)) {
+        throw new IllegalArgumentException(
+            "cluster.fault_injection: expected true or false, got " + v);
+      }
+      setFaultInjection(b);
+    }
     if (json.containsKey("virtual_nodes")) {
       setVirtualNodes(
           (int)
@@ -89,7 +106,8 @@ public final class ClusterOptions {
             .put("port", port)
             .put("seeds", new JsonArray(new ArrayList<>(seeds)))
             .put("initial_members", new JsonArray(new ArrayList<>(initialMembers)))
-            .put("virtual_nodes", virtualNodes);
+            .put("virtual_nodes", virtualNodes)
+            .put("fault_injection", faultInjection);
     if (nodeId != null) {
       json.put("node_id", nodeId);
     }
@@ -227,6 +245,16 @@ public final class ClusterOptions {
 
   public ClusterOptions setVirtualNodes(int virtualNodes) {
     this.virtualNodes = virtualNodes;
+    return this;
+  }
+
+  /** Test-only: {@code POST /debug/partition} may cut this node's Raft traffic to peers. */
+  public boolean isFaultInjection() {
+    return faultInjection;
+  }
+
+  public ClusterOptions setFaultInjection(boolean faultInjection) {
+    this.faultInjection = faultInjection;
     return this;
   }
 

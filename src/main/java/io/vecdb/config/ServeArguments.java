@@ -31,6 +31,7 @@ public final class ServeArguments {
     String walSync = null;
     String walTruncate = null;
     String cluster = null;
+    String faultInjection = null;
     java.util.Map<String, String> clusterFlags = new java.util.LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -47,6 +48,10 @@ public final class ServeArguments {
       }
       if (name.equals("--cluster")) {
         cluster = value == null ? "true" : value;
+        continue;
+      }
+      if (name.equals("--fault-injection")) {
+        faultInjection = value == null ? "true" : value;
         continue;
       }
       if (CLUSTER_FLAGS.contains(name)) {
@@ -110,6 +115,15 @@ public final class ServeArguments {
     walSync(options, "--wal-sync", walSync);
     walTruncate(options, "--wal-truncate-corrupt", walTruncate);
     cluster(options, env, cluster, clusterFlags);
+    if (faultInjection != null) {
+      switch (faultInjection.trim()) {
+        case "true", "1" -> options.getCluster().setFaultInjection(true);
+        case "false", "0" -> options.getCluster().setFaultInjection(false);
+        default ->
+            throw new UsageException(
+                "--fault-injection: expected true or false, got '" + faultInjection + "'");
+      }
+    }
     return options;
   }
 

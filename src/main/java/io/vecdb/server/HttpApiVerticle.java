@@ -102,6 +102,9 @@ final class HttpApiVerticle extends VerticleBase {
                     .putHeader("content-type", "application/json")
                     .end(info.toJson().toBuffer()));
     router.get("/cluster").handler(this::clusterInfo);
+    if (options.getCluster().isFaultInjection()) {
+      router.post("/debug/partition").handler(BodyHandler.create(false)).handler(this::partition);
+    }
     router.get("/healthz").handler(ctx -> text(ctx, 200, "healthz check passed"));
     router.get("/livez").handler(ctx -> text(ctx, 200, "livez check passed"));
     router
@@ -202,6 +205,51 @@ final class HttpApiVerticle extends VerticleBase {
     } else {
       Envelope.error(ctx, 503, "not ready: the node is still recovering", System.nanoTime());
     }
+  }
+
+  /**
+   * Test-only ({@code --fault-injection}): {@code {"blocked": ["n2", ...]}} cuts this node's Raft
+   * traffic to those nodes; an empty list heals.
+   */
+  private void partition(RoutingContext ctx) {
+    io.vecdb.cluster.ClusterNode c = cluster.get();
+    io.vecdb.cluster.FaultInjection f = c == null ? null : c.faults();
+    io.vertx.core.json.JsonArray ids;
+    try {
+      ids = ctx.body().asJsonObject().getJsonArray("blocked");
+    } catch (RuntimeException e) {
+      ids = null;
+    }
+    if (f == null || ids == null) {
+      ctx.response()
+          .setStatusCode(f == null ? 404 : 400)
+          .putHeader("content-type", "application/json")
+          .end(
+              new io.vertx.core.json.JsonObject()
+                  .put(
+                      "status",
+                      new io.vertx.core.json.JsonObject()
+                          .put(
+                              "error",
+                              f == null
+                                  ? "fault injection is off (start with --fault-injection)"
+                                  : "blocked: expected an array of node ids"))
+                  .toBuffer());
+      return;
+    }
+    java.util.List<String> blocked = new java.util.ArrayList<>();
+    ids.forEach(o -> blocked.add(String.valueOf(o)));
+    f.block(blocked);
+    ctx.response()
+        .putHeader("content-type", "application/json")
+        .end(
+            new io.vertx.core.json.JsonObject()
+                .put(
+                    "result",
+                    new io.vertx.core.json.JsonObject()
+                        .put("blocked", new io.vertx.core.json.JsonArray(blocked)))
+                .put("status", "ok")
+                .toBuffer());
   }
 
   /** {@code GET /cluster}: Qdrant's envelope; "disabled" on a single node. */

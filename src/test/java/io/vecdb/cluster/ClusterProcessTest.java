@@ -60,7 +60,7 @@ class ClusterProcessTest {
     }
   }
 
-  private ServerProcess.Options options(int i, String nodeId) {
+  private ServerProcess.Options options(int i, String nodeId, String... extra) {
     String seeds = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
     return new ServerProcess.Options(
         dir.resolve("n" + i),
@@ -77,7 +77,8 @@ class ClusterProcessTest {
             "--seeds",
             seeds,
             "--initial-members",
-            "n1,n2,n3"),
+            "n1,n2,n3",
+            extra.length > 0 ? extra[0] : "--cluster"),
         Duration.ofSeconds(90));
   }
 
@@ -149,14 +150,13 @@ class ClusterProcessTest {
     }
   }
 
-  @Test
-  void threeNodesElectFailOverAndRejoin() throws Exception {
+  private void startThree(String... extra) throws Exception {
     clusterPorts = List.of(freePort(), freePort(), freePort());
     ExecutorService starter = Executors.newFixedThreadPool(3);
     try {
       List<Future<ServerProcess>> started = new ArrayList<>();
       for (int i = 1; i <= 3; i++) {
-        ServerProcess.Options o = options(i, "n" + i);
+        ServerProcess.Options o = options(i, "n" + i, extra);
         started.add(starter.submit(() -> ServerProcess.start(o)));
       }
       for (Future<ServerProcess> f : started) {
@@ -165,6 +165,78 @@ class ClusterProcessTest {
     } finally {
       starter.shutdownNow();
     }
+  }
+
+  private ServerProcess node(String nodeId) {
+    return nodes.stream().filter(p -> p.dataDir().endsWith(nodeId)).findFirst().orElseThrow();
+  }
+
+  private void block(ServerProcess p, String... ids) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(p.baseUri().resolve("debug/partition"))
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        new JsonObject()
+                            .put("blocked", new io.vertx.core.json.JsonArray(List.of(ids)))
+                            .encode()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+  }
+
+  private static long commit(JsonObject view) {
+    return view.getJsonObject("raft_info").getLong("commit");
+  }
+
+  /**
+   * The leader is cut off from both followers (Raft traffic dropped both ways, by the test-only
+   * fault injection): the majority elects a new leader and commits, the old leader steps down and
+   * commits nothing; healed, all three agree on one leader and one commit index.
+   */
+  @Test
+  void aPartitionedLeaderStepsDownWhileTheMajorityGoesOn() throws Exception {
+    startThree("--fault-injection");
+    List<JsonObject> views =
+        await(nodes, v -> sameLeader(v) && v.stream().allMatch(x -> allAlive(x, 3)), "one leader");
+    String old = leader(views.get(0));
+    long oldTerm = term(views.get(0));
+    ServerProcess minority = node(old);
+    List<ServerProcess> majority = nodes.stream().filter(p -> p != minority).toList();
+    List<String> majorityIds =
+        majority.stream().map(p -> p.dataDir().getFileName().toString()).toList();
+    block(minority, majorityIds.toArray(String[]::new));
+    for (ServerProcess p : majority) {
+      block(p, old);
+    }
+    List<JsonObject> alone =
+        await(
+            List.of(minority),
+            v -> !"LEADER".equals(v.get(0).getJsonObject("raft_info").getString("role")),
+            "the cut-off leader steps down");
+    long minorityCommit = commit(alone.get(0));
+    await(
+        majority,
+        v ->
+            sameLeader(v)
+                && !old.equals(leader(v.get(0)))
+                && term(v.get(0)) > oldTerm
+                && commit(v.get(0)) > minorityCommit,
+        "the majority elects a new leader and commits (its new-term entry)");
+    assertEquals(minorityCommit, commit(cluster(minority)), "the minority committed nothing");
+    for (ServerProcess p : nodes) {
+      block(p);
+    }
+    await(
+        nodes,
+        v -> sameLeader(v) && v.stream().map(ClusterProcessTest::commit).distinct().count() == 1,
+        "healed: one leader, one commit index");
+  }
+
+  @Test
+  void threeNodesElectFailOverAndRejoin() throws Exception {
+    startThree();
     List<JsonObject> views =
         await(
             nodes,
@@ -188,6 +260,14 @@ class ClusterProcessTest {
             HttpResponse.BodyHandlers.ofString());
     assertEquals(501, create.statusCode(), create.body());
     assertTrue(create.body().contains("cluster mode"), create.body());
+    // Fault injection is off unless asked for.
+    HttpResponse<String> debug =
+        http.send(
+            HttpRequest.newBuilder(nodes.get(0).baseUri().resolve("debug/partition"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"blocked\":[]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, debug.statusCode(), debug.body());
 
     // SIGKILL the leader: the other two elect a new one.
     ServerProcess killed =

@@ -56,6 +56,11 @@ class ClusterArgumentsTest {
     assertEquals(List.of("127.0.0.1:5701", "127.0.0.1:5702"), c.getSeeds());
     assertEquals(List.of("n1", "n2", "n3"), c.getInitialMembers());
     assertEquals("always", o.getDurability().getWalSync());
+    assertFalse(c.isFaultInjection());
+    String[] withFaults = java.util.Arrays.copyOf(FULL, FULL.length + 1);
+    withFaults[FULL.length] = "--fault-injection";
+    assertTrue(
+        ServeArguments.parse(withFaults, emptyConfig()).getCluster().isFaultInjection());
   }
 
   @Test

@@ -19,13 +19,16 @@ import java.util.function.Predicate;
 public final class EventBusTransport implements Transport {
   private final EventBus bus;
   private final Predicate<String> reachable;
+  private final Predicate<String> cut;
 
   /**
    * @param reachable whether a node id is a live member now (Hazelcast's view)
+   * @param cut whether traffic to a node id is cut on purpose (fault injection; else never)
    */
-  public EventBusTransport(EventBus bus, Predicate<String> reachable) {
+  public EventBusTransport(EventBus bus, Predicate<String> reachable, Predicate<String> cut) {
     this.bus = bus;
     this.reachable = reachable;
+    this.cut = cut;
   }
 
   /** The address a node's Raft messages go to. */
@@ -40,11 +43,15 @@ public final class EventBusTransport implements Transport {
 
   @Override
   public void send(RaftEndpoint target, RaftMessage message) {
-    bus.send(address(((NodeEndpoint) target).nodeId()), RaftCodec.encode(message));
+    String id = ((NodeEndpoint) target).nodeId();
+    if (!cut.test(id)) {
+      bus.send(address(id), RaftCodec.encode(message));
+    }
   }
 
   @Override
   public boolean isReachable(RaftEndpoint endpoint) {
-    return reachable.test(((NodeEndpoint) endpoint).nodeId());
+    String id = ((NodeEndpoint) endpoint).nodeId();
+    return reachable.test(id) && !cut.test(id);
   }
 }

@@ -76,9 +76,11 @@ public final class RaftHost implements AutoCloseable {
   private final long rpcTimeoutMillis;
   private final io.micrometer.core.instrument.MeterRegistry registry;
   private final io.micrometer.core.instrument.Counter forwarded;
+  private final Predicate<String> cut;
 
   /**
    * @param reachable whether a node id is a live member now
+   * @param cut whether traffic to a node id is cut on purpose (fault injection; else never)
    * @param registry where each group's Raft gauges go (term, commit index, leader, changes)
    */
   public RaftHost(
@@ -86,7 +88,9 @@ public final class RaftHost implements AutoCloseable {
       String nodeId,
       RaftLogStore log,
       Predicate<String> reachable,
+      Predicate<String> cut,
       io.micrometer.core.instrument.MeterRegistry registry) {
+    this.cut = cut;
     this.vertx = vertx;
     this.registry = registry;
     this.forwarded =
@@ -95,7 +99,7 @@ public final class RaftHost implements AutoCloseable {
             .register(registry);
     this.local = new NodeEndpoint(nodeId);
     this.log = log;
-    this.transport = new EventBusTransport(vertx.eventBus(), reachable);
+    this.transport = new EventBusTransport(vertx.eventBus(), reachable, cut);
     AtomicInteger n = new AtomicInteger();
     this.pool =
         Executors.newFixedThreadPool(
@@ -288,6 +292,10 @@ public final class RaftHost implements AutoCloseable {
   private CompletableFuture<Ordered<Object>> remoteReplicate(
       NodeEndpoint target, String group, Object command) {
     forwarded.increment();
+    if (cut.test(target.nodeId())) {
+      // Not sent (fault injection): nothing was appended.
+      return CompletableFuture.failedFuture(new NotLeaderHere(target, null));
+    }
     Buffer req = Buffer.buffer().appendByte(RPC_REPLICATE);
     RaftCodec.str(req, group);
     RaftCodec.writeOperation(req, command);
