@@ -59,8 +59,7 @@ class ClusterArgumentsTest {
     assertFalse(c.isFaultInjection());
     String[] withFaults = java.util.Arrays.copyOf(FULL, FULL.length + 1);
     withFaults[FULL.length] = "--fault-injection";
-    assertTrue(
-        ServeArguments.parse(withFaults, emptyConfig()).getCluster().isFaultInjection());
+    assertTrue(ServeArguments.parse(withFaults, emptyConfig()).getCluster().isFaultInjection());
   }
 
   @Test
