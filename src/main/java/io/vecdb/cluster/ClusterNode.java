@@ -48,7 +48,6 @@ public final class ClusterNode implements AutoCloseable {
   private final GroupClient metaClient;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final FaultInjection faults;
-  private volatile boolean registered;
 
   private ClusterNode(
       ClusterOptions options,
@@ -120,7 +119,6 @@ public final class ClusterNode implements AutoCloseable {
         .thenAccept(
             outcome -> {
               if (outcome instanceof WriteOutcome.Committed c) {
-                registered = true;
                 LOG.info(
                     "cluster: node "
                         + options.getNodeId()
@@ -138,10 +136,6 @@ public final class ClusterNode implements AutoCloseable {
 
   public String nodeId() {
     return options.getNodeId();
-  }
-
-  public boolean registered() {
-    return registered;
   }
 
   /** The fault-injection switch; null unless the node runs with {@code --fault-injection}. */

@@ -146,9 +146,4 @@ public final class HashRing {
   public static HashRing of(int vnodes, String... nodes) {
     return of(List.of(nodes), vnodes);
   }
-
-  /** The node ids in ring order of {@code key}, all of them: a full preference list. */
-  public List<String> preferenceList(String key) {
-    return replicas(key, Math.max(1, nodes.size()));
-  }
 }

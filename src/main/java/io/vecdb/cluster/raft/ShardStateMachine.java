@@ -8,7 +8,6 @@ import io.vecdb.collection.Operation;
 import io.vecdb.collection.PointStruct;
 import io.vecdb.collection.PointView;
 import io.vecdb.collection.VecdbException;
-import io.vecdb.index.ParallelInserter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,12 +66,6 @@ public final class ShardStateMachine implements StateMachine {
     this.emptyState = emptyState;
     this.listener = listener;
     this.collections = emptyState.get();
-  }
-
-  /** A state machine over collections that insert serially, telling nobody. */
-  public static ShardStateMachine inMemory(String name) {
-    return new ShardStateMachine(
-        name, () -> new Collections(ParallelInserter.SERIAL), (i, c, r) -> {});
   }
 
   /** The shard's current state; any thread (reads see it as applied so far). */

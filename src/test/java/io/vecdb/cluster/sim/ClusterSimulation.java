@@ -58,7 +58,6 @@ final class ClusterSimulation {
       long events,
       long fingerprint) {}
 
-  private final long seed;
   private final boolean brokenStrongReads;
   private final SimCluster cluster;
   private final Random random;
@@ -89,7 +88,6 @@ final class ClusterSimulation {
       boolean brokenStrongReads,
       boolean snapshotPrevLogFix,
       java.nio.file.Path durableRoot) {
-    this.seed = seed;
     this.brokenStrongReads = brokenStrongReads;
     this.random = new Random(seed * 31 + 7);
     this.cluster = new SimCluster(seed, random.nextBoolean() ? 3 : 5);
@@ -460,9 +458,5 @@ final class ClusterSimulation {
       }
     }
     return null;
-  }
-
-  long seed() {
-    return seed;
   }
 }
