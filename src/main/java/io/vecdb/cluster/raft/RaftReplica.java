@@ -57,6 +57,7 @@ public final class RaftReplica {
     return node;
   }
 
+  /** The shard state machine of a data group; null for other groups (the metadata group). */
   public ShardStateMachine stateMachine() {
     return stateMachine;
   }

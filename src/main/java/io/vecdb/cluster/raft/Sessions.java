@@ -75,8 +75,4 @@ public final class Sessions {
     byClient.clear();
     byClient.putAll(other.byClient);
   }
-
-  public int size() {
-    return byClient.size();
-  }
 }

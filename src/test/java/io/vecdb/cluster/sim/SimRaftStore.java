@@ -29,7 +29,6 @@ final class SimRaftStore implements RaftStore {
   private final List<Runnable> unflushed = new ArrayList<>();
   private final TreeMap<Integer, SnapshotChunk> chunks = new TreeMap<>(); // being written
   private long chunksIndex = -1;
-  private int flushes;
 
   @Override
   public void persistAndFlushLocalEndpoint(RaftEndpointPersistentState state) {
@@ -98,7 +97,6 @@ final class SimRaftStore implements RaftStore {
 
   @Override
   public void flush() {
-    flushes++;
     for (Runnable r : unflushed) {
       r.run();
     }
@@ -108,10 +106,6 @@ final class SimRaftStore implements RaftStore {
   /** Loses everything written since the last flush. */
   void crash() {
     unflushed.clear();
-  }
-
-  int flushes() {
-    return flushes;
   }
 
   /** What a restart finds on disk; null if the node never started. */
