@@ -29,10 +29,9 @@ import java.util.logging.Logger;
  * the node-wide Raft WAL ({@code <data>/raft}), and its member of the metadata group, which it
  * registers itself with (node id and HTTP address) until that is committed.
  *
- * <p>What a cluster serves in this version: membership, the metadata group (leader election,
- * failover, the node registry) and {@code GET /cluster}. Collections are not yet sharded and
- * replicated across nodes, so a clustered node refuses to create them rather than keep data on one
- * node that a client would take for replicated.
+ * <p>The metadata group holds the node registry and the shard map; this node runs a member of every
+ * shard group the map places on it (started and stopped by the reconciler as the map changes), and
+ * {@link #shardClient} reaches any shard's leader or replicas from any node.
  *
  * <p>Concurrency: started once, then read from any thread; {@link #close} blocks (not on an event
  * loop).
@@ -48,6 +47,28 @@ public final class ClusterNode implements AutoCloseable {
   private final GroupClient metaClient;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final FaultInjection faults;
+  private final io.vecdb.index.ParallelInserter inserter;
+
+  /** Starts and stops this node's shard groups as the shard map changes, one change at a time. */
+  private final java.util.concurrent.ExecutorService reconciler =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> Thread.ofPlatform().name("vecdb-shards").daemon(true).unstarted(r));
+
+  private final java.util.concurrent.ConcurrentHashMap<String, GroupClient> shardClients =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Empty collections with each placed collection's config, for validating requests on any node (a
+   * node validates a write before it routes it, whether or not it holds a replica). Replaced, never
+   * changed, on the reconciler thread.
+   */
+  private volatile io.vecdb.collection.Collections schema = new io.vecdb.collection.Collections();
+
+  /** This node's idempotency keys: a client id per start and increasing request numbers. */
+  private final String clientId;
+
+  private final java.util.concurrent.atomic.AtomicLong requests =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private ClusterNode(
       ClusterOptions options,
@@ -55,8 +76,11 @@ public final class ClusterNode implements AutoCloseable {
       RaftHost host,
       MetadataStateMachine metadata,
       GroupClient metaClient,
-      FaultInjection faults) {
+      FaultInjection faults,
+      io.vecdb.index.ParallelInserter inserter) {
     this.faults = faults;
+    this.inserter = inserter;
+    this.clientId = options.getNodeId() + "/" + Long.toHexString(new Random().nextLong());
     this.options = options;
     this.membership = membership;
     this.host = host;
@@ -73,7 +97,8 @@ public final class ClusterNode implements AutoCloseable {
       HazelcastClusterManager manager,
       ClusterOptions options,
       Path dataDir,
-      io.micrometer.core.instrument.MeterRegistry registry)
+      io.micrometer.core.instrument.MeterRegistry registry,
+      io.vecdb.index.ParallelInserter inserter)
       throws IOException {
     String id = NodeIdentity.establish(dataDir, options.getNodeId());
     ClusterMembership membership = ClusterMembership.watch(manager.getHazelcastInstance(), id);
@@ -81,14 +106,38 @@ public final class ClusterNode implements AutoCloseable {
     FaultInjection faults = new FaultInjection();
     RaftHost host;
     try {
-      host = new RaftHost(vertx, id, log, membership::isMember, faults::isBlocked, registry);
+      host =
+          new RaftHost(
+              vertx,
+              id,
+              log,
+              membership::isMember,
+              faults::isBlocked,
+              registry,
+              task ->
+                  vertx.executeBlocking(
+                      () -> {
+                        task.run();
+                        return null;
+                      },
+                      false));
+      host.setReadDecoder(ShardRead::decode);
     } catch (RuntimeException e) {
       log.close();
       throw e;
     }
     List<NodeEndpoint> members =
         options.getInitialMembers().stream().map(NodeEndpoint::new).toList();
-    MetadataStateMachine metadata = new MetadataStateMachine();
+    java.util.concurrent.atomic.AtomicReference<ClusterNode> self =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    MetadataStateMachine metadata =
+        new MetadataStateMachine(
+            map -> {
+              ClusterNode n = self.get();
+              if (n != null) { // else: reconciled below, from the newest map
+                n.reconcileLater(map);
+              }
+            });
     host.startGroup(META_GROUP, members, metadata);
     GroupClient client =
         new GroupClient(
@@ -97,7 +146,123 @@ public final class ClusterNode implements AutoCloseable {
             host.timers(),
             new Random(),
             GroupClient.Timing.DEFAULT);
-    return new ClusterNode(options, membership, host, metadata, client, faults);
+    ClusterNode node =
+        new ClusterNode(options, membership, host, metadata, client, faults, inserter);
+    self.set(node);
+    // Maps applied before `self` was set: reconciling the newest is enough (each map is whole).
+    node.reconcileLater(metadata.shards());
+    return node;
+  }
+
+  private void reconcileLater(io.vecdb.cluster.meta.ShardMap map) {
+    try {
+      reconciler.execute(() -> reconcile(map));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /**
+   * Makes this node run exactly the shard groups the map places on it: starts the missing ones
+   * (from their log, if they have one) and stops those of deleted collections. Runs on the
+   * reconciler thread, in the order the maps were applied.
+   */
+  private void reconcile(io.vecdb.cluster.meta.ShardMap map) {
+    if (closed.get()) {
+      return;
+    }
+    io.vecdb.collection.Collections s = new io.vecdb.collection.Collections();
+    java.util.Set<String> wanted = new java.util.HashSet<>();
+    for (io.vecdb.cluster.meta.ShardMap.Placement p : map.collections().values()) {
+      io.vecdb.collection.CollectionConfig config = p.config();
+      s.apply(0, new io.vecdb.collection.Operation.CreateCollection(p.name(), config));
+      for (int shard = 0; shard < p.shardCount(); shard++) {
+        List<String> replicas = p.replicas().get(shard);
+        if (!replicas.contains(options.getNodeId())) {
+          continue;
+        }
+        String group = p.group(shard);
+        wanted.add(group);
+        if (host.group(group) == null) {
+          String name = p.name();
+          io.vecdb.cluster.raft.ShardStateMachine sm =
+              new io.vecdb.cluster.raft.ShardStateMachine(
+                  group,
+                  () -> {
+                    io.vecdb.collection.Collections c =
+                        new io.vecdb.collection.Collections(inserter);
+                    c.apply(0, new io.vecdb.collection.Operation.CreateCollection(name, config));
+                    return c;
+                  },
+                  (index, command, result) -> {});
+          host.startGroup(
+              group, replicas.stream().map(NodeEndpoint::new).toList(), sm, RaftHost.DATA_CONFIG);
+        }
+      }
+    }
+    schema = s;
+    for (String group : host.groupIds()) {
+      if (!group.equals(META_GROUP) && !wanted.contains(group)) {
+        shardClients.remove(group);
+        host.stopGroup(group);
+      }
+    }
+  }
+
+  /** The collections and placement this node's metadata member has applied; any thread. */
+  public io.vecdb.cluster.meta.ShardMap shards() {
+    return metadata.shards();
+  }
+
+  /** Empty collections with the placed collections' configs, for validating requests. */
+  public io.vecdb.collection.Collections schema() {
+    return schema;
+  }
+
+  /** The client of shard {@code shard} of {@code p}: writes to its leader, reads by consistency. */
+  public GroupClient shardClient(io.vecdb.cluster.meta.ShardMap.Placement p, int shard) {
+    return shardClients.computeIfAbsent(
+        p.group(shard),
+        g ->
+            new GroupClient(
+                p.replicas().get(shard).stream().map(NodeEndpoint::new).toList(),
+                host.channel(g),
+                host.timers(),
+                new Random(),
+                GroupClient.Timing.DEFAULT,
+                host.local()));
+  }
+
+  /** A command with this node's next idempotency key. */
+  public io.vecdb.cluster.raft.ShardCommand command(io.vecdb.collection.Operation op) {
+    return new io.vecdb.cluster.raft.ShardCommand(clientId, requests.incrementAndGet(), op);
+  }
+
+  /** Replicates a metadata change (with this node's next idempotency key). */
+  public java.util.concurrent.CompletableFuture<WriteOutcome> metaWrite(
+      MetaCommand.MetaOp op, long timeoutMillis) {
+    return metaClient.write(
+        new MetaCommand(clientId, requests.incrementAndGet(), op), timeoutMillis);
+  }
+
+  /**
+   * Completes once this node's metadata member has applied up to {@code index} and reconciled its
+   * shard groups with the result (so that a collection just created has its groups started here).
+   */
+  public java.util.concurrent.CompletableFuture<Void> awaitMetadata(
+      long index, long timeoutMillis) {
+    io.vecdb.cluster.raft.RaftReplica meta = host.group(META_GROUP);
+    return meta.query(
+            new io.vecdb.cluster.raft.LocalRead<>(c -> null),
+            io.microraft.QueryPolicy.EVENTUAL_CONSISTENCY,
+            index,
+            timeoutMillis)
+        .thenCompose(o -> java.util.concurrent.CompletableFuture.runAsync(() -> {}, reconciler));
+  }
+
+  /** See {@link RaftHost#summary}. */
+  public java.util.concurrent.CompletableFuture<JsonObject> summary(String nodeId, String group) {
+    return host.summary(new NodeEndpoint(nodeId), group);
   }
 
   /** Registers this node's HTTP address with the metadata group, retrying until committed. */
@@ -214,6 +379,12 @@ public final class ClusterNode implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      reconciler.shutdown();
+      try {
+        reconciler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       host.close();
     }
   }

@@ -1,5 +1,7 @@
 package io.vecdb.cluster;
 
+import io.vertx.core.json.JsonObject;
+
 /**
  * A write to the metadata Raft group, with its idempotency key (see {@link
  * io.vecdb.cluster.raft.ShardCommand}). Immutable.
@@ -19,4 +21,20 @@ public record MetaCommand(String client, long request, MetaOp op) {
    * Registering again with another address replaces the old one.
    */
   public record RegisterNode(String nodeId, String httpAddress) implements MetaOp {}
+
+  /**
+   * Creates a collection: {@code createBody} is its validated config ({@code
+   * CollectionConfig.toCreateBody()}); the state machine places its shards on the ring of the
+   * registered nodes with {@code virtualNodes} points per node, so that every member computes the
+   * same placement.
+   */
+  public record CreateCollection(String name, JsonObject createBody, int virtualNodes)
+      implements MetaOp {
+    public CreateCollection {
+      createBody = createBody.copy();
+    }
+  }
+
+  /** Deletes a collection and, on every node, its shard groups. */
+  public record DeleteCollection(String name) implements MetaOp {}
 }

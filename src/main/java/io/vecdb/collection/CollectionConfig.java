@@ -13,7 +13,8 @@ public record CollectionConfig(
     HnswConfig hnsw,
     JsonObject optimizers,
     int shardNumber,
-    int replicationFactor) {
+    int replicationFactor,
+    int writeConsistencyFactor) {
   public static final int MAX_DIMENSION = 65_536;
   static final JsonObject DEFAULT_OPTIMIZERS =
       new JsonObject()
@@ -22,6 +23,17 @@ public record CollectionConfig(
           .put("default_segment_number", 0)
           .put("flush_interval_sec", 5)
           .put("indexing_threshold", 20000);
+
+  /** A config with {@code write_consistency_factor} 1. */
+  public CollectionConfig(
+      int size,
+      Distance distance,
+      HnswConfig hnsw,
+      JsonObject optimizers,
+      int shardNumber,
+      int replicationFactor) {
+    this(size, distance, hnsw, optimizers, shardNumber, replicationFactor, 1);
+  }
 
   public CollectionConfig {
     optimizers = optimizers == null ? DEFAULT_OPTIMIZERS.copy() : optimizers.copy();
@@ -69,7 +81,19 @@ public record CollectionConfig(
     int shards = (int) JsonFields.integer(body, "shard_number", "shard_number", 1, 1024, 1);
     int replication =
         (int) JsonFields.integer(body, "replication_factor", "replication_factor", 1, 64, 1);
-    return new CollectionConfig((int) size, distance, hnsw, optimizers, shards, replication);
+    int writeConsistency =
+        (int)
+            JsonFields.integer(
+                body, "write_consistency_factor", "write_consistency_factor", 1, 64, 1);
+    if (writeConsistency > replication) {
+      throw new IllegalArgumentException(
+          "write_consistency_factor: expected at most replication_factor ("
+              + replication
+              + "), got "
+              + writeConsistency);
+    }
+    return new CollectionConfig(
+        (int) size, distance, hnsw, optimizers, shards, replication, writeConsistency);
   }
 
   /** Applies a {@code PATCH /collections/{name}} body: hnsw and optimizer parameters. */
@@ -79,7 +103,13 @@ public record CollectionConfig(
       opt.mergeIn(optimizersPatch);
     }
     return new CollectionConfig(
-        size, distance, hnsw.merge(hnswPatch, "hnsw_config"), opt, shardNumber, replicationFactor);
+        size,
+        distance,
+        hnsw.merge(hnswPatch, "hnsw_config"),
+        opt,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor);
   }
 
   /** Qdrant's {@code config} object of collection info. */
@@ -93,7 +123,7 @@ public record CollectionConfig(
                     new JsonObject().put("size", size).put("distance", distance.qdrantName()))
                 .put("shard_number", shardNumber)
                 .put("replication_factor", replicationFactor)
-                .put("write_consistency_factor", 1)
+                .put("write_consistency_factor", writeConsistencyFactor)
                 .put("on_disk_payload", false))
         .put("hnsw_config", hnsw.toJson())
         .put("optimizer_config", optimizers.copy())
@@ -113,6 +143,7 @@ public record CollectionConfig(
                 .put("full_scan_threshold", hnsw.fullScanThreshold()))
         .put("optimizers_config", optimizers.copy())
         .put("shard_number", shardNumber)
-        .put("replication_factor", replicationFactor);
+        .put("replication_factor", replicationFactor)
+        .put("write_consistency_factor", writeConsistencyFactor);
   }
 }

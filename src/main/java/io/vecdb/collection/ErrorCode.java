@@ -18,7 +18,12 @@ public enum ErrorCode {
   /** The node cannot take writes now (log failure, shutting down). */
   UNAVAILABLE(503),
   /** A bug: logged with its stack trace. */
-  INTERNAL(500);
+  INTERNAL(500),
+  /**
+   * A replicated write whose outcome cannot be known (its leader was lost after taking it): it may
+   * or may not take effect.
+   */
+  OUTCOME_UNKNOWN(504);
 
   private final int code;
 

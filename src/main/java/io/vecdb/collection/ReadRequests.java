@@ -59,6 +59,27 @@ public final class ReadRequests {
         .put("payload_schema", schema);
   }
 
+  /**
+   * {@code GET /collections/{name}/cluster} on a single node, in Qdrant's shape: one local shard
+   * holding every point.
+   */
+  public JsonObject clusterInfo(String name) {
+    Collection c = collections.require(name);
+    return new JsonObject()
+        .put("peer_id", 0)
+        .put("shard_count", 1)
+        .put(
+            "local_shards",
+            new JsonArray()
+                .add(
+                    new JsonObject()
+                        .put("shard_id", 0)
+                        .put("points_count", c.size())
+                        .put("state", "Active")))
+        .put("remote_shards", new JsonArray())
+        .put("shard_transfers", new JsonArray());
+  }
+
   /** {@code POST /points}: {@code {"ids": [...], "with_payload", "with_vector"}}. */
   public JsonArray retrieve(String name, JsonObject body) {
     Collection c = collections.require(name);
@@ -91,7 +112,7 @@ public final class ReadRequests {
     return PointJson.record(c, p, PayloadSelector.ALL, true);
   }
 
-  static PointId parsePathId(String text) {
+  public static PointId parsePathId(String text) {
     if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
       try {
         return PointId.parse(new java.math.BigInteger(text), "id");

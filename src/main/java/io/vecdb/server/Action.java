@@ -25,7 +25,8 @@ public enum Action {
   SEARCH(false),
   SEARCH_BATCH(false),
   QUERY(false),
-  QUERY_BATCH(false);
+  QUERY_BATCH(false),
+  COLLECTION_CLUSTER(false);
 
   private final boolean write;
 

@@ -57,8 +57,31 @@ final class BusMessages {
     }
   }
 
+  /** The reply header that carries a clustered read's or write's consistency token. */
+  static final String TOKEN_HEADER = "vecdb-token";
+
+  /** As {@link #reply(Message, Object)}, with a consistency token (none if null). */
+  static void reply(Message<Object> message, Object result, String token) {
+    if (token == null) {
+      reply(message, result);
+      return;
+    }
+    io.vertx.core.eventbus.DeliveryOptions headers =
+        new io.vertx.core.eventbus.DeliveryOptions().addHeader(TOKEN_HEADER, token);
+    if (message.body() instanceof JsonObject) {
+      message.reply(new JsonObject().put("result", result).put("token", token), headers);
+    } else {
+      message.reply(ApiReply.of(result), headers);
+    }
+  }
+
   /** Fails {@code message} with the code of {@code t} (an {@link ErrorCode}) and its message. */
   static void fail(Message<?> message, Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
     VecdbException e = VecdbException.of(unwrap(t));
     if (e.code() == ErrorCode.INTERNAL) {
       LOG.log(Level.SEVERE, "request failed", t);

@@ -9,10 +9,12 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 
@@ -180,11 +182,14 @@ final class HttpApiVerticle extends VerticleBase {
             ctx.pathParam("name"),
             argParam == null ? null : ctx.pathParam(argParam),
             body,
-            "true".equals(waitParam));
+            "true".equals(waitParam),
+            clusterParams(ctx));
+    // Served by this node's verticles (which route within the cluster themselves).
     DeliveryOptions delivery =
-        action.isWrite()
-            ? new DeliveryOptions().setSendTimeout(IngestVerticle.WRITE_TIMEOUT_MS + 1000)
-            : new DeliveryOptions();
+        (action.isWrite()
+                ? new DeliveryOptions().setSendTimeout(IngestVerticle.WRITE_TIMEOUT_MS + 1000)
+                : new DeliveryOptions())
+            .setLocalOnly(true);
     vertx
         .eventBus()
         .<ApiReply>request(
@@ -192,11 +197,41 @@ final class HttpApiVerticle extends VerticleBase {
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
+                String token = ar.result().headers().get(BusMessages.TOKEN_HEADER);
+                if (token != null) {
+                  ctx.response().putHeader(TOKEN_HTTP_HEADER, token);
+                }
                 Envelope.ok(ctx, ar.result().body(), start);
               } else {
                 Envelope.error(ctx, BusMessages.unwrap(ar.cause()), start);
               }
             });
+  }
+
+  /** The response (and request) header of a clustered node's consistency token. */
+  static final String TOKEN_HTTP_HEADER = "X-Vecdb-Token";
+
+  /**
+   * A clustered node's request parameters from the query string ({@code consistency}, {@code
+   * write_consistency}, {@code timeout}, {@code token}; the token may also come in the {@code
+   * X-Vecdb-Token} header); null on a single node or when none is given.
+   */
+  private JsonObject clusterParams(RoutingContext ctx) {
+    if (cluster.get() == null) {
+      return null;
+    }
+    JsonObject params = new JsonObject();
+    for (String name : List.of("consistency", "write_consistency", "timeout", "token")) {
+      String v = ctx.request().getParam(name);
+      if (v != null) {
+        params.put(name, v);
+      }
+    }
+    String header = ctx.request().getHeader(TOKEN_HTTP_HEADER);
+    if (header != null && !params.containsKey("token")) {
+      params.put("token", header);
+    }
+    return params.isEmpty() ? null : params;
   }
 
   private void requireReady(RoutingContext ctx) {

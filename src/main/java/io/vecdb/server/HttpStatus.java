@@ -15,6 +15,7 @@ final class HttpStatus {
       case NOT_IMPLEMENTED -> 501;
       case UNAVAILABLE -> 503;
       case INTERNAL -> 500;
+      case OUTCOME_UNKNOWN -> 504;
     };
   }
 }

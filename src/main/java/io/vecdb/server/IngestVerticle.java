@@ -10,22 +10,23 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Validates write requests ({@link Addresses#INGEST}) into {@link Operation}s and sends them to the
- * log ({@link Addresses#WAL_APPEND}). A bad request is rejected whole before anything is logged.
- * Deployed as a worker: JSON parsing and validation of large batches never run on an event loop.
+ * log ({@link Addresses#WAL_APPEND}); on a clustered node, to the metadata or shard groups through
+ * {@link ClusterRequests}. A bad request is rejected whole before anything is logged. Deployed as a
+ * worker: JSON parsing and validation of large batches never run on an event loop.
  */
 final class IngestVerticle extends VerticleBase {
   /** Applying a very large batch with wait=true can take a while; reads use the bus default. */
   static final long WRITE_TIMEOUT_MS = 300_000;
 
   private final MutationRequests mutations;
-  private final boolean clustered;
+  private final ClusterRequests cluster;
 
   /**
-   * @param clustered this node is in a cluster: collections are refused (not replicated yet)
+   * @param cluster how a clustered node routes writes to shard groups; null on a single node
    */
-  IngestVerticle(MutationRequests mutations, boolean clustered) {
+  IngestVerticle(MutationRequests mutations, ClusterRequests cluster) {
     this.mutations = mutations;
-    this.clustered = clustered;
+    this.cluster = cluster;
   }
 
   @Override
@@ -38,12 +39,20 @@ final class IngestVerticle extends VerticleBase {
     Operation op;
     try {
       request = BusMessages.request(message.body());
-      if (clustered && request.action() == Action.CREATE_COLLECTION) {
-        throw new io.vecdb.collection.VecdbException(
-            io.vecdb.collection.ErrorCode.NOT_IMPLEMENTED,
-            "cluster mode: collections are not sharded and replicated across nodes yet, so this"
-                + " node does not create them (its data would live on this node alone); run"
-                + " without --cluster for a single node");
+      if (cluster != null) {
+        cluster
+            .write(
+                request,
+                request.action() == Action.UPSERT_POINTS ? null : BusMessages.body(request))
+            .whenComplete(
+                (reply, error) -> {
+                  if (error != null) {
+                    BusMessages.fail(message, error);
+                  } else {
+                    BusMessages.reply(message, reply.result(), reply.token());
+                  }
+                });
+        return;
       }
       // Upserts stream from the raw bytes: no JSON tree of boxed floats.
       op =

@@ -22,6 +22,7 @@ final class RestRoutes {
     route(r, HttpMethod.DELETE, c, Action.DELETE_COLLECTION, null, f);
     route(r, HttpMethod.PATCH, c, Action.UPDATE_COLLECTION, null, f);
     route(r, HttpMethod.GET, c + "/exists", Action.COLLECTION_EXISTS, null, f);
+    route(r, HttpMethod.GET, c + "/cluster", Action.COLLECTION_CLUSTER, null, f);
     route(r, HttpMethod.PUT, c + "/index", Action.CREATE_FIELD_INDEX, null, f);
     route(r, HttpMethod.DELETE, c + "/index/:field", Action.DELETE_FIELD_INDEX, "field", f);
     route(r, HttpMethod.PUT, p, Action.UPSERT_POINTS, null, f);

@@ -17,11 +17,17 @@ final class SearchVerticle extends VerticleBase {
   private final ReadRequests reads;
   private final SearchRequests searches;
   private final VecdbMetrics metrics;
+  private final ClusterRequests cluster;
 
-  SearchVerticle(ReadRequests reads, SearchRequests searches, VecdbMetrics metrics) {
+  /**
+   * @param cluster how a clustered node reads shards; null on a single node
+   */
+  SearchVerticle(
+      ReadRequests reads, SearchRequests searches, VecdbMetrics metrics, ClusterRequests cluster) {
     this.reads = reads;
     this.searches = searches;
     this.metrics = metrics;
+    this.cluster = cluster;
   }
 
   @Override
@@ -33,6 +39,20 @@ final class SearchVerticle extends VerticleBase {
     long start = System.nanoTime();
     try {
       ApiRequest request = BusMessages.request(message.body());
+      if (cluster != null) {
+        cluster
+            .read(request, BusMessages.body(request))
+            .whenComplete(
+                (reply, error) -> {
+                  if (error != null) {
+                    BusMessages.fail(message, error);
+                  } else {
+                    metrics.read(request.action().wireName(), System.nanoTime() - start);
+                    BusMessages.reply(message, reply.result(), reply.token());
+                  }
+                });
+        return;
+      }
       Object result = execute(request, BusMessages.body(request));
       metrics.read(request.action().wireName(), System.nanoTime() - start);
       BusMessages.reply(message, result);
@@ -47,6 +67,7 @@ final class SearchVerticle extends VerticleBase {
       case LIST_COLLECTIONS -> reads.list();
       case GET_COLLECTION -> reads.info(c);
       case COLLECTION_EXISTS -> reads.exists(c);
+      case COLLECTION_CLUSTER -> reads.clusterInfo(c);
       case RETRIEVE_POINTS -> reads.retrieve(c, body);
       case GET_POINT -> reads.point(c, r.arg());
       case SCROLL -> reads.scroll(c, body);

@@ -224,7 +224,12 @@ public final class VecdbNode {
         () -> {
           cluster =
               io.vecdb.cluster.ClusterNode.start(
-                  vertx, manager, options.getCluster(), Path.of(options.getDataDir()), registry);
+                  vertx,
+                  manager,
+                  options.getCluster(),
+                  Path.of(options.getDataDir()),
+                  registry,
+                  inserter);
           return null;
         },
         false);
@@ -276,12 +281,12 @@ public final class VecdbNode {
                   .compose(
                       id ->
                           vertx.deployVerticle(
-                              () -> new IngestVerticle(mutations, cluster != null),
+                              () -> new IngestVerticle(mutations, clusterRequests()),
                               new DeploymentOptions(worker).setInstances(2)))
                   .compose(
                       id ->
                           vertx.deployVerticle(
-                              () -> new SearchVerticle(reads, searches, metrics),
+                              () -> new SearchVerticle(reads, searches, metrics, clusterRequests()),
                               new DeploymentOptions(worker)
                                   .setInstances(options.getSearchInstances())))
                   // The WAL log has recovered already (in logSource); other logs replay here.
@@ -315,6 +320,11 @@ public final class VecdbNode {
                       + Path.of(options.getDataDir()).toAbsolutePath()
                       + ")");
             });
+  }
+
+  private ClusterRequests clusterRequests() {
+    io.vecdb.cluster.ClusterNode c = cluster;
+    return c == null ? null : new ClusterRequests(c, options.getCluster().getVirtualNodes());
   }
 
   private String transport() {

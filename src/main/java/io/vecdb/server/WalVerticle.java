@@ -38,7 +38,10 @@ final class WalVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     backlog = new WriteBacklog(context, backlogOptions, registry);
-    return vertx.eventBus().<LogRequest>consumer(Addresses.WAL_APPEND, this::append).completion();
+    return vertx
+        .eventBus()
+        .<LogRequest>localConsumer(Addresses.WAL_APPEND, this::append)
+        .completion();
   }
 
   private void append(Message<LogRequest> message) {

@@ -96,7 +96,9 @@ final class WebSocketSession {
   private void forward(Object id, ApiRequest request, long start) {
     String address = request.action().isWrite() ? Addresses.INGEST : Addresses.SEARCH;
     DeliveryOptions delivery =
-        new DeliveryOptions().setSendTimeout(IngestVerticle.WRITE_TIMEOUT_MS + 1000);
+        new DeliveryOptions()
+            .setSendTimeout(IngestVerticle.WRITE_TIMEOUT_MS + 1000)
+            .setLocalOnly(true);
     vertx
         .eventBus()
         .<ApiReply>request(address, request, delivery)

@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Three real VecDB JVMs on loopback with the Hazelcast cluster manager: they find each other, elect
  * a metadata leader over the clustered event bus and register; the leader is SIGKILLed and a new
  * one is elected; the killed node comes back from its data directory (its Raft WAL) and rejoins; a
- * SIGSTOPped follower catches up after SIGCONT; a data directory refuses another node id;
- * collections are refused in cluster mode. Every wait is a poll with a deadline.
+ * SIGSTOPped follower catches up after SIGCONT; a data directory refuses another node id. (The data
+ * path, sharded and replicated collections, is {@link ShardedClusterProcessTest}.) Every wait is a
+ * poll with a deadline.
  */
 class ClusterProcessTest {
   private static final Duration DEADLINE = Duration.ofSeconds(60);
@@ -248,18 +249,6 @@ class ClusterProcessTest {
         List.of("n1", "n2", "n3"),
         views.get(0).getJsonObject("raft_info").getJsonArray("members").getList());
 
-    // Collections are refused in cluster mode until the data path is replicated.
-    HttpResponse<String> create =
-        http.send(
-            HttpRequest.newBuilder(nodes.get(0).baseUri().resolve("collections/c"))
-                .header("content-type", "application/json")
-                .PUT(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"vectors\":{\"size\":2,\"distance\":\"Dot\"}}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(501, create.statusCode(), create.body());
-    assertTrue(create.body().contains("cluster mode"), create.body());
     // Fault injection is off unless asked for.
     HttpResponse<String> debug =
         http.send(

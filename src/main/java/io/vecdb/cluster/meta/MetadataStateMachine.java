@@ -3,26 +3,52 @@ package io.vecdb.cluster.meta;
 import io.microraft.statemachine.StateMachine;
 import io.vecdb.cluster.MetaCommand;
 import io.vecdb.cluster.NodeRegistry;
+import io.vecdb.cluster.placement.HashRing;
 import io.vecdb.cluster.raft.Applied;
 import io.vecdb.cluster.raft.LocalRead;
 import io.vecdb.cluster.raft.NewTermEntry;
 import io.vecdb.cluster.raft.Sessions;
 import io.vecdb.collection.ChangeSet;
+import io.vecdb.collection.CollectionConfig;
+import io.vecdb.collection.ErrorCode;
+import io.vecdb.collection.VecdbException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The metadata group's state machine: the node registry (node id to HTTP address), applied in log
- * order on every member. It is the source of truth for which nodes belong to the cluster; Hazelcast
- * only says which of them are reachable now. Collections and the shard map join it as the cluster's
- * data path is built.
+ * The metadata group's state machine: the node registry (node id to HTTP address) and the shard map
+ * (collections, their configs and each shard's replicas), applied in log order on every member. It
+ * is the source of truth for which nodes belong to the cluster and where data lives; Hazelcast only
+ * says which nodes are reachable now. Placement is computed here, at apply time, from the registry
+ * as it is at that index: only the metadata leader's log changes placement.
  *
  * <p>Concurrency: MicroRaft calls it on the group's lane; {@link #registry()} may be read from any
  * thread (an immutable value behind a volatile field). Sessions are lane-confined.
  */
 public final class MetadataStateMachine implements StateMachine {
   private volatile NodeRegistry registry = NodeRegistry.EMPTY;
+  private volatile ShardMap shards = ShardMap.EMPTY;
   private final Sessions sessions = new Sessions();
+  private final Consumer<ShardMap> listener;
+
+  /** A state machine whose shard map changes nobody watches. */
+  public MetadataStateMachine() {
+    this(m -> {});
+  }
+
+  /**
+   * @param listener told of each new shard map on the group's lane (after a create, a delete or a
+   *     snapshot install); must not block or throw
+   */
+  public MetadataStateMachine(Consumer<ShardMap> listener) {
+    this.listener = listener;
+  }
+
+  /** The collections and their placement as applied so far; any thread. */
+  public ShardMap shards() {
+    return shards;
+  }
 
   /** The registry as applied so far; any thread. */
   public NodeRegistry registry() {
@@ -46,28 +72,80 @@ public final class MetadataStateMachine implements StateMachine {
     if (earlier != null) {
       return earlier;
     }
-    switch (c.op()) {
-      case MetaCommand.RegisterNode r ->
-          registry = registry.with(r.nodeId(), new NodeRegistry.Node(r.httpAddress(), index));
+    Applied result;
+    try {
+      switch (c.op()) {
+        case MetaCommand.RegisterNode r ->
+            registry = registry.with(r.nodeId(), new NodeRegistry.Node(r.httpAddress(), index));
+        case MetaCommand.CreateCollection create -> create(index, create);
+        case MetaCommand.DeleteCollection delete -> {
+          if (shards.get(delete.name()) == null) {
+            throw VecdbException.notFound("Collection `" + delete.name() + "` doesn't exist!");
+          }
+          shards = shards.without(index, delete.name());
+          listener.accept(shards);
+        }
+      }
+      result = new Applied(index, ChangeSet.NONE, null, null, false);
+    } catch (VecdbException e) {
+      // Rejected identically on every member: nothing changed.
+      result = new Applied(index, ChangeSet.NONE, e.code(), e.getMessage(), false);
     }
-    Applied result = new Applied(index, ChangeSet.NONE, null, null, false);
     sessions.put(c.client(), c.request(), result);
     return result;
+  }
+
+  /**
+   * Places the new collection's shards: the ring over the registered nodes, walked clockwise from
+   * each shard's key for {@code replication_factor} distinct nodes. Deterministic: every member
+   * applies the same command to the same registry.
+   */
+  private void create(long index, MetaCommand.CreateCollection create) {
+    if (shards.get(create.name()) != null) {
+      throw new VecdbException(
+          ErrorCode.CONFLICT, "Collection `" + create.name() + "` already exists!");
+    }
+    CollectionConfig config;
+    try {
+      config = CollectionConfig.parse(create.createBody());
+    } catch (IllegalArgumentException e) {
+      throw VecdbException.badRequest(e.getMessage());
+    }
+    int nodes = registry.nodes().size();
+    if (config.replicationFactor() > nodes) {
+      throw VecdbException.badRequest(
+          "replication_factor: expected at most the number of registered nodes ("
+              + nodes
+              + "), got "
+              + config.replicationFactor());
+    }
+    HashRing ring = HashRing.of(registry.nodes().keySet(), create.virtualNodes());
+    List<List<String>> replicas = new ArrayList<>();
+    for (int s = 0; s < config.shardNumber(); s++) {
+      replicas.add(ring.shardReplicas(create.name(), s, config.replicationFactor()));
+    }
+    shards =
+        shards.with(
+            index, new ShardMap.Placement(create.name(), create.createBody(), index, replicas));
+    listener.accept(shards);
   }
 
   @Override
   public void takeSnapshot(long commitIndex, Consumer<Object> chunks) {
     chunks.accept(registry);
+    chunks.accept(shards);
     chunks.accept(sessions.copy());
   }
 
   @Override
   public void installSnapshot(long commitIndex, List<Object> chunks) {
     NodeRegistry r = NodeRegistry.EMPTY;
+    ShardMap m = ShardMap.EMPTY;
     Sessions s = new Sessions();
     for (Object chunk : chunks) {
       switch (chunk) {
         case NodeRegistry nr -> r = nr;
+        case ShardMap sm -> m = sm;
         case Sessions ss -> s.putAll(ss);
         default ->
             throw new IllegalArgumentException(
@@ -75,7 +153,9 @@ public final class MetadataStateMachine implements StateMachine {
       }
     }
     registry = r;
+    shards = m;
     sessions.replaceWith(s);
+    listener.accept(m);
   }
 
   @Override

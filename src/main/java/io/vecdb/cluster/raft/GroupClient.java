@@ -61,10 +61,26 @@ public final class GroupClient {
   private final Timers timers;
   private final Random random;
   private final Timing timing;
+  private final NodeEndpoint near;
   private volatile NodeEndpoint leaderHint;
 
   public GroupClient(
       List<NodeEndpoint> members, Channel channel, Timers timers, Random random, Timing timing) {
+    this(members, channel, timers, random, timing, null);
+  }
+
+  /**
+   * @param near the member replica reads try first (this node, when it is a member), or null for a
+   *     random member
+   */
+  public GroupClient(
+      List<NodeEndpoint> members,
+      Channel channel,
+      Timers timers,
+      Random random,
+      Timing timing,
+      NodeEndpoint near) {
+    this.near = near != null && members.contains(near) ? near : null;
     if (members.isEmpty()) {
       throw new IllegalArgumentException("members: expected at least one");
     }
@@ -158,9 +174,9 @@ public final class GroupClient {
     long deadline = timers.nowMillis() + timeoutMillis;
     switch (consistency) {
       case STRONG -> attemptLeaderRead(read, deadline, pickLeader(), null, done);
-      case EVENTUAL -> attemptReplicaRead(read, 0, deadline, randomMember(), done);
+      case EVENTUAL -> attemptReplicaRead(read, 0, deadline, replica(), done);
       case READ_YOUR_WRITES, MONOTONIC ->
-          attemptReplicaRead(read, Math.max(0, token), deadline, randomMember(), done);
+          attemptReplicaRead(read, Math.max(0, token), deadline, replica(), done);
     }
     return done;
   }
@@ -244,6 +260,15 @@ public final class GroupClient {
         },
         millis);
     return out;
+  }
+
+  private NodeEndpoint replica() {
+    return near != null ? near : randomMember();
+  }
+
+  /** The group's members, in the order given. */
+  public List<NodeEndpoint> members() {
+    return members;
   }
 
   private NodeEndpoint pickLeader() {

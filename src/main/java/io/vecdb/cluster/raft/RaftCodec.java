@@ -25,12 +25,14 @@ import io.microraft.model.persistence.RaftEndpointPersistentState;
 import io.microraft.model.persistence.RaftTermPersistentState;
 import io.vecdb.cluster.MetaCommand;
 import io.vecdb.cluster.NodeRegistry;
+import io.vecdb.cluster.meta.ShardMap;
 import io.vecdb.collection.ChangeSet;
 import io.vecdb.collection.ErrorCode;
 import io.vecdb.collection.Operation;
 import io.vecdb.collection.OperationCodec;
 import io.vecdb.model.PointId;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -76,6 +78,9 @@ public final class RaftCodec {
   private static final byte OP_SNAPSHOT_OPERATION = 5;
   private static final byte OP_META_REGISTER = 6;
   private static final byte OP_META_REGISTRY = 7;
+  private static final byte OP_META_CREATE_COLLECTION = 8;
+  private static final byte OP_META_DELETE_COLLECTION = 9;
+  private static final byte OP_META_SHARD_MAP = 10;
 
   private RaftCodec() {}
 
@@ -410,6 +415,35 @@ public final class RaftCodec {
             str(out, r.nodeId());
             str(out, r.httpAddress());
           }
+          case MetaCommand.CreateCollection cc -> {
+            out.appendByte(OP_META_CREATE_COLLECTION);
+            str(out, c.client());
+            out.appendLongLE(c.request());
+            str(out, cc.name());
+            str(out, cc.createBody().encode());
+            out.appendIntLE(cc.virtualNodes());
+          }
+          case MetaCommand.DeleteCollection dc -> {
+            out.appendByte(OP_META_DELETE_COLLECTION);
+            str(out, c.client());
+            out.appendLongLE(c.request());
+            str(out, dc.name());
+          }
+        }
+      }
+      case ShardMap map -> {
+        out.appendByte(OP_META_SHARD_MAP);
+        out.appendLongLE(map.epoch());
+        out.appendIntLE(map.collections().size());
+        for (ShardMap.Placement p : map.collections().values()) {
+          str(out, p.name());
+          str(out, p.createBody().encode());
+          out.appendLongLE(p.incarnation());
+          out.appendIntLE(p.replicas().size());
+          for (List<String> shard : p.replicas()) {
+            out.appendIntLE(shard.size());
+            shard.forEach(id -> str(out, id));
+          }
         }
       }
       case NodeRegistry registry -> {
@@ -464,6 +498,40 @@ public final class RaftCodec {
         String client = r.str();
         long request = r.l();
         yield new MetaCommand(client, request, new MetaCommand.RegisterNode(r.str(), r.str()));
+      }
+      case OP_META_CREATE_COLLECTION -> {
+        String client = r.str();
+        long request = r.l();
+        String name = r.str();
+        JsonObject body = new JsonObject(r.str());
+        yield new MetaCommand(client, request, new MetaCommand.CreateCollection(name, body, r.i()));
+      }
+      case OP_META_DELETE_COLLECTION -> {
+        String client = r.str();
+        long request = r.l();
+        yield new MetaCommand(client, request, new MetaCommand.DeleteCollection(r.str()));
+      }
+      case OP_META_SHARD_MAP -> {
+        long epoch = r.l();
+        int n = r.count();
+        java.util.TreeMap<String, ShardMap.Placement> collections = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+          String name = r.str();
+          JsonObject body = new JsonObject(r.str());
+          long incarnation = r.l();
+          int shards = r.count();
+          List<List<String>> replicas = new ArrayList<>(shards);
+          for (int s = 0; s < shards; s++) {
+            int k = r.count();
+            List<String> ids = new ArrayList<>(k);
+            for (int j = 0; j < k; j++) {
+              ids.add(r.str());
+            }
+            replicas.add(ids);
+          }
+          collections.put(name, new ShardMap.Placement(name, body, incarnation, replicas));
+        }
+        yield new ShardMap(epoch, collections);
       }
       case OP_META_REGISTRY -> {
         int n = r.count();
@@ -554,7 +622,7 @@ public final class RaftCodec {
     return b ? (byte) 1 : (byte) 0;
   }
 
-  static void str(Buffer out, String s) {
+  public static void str(Buffer out, String s) {
     if (s == null) {
       out.appendIntLE(-1);
       return;

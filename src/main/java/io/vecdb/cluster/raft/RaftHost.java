@@ -47,6 +47,8 @@ public final class RaftHost implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RaftHost.class.getName());
 
   private static final byte RPC_REPLICATE = 1;
+  private static final byte RPC_READ = 2;
+  private static final byte RPC_REPORT = 3;
   private static final byte REPLY_OK = 0;
   private static final byte REPLY_NOT_LEADER = 1;
   private static final byte REPLY_BUSY = 2;
@@ -65,6 +67,27 @@ public final class RaftHost implements AutoCloseable {
           .setRaftNodeReportPublishPeriodSecs(2)
           .build();
 
+  /**
+   * Timing and memory bounds of shard groups. MicroRaft keeps up to {@code
+   * commitCountToTakeSnapshot + maxPendingLogEntryCount} entries in memory; a shard entry is a
+   * write batch (up to {@code max_request_bytes} of vectors), so both are kept small: at 256 points
+   * of 784 floats per batch, about 260 entries are some 210 MB. A snapshot is a logical image of
+   * the shard taken on its lane every 200 commits.
+   */
+  public static final RaftConfig DATA_CONFIG =
+      RaftConfig.newBuilder()
+          .setLeaderElectionTimeoutMillis(700)
+          .setLeaderHeartbeatPeriodSecs(1)
+          .setLeaderHeartbeatTimeoutSecs(2)
+          .setCommitCountToTakeSnapshot(200)
+          .setMaxPendingLogEntryCount(64)
+          .setAppendEntriesRequestBatchSize(8)
+          .setTransferSnapshotsFromFollowersEnabled(false)
+          .setRaftNodeReportPublishPeriodSecs(2)
+          .build();
+
+  private static final LocalRead<Object> SYNC = new LocalRead<>(c -> null);
+
   private final Vertx vertx;
   private final NodeEndpoint local;
   private final RaftLogStore log;
@@ -77,11 +100,20 @@ public final class RaftHost implements AutoCloseable {
   private final io.micrometer.core.instrument.MeterRegistry registry;
   private final io.micrometer.core.instrument.Counter forwarded;
   private final Predicate<String> cut;
+  private final java.util.concurrent.Executor reads;
+  private volatile java.util.function.Function<
+          Buffer, java.util.function.Function<io.vecdb.collection.Collections, Object>>
+      readDecoder =
+          b -> {
+            throw new IllegalStateException("this node serves no remote reads");
+          };
 
   /**
    * @param reachable whether a node id is a live member now
    * @param cut whether traffic to a node id is cut on purpose (fault injection; else never)
    * @param registry where each group's Raft gauges go (term, commit index, leader, changes)
+   * @param reads where reads of shard state run (search workers): never a Raft lane, so a search
+   *     does not hold up its group's log
    */
   public RaftHost(
       Vertx vertx,
@@ -89,8 +121,10 @@ public final class RaftHost implements AutoCloseable {
       RaftLogStore log,
       Predicate<String> reachable,
       Predicate<String> cut,
-      io.micrometer.core.instrument.MeterRegistry registry) {
+      io.micrometer.core.instrument.MeterRegistry registry,
+      java.util.concurrent.Executor reads) {
     this.cut = cut;
+    this.reads = reads;
     this.vertx = vertx;
     this.registry = registry;
     this.forwarded =
@@ -132,19 +166,33 @@ public final class RaftHost implements AutoCloseable {
     return local;
   }
 
+  /** How reads arriving from other nodes ({@link WireRead#encode}'s bytes) become functions. */
+  public void setReadDecoder(
+      java.util.function.Function<
+              Buffer, java.util.function.Function<io.vecdb.collection.Collections, Object>>
+          decoder) {
+    this.readDecoder = decoder;
+  }
+
   /**
    * Starts (or restarts from the log) this node's member of {@code group}. {@code members}: the
    * group's initial voting members, used only when the log has nothing for the group.
    */
   public RaftReplica startGroup(
       String group, List<NodeEndpoint> members, StateMachine stateMachine) {
+    return startGroup(group, members, stateMachine, CONFIG);
+  }
+
+  /** As {@link #startGroup(String, List, StateMachine)}, with the given Raft config. */
+  public RaftReplica startGroup(
+      String group, List<NodeEndpoint> members, StateMachine stateMachine, RaftConfig config) {
     LaneExecutor executor = new LaneExecutor(group + "@" + local, pool, timers);
     GroupGauges gauges = new GroupGauges(group);
     RaftReplica[] self = new RaftReplica[1];
     RaftNode.RaftNodeBuilder b =
         RaftNode.newBuilder()
             .setGroupId(group)
-            .setConfig(CONFIG)
+            .setConfig(config)
             .setExecutor(executor)
             .setTransport(transport)
             .setStateMachine(stateMachine)
@@ -187,6 +235,40 @@ public final class RaftHost implements AutoCloseable {
     return groups.get(group);
   }
 
+  /** The ids of the groups running on this node. */
+  public java.util.Set<String> groupIds() {
+    return java.util.Set.copyOf(groups.keySet());
+  }
+
+  /**
+   * Stops this node's member of {@code group} (its collection was deleted) and forgets its gauges.
+   * Its records stay in the Raft WAL until prefix truncation passes them.
+   */
+  public CompletableFuture<Void> stopGroup(String group) {
+    RaftReplica r = groups.remove(group);
+    if (r == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    registry
+        .find(io.vecdb.metrics.MetricNames.RAFT_TERM)
+        .tag(io.vecdb.metrics.MetricNames.TAG_GROUP, group)
+        .meters()
+        .forEach(registry::remove);
+    for (String name :
+        List.of(
+            io.vecdb.metrics.MetricNames.RAFT_COMMIT_INDEX,
+            io.vecdb.metrics.MetricNames.RAFT_LEADER,
+            io.vecdb.metrics.MetricNames.RAFT_LEADER_CHANGES)) {
+      registry
+          .find(name)
+          .tag(io.vecdb.metrics.MetricNames.TAG_GROUP, group)
+          .meters()
+          .forEach(registry::remove);
+    }
+    LOG.info("Raft group " + group + " stops on " + local);
+    return r.raftNode().terminate().thenApply(o -> null);
+  }
+
   /** A report of this node's member of {@code group}. */
   public CompletableFuture<RaftNodeReport> report(String group) {
     RaftReplica r = groups.get(group);
@@ -194,6 +276,143 @@ public final class RaftHost implements AutoCloseable {
       return CompletableFuture.failedFuture(new IllegalArgumentException("no group " + group));
     }
     return r.raftNode().getReport().thenApply(Ordered::getResult);
+  }
+
+  /**
+   * A summary of {@code target}'s member of {@code group}: {@code term}, {@code leader} (node id or
+   * null), {@code commit} (its commit index), {@code role} and, for a shard, {@code applied} and
+   * {@code points_count}. Fails if the target does not answer in time or does not run it.
+   */
+  public CompletableFuture<io.vertx.core.json.JsonObject> summary(
+      NodeEndpoint target, String group) {
+    if (target.equals(local)) {
+      return localSummary(group);
+    }
+    if (cut.test(target.nodeId())) {
+      return CompletableFuture.failedFuture(new IllegalStateException("cut from " + target));
+    }
+    Buffer req = Buffer.buffer().appendByte(RPC_REPORT);
+    RaftCodec.str(req, group);
+    CompletableFuture<io.vertx.core.json.JsonObject> out = new CompletableFuture<>();
+    vertx
+        .eventBus()
+        .<Buffer>request(
+            EventBusTransport.rpcAddress(target.nodeId()),
+            req,
+            new DeliveryOptions().setSendTimeout(rpcTimeoutMillis))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                out.completeExceptionally(ar.cause());
+              } else {
+                out.complete(new io.vertx.core.json.JsonObject(ar.result().body()));
+              }
+            });
+    return out;
+  }
+
+  private CompletableFuture<io.vertx.core.json.JsonObject> localSummary(String group) {
+    RaftReplica r = groups.get(group);
+    if (r == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException("no group " + group + " on " + local));
+    }
+    return r.raftNode()
+        .getReport()
+        .thenApply(
+            o -> {
+              RaftNodeReport report = o.getResult();
+              Object leader = report.getTerm().getLeaderEndpoint();
+              io.vertx.core.json.JsonObject j =
+                  new io.vertx.core.json.JsonObject()
+                      .put("term", report.getTerm().getTerm())
+                      .put("leader", leader == null ? null : leader.toString())
+                      .put("commit", report.getLog().getCommitIndex())
+                      .put("role", report.getRole().name())
+                      .put("status", report.getStatus().name());
+              ShardStateMachine sm = r.stateMachine();
+              if (sm != null) {
+                j.put("applied", sm.appliedIndex());
+                io.vecdb.collection.Collections c = sm.collections();
+                long points = 0;
+                for (String name : c.names()) {
+                  io.vecdb.collection.Collection col = c.get(name);
+                  points += col == null ? 0 : col.size();
+                }
+                j.put("points_count", points);
+              }
+              return j;
+            });
+  }
+
+  /**
+   * Runs {@code read} against this node's member of a group: an eventual read with no minimum index
+   * reads the applied state directly; otherwise a no-op query under {@code policy} (for
+   * LINEARIZABLE, a ReadIndex round on the leader) waits until the member has applied far enough,
+   * and then the read runs. Either way the read itself runs on the read executor, not the lane, on
+   * state at least as new as the index reported (so a linearizable read stays linearizable).
+   */
+  private <T> CompletableFuture<Ordered<T>> localRead(
+      RaftReplica r, LocalRead<T> read, QueryPolicy policy, long minCommitIndex, long waitMs) {
+    ShardStateMachine sm = r.stateMachine();
+    if (sm == null) {
+      return r.query(read, policy, minCommitIndex, waitMs);
+    }
+    CompletableFuture<Long> synced;
+    if (policy == QueryPolicy.EVENTUAL_CONSISTENCY && minCommitIndex <= 0) {
+      synced = CompletableFuture.completedFuture(sm.appliedIndex());
+    } else {
+      synced = r.query(SYNC, policy, minCommitIndex, waitMs).thenApply(Ordered::getCommitIndex);
+    }
+    return synced.thenApplyAsync(
+        index -> ordered(index, read.read().apply(sm.collections())), reads);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> CompletableFuture<Ordered<T>> remoteRead(
+      NodeEndpoint target,
+      String group,
+      WireRead read,
+      QueryPolicy policy,
+      long minCommitIndex,
+      long waitMs) {
+    if (cut.test(target.nodeId())) {
+      return CompletableFuture.failedFuture(new NotLeaderHere(target, null));
+    }
+    Buffer req = Buffer.buffer().appendByte(RPC_READ);
+    RaftCodec.str(req, group);
+    req.appendByte((byte) policy.ordinal()).appendLongLE(minCommitIndex).appendLongLE(waitMs);
+    Buffer body = read.encode();
+    req.appendIntLE(body.length()).appendBuffer(body);
+    CompletableFuture<Ordered<T>> out = new CompletableFuture<>();
+    vertx
+        .eventBus()
+        .<Buffer>request(
+            EventBusTransport.rpcAddress(target.nodeId()),
+            req,
+            new DeliveryOptions().setSendTimeout(rpcTimeoutMillis + waitMs))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                out.completeExceptionally(new CompletionException(ar.cause()));
+                return;
+              }
+              RaftCodec.Reader r = new RaftCodec.Reader(ar.result().body());
+              switch (r.b()) {
+                case REPLY_OK -> {
+                  long index = r.l();
+                  Object value = io.vertx.core.json.Json.decodeValue(r.str());
+                  out.complete(ordered(index, (T) value));
+                }
+                case REPLY_NOT_LEADER -> {
+                  String leader = r.str();
+                  out.completeExceptionally(
+                      new NotLeaderHere(target, leader == null ? null : new NodeEndpoint(leader)));
+                }
+                default -> out.completeExceptionally(new IllegalStateException(r.str()));
+              }
+            });
+    return out;
   }
 
   /** How this node reaches the members of {@code group}: locally, or over the bus. */
@@ -216,13 +435,17 @@ public final class RaftHost implements AutoCloseable {
           long minCommitIndex,
           long waitMs) {
         RaftReplica r = groups.get(group);
-        if (!target.equals(local) || r == null) {
-          // Reads run where the data is; the callers of this channel read their local member.
-          return CompletableFuture.failedFuture(
-              new IllegalStateException(
-                  "reads of group " + group + " are served on its members only"));
+        if (target.equals(local)) {
+          if (r == null) {
+            return CompletableFuture.failedFuture(new NotLeaderHere(local, null));
+          }
+          return localRead(r, read, policy, minCommitIndex, waitMs);
         }
-        return r.query(read, policy, minCommitIndex, waitMs);
+        if (!(read.read() instanceof WireRead wire)) {
+          return CompletableFuture.failedFuture(
+              new IllegalStateException("this read of group " + group + " runs locally only"));
+        }
+        return remoteRead(target, group, wire, policy, minCommitIndex, waitMs);
       }
     };
   }
@@ -323,7 +546,7 @@ public final class RaftHost implements AutoCloseable {
                 case REPLY_OK -> {
                   long commit = r.l();
                   Applied applied = r.applied();
-                  out.complete(ordered(commit, applied));
+                  out.complete(RaftHost.<Object>ordered(commit, applied));
                 }
                 case REPLY_NOT_LEADER -> {
                   String leader = r.str();
@@ -341,17 +564,93 @@ public final class RaftHost implements AutoCloseable {
 
   private void rpc(io.vertx.core.eventbus.Message<Buffer> m) {
     RaftCodec.Reader r = new RaftCodec.Reader(m.body());
-    Object command;
+    byte kind;
     String group;
     try {
-      if (r.b() != RPC_REPLICATE) {
-        m.fail(400, "unknown Raft RPC");
-        return;
-      }
+      kind = r.b();
       group = r.str();
-      command = RaftCodec.readOperation(r);
     } catch (RuntimeException e) {
       m.fail(400, "bad Raft RPC: " + e.getMessage());
+      return;
+    }
+    switch (kind) {
+      case RPC_REPLICATE -> rpcReplicate(m, r, group);
+      case RPC_READ -> rpcRead(m, r, group);
+      case RPC_REPORT ->
+          localSummary(group)
+              .whenComplete(
+                  (j, e) -> {
+                    if (e != null) {
+                      m.fail(404, String.valueOf(e.getMessage()));
+                    } else {
+                      m.reply(j.toBuffer());
+                    }
+                  });
+      default -> m.fail(400, "unknown Raft RPC " + kind);
+    }
+  }
+
+  private void rpcReplicate(
+      io.vertx.core.eventbus.Message<Buffer> m, RaftCodec.Reader r, String group) {
+    RaftReplica replica = groups.get(group);
+    if (replica == null) {
+      m.reply(Buffer.buffer().appendByte(REPLY_NOT_LEADER).appendIntLE(-1));
+      return;
+    }
+    // A forwarded write batch is decoded on the group's lane, not on the event loop.
+    replica.execute(
+        () -> {
+          Object command;
+          try {
+            command = RaftCodec.readOperation(r);
+          } catch (RuntimeException e) {
+            m.fail(400, "bad Raft RPC: " + e.getMessage());
+            return;
+          }
+          replica
+              .replicate(command)
+              .whenComplete(
+                  (ordered, error) -> {
+                    Buffer reply = Buffer.buffer();
+                    if (error == null) {
+                      reply.appendByte(REPLY_OK).appendLongLE(ordered.getCommitIndex());
+                      RaftCodec.applied(reply, (Applied) ordered.getResult());
+                    } else {
+                      Throwable cause =
+                          error instanceof CompletionException c ? c.getCause() : error;
+                      if (cause instanceof NotLeaderHere n) {
+                        reply.appendByte(REPLY_NOT_LEADER);
+                        RaftCodec.str(reply, n.leader() == null ? null : n.leader().nodeId());
+                      } else if (cause instanceof CannotReplicateException) {
+                        reply.appendByte(REPLY_BUSY);
+                      } else {
+                        reply.appendByte(REPLY_UNCERTAIN);
+                        RaftCodec.str(reply, String.valueOf(cause));
+                      }
+                    }
+                    m.reply(reply);
+                  });
+        });
+  }
+
+  private void rpcRead(io.vertx.core.eventbus.Message<Buffer> m, RaftCodec.Reader r, String group) {
+    QueryPolicy policy;
+    long min;
+    long wait;
+    java.util.function.Function<io.vecdb.collection.Collections, Object> fn;
+    try {
+      int p = r.b();
+      if (p < 0 || p >= QueryPolicy.values().length) {
+        throw new IllegalArgumentException("query policy " + p);
+      }
+      policy = QueryPolicy.values()[p];
+      min = r.l();
+      wait = r.l();
+      int n = r.i();
+      Buffer body = m.body().getBuffer(r.position(), r.position() + n);
+      fn = readDecoder.apply(body);
+    } catch (RuntimeException e) {
+      m.fail(400, "bad Raft read: " + e.getMessage());
       return;
     }
     RaftReplica replica = groups.get(group);
@@ -359,21 +658,25 @@ public final class RaftHost implements AutoCloseable {
       m.reply(Buffer.buffer().appendByte(REPLY_NOT_LEADER).appendIntLE(-1));
       return;
     }
-    replica
-        .replicate(command)
+    localRead(replica, new LocalRead<>(fn), policy, min, wait)
         .whenComplete(
             (ordered, error) -> {
               Buffer reply = Buffer.buffer();
               if (error == null) {
                 reply.appendByte(REPLY_OK).appendLongLE(ordered.getCommitIndex());
-                RaftCodec.applied(reply, (Applied) ordered.getResult());
+                RaftCodec.str(reply, io.vertx.core.json.Json.encode(ordered.getResult()));
               } else {
-                Throwable cause = error instanceof CompletionException c ? c.getCause() : error;
+                Throwable cause = error;
+                while (cause instanceof CompletionException c && c.getCause() != null) {
+                  cause = c.getCause();
+                }
                 if (cause instanceof NotLeaderHere n) {
                   reply.appendByte(REPLY_NOT_LEADER);
                   RaftCodec.str(reply, n.leader() == null ? null : n.leader().nodeId());
-                } else if (cause instanceof CannotReplicateException) {
-                  reply.appendByte(REPLY_BUSY);
+                } else if (cause instanceof io.microraft.exception.NotLeaderException n) {
+                  reply.appendByte(REPLY_NOT_LEADER);
+                  RaftCodec.str(
+                      reply, n.getLeader() == null ? null : n.getLeader().getId().toString());
                 } else {
                   reply.appendByte(REPLY_UNCERTAIN);
                   RaftCodec.str(reply, String.valueOf(cause));
@@ -383,7 +686,7 @@ public final class RaftHost implements AutoCloseable {
             });
   }
 
-  private static Ordered<Object> ordered(long commitIndex, Object result) {
+  private static <T> Ordered<T> ordered(long commitIndex, T result) {
     return new Ordered<>() {
       @Override
       public long getCommitIndex() {
@@ -391,7 +694,7 @@ public final class RaftHost implements AutoCloseable {
       }
 
       @Override
-      public Object getResult() {
+      public T getResult() {
         return result;
       }
     };

@@ -88,6 +88,11 @@ public final class RaftReplica {
         });
   }
 
+  /** Runs {@code task} on the group's lane. */
+  public void execute(Runnable task) {
+    executor.execute(task);
+  }
+
   /** See {@link GroupClient.Channel#replicate}. */
   public CompletableFuture<Ordered<Object>> replicate(Object command) {
     CompletableFuture<Ordered<Object>> out = new CompletableFuture<>();

@@ -57,6 +57,9 @@ public final class ShardStateMachine implements StateMachine {
   private final Sessions sessions = new Sessions();
   private long lastApplied;
 
+  /** {@code lastApplied}, published for readers off the lane (written after each apply). */
+  private volatile long appliedIndex;
+
   /**
    * @param name the shard and replica, for log messages
    * @param emptyState makes the empty state of this shard (at start and for each snapshot install)
@@ -73,6 +76,14 @@ public final class ShardStateMachine implements StateMachine {
     return collections;
   }
 
+  /**
+   * The index of the last entry applied, as published to readers on any thread: state read after
+   * this call is at least this new.
+   */
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
   /** The index of the last entry applied (commands, new-term entries, snapshots); lane only. */
   public long lastApplied() {
     return lastApplied;
@@ -85,6 +96,7 @@ public final class ShardStateMachine implements StateMachine {
       case ShardCommand command -> apply(commitIndex, command);
       case NewTermEntry n -> {
         advance(commitIndex);
+        appliedIndex = commitIndex;
         yield null;
       }
       default ->
@@ -112,6 +124,7 @@ public final class ShardStateMachine implements StateMachine {
         sessions.put(command.client(), command.request(), result);
       }
     }
+    appliedIndex = index;
     listener.applied(index, command, result);
     return result;
   }
@@ -167,6 +180,7 @@ public final class ShardStateMachine implements StateMachine {
     collections = fresh;
     sessions.replaceWith(restored);
     lastApplied = commitIndex;
+    appliedIndex = commitIndex;
     LOG.fine(name + ": installed snapshot at " + commitIndex);
   }
 

@@ -1,0 +1,113 @@
+package io.vecdb.cluster;
+
+import io.vecdb.cluster.raft.RaftCodec;
+import io.vecdb.cluster.raft.WireRead;
+import io.vecdb.collection.Collections;
+import io.vecdb.collection.ReadRequests;
+import io.vecdb.collection.SearchRequests;
+import io.vecdb.collection.VecdbException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * A read of one shard replica's state, in a form that travels between nodes: what to run ({@link
+ * Kind}), on which collection, with which path argument and body. Running it never throws: the
+ * answer is {@code {"ok": result}} or {@code {"error": {"status", "message"}}} (see {@link
+ * #unwrap}), so that a request the shard rejects (a bad filter, a missing point) is answered at
+ * once rather than retried on other replicas as if they were unreachable. Immutable.
+ */
+public record ShardRead(Kind kind, String collection, String arg, JsonObject body)
+    implements Function<Collections, Object>, WireRead {
+
+  /** The reads a shard serves. */
+  public enum Kind {
+    /** Nothing: only waits for the replica's applied index (write consistency checks). */
+    SYNC,
+    INFO,
+    RETRIEVE,
+    POINT,
+    SCROLL,
+    COUNT,
+    SEARCH,
+    SEARCH_BATCH,
+    QUERY,
+    QUERY_BATCH
+  }
+
+  @Override
+  public Object apply(Collections collections) {
+    try {
+      return new JsonObject().put("ok", run(collections));
+    } catch (VecdbException e) {
+      return error(e.code().code(), e.getMessage());
+    } catch (IllegalArgumentException e) {
+      return error(400, e.getMessage());
+    }
+  }
+
+  private static JsonObject error(int status, String message) {
+    return new JsonObject()
+        .put("error", new JsonObject().put("status", status).put("message", message));
+  }
+
+  private Object run(Collections c) {
+    ReadRequests reads = new ReadRequests(c);
+    SearchRequests searches = new SearchRequests(c);
+    return switch (kind) {
+      case SYNC -> null;
+      case INFO -> reads.info(collection);
+      case RETRIEVE -> reads.retrieve(collection, body);
+      case POINT -> reads.point(collection, arg);
+      case SCROLL -> reads.scroll(collection, body);
+      case COUNT -> reads.count(collection, body);
+      case SEARCH -> searches.search(collection, body);
+      case SEARCH_BATCH -> searches.searchBatch(collection, body);
+      case QUERY -> searches.query(collection, body);
+      case QUERY_BATCH -> searches.queryBatch(collection, body);
+    };
+  }
+
+  /** The result in a read's answer, or its rejection thrown as a {@link VecdbException}. */
+  public static Object unwrap(Object answer) {
+    if (!(answer instanceof JsonObject o)) {
+      throw new VecdbException(
+          io.vecdb.collection.ErrorCode.INTERNAL, "shard read: unexpected answer " + answer);
+    }
+    JsonObject error = o.getJsonObject("error");
+    if (error != null) {
+      throw new VecdbException(
+          io.vecdb.collection.ErrorCode.ofCode(error.getInteger("status", 500)),
+          error.getString("message"));
+    }
+    return o.getValue("ok");
+  }
+
+  @Override
+  public Buffer encode() {
+    Buffer out = Buffer.buffer().appendByte((byte) kind.ordinal());
+    RaftCodec.str(out, collection);
+    RaftCodec.str(out, arg);
+    RaftCodec.str(out, body == null ? null : body.encode());
+    return out;
+  }
+
+  public static ShardRead decode(Buffer bytes) {
+    RaftCodec.Reader r = new RaftCodec.Reader(bytes);
+    int k = r.b();
+    if (k < 0 || k >= Kind.values().length) {
+      throw new IllegalArgumentException("shard read kind " + k);
+    }
+    String collection = r.str();
+    String arg = r.str();
+    String body = r.str();
+    return new ShardRead(
+        Kind.values()[k], collection, arg, body == null ? null : new JsonObject(body));
+  }
+
+  @Override
+  public String toString() {
+    return kind.name().toLowerCase(Locale.ROOT) + " " + collection;
+  }
+}

@@ -1,0 +1,73 @@
+package io.vecdb.cluster.meta;
+
+import io.vecdb.collection.CollectionConfig;
+import io.vertx.core.json.JsonObject;
+import java.util.Collections;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The cluster's collections and where their shards live, as the metadata group has applied them: an
+ * immutable value (a new one per change), so readers on any thread see a whole map. {@code epoch}:
+ * the Raft index of the last change (0 for none).
+ */
+public record ShardMap(long epoch, SortedMap<String, Placement> collections) {
+  public static final ShardMap EMPTY = new ShardMap(0, new TreeMap<>());
+
+  public ShardMap {
+    collections = Collections.unmodifiableSortedMap(new TreeMap<>(collections));
+  }
+
+  /**
+   * One collection: its config (the create body, so that every node parses the same config), its
+   * incarnation (the Raft index of its creation: a collection deleted and created again under the
+   * same name gets new Raft groups) and each shard's replicas by node id, in ring order.
+   */
+  public record Placement(
+      String name, JsonObject createBody, long incarnation, List<List<String>> replicas) {
+    public Placement {
+      createBody = createBody.copy();
+      replicas = replicas.stream().map(List::copyOf).toList();
+    }
+
+    public CollectionConfig config() {
+      return CollectionConfig.parse(createBody);
+    }
+
+    public int shardCount() {
+      return replicas.size();
+    }
+
+    /** The Raft group id of shard {@code shard} of this incarnation. */
+    public String group(int shard) {
+      return groupId(name, incarnation, shard);
+    }
+
+    @Override
+    public JsonObject createBody() {
+      return createBody.copy();
+    }
+  }
+
+  /** {@code c/<incarnation>/<shard>/<name>}: unique per incarnation, readable in metrics. */
+  public static String groupId(String collection, long incarnation, int shard) {
+    return "c/" + incarnation + "/" + shard + "/" + collection;
+  }
+
+  public Placement get(String name) {
+    return collections.get(name);
+  }
+
+  public ShardMap with(long index, Placement p) {
+    TreeMap<String, Placement> copy = new TreeMap<>(collections);
+    copy.put(p.name(), p);
+    return new ShardMap(index, copy);
+  }
+
+  public ShardMap without(long index, String name) {
+    TreeMap<String, Placement> copy = new TreeMap<>(collections);
+    copy.remove(name);
+    return new ShardMap(index, copy);
+  }
+}
