@@ -20,6 +20,7 @@ public final class Main {
       case "bench" -> System.exit(io.vecdb.bench.BenchCommand.run(rest));
       case "bench-ingest" -> System.exit(io.vecdb.bench.IngestBenchCommand.run(rest));
       case "bench-raft-log" -> System.exit(io.vecdb.bench.RaftLogBench.run(rest));
+      case "bench-cluster" -> System.exit(io.vecdb.bench.ClusterBenchCommand.run(rest));
       case "help", "-h", "--help" -> {
         System.out.println(USAGE);
         System.exit(0);
@@ -36,7 +37,8 @@ public final class Main {
                          --cluster-port N --seeds H:P,... --initial-members ID,...]
              vecdb bench --help          HNSW benchmark (Fashion-MNIST or random data)
              vecdb bench-ingest --help   durable ingest benchmark over HTTP
-             vecdb bench-raft-log --help fsyncs of the node-wide Raft WAL vs one per group""";
+             vecdb bench-raft-log --help fsyncs of the node-wide Raft WAL vs one per group
+             vecdb bench-cluster         3 nodes (RF 3 and 1) beside a single node, failover""";
 
   private static void usage(String problem) {
     System.err.println("vecdb: " + problem);

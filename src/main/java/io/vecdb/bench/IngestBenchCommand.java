@@ -819,7 +819,7 @@ public final class IngestBenchCommand {
     return sums;
   }
 
-  private static final class ServerJvm implements AutoCloseable {
+  static final class ServerJvm implements AutoCloseable {
     final Path workDir;
     final Path dataDir;
     final Path log;

@@ -103,6 +103,18 @@ public final class ClusterNode implements AutoCloseable {
     String id = NodeIdentity.establish(dataDir, options.getNodeId());
     ClusterMembership membership = ClusterMembership.watch(manager.getHazelcastInstance(), id);
     RaftLogStore log = RaftLogStore.open(dataDir.resolve("raft"), WalStorage.files(), 64L << 20);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "vecdb.raft.wal.fsyncs", log, l -> l.stats().fsyncs())
+        .description("fsyncs of the node-wide Raft WAL (one covers every group waiting)")
+        .register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "vecdb.raft.wal.records", log, l -> l.stats().records())
+        .description("records appended to the node-wide Raft WAL")
+        .register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "vecdb.raft.wal.bytes", log, l -> l.stats().bytesWritten())
+        .description("bytes written to the node-wide Raft WAL")
+        .register(registry);
     FaultInjection faults = new FaultInjection();
     RaftHost host;
     try {
@@ -258,6 +270,30 @@ public final class ClusterNode implements AutoCloseable {
             index,
             timeoutMillis)
         .thenCompose(o -> java.util.concurrent.CompletableFuture.runAsync(() -> {}, reconciler));
+  }
+
+  /**
+   * Brings this node's metadata up to what the metadata leader had committed when asked, so that a
+   * collection created through another node is found here: asks the leader its commit index and
+   * waits until this node applied it. Best effort: completes (never fails) once that is done, the
+   * leader is unknown or unreachable, or the timeout passes.
+   */
+  public java.util.concurrent.CompletableFuture<Void> syncMetadata(long timeoutMillis) {
+    io.vecdb.cluster.raft.RaftReplica meta = host.group(META_GROUP);
+    Object leader = meta.raftNode().getTerm().getLeaderEndpoint();
+    java.util.concurrent.CompletableFuture<Void> synced;
+    if (!(leader instanceof NodeEndpoint l)) {
+      synced = java.util.concurrent.CompletableFuture.completedFuture(null);
+    } else if (l.equals(host.local())) {
+      synced = awaitMetadata(0, timeoutMillis); // the leader applies what it commits
+    } else {
+      synced =
+          host.summary(l, META_GROUP)
+              .thenCompose(j -> awaitMetadata(j.getLong("commit", 0L), timeoutMillis));
+    }
+    return synced
+        .orTimeout(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .exceptionally(e -> null);
   }
 
   /** See {@link RaftHost#summary}. */

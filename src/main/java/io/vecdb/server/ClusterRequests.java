@@ -72,39 +72,56 @@ final class ClusterRequests {
     MutationRequests mutations = new MutationRequests(node.schema());
     return switch (r.action()) {
       case CREATE_COLLECTION -> createCollection(c, body, params);
-      case DELETE_COLLECTION -> deleteCollection(c, params);
-      default -> {
-        ShardMap.Placement p = placement(c);
-        Operation op =
-            switch (r.action()) {
-              case UPDATE_COLLECTION -> mutations.updateCollection(c, body);
-              case UPSERT_POINTS -> mutations.upsert(c, r.body());
-              case DELETE_POINTS -> mutations.deletePoints(c, body);
-              case SET_PAYLOAD -> mutations.setPayload(c, body);
-              case OVERWRITE_PAYLOAD -> mutations.overwritePayload(c, body);
-              case DELETE_PAYLOAD -> mutations.deletePayload(c, body);
-              case CLEAR_PAYLOAD -> mutations.clearPayload(c, body);
-              case CREATE_FIELD_INDEX -> mutations.createFieldIndex(c, body);
-              // Whether the index exists is known to the shards, which reject a missing one.
-              case DELETE_FIELD_INDEX -> new Operation.DeleteFieldIndex(c, r.arg());
-              default ->
-                  throw new IllegalArgumentException(
-                      "action: '" + r.action().wireName() + "' is a read");
-            };
-        boolean collectionLevel = r.action().alwaysWaits();
-        yield replicate(p, op, params)
-            .thenApply(
-                w ->
-                    new Reply(
-                        collectionLevel
-                            ? Boolean.TRUE
-                            : new JsonObject()
-                                .put("operation_id", w.operationId)
-                                .put("status", "completed")
-                                .put("applied_replicas", w.appliedReplicas),
-                        w.token));
-      }
+      case DELETE_COLLECTION ->
+          placementOf(c, params).thenCompose(p -> deleteCollection(c, params));
+      default -> placementOf(c, params).thenCompose(p -> writePoints(p, r, body, params));
     };
+  }
+
+  private CompletableFuture<Reply> writePoints(
+      ShardMap.Placement p, ApiRequest r, JsonObject body, Params params) {
+    String c = r.collection();
+    MutationRequests mutations = new MutationRequests(node.schema());
+    Operation op =
+        switch (r.action()) {
+          case UPDATE_COLLECTION -> mutations.updateCollection(c, body);
+          case UPSERT_POINTS -> mutations.upsert(c, r.body());
+          case DELETE_POINTS -> mutations.deletePoints(c, body);
+          case SET_PAYLOAD -> mutations.setPayload(c, body);
+          case OVERWRITE_PAYLOAD -> mutations.overwritePayload(c, body);
+          case DELETE_PAYLOAD -> mutations.deletePayload(c, body);
+          case CLEAR_PAYLOAD -> mutations.clearPayload(c, body);
+          case CREATE_FIELD_INDEX -> mutations.createFieldIndex(c, body);
+          // Whether the index exists is known to the shards, which reject a missing one.
+          case DELETE_FIELD_INDEX -> new Operation.DeleteFieldIndex(c, r.arg());
+          default ->
+              throw new IllegalArgumentException(
+                  "action: '" + r.action().wireName() + "' is a read");
+        };
+    boolean collectionLevel = r.action().alwaysWaits();
+    return replicate(p, op, params)
+        .thenApply(
+            w ->
+                new Reply(
+                    collectionLevel
+                        ? Boolean.TRUE
+                        : new JsonObject()
+                            .put("operation_id", w.operationId)
+                            .put("status", "completed")
+                            .put("applied_replicas", w.appliedReplicas),
+                    w.token));
+  }
+
+  /**
+   * The placement of {@code c}; if this node does not know it yet (created through another node a
+   * moment ago), after catching up with the metadata leader; else 404.
+   */
+  private CompletableFuture<ShardMap.Placement> placementOf(String c, Params params) {
+    ShardMap.Placement p = node.shards().get(c);
+    if (p != null) {
+      return CompletableFuture.completedFuture(p);
+    }
+    return node.syncMetadata(Math.min(params.timeoutMs, 5_000)).thenApply(v -> placement(c));
   }
 
   private CompletableFuture<Reply> createCollection(String c, JsonObject body, Params params) {
@@ -119,7 +136,6 @@ final class ClusterRequests {
   }
 
   private CompletableFuture<Reply> deleteCollection(String c, Params params) {
-    placement(c); // 404 for a collection this node does not know of
     return node.metaWrite(new MetaCommand.DeleteCollection(c), params.timeoutMs)
         .thenCompose(outcome -> metaApplied(outcome, params))
         .thenApply(v -> new Reply(Boolean.TRUE, null));
@@ -357,18 +373,30 @@ final class ClusterRequests {
     String c = r.collection();
     switch (r.action()) {
       case LIST_COLLECTIONS -> {
-        JsonArray out = new JsonArray();
-        node.shards().collections().keySet().forEach(n -> out.add(new JsonObject().put("name", n)));
-        return CompletableFuture.completedFuture(
-            new Reply(new JsonObject().put("collections", out), null));
+        // As of the metadata leader's commit index when asked (best effort).
+        return node.syncMetadata(Math.min(params.timeoutMs, 5_000))
+            .thenApply(
+                v -> {
+                  JsonArray out = new JsonArray();
+                  node.shards()
+                      .collections()
+                      .keySet()
+                      .forEach(n -> out.add(new JsonObject().put("name", n)));
+                  return new Reply(new JsonObject().put("collections", out), null);
+                });
       }
       case COLLECTION_EXISTS -> {
-        return CompletableFuture.completedFuture(
-            new Reply(new JsonObject().put("exists", node.shards().get(c) != null), null));
+        return placementOf(c, params)
+            .handle((p, e) -> new Reply(new JsonObject().put("exists", e == null), null));
       }
       default -> {}
     }
-    ShardMap.Placement p = placement(c);
+    return placementOf(c, params).thenCompose(p -> readShards(p, r, body, params));
+  }
+
+  private CompletableFuture<Reply> readShards(
+      ShardMap.Placement p, ApiRequest r, JsonObject body, Params params) {
+    String c = r.collection();
     JsonObject b = body == null ? new JsonObject() : body;
     int shards = p.shardCount();
     return switch (r.action()) {

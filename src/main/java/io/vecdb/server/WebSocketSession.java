@@ -106,12 +106,14 @@ final class WebSocketSession {
             ar -> {
               if (ar.succeeded()) {
                 ApiReply reply = ar.result().body();
+                String token = ar.result().headers().get(BusMessages.TOKEN_HEADER);
                 send(
                     Buffer.buffer(reply.encoded().length() + 64)
                         .appendString("{\"id\":")
                         .appendBuffer(Json.encodeToBuffer(id))
                         .appendString(",\"result\":")
                         .appendBuffer(reply.encoded())
+                        .appendString(token == null ? "" : ",\"token\":" + Json.encode(token))
                         .appendString(",\"status\":\"ok\",\"time\":")
                         .appendString(Double.toString(seconds(start)))
                         .appendString("}"));

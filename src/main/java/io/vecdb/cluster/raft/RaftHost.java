@@ -187,7 +187,8 @@ public final class RaftHost implements AutoCloseable {
   public RaftReplica startGroup(
       String group, List<NodeEndpoint> members, StateMachine stateMachine, RaftConfig config) {
     LaneExecutor executor = new LaneExecutor(group + "@" + local, pool, timers);
-    GroupGauges gauges = new GroupGauges(group);
+    GroupGauges gauges =
+        new GroupGauges(group, stateMachine instanceof ShardStateMachine s ? s : null);
     RaftReplica[] self = new RaftReplica[1];
     RaftNode.RaftNodeBuilder b =
         RaftNode.newBuilder()
@@ -241,8 +242,8 @@ public final class RaftHost implements AutoCloseable {
   }
 
   /**
-   * Stops this node's member of {@code group} (its collection was deleted) and forgets its gauges.
-   * Its records stay in the Raft WAL until prefix truncation passes them.
+   * Stops this node's member of {@code group} (its collection was deleted), forgets its gauges and
+   * drops it from the Raft WAL ({@link RaftLogStore#drop}).
    */
   public CompletableFuture<Void> stopGroup(String group) {
     RaftReplica r = groups.remove(group);
@@ -257,6 +258,7 @@ public final class RaftHost implements AutoCloseable {
     for (String name :
         List.of(
             io.vecdb.metrics.MetricNames.RAFT_COMMIT_INDEX,
+            io.vecdb.metrics.MetricNames.RAFT_APPLIED_INDEX,
             io.vecdb.metrics.MetricNames.RAFT_LEADER,
             io.vecdb.metrics.MetricNames.RAFT_LEADER_CHANGES)) {
       registry
@@ -266,7 +268,16 @@ public final class RaftHost implements AutoCloseable {
           .forEach(registry::remove);
     }
     LOG.info("Raft group " + group + " stops on " + local);
-    return r.raftNode().terminate().thenApply(o -> null);
+    return r.raftNode()
+        .terminate()
+        .thenRun(
+            () -> {
+              try {
+                log.drop(group); // after termination: MicroRaft writes nothing more for it
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
   }
 
   /** A report of this node's member of {@code group}. */
@@ -476,7 +487,14 @@ public final class RaftHost implements AutoCloseable {
     private volatile Object lastLeader;
     private final io.micrometer.core.instrument.Counter changes;
 
-    GroupGauges(String group) {
+    GroupGauges(String group, ShardStateMachine shard) {
+      if (shard != null) {
+        io.micrometer.core.instrument.Gauge.builder(
+                io.vecdb.metrics.MetricNames.RAFT_APPLIED_INDEX, shard, s -> s.appliedIndex())
+            .description("Raft index this node's replica of the shard has applied")
+            .tag(io.vecdb.metrics.MetricNames.TAG_GROUP, group)
+            .register(registry);
+      }
       io.micrometer.core.instrument.Gauge.builder(
               io.vecdb.metrics.MetricNames.RAFT_TERM, this, g -> g.term)
           .description("Raft term of this node's member of the group")

@@ -50,10 +50,11 @@ import java.util.logging.Logger;
  * and each group's failure callback runs once, so that its Raft node terminates instead of running
  * on without a log (MicroRaft itself only logs what its store throws).
  *
- * <p>Concurrency: {@link #store} and {@link #restored} from any thread; each group's {@link
- * RaftStore} is called by its Raft lane only (MicroRaft's contract), and blocks that lane in {@link
- * RaftStore#flush} until the fsync. Per-group positions are in a concurrent map; the per-group
- * bookkeeping objects are confined to their lane.
+ * <p>Concurrency: {@link #store}, {@link #restored} and {@link #drop} from any thread (the
+ * recovered states are a synchronized map); each group's {@link RaftStore} is called by its Raft
+ * lane only (MicroRaft's contract), and blocks that lane in {@link RaftStore#flush} until the
+ * fsync. Per-group positions are in a concurrent map; the per-group bookkeeping objects are
+ * confined to their lane.
  */
 public final class RaftLogStore implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RaftLogStore.class.getName());
@@ -65,6 +66,7 @@ public final class RaftLogStore implements AutoCloseable {
   static final byte MEMBERS = 20;
   static final byte SNAPSHOT_CHUNK = 21;
   static final byte SNAPSHOT_DONE = 22;
+  static final byte DROPPED = 23;
 
   private final SegmentedWal wal;
   private final Map<String, Recovered> recovered;
@@ -74,8 +76,38 @@ public final class RaftLogStore implements AutoCloseable {
 
   private RaftLogStore(SegmentedWal wal, Map<String, Recovered> recovered) {
     this.wal = wal;
-    this.recovered = recovered;
-    recovered.forEach((g, r) -> retainFrom.put(g, r.retainFrom()));
+    // Read by groups' starts, emptied by drops (reconciler and lane threads): synchronized.
+    this.recovered = java.util.Collections.synchronizedMap(recovered);
+    recovered.forEach(
+        (g, r) -> {
+          // A group that never persisted its endpoint holds nothing MicroRaft could restore.
+          if (r.local != null) {
+            retainFrom.put(g, r.retainFrom());
+          }
+        });
+  }
+
+  /**
+   * Forgets {@code group} for good (its collection was deleted and its Raft node terminated): a
+   * record says so, so recovery skips what it wrote, and its records no longer hold back prefix
+   * truncation. Any thread; blocks until the record is durable.
+   */
+  public void drop(String group) throws IOException {
+    IOException f = failure;
+    if (f != null) {
+      throw f;
+    }
+    Buffer b = Buffer.buffer(64);
+    RaftCodec.str(b, group);
+    try {
+      wal.append(DROPPED, b.getBytes()).join(); // sync policy always: completes once durable
+    } catch (WalException | java.util.concurrent.CompletionException e) {
+      throw new IOException("Raft log: dropping " + group + ": " + e.getMessage(), e);
+    }
+    stores.remove(group);
+    recovered.remove(group);
+    retainFrom.remove(group);
+    truncatePrefix();
   }
 
   /** Opens (creating) the node's Raft WAL in {@code dir} and reads every group's state back. */
@@ -97,7 +129,9 @@ public final class RaftLogStore implements AutoCloseable {
 
   /** Groups found on disk at open, in the order they first appear. */
   public List<String> recoveredGroups() {
-    return List.copyOf(recovered.keySet());
+    synchronized (recovered) {
+      return List.copyOf(recovered.keySet());
+    }
   }
 
   /** What group {@code group} had flushed before the last stop; null if it had nothing. */
@@ -417,6 +451,7 @@ public final class RaftLogStore implements AutoCloseable {
           g.firstLsn = rec.lsn();
         }
         switch (rec.type()) {
+          case DROPPED -> groups.remove(group);
           case LOCAL -> g.local = RaftCodec.readLocal(r);
           case MEMBERS -> g.members = RaftCodec.readMembers(r);
           case TERM -> g.term = RaftCodec.readTerm(r);

@@ -248,6 +248,35 @@ class RaftCodecTest {
   }
 
   @Test
+  void metadataOperationsRoundTrip() {
+    io.vertx.core.json.JsonObject body =
+        new io.vertx.core.json.JsonObject()
+            .put(
+                "vectors",
+                new io.vertx.core.json.JsonObject().put("size", 3).put("distance", "Dot"))
+            .put("shard_number", 2);
+    List<Object> ops =
+        List.of(
+            new io.vecdb.cluster.MetaCommand(
+                "cl", 3, new io.vecdb.cluster.MetaCommand.CreateCollection("c", body, 128)),
+            new io.vecdb.cluster.MetaCommand(
+                "cl", 4, new io.vecdb.cluster.MetaCommand.DeleteCollection("c")),
+            new io.vecdb.cluster.meta.ShardMap(
+                9,
+                new java.util.TreeMap<>(
+                    java.util.Map.of(
+                        "c",
+                        new io.vecdb.cluster.meta.ShardMap.Placement(
+                            "c", body, 5, List.of(List.of("n1", "n2"), List.of("n2", "n3")))))));
+    for (Object op : ops) {
+      Buffer b = Buffer.buffer();
+      RaftCodec.writeOperation(b, op);
+      Object back = RaftCodec.readOperation(new RaftCodec.Reader(b));
+      assertEquals(op, back);
+    }
+  }
+
+  @Test
   void damagedBuffersAreRefused() {
     for (RaftMessage m : messages()) {
       Buffer bytes = RaftCodec.encode(m);

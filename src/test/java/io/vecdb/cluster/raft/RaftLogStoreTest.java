@@ -180,6 +180,41 @@ class RaftLogStoreTest {
   }
 
   /**
+   * A dropped group (its collection deleted) is gone after a restart, and no longer holds back
+   * prefix truncation, which it would forever: it will never snapshot again.
+   */
+  @Test
+  void aDroppedGroupIsForgottenAndReleasesThePrefix() throws IOException {
+    try (RaftLogStore log = RaftLogStore.open(dir, WalStorage.files(), 4 << 10)) {
+      RaftStore a = log.store("a", () -> {});
+      RaftStore b = log.store("b", () -> {});
+      start(a, 1);
+      start(b, 1);
+      for (long i = 1; i <= 400; i += 10) {
+        a.persistLogEntries(entries(i, i + 9, 1, "a"));
+        b.persistLogEntries(entries(i, i + 9, 1, "b"));
+      }
+      a.flush();
+      b.flush();
+      long before = log.firstLsn();
+      snapshot(a, 400, 1, 1);
+      a.flush();
+      assertEquals(before, log.firstLsn(), "b still needs its entries");
+      log.drop("b");
+      a.flush();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (log.firstLsn() == before && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertTrue(log.firstLsn() > before, "b's records still hold the prefix");
+    }
+    try (RaftLogStore log = RaftLogStore.open(dir, WalStorage.files(), 4 << 10)) {
+      assertNull(log.restored("b"), "a dropped group does not come back");
+      assertEquals(400, log.restored("a").getSnapshotEntry().getIndex());
+    }
+  }
+
+  /**
    * While one fsync is held, every other group's flush queues behind it; releasing it, one more
    * fsync covers all of them (not one each).
    */
