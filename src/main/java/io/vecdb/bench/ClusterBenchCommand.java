@@ -60,7 +60,7 @@ public final class ClusterBenchCommand {
       Path workDir,
       boolean json) {
     static Options parse(String[] args) throws BenchOptions.BadFlag {
-      Path datasetDir = Path.of("/usr/share/dataset-fashion-mnist");
+      Path datasetDir = Path.of("/usr/share/datasets/fashion-mnist");
       int n = 60_000;
       int batch = 256;
       int clients = 4;
@@ -141,7 +141,10 @@ public final class ClusterBenchCommand {
     private final Options o;
     private final PrintStream out;
     private final HttpClient http =
-        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
     private final JsonObject results = new JsonObject();
 
     Run(Options o, PrintStream out) {

@@ -64,11 +64,7 @@ public final class ClusterNode implements AutoCloseable {
    */
   private volatile io.vecdb.collection.Collections schema = new io.vecdb.collection.Collections();
 
-  /** This node's idempotency keys: a client id per start and increasing request numbers. */
-  private final String clientId;
-
-  private final java.util.concurrent.atomic.AtomicLong requests =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final IdempotencyKeys keys;
 
   private ClusterNode(
       ClusterOptions options,
@@ -80,7 +76,7 @@ public final class ClusterNode implements AutoCloseable {
       io.vecdb.index.ParallelInserter inserter) {
     this.faults = faults;
     this.inserter = inserter;
-    this.clientId = options.getNodeId() + "/" + Long.toHexString(new Random().nextLong());
+    this.keys = new IdempotencyKeys(options.getNodeId());
     this.options = options;
     this.membership = membership;
     this.host = host;
@@ -245,16 +241,15 @@ public final class ClusterNode implements AutoCloseable {
                 host.local()));
   }
 
-  /** A command with this node's next idempotency key. */
+  /** A command with a fresh idempotency key ({@link IdempotencyKeys}). */
   public io.vecdb.cluster.raft.ShardCommand command(io.vecdb.collection.Operation op) {
-    return new io.vecdb.cluster.raft.ShardCommand(clientId, requests.incrementAndGet(), op);
+    return keys.command(op);
   }
 
-  /** Replicates a metadata change (with this node's next idempotency key). */
+  /** Replicates a metadata change (with a fresh idempotency key). */
   public java.util.concurrent.CompletableFuture<WriteOutcome> metaWrite(
       MetaCommand.MetaOp op, long timeoutMillis) {
-    return metaClient.write(
-        new MetaCommand(clientId, requests.incrementAndGet(), op), timeoutMillis);
+    return metaClient.write(keys.meta(op), timeoutMillis);
   }
 
   /**

@@ -53,9 +53,22 @@ public final class Sessions {
                 + "; not applied"));
   }
 
+  /**
+   * Remembers {@code result} as the client's last request; without the ids it changed (a repeat is
+   * answered with its index and outcome), so that many sessions of large batches stay small.
+   */
   public void put(String client, long request, Applied result) {
     byClient.remove(client);
-    byClient.put(client, new Session(request, result));
+    byClient.put(
+        client,
+        new Session(
+            request,
+            new Applied(
+                result.index(),
+                io.vecdb.collection.ChangeSet.NONE,
+                result.error(),
+                result.message(),
+                result.duplicate())));
     if (byClient.size() > ShardStateMachine.MAX_SESSIONS) {
       byClient.remove(byClient.keySet().iterator().next());
     }
