@@ -30,12 +30,13 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Loads Fashion-MNIST (or {@code --n} of it) through the REST API in batches from a few
  * connections with {@code wait=true} (acknowledged once committed and applied on the leader, so
- * acknowledged = searchable), into a single node, then into a replication-factor-3 and a
- * replication-factor-1 collection of a three-node cluster; runs searches from several concurrent
- * clients for a fixed time against each; measures fsyncs per second per node while writing to 1, 2
- * and 4 shards per node; then SIGKILLs a shard leader and times the first acknowledged write to
- * that shard through a survivor. Every loop is bounded in count and time; all traffic is to
- * 127.0.0.1.
+ * acknowledged = searchable), into a single node, then into a replication-factor-3 collection of
+ * {@code --shards} shards (default 1: every node holds every point and serves searches locally) and
+ * a replication-factor-1 collection of 3 x {@code --shards} shards (one per node) of a three-node
+ * cluster; runs searches from several concurrent clients for a fixed time against each; measures
+ * fsyncs per second per node while writing to 1, 2 and 4 shards per node; then SIGKILLs a shard
+ * leader and times the first acknowledged write to that shard through a survivor. Every loop is
+ * bounded in count and time; all traffic is to 127.0.0.1.
  *
  * <p>Threading: the command runs on the main thread; workers take batch numbers from an atomic
  * counter; the first failure is kept and stops every worker.
@@ -43,7 +44,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ClusterBenchCommand {
   static final String USAGE =
       "usage: vecdb bench-cluster [--dataset-dir DIR] [--n N] [--batch 256] [--clients 4]"
-          + " [--search-clients 8] [--search-seconds 10] [--shards 2] [--server-heap 3g]"
+          + " [--search-clients 8] [--search-seconds 10] [--shards 1] [--server-heap 3g]"
           + " [--work-dir DIR] [--json]";
 
   private ClusterBenchCommand() {}
@@ -66,7 +67,7 @@ public final class ClusterBenchCommand {
       int clients = 4;
       int searchClients = 8;
       int searchSeconds = 10;
-      int shards = 2;
+      int shards = 1;
       String heap = "3g";
       Path workDir = null;
       boolean json = false;

@@ -80,8 +80,8 @@ public final class RaftHost implements AutoCloseable {
           .setLeaderHeartbeatPeriodSecs(1)
           .setLeaderHeartbeatTimeoutSecs(2)
           .setCommitCountToTakeSnapshot(200)
-          .setMaxPendingLogEntryCount(64)
-          .setAppendEntriesRequestBatchSize(8)
+          .setMaxPendingLogEntryCount(16)
+          .setAppendEntriesRequestBatchSize(16)
           .setTransferSnapshotsFromFollowersEnabled(false)
           .setRaftNodeReportPublishPeriodSecs(2)
           .build();
@@ -371,6 +371,16 @@ public final class RaftHost implements AutoCloseable {
     }
     CompletableFuture<Long> synced;
     if (policy == QueryPolicy.EVENTUAL_CONSISTENCY && minCommitIndex <= 0) {
+      if (io.vertx.core.Context.isOnWorkerThread()) {
+        // Already on a search worker: read here rather than hop to another worker.
+        long index = sm.appliedIndex();
+        try {
+          return CompletableFuture.completedFuture(
+              ordered(index, read.read().apply(sm.collections())));
+        } catch (RuntimeException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+      }
       synced = CompletableFuture.completedFuture(sm.appliedIndex());
     } else {
       synced = r.query(SYNC, policy, minCommitIndex, waitMs).thenApply(Ordered::getCommitIndex);
