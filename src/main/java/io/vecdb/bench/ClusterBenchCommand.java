@@ -33,10 +33,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * acknowledged = searchable), into a single node, then into a replication-factor-3 collection of
  * {@code --shards} shards (default 1: every node holds every point and serves searches locally) and
  * a replication-factor-1 collection of 3 x {@code --shards} shards (one per node) of a three-node
- * cluster; runs searches from several concurrent clients for a fixed time against each; measures
- * fsyncs per second per node while writing to 1, 2 and 4 shards per node; then SIGKILLs a shard
- * leader and times the first acknowledged write to that shard through a survivor. Every loop is
- * bounded in count and time; all traffic is to 127.0.0.1.
+ * cluster; runs searches from several concurrent clients for a fixed time against each (after as
+ * long again unmeasured, to warm up every node's JIT); measures fsyncs per second per node while
+ * writing to 1, 2 and 4 shards per node; then SIGKILLs a shard leader and times the first
+ * acknowledged write to that shard through a survivor. Every loop is bounded in count and time; all
+ * traffic is to 127.0.0.1.
  *
  * <p>Threading: the command runs on the main thread; workers take batch numbers from an atomic
  * counter; the first failure is kept and stops every worker.
@@ -238,17 +239,19 @@ public final class ClusterBenchCommand {
       }
       out.println();
       out.println(
-          "| shards per node | write requests/s | fsyncs/s per node | requests per fsync |");
-      out.println("|---|---|---|---|");
+          "| shards per node | write requests/s | Raft entries/s (each on every node) | fsyncs/s"
+              + " per node | entries per fsync |");
+      out.println("|---|---|---|---|---|");
       for (Object x : results.getJsonArray("fsyncs")) {
         JsonObject f = (JsonObject) x;
         out.printf(
             Locale.ROOT,
-            "| %d | %.0f | %s | %.2f |%n",
+            "| %d | %.0f | %.0f | %s | %.2f |%n",
             f.getInteger("shards_per_node"),
             f.getDouble("writes_per_s"),
+            f.getDouble("entries_per_s"),
             f.getJsonArray("fsyncs_per_s_per_node").encode(),
-            f.getDouble("writes_per_fsync"));
+            f.getDouble("entries_per_fsync"));
       }
       JsonObject fo = results.getJsonObject("failover");
       out.printf(
@@ -391,7 +394,9 @@ public final class ClusterBenchCommand {
       }
       double pps = points / loadS;
       JsonArray fsyncs = fsyncsPerSecond(before, after, uris.size(), loadS);
-      // Searches: each client pinned to one node, for a fixed time (and at most 1M requests).
+      // Searches: each client pinned to one node, for a fixed time (and at most 1M requests),
+      // after as long again unmeasured: every node's JIT warms up on its share of the load.
+      search(uris, c, queries, o.searchSeconds(), failure);
       AtomicLong done = new AtomicLong();
       long searchDeadline = System.nanoTime() + o.searchSeconds() * 1_000_000_000L;
       long s0 = System.nanoTime();
@@ -435,6 +440,34 @@ public final class ClusterBenchCommand {
           .put("search_clients", o.searchClients());
     }
 
+    /** Unmeasured searches for {@code seconds} (warm-up). */
+    private void search(
+        List<URI> uris,
+        String c,
+        List<byte[]> queries,
+        int seconds,
+        AtomicReference<String> failure)
+        throws Exception {
+      long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+      runWorkers(
+          o.searchClients(),
+          w -> {
+            URI u = uris.get(w % uris.size());
+            for (int i = w; System.nanoTime() < deadline && i < 1_000_000; i++) {
+              String err =
+                  send(
+                      u,
+                      "POST",
+                      "collections/" + c + "/points/search",
+                      queries.get(i % queries.size()));
+              if (err != null) {
+                failure.compareAndSet(null, err);
+                return;
+              }
+            }
+          });
+    }
+
     /** Small writes (16 points) for 8 s into collections of 1, 2 and 4 shards per node. */
     private JsonArray fsyncScaling(List<URI> uris, Dataset data) throws Exception {
       JsonArray rows = new JsonArray();
@@ -448,6 +481,7 @@ public final class ClusterBenchCommand {
             createBody(data.dim(), perNode, 3).encode().getBytes(StandardCharsets.UTF_8));
         Map<String, Double> before = metrics(uris);
         AtomicLong writes = new AtomicLong();
+        AtomicLong entries = new AtomicLong();
         AtomicReference<String> failure = new AtomicReference<>();
         long deadline = System.nanoTime() + 8_000_000_000L;
         long t0 = System.nanoTime();
@@ -462,6 +496,14 @@ public final class ClusterBenchCommand {
                   return;
                 }
                 writes.incrementAndGet();
+                // Batch i holds ids 16i..16i+15: one Raft entry per shard they fall in.
+                java.util.Set<Integer> touched = new java.util.HashSet<>();
+                for (long id = 16L * i; id < 16L * i + 16 && id < data.n(); id++) {
+                  touched.add(
+                      io.vecdb.cluster.placement.Hashing.shardOf(
+                          io.vecdb.model.PointId.of(id), perNode));
+                }
+                entries.addAndGet(touched.size());
               }
             });
         double s = (System.nanoTime() - t0) / 1e9;
@@ -475,17 +517,21 @@ public final class ClusterBenchCommand {
           total += ((Number) v).doubleValue();
         }
         double wps = writes.get() / s;
+        double eps = entries.get() / s; // every node stores every entry (RF=3 on 3 nodes)
         rows.add(
             new JsonObject()
                 .put("shards_per_node", perNode)
                 .put("writes_per_s", round(wps))
+                .put("entries_per_s", round(eps))
                 .put("fsyncs_per_s_per_node", perSecond)
-                .put("writes_per_fsync", round(wps / (total / uris.size()))));
+                .put("entries_per_fsync", round(eps / (total / uris.size()))));
         out.printf(
             Locale.ROOT,
-            "%d shard(s) per node: %.0f writes/s of 16 points, fsyncs/s per node %s%n",
+            "%d shard(s) per node: %.0f writes/s of 16 points (%.0f Raft entries/s), fsyncs/s per"
+                + " node %s%n",
             perNode,
             wps,
+            eps,
             perSecond.encode());
       }
       return rows;
