@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ClusterBenchCommand {
   static final String USAGE =
       "usage: vecdb bench-cluster [--dataset-dir DIR] [--n N] [--batch 256] [--clients 4]"
-          + " [--search-clients 8] [--search-seconds 10] [--shards 1] [--server-heap 3g]"
+          + " [--search-clients 8] [--search-seconds 10] [--search-warmup-seconds 20]"
+          + " [--shards 1] [--server-heap 3g]"
           + " [--work-dir DIR] [--json]";
 
   private ClusterBenchCommand() {}
@@ -57,6 +58,7 @@ public final class ClusterBenchCommand {
       int clients,
       int searchClients,
       int searchSeconds,
+      int warmupSeconds,
       int shards,
       String heap,
       Path workDir,
@@ -68,6 +70,7 @@ public final class ClusterBenchCommand {
       int clients = 4;
       int searchClients = 8;
       int searchSeconds = 10;
+      int warmupSeconds = 20;
       int shards = 1;
       String heap = "3g";
       Path workDir = null;
@@ -82,6 +85,7 @@ public final class ClusterBenchCommand {
           case "--clients" -> clients = positive(args, ++i, flag);
           case "--search-clients" -> searchClients = positive(args, ++i, flag);
           case "--search-seconds" -> searchSeconds = positive(args, ++i, flag);
+          case "--search-warmup-seconds" -> warmupSeconds = positive(args, ++i, flag);
           case "--shards" -> shards = positive(args, ++i, flag);
           case "--server-heap" -> heap = value(args, ++i, flag);
           case "--work-dir" -> workDir = Path.of(value(args, ++i, flag));
@@ -89,7 +93,17 @@ public final class ClusterBenchCommand {
         }
       }
       return new Options(
-          datasetDir, n, batch, clients, searchClients, searchSeconds, shards, heap, workDir, json);
+          datasetDir,
+          n,
+          batch,
+          clients,
+          searchClients,
+          searchSeconds,
+          warmupSeconds,
+          shards,
+          heap,
+          workDir,
+          json);
     }
 
     private static String value(String[] args, int i, String flag) throws BenchOptions.BadFlag {
@@ -395,8 +409,8 @@ public final class ClusterBenchCommand {
       double pps = points / loadS;
       JsonArray fsyncs = fsyncsPerSecond(before, after, uris.size(), loadS);
       // Searches: each client pinned to one node, for a fixed time (and at most 1M requests),
-      // after as long again unmeasured: every node's JIT warms up on its share of the load.
-      search(uris, c, queries, o.searchSeconds(), failure);
+      // after a warm-up: every node's JIT compiles the search path on its share of the load.
+      search(uris, c, queries, o.warmupSeconds(), failure);
       AtomicLong done = new AtomicLong();
       long searchDeadline = System.nanoTime() + o.searchSeconds() * 1_000_000_000L;
       long s0 = System.nanoTime();
