@@ -33,11 +33,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * acknowledged = searchable), into a single node, then into a replication-factor-3 collection of
  * {@code --shards} shards (default 1: every node holds every point and serves searches locally) and
  * a replication-factor-1 collection of 3 x {@code --shards} shards (one per node) of a three-node
- * cluster; runs searches from several concurrent clients for a fixed time against each (after as
- * long again unmeasured, to warm up every node's JIT); measures fsyncs per second per node while
- * writing to 1, 2 and 4 shards per node; then SIGKILLs a shard leader and times the first
- * acknowledged write to that shard through a survivor. Every loop is bounded in count and time; all
- * traffic is to 127.0.0.1.
+ * cluster; runs searches from several concurrent clients for a fixed time against each (after an
+ * unmeasured warm-up, so that every node's JIT has compiled the search path); measures fsyncs per
+ * second per node while writing to 1, 2 and 4 shards per node; then SIGKILLs a shard leader and
+ * times the first acknowledged write to that shard through a survivor. Every loop is bounded in
+ * count and time; all traffic is to 127.0.0.1.
  *
  * <p>Threading: the command runs on the main thread; workers take batch numbers from an atomic
  * counter; the first failure is kept and stops every worker.

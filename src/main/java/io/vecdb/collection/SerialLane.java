@@ -10,6 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread of its own). Any thread may {@link #execute}; at most one pool thread drains the queue at
  * a time, guarded by the {@code pending} counter, which also orders consecutive tasks
  * (happens-before through its atomic updates).
+ *
+ * <p>Fairness: a drain runs at most {@link #BATCH} tasks, then hands the rest of the queue to a new
+ * pool task, so that a busy lane cannot keep a pool thread from the other lanes (Raft groups
+ * sharing a small pool: one group's stream of work must not delay another's heartbeat checks).
  */
 public final class SerialLane implements Executor {
   private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
@@ -28,10 +32,20 @@ public final class SerialLane implements Executor {
     }
   }
 
+  /** Tasks one drain runs before it yields its pool thread. */
+  static final int BATCH = 32;
+
   private void drain() {
-    do {
+    for (int ran = 1; ; ran++) {
       Runnable task = queue.poll();
       task.run(); // tasks catch their own failures
-    } while (pending.decrementAndGet() > 0);
+      if (pending.decrementAndGet() == 0) {
+        return;
+      }
+      if (ran == BATCH) {
+        pool.execute(this::drain); // still the only drainer: pending > 0 was not handed over
+        return;
+      }
+    }
   }
 }

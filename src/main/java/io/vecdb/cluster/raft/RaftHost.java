@@ -136,8 +136,10 @@ public final class RaftHost implements AutoCloseable {
     this.transport = new EventBusTransport(vertx.eventBus(), reachable, cut);
     AtomicInteger n = new AtomicInteger();
     this.pool =
+        // More threads than cores: lanes block in fsync, in snapshot writes and in long applies,
+        // and a group whose lane waits behind others misses its heartbeat checks.
         Executors.newFixedThreadPool(
-            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
             r ->
                 Thread.ofPlatform()
                     .name("vecdb-raft-" + n.incrementAndGet())
