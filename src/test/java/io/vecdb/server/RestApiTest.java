@@ -101,7 +101,9 @@ class RestApiTest {
             "/collections/{collection_name}/points/search",
             "/collections/{collection_name}/points/search/batch",
             "/collections/{collection_name}/points/query",
-            "/collections/{collection_name}/points/query/batch")) {
+            "/collections/{collection_name}/points/query/batch",
+            "/collections/{collection_name}/cluster",
+            "/cluster")) {
       assertTrue(paths.containsKey(p), "openapi.json lacks " + p);
     }
   }
@@ -122,6 +124,13 @@ class RestApiTest {
     assertEquals(0, info.getInteger("points_count"));
     assertEquals(true, t.get("/collections/c1/exists").resultObject().getBoolean("exists"));
     assertEquals(false, t.get("/collections/nope/exists").resultObject().getBoolean("exists"));
+    // A single node: one local shard holding every point, Qdrant's shape.
+    JsonObject shards = t.get("/collections/c1/cluster").resultObject();
+    assertEquals(1, shards.getInteger("shard_count"));
+    assertEquals(0, shards.getJsonArray("local_shards").getJsonObject(0).getInteger("shard_id"));
+    assertEquals("Active", shards.getJsonArray("local_shards").getJsonObject(0).getString("state"));
+    assertEquals(0, shards.getJsonArray("remote_shards").size());
+    assertEquals(404, t.get("/collections/nope/cluster").status());
     var patched =
         t.patch(
             "/collections/c1",
