@@ -202,7 +202,8 @@ public final class ClusterNode implements AutoCloseable {
                     c.apply(0, new io.vecdb.collection.Operation.CreateCollection(name, config));
                     return c;
                   },
-                  (index, command, result) -> {});
+                  (index, command, result) -> {},
+                  host.applyPool());
           host.startGroup(
               group, replicas.stream().map(NodeEndpoint::new).toList(), sm, RaftHost.DATA_CONFIG);
         }

@@ -61,6 +61,7 @@ public final class MetricNames {
 
   public static final String RAFT_COMMIT_INDEX = "vecdb.raft.commit.index";
   public static final String RAFT_APPLIED_INDEX = "vecdb.raft.applied.index";
+  public static final String RAFT_APPLY_BACKLOG = "vecdb.raft.apply.backlog";
   public static final String RAFT_LEADER = "vecdb.raft.leader";
 
   /** Times this node saw its group's leader change (elections won by anyone, losses of leader). */

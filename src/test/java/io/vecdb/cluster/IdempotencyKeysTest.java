@@ -39,6 +39,11 @@ class IdempotencyKeysTest {
         (i, cmd, r) -> {});
   }
 
+  /** The state machine's answer: a future of the apply lane (here: applied on the caller). */
+  private static Applied applied(Object result) {
+    return (Applied) ((java.util.concurrent.CompletableFuture<?>) result).join();
+  }
+
   private static Operation upsert(long id) {
     return new Operation.UpsertPoints(
         "c", List.of(new PointStruct(PointId.of(id), new float[] {1, 2}, Payload.EMPTY)));
@@ -50,11 +55,11 @@ class IdempotencyKeysTest {
     ShardCommand first = keys.command(upsert(1));
     ShardCommand second = keys.command(upsert(2));
     ShardStateMachine sm = shard();
-    Applied b = (Applied) sm.runOperation(1, second);
-    Applied a = (Applied) sm.runOperation(2, first); // the earlier request, applied later
+    Applied b = applied(sm.runOperation(1, second));
+    Applied a = applied(sm.runOperation(2, first)); // the earlier request, applied later
     assertTrue(b.succeeded(), b.message());
     assertTrue(a.succeeded(), "an earlier request applied after a later one: " + a.message());
-    Applied retry = (Applied) sm.runOperation(3, first);
+    Applied retry = applied(sm.runOperation(3, first));
     assertTrue(retry.duplicate(), "a retry under the same key is not applied again");
     assertEquals(2, retry.index(), "answered with the first application");
     assertEquals(2, sm.collections().get("c").size());

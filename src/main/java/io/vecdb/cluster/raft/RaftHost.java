@@ -93,6 +93,7 @@ public final class RaftHost implements AutoCloseable {
   private final RaftLogStore log;
   private final EventBusTransport transport;
   private final ExecutorService pool;
+  private final ExecutorService applyPool;
   private final ScheduledExecutorService timers;
   private final ConcurrentHashMap<String, RaftReplica> groups = new ConcurrentHashMap<>();
   private final List<MessageConsumer<Buffer>> consumers = new ArrayList<>();
@@ -145,6 +146,16 @@ public final class RaftHost implements AutoCloseable {
                     .name("vecdb-raft-" + n.incrementAndGet())
                     .daemon(true)
                     .unstarted(r));
+    AtomicInteger a = new AtomicInteger();
+    this.applyPool =
+        // Shard replicas apply (index) here, off their Raft lanes; the work is CPU-bound.
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            r ->
+                Thread.ofPlatform()
+                    .name("vecdb-apply-" + a.incrementAndGet())
+                    .daemon(true)
+                    .unstarted(r));
     this.timers =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("vecdb-raft-timers").daemon(true).unstarted(r));
@@ -166,6 +177,11 @@ public final class RaftHost implements AutoCloseable {
 
   public NodeEndpoint local() {
     return local;
+  }
+
+  /** Where shard replicas of this node apply committed entries ({@link ShardStateMachine}). */
+  public java.util.concurrent.Executor applyPool() {
+    return applyPool;
   }
 
   /** How reads arriving from other nodes ({@link WireRead#encode}'s bytes) become functions. */
@@ -261,6 +277,7 @@ public final class RaftHost implements AutoCloseable {
         List.of(
             io.vecdb.metrics.MetricNames.RAFT_COMMIT_INDEX,
             io.vecdb.metrics.MetricNames.RAFT_APPLIED_INDEX,
+            io.vecdb.metrics.MetricNames.RAFT_APPLY_BACKLOG,
             io.vecdb.metrics.MetricNames.RAFT_LEADER,
             io.vecdb.metrics.MetricNames.RAFT_LEADER_CHANGES)) {
       registry
@@ -504,6 +521,11 @@ public final class RaftHost implements AutoCloseable {
         io.micrometer.core.instrument.Gauge.builder(
                 io.vecdb.metrics.MetricNames.RAFT_APPLIED_INDEX, shard, s -> s.appliedIndex())
             .description("Raft index this node's replica of the shard has applied")
+            .tag(io.vecdb.metrics.MetricNames.TAG_GROUP, group)
+            .register(registry);
+        io.micrometer.core.instrument.Gauge.builder(
+                io.vecdb.metrics.MetricNames.RAFT_APPLY_BACKLOG, shard, s -> s.backlog())
+            .description("Committed entries of the shard waiting to be applied on this node")
             .tag(io.vecdb.metrics.MetricNames.TAG_GROUP, group)
             .register(registry);
       }
@@ -754,6 +776,7 @@ public final class RaftHost implements AutoCloseable {
     }
     timers.shutdownNow();
     pool.shutdown();
+    applyPool.shutdown();
     try {
       pool.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -93,39 +93,104 @@ public final class RaftReplica {
     executor.execute(task);
   }
 
-  /** See {@link GroupClient.Channel#replicate}. */
+  /**
+   * Writes a leader has proposed and not yet seen applied, at most: beyond it, a proposal waits
+   * (without holding the lane) until an earlier one is applied. This keeps the leader's apply
+   * backlog short, so that its snapshots (which wait for the apply lane) stay quick.
+   */
+  static final int MAX_IN_FLIGHT = 8;
+
+  private final Object admission = new Object(); // guards inFlight and admissions
+  private int inFlight;
+  private final java.util.ArrayDeque<Runnable> admissions = new java.util.ArrayDeque<>();
+
+  /**
+   * See {@link GroupClient.Channel#replicate}. Completes once the entry is committed and applied
+   * here (with the state machine's result, for a shard: {@link Applied}).
+   */
   public CompletableFuture<Ordered<Object>> replicate(Object command) {
     CompletableFuture<Ordered<Object>> out = new CompletableFuture<>();
-    executor.execute(
-        () -> {
-          RaftNodeStatus status = node.getStatus();
-          Object leader = node.getTerm().getLeaderEndpoint();
-          if (!local.equals(leader) || status != RaftNodeStatus.ACTIVE) {
-            out.completeExceptionally(
-                new NotLeaderHere(
-                    local, leader instanceof NodeEndpoint e && !e.equals(local) ? e : null));
-            return;
-          }
-          node.<Object>replicate(command)
-              .whenComplete(
-                  (v, e) -> {
-                    if (e == null) {
-                      out.complete(v);
-                    } else {
-                      out.completeExceptionally(e);
-                    }
-                  });
-        });
+    if (stateMachine == null) {
+      executor.execute(() -> propose(command, out));
+      return out;
+    }
+    admit(() -> executor.execute(() -> propose(command, out)));
+    out.whenComplete((v, e) -> release());
     return out;
+  }
+
+  private void admit(Runnable proposal) {
+    synchronized (admission) {
+      if (inFlight >= MAX_IN_FLIGHT) {
+        admissions.add(proposal);
+        return;
+      }
+      inFlight++;
+    }
+    proposal.run();
+  }
+
+  private void release() {
+    Runnable next;
+    synchronized (admission) {
+      next = admissions.poll();
+      if (next == null) {
+        inFlight--;
+      }
+    }
+    if (next != null) {
+      next.run(); // takes over the released slot
+    }
+  }
+
+  private void propose(Object command, CompletableFuture<Ordered<Object>> out) {
+    RaftNodeStatus status = node.getStatus();
+    Object leader = node.getTerm().getLeaderEndpoint();
+    if (!local.equals(leader) || status != RaftNodeStatus.ACTIVE) {
+      out.completeExceptionally(
+          new NotLeaderHere(
+              local, leader instanceof NodeEndpoint e && !e.equals(local) ? e : null));
+      return;
+    }
+    node.<Object>replicate(command).whenComplete((v, e) -> settle(v, e, out));
   }
 
   /** See {@link GroupClient.Channel#query}. */
   public <T> CompletableFuture<Ordered<T>> query(
       LocalRead<T> read, QueryPolicy policy, long minCommitIndex, long waitMillis) {
-    return node.query(
-        read,
-        policy,
-        minCommitIndex > 0 ? Optional.of(minCommitIndex) : Optional.empty(),
-        waitMillis > 0 ? Optional.of(Duration.ofMillis(waitMillis)) : Optional.empty());
+    CompletableFuture<Ordered<T>> out = new CompletableFuture<>();
+    node.<T>query(
+            read,
+            policy,
+            minCommitIndex > 0 ? Optional.of(minCommitIndex) : Optional.empty(),
+            waitMillis > 0 ? Optional.of(Duration.ofMillis(waitMillis)) : Optional.empty())
+        .whenComplete((v, e) -> settle(v, e, out));
+    return out;
   }
+
+  /**
+   * Completes {@code out} from MicroRaft's answer; a shard's result is a future of the apply lane
+   * (see {@link ShardStateMachine}), waited for here, so the answer means "applied here".
+   */
+  @SuppressWarnings("unchecked")
+  private static <T> void settle(Ordered<T> v, Throwable e, CompletableFuture<Ordered<T>> out) {
+    if (e != null) {
+      out.completeExceptionally(e);
+    } else if (v.getResult() instanceof CompletableFuture<?> applying) {
+      long index = v.getCommitIndex();
+      applying.whenComplete(
+          (r, f) -> {
+            if (f != null) {
+              out.completeExceptionally(f);
+            } else {
+              out.complete(new Applying<>(index, (T) r));
+            }
+          });
+    } else {
+      out.complete(v);
+    }
+  }
+
+  /** A commit index with the value the apply lane produced for it. */
+  private record Applying<T>(long getCommitIndex, T getResult) implements Ordered<T> {}
 }

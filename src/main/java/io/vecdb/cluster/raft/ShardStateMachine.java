@@ -11,6 +11,9 @@ import io.vecdb.collection.VecdbException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -26,26 +29,40 @@ import java.util.logging.Logger;
  * replica that was restored from one. At most {@link #MAX_SESSIONS} clients are remembered, the
  * oldest forgotten first.
  *
+ * <p>Applying is asynchronous: MicroRaft hands an entry over on the group's Raft lane, and the
+ * entry is applied on the replica's {@link ApplyLane} (an apply pool), in index order. {@link
+ * #runOperation} therefore returns a {@link CompletableFuture} of the {@link Applied} result (or of
+ * the read's value, for a query: it runs after every entry before it was applied), which {@link
+ * RaftReplica} waits for. So a follower whose HNSW inserts are slow still answers heartbeats and
+ * votes at once, and a leader keeps appending and committing while it indexes. Followers' apply
+ * backlogs are bounded by MicroRaft's own log bound: at every snapshot the Raft lane waits for the
+ * apply lane to catch up. {@link #backlog()} says how many entries wait.
+ *
  * <p>Installing a snapshot replaces the replica's state with the snapshot's (a fresh {@link
  * Collections}), never merges into it: a replica that missed deletes cannot keep the deleted
- * points.
+ * points. The rebuild runs on the apply lane too.
  *
  * <p>Snapshots here are logical images held in memory (collection configs, payload indexes, points
  * with their exact vectors, sessions) in chunks of {@link #POINTS_PER_CHUNK} points: right for the
  * small shards of tests and the simulation. Large shards should ship checkpoint files out of band
  * and replicate only their descriptor.
  *
- * <p>Concurrency: MicroRaft calls every method on the group's executor lane, one at a time. The
- * {@code collections} reference is volatile because readers outside the lane ({@link
- * #collections()}, e.g. eventual reads and metrics) may look at it; the collections themselves
- * document their read/write split. {@code sessions} and {@code lastApplied} are lane-confined.
+ * <p>Concurrency: MicroRaft calls every method on the group's Raft lane, one at a time; {@code
+ * lastApplied} is confined to it. {@code sessions} and the contents of {@code collections} are
+ * written on the apply lane only (and read by {@link #takeSnapshot} inside {@link
+ * ApplyLane#exclusive}, which orders it after every apply). The {@code collections} reference and
+ * {@code appliedIndex} are volatile because readers on any thread ({@link #collections()}, eventual
+ * reads, metrics) look at them; the collections themselves document their read/write split. {@code
+ * backlog} is atomic.
  */
 public final class ShardStateMachine implements StateMachine {
   static final int MAX_SESSIONS = 100_000;
   static final int POINTS_PER_CHUNK = 1_000;
   private static final Logger LOG = Logger.getLogger(ShardStateMachine.class.getName());
 
-  /** Told of every applied write, on the lane, after it is applied. Must not block or throw. */
+  /**
+   * Told of every applied write, on the apply lane, after it is applied. Must not block or throw.
+   */
   public interface ApplyListener {
     void applied(long index, ShardCommand command, Applied result);
   }
@@ -53,21 +70,32 @@ public final class ShardStateMachine implements StateMachine {
   private final String name;
   private final Supplier<Collections> emptyState;
   private final ApplyListener listener;
+  private final ApplyLane lane;
+  private final AtomicInteger backlog = new AtomicInteger();
   private volatile Collections collections;
   private final Sessions sessions = new Sessions();
   private long lastApplied;
 
-  /** {@code lastApplied}, published for readers off the lane (written after each apply). */
+  /** The index of the last entry applied on the apply lane, published to readers on any thread. */
   private volatile long appliedIndex;
+
+  /** A replica that applies on the calling thread (the Raft lane): tests and tools. */
+  public ShardStateMachine(String name, Supplier<Collections> emptyState, ApplyListener listener) {
+    this(name, emptyState, listener, Runnable::run);
+  }
 
   /**
    * @param name the shard and replica, for log messages
    * @param emptyState makes the empty state of this shard (at start and for each snapshot install)
+   * @param applyPool where the replica's apply lane drains (never an event loop, never the Raft
+   *     pool)
    */
-  public ShardStateMachine(String name, Supplier<Collections> emptyState, ApplyListener listener) {
+  public ShardStateMachine(
+      String name, Supplier<Collections> emptyState, ApplyListener listener, Executor applyPool) {
     this.name = name;
     this.emptyState = emptyState;
     this.listener = listener;
+    this.lane = new ApplyLane(applyPool);
     this.collections = emptyState.get();
   }
 
@@ -84,7 +112,15 @@ public final class ShardStateMachine implements StateMachine {
     return appliedIndex;
   }
 
-  /** The index of the last entry applied (commands, new-term entries, snapshots); lane only. */
+  /** Committed entries handed to the apply lane and not applied yet; any thread. */
+  public int backlog() {
+    return backlog.get();
+  }
+
+  /**
+   * The index of the last entry handed over (commands, new-term entries, snapshots); Raft lane
+   * only. It may be ahead of {@link #appliedIndex()}.
+   */
   public long lastApplied() {
     return lastApplied;
   }
@@ -92,11 +128,38 @@ public final class ShardStateMachine implements StateMachine {
   @Override
   public Object runOperation(long commitIndex, Object operation) {
     return switch (operation) {
-      case LocalRead<?> read -> read.read().apply(collections);
-      case ShardCommand command -> apply(commitIndex, command);
+      case LocalRead<?> read -> {
+        CompletableFuture<Object> value = new CompletableFuture<>();
+        lane.execute(
+            () -> {
+              try {
+                value.complete(read.read().apply(collections));
+              } catch (RuntimeException e) {
+                value.completeExceptionally(e);
+              }
+            });
+        yield value;
+      }
+      case ShardCommand command -> {
+        advance(commitIndex);
+        backlog.incrementAndGet();
+        CompletableFuture<Applied> result = new CompletableFuture<>();
+        lane.execute(
+            () -> {
+              try {
+                result.complete(apply(commitIndex, command));
+              } catch (RuntimeException | Error e) {
+                LOG.log(java.util.logging.Level.SEVERE, name + ": entry " + commitIndex, e);
+                result.completeExceptionally(e);
+              } finally {
+                backlog.decrementAndGet();
+              }
+            });
+        yield result;
+      }
       case NewTermEntry n -> {
         advance(commitIndex);
-        appliedIndex = commitIndex;
+        lane.execute(() -> appliedIndex = commitIndex);
         yield null;
       }
       default ->
@@ -106,7 +169,6 @@ public final class ShardStateMachine implements StateMachine {
   }
 
   private Applied apply(long index, ShardCommand command) {
-    advance(index);
     Applied result;
     Applied earlier =
         command.idempotent() ? sessions.get(command.client(), command.request(), index) : null;
@@ -139,6 +201,11 @@ public final class ShardStateMachine implements StateMachine {
 
   @Override
   public void takeSnapshot(long commitIndex, Consumer<Object> chunks) {
+    // The state at commitIndex: what was handed over so far, applied (here if need be).
+    lane.exclusive(() -> image(chunks));
+  }
+
+  private void image(Consumer<Object> chunks) {
     Collections state = collections;
     chunks.accept(sessions.copy());
     for (String name : state.names()) {
@@ -166,22 +233,26 @@ public final class ShardStateMachine implements StateMachine {
 
   @Override
   public void installSnapshot(long commitIndex, List<Object> chunks) {
-    Collections fresh = emptyState.get();
-    Sessions restored = new Sessions();
-    for (Object chunk : chunks) {
-      switch (chunk) {
-        case Sessions s -> restored.putAll(s);
-        case Operation op -> fresh.apply(commitIndex, op);
-        default ->
-            throw new IllegalArgumentException(
-                name + ": unknown snapshot chunk " + chunk.getClass().getName());
-      }
-    }
-    collections = fresh;
-    sessions.replaceWith(restored);
     lastApplied = commitIndex;
-    appliedIndex = commitIndex;
-    LOG.fine(name + ": installed snapshot at " + commitIndex);
+    List<Object> image = List.copyOf(chunks);
+    lane.execute(
+        () -> {
+          Collections fresh = emptyState.get();
+          Sessions restored = new Sessions();
+          for (Object chunk : image) {
+            switch (chunk) {
+              case Sessions s -> restored.putAll(s);
+              case Operation op -> fresh.apply(commitIndex, op);
+              default ->
+                  throw new IllegalArgumentException(
+                      name + ": unknown snapshot chunk " + chunk.getClass().getName());
+            }
+          }
+          collections = fresh;
+          sessions.replaceWith(restored);
+          appliedIndex = commitIndex;
+          LOG.fine(name + ": installed snapshot at " + commitIndex);
+        });
   }
 
   @Override

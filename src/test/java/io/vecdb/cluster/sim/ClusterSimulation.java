@@ -378,7 +378,7 @@ final class ClusterSimulation {
       cluster.scheduler.runUntil(cluster.scheduler.nowMillis() + 100);
       if (barrier[0] > 0
           && cluster.nodes.values().stream()
-              .allMatch(x -> x.up && x.replica.stateMachine().lastApplied() >= barrier[0])) {
+              .allMatch(x -> x.up && x.replica.stateMachine().appliedIndex() >= barrier[0])) {
         return;
       }
     }

@@ -135,11 +135,15 @@ final class SimCluster {
               return !cut(endpoint, (NodeEndpoint) target);
             }
           };
+      // The apply lane drains after a seeded delay: replicas apply behind their Raft lanes, as on
+      // real nodes, and a crash drops what was handed over and not yet applied.
+      Random applyDelays = new Random(random.nextLong());
       ShardStateMachine sm =
           new ShardStateMachine(
               endpoint + "#" + inc,
               () -> new Collections(ParallelInserter.SERIAL),
-              (index, command, result) -> reference.applied(endpoint, index, command, result));
+              (index, command, result) -> reference.applied(endpoint, index, command, result),
+              task -> scheduler.schedule(guard(inc, task), applyDelays.nextInt(20)));
       RaftNode.RaftNodeBuilder b =
           RaftNode.newBuilder()
               .setGroupId(GROUP)
