@@ -69,7 +69,6 @@ final class ClusterRequests {
   CompletableFuture<Reply> write(ApiRequest r, JsonObject body) {
     Params params = Params.of(r.params(), DEFAULT_WRITE_TIMEOUT_MS);
     String c = r.collection();
-    MutationRequests mutations = new MutationRequests(node.schema());
     return switch (r.action()) {
       case CREATE_COLLECTION -> createCollection(c, body, params);
       case DELETE_COLLECTION ->
@@ -99,17 +98,23 @@ final class ClusterRequests {
                   "action: '" + r.action().wireName() + "' is a read");
         };
     boolean collectionLevel = r.action().alwaysWaits();
-    return replicate(p, op, params)
+    // wait=false (and no write_consistency asked for): answered once committed by a majority,
+    // before the leader applied it, as Qdrant answers "acknowledged".
+    boolean commitOnly = !collectionLevel && !r.waitApplied() && params.writeConsistency == 0;
+    return replicate(p, op, params, commitOnly)
         .thenApply(
-            w ->
-                new Reply(
-                    collectionLevel
-                        ? Boolean.TRUE
-                        : new JsonObject()
-                            .put("operation_id", w.operationId)
-                            .put("status", "completed")
-                            .put("applied_replicas", w.appliedReplicas),
-                    w.token));
+            w -> {
+              if (collectionLevel) {
+                return new Reply(Boolean.TRUE, w.token);
+              }
+              JsonObject result = new JsonObject().put("operation_id", w.operationId);
+              if (commitOnly) {
+                result.put("status", "acknowledged");
+              } else {
+                result.put("status", "completed").put("applied_replicas", w.appliedReplicas);
+              }
+              return new Reply(result, w.token);
+            });
   }
 
   /**
@@ -169,7 +174,8 @@ final class ClusterRequests {
   private record Written(long operationId, int appliedReplicas, String token) {}
 
   /** Replicates {@code op}'s part on each shard it touches, then checks write consistency. */
-  private CompletableFuture<Written> replicate(ShardMap.Placement p, Operation op, Params params) {
+  private CompletableFuture<Written> replicate(
+      ShardMap.Placement p, Operation op, Params params, boolean commitOnly) {
     Map<Integer, Operation> parts = split(op, p.shardCount());
     int required =
         params.writeConsistency > 0 ? params.writeConsistency : p.config().writeConsistencyFactor();
@@ -186,7 +192,13 @@ final class ClusterRequests {
     parts.forEach(
         (shard, part) ->
             outcomes.put(
-                shard, node.shardClient(p, shard).write(node.command(part), params.timeoutMs)));
+                shard,
+                node.shardClient(p, shard)
+                    .write(
+                        commitOnly
+                            ? new io.vecdb.cluster.raft.CommitOnly(node.command(part))
+                            : node.command(part),
+                        params.timeoutMs)));
     return CompletableFuture.allOf(outcomes.values().toArray(CompletableFuture[]::new))
         .thenCompose(
             v -> {
@@ -204,7 +216,7 @@ final class ClusterRequests {
                     committed.add(shard);
                     indexes[shard] = Math.max(indexes[shard], done.index());
                     operationId = Math.max(operationId, done.index());
-                    if (!done.applied().succeeded() && rejected == null) {
+                    if (done.applied() != null && !done.applied().succeeded() && rejected == null) {
                       rejected = done.applied().failure();
                     }
                   }
@@ -232,6 +244,9 @@ final class ClusterRequests {
               }
               String token = new Token(p.incarnation(), indexes).toString();
               long id = operationId;
+              if (commitOnly) {
+                return CompletableFuture.completedFuture(new Written(id, 0, token));
+              }
               return appliedReplicas(p, indexes, parts, required, deadline)
                   .thenApply(n -> new Written(id, n, token));
             });

@@ -121,12 +121,17 @@ class ShardedClusterProcessTest {
       ClusterHarness.Reply all =
           h.ok(nodes.get(2), "PUT", C + "/points?write_consistency=3", points(100, 110));
       assertEquals(3, ((JsonObject) all.result()).getInteger("applied_replicas"));
+      // wait=false: answered once committed ("acknowledged"); the token still reads it back.
+      ClusterHarness.Reply ack =
+          h.ok(nodes.get(1), "PUT", C + "/points?wait=false", points(110, 120));
+      assertEquals("acknowledged", ((JsonObject) ack.result()).getString("status"));
+      readEverywhere(h, ack.token(), 120);
       JsonObject info = (JsonObject) h.ok(nodes.get(0), "GET", C + "/cluster", null).result();
       assertEquals(2, info.getInteger("shard_count"));
       assertEquals(2, info.getJsonArray("local_shards").size());
       assertEquals(4, info.getJsonArray("remote_shards").size());
       JsonObject collection = (JsonObject) h.ok(nodes.get(0), "GET", C, null).result();
-      assertEquals(110, collection.getLong("points_count"));
+      assertEquals(120, collection.getLong("points_count"));
       assertEquals(
           3,
           collection

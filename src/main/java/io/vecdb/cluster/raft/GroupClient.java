@@ -98,8 +98,8 @@ public final class GroupClient {
 
   /**
    * Replicates {@code command} (an idempotent {@link ShardCommand} or {@link
-   * io.vecdb.cluster.MetaCommand}), retrying within {@code timeoutMillis}. Never fails: see the
-   * outcome.
+   * io.vecdb.cluster.MetaCommand}, or a {@link CommitOnly} shard write, answered once committed),
+   * retrying within {@code timeoutMillis}. Never fails: see the outcome.
    */
   public CompletableFuture<WriteOutcome> write(Object command, long timeoutMillis) {
     CompletableFuture<WriteOutcome> done = new CompletableFuture<>();
@@ -132,6 +132,10 @@ public final class GroupClient {
               if (error == null) {
                 leaderHint = target;
                 Object result = ordered.getResult();
+                if (result instanceof CommitOnly.Committed c) {
+                  done.complete(new WriteOutcome.Committed(c.index(), target, null));
+                  return;
+                }
                 if (!(result instanceof Applied applied)) {
                   done.complete(
                       new WriteOutcome.Unknown("unexpected state machine result " + result));

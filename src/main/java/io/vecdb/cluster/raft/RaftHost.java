@@ -49,10 +49,15 @@ public final class RaftHost implements AutoCloseable {
   private static final byte RPC_REPLICATE = 1;
   private static final byte RPC_READ = 2;
   private static final byte RPC_REPORT = 3;
+
+  /** As RPC_REPLICATE, answered once committed ({@link CommitOnly}). */
+  private static final byte RPC_REPLICATE_COMMIT = 4;
+
   private static final byte REPLY_OK = 0;
   private static final byte REPLY_NOT_LEADER = 1;
   private static final byte REPLY_BUSY = 2;
   private static final byte REPLY_UNCERTAIN = 3;
+  private static final byte REPLY_COMMITTED = 4;
 
   /** Timing for groups on real nodes: a dead leader is replaced in about 3 s. */
   public static final RaftConfig CONFIG =
@@ -571,9 +576,11 @@ public final class RaftHost implements AutoCloseable {
       // Not sent (fault injection): nothing was appended.
       return CompletableFuture.failedFuture(new NotLeaderHere(target, null));
     }
-    Buffer req = Buffer.buffer().appendByte(RPC_REPLICATE);
+    Buffer req =
+        Buffer.buffer()
+            .appendByte(command instanceof CommitOnly ? RPC_REPLICATE_COMMIT : RPC_REPLICATE);
     RaftCodec.str(req, group);
-    RaftCodec.writeOperation(req, command);
+    RaftCodec.writeOperation(req, command instanceof CommitOnly c ? c.command() : command);
     CompletableFuture<Ordered<Object>> out = new CompletableFuture<>();
     vertx
         .eventBus()
@@ -599,6 +606,10 @@ public final class RaftHost implements AutoCloseable {
                   long commit = r.l();
                   Applied applied = r.applied();
                   out.complete(RaftHost.<Object>ordered(commit, applied));
+                }
+                case REPLY_COMMITTED -> {
+                  long commit = r.l();
+                  out.complete(RaftHost.<Object>ordered(commit, new CommitOnly.Committed(commit)));
                 }
                 case REPLY_NOT_LEADER -> {
                   String leader = r.str();
@@ -626,7 +637,8 @@ public final class RaftHost implements AutoCloseable {
       return;
     }
     switch (kind) {
-      case RPC_REPLICATE -> rpcReplicate(m, r, group);
+      case RPC_REPLICATE -> rpcReplicate(m, r, group, false);
+      case RPC_REPLICATE_COMMIT -> rpcReplicate(m, r, group, true);
       case RPC_READ -> rpcRead(m, r, group);
       case RPC_REPORT ->
           localSummary(group)
@@ -643,7 +655,10 @@ public final class RaftHost implements AutoCloseable {
   }
 
   private void rpcReplicate(
-      io.vertx.core.eventbus.Message<Buffer> m, RaftCodec.Reader r, String group) {
+      io.vertx.core.eventbus.Message<Buffer> m,
+      RaftCodec.Reader r,
+      String group,
+      boolean commitOnly) {
     RaftReplica replica = groups.get(group);
     if (replica == null) {
       m.reply(Buffer.buffer().appendByte(REPLY_NOT_LEADER).appendIntLE(-1));
@@ -655,6 +670,12 @@ public final class RaftHost implements AutoCloseable {
           Object command;
           try {
             command = RaftCodec.readOperation(r);
+            if (commitOnly) {
+              if (!(command instanceof ShardCommand c)) {
+                throw new IllegalArgumentException("a commit-only write must be a shard write");
+              }
+              command = new CommitOnly(c);
+            }
           } catch (RuntimeException e) {
             m.fail(400, "bad Raft RPC: " + e.getMessage());
             return;
@@ -664,7 +685,9 @@ public final class RaftHost implements AutoCloseable {
               .whenComplete(
                   (ordered, error) -> {
                     Buffer reply = Buffer.buffer();
-                    if (error == null) {
+                    if (error == null && ordered.getResult() instanceof CommitOnly.Committed) {
+                      reply.appendByte(REPLY_COMMITTED).appendLongLE(ordered.getCommitIndex());
+                    } else if (error == null) {
                       reply.appendByte(REPLY_OK).appendLongLE(ordered.getCommitIndex());
                       RaftCodec.applied(reply, (Applied) ordered.getResult());
                     } else {

@@ -106,7 +106,8 @@ public final class RaftReplica {
 
   /**
    * See {@link GroupClient.Channel#replicate}. Completes once the entry is committed and applied
-   * here (with the state machine's result, for a shard: {@link Applied}).
+   * here (with the state machine's result, for a shard: {@link Applied}); for a {@link CommitOnly}
+   * write, once committed (with a {@link CommitOnly.Committed}).
    */
   public CompletableFuture<Ordered<Object>> replicate(Object command) {
     CompletableFuture<Ordered<Object>> out = new CompletableFuture<>();
@@ -114,8 +115,9 @@ public final class RaftReplica {
       executor.execute(() -> propose(command, out));
       return out;
     }
-    admit(() -> executor.execute(() -> propose(command, out)));
-    out.whenComplete((v, e) -> release());
+    // The slot is held until the leader applied the write, also for a CommitOnly write (answered
+    // earlier): the bound is on the leader's apply backlog.
+    admit(() -> executor.execute(() -> propose(command, out).whenComplete((v, e) -> release())));
     return out;
   }
 
@@ -143,16 +145,36 @@ public final class RaftReplica {
     }
   }
 
-  private void propose(Object command, CompletableFuture<Ordered<Object>> out) {
+  /**
+   * Hands {@code command} to Raft if this member leads; completes {@code out} with the answer.
+   * Returns a future that completes once the write was applied here or failed.
+   */
+  private CompletableFuture<?> propose(Object command, CompletableFuture<Ordered<Object>> out) {
     RaftNodeStatus status = node.getStatus();
     Object leader = node.getTerm().getLeaderEndpoint();
     if (!local.equals(leader) || status != RaftNodeStatus.ACTIVE) {
       out.completeExceptionally(
           new NotLeaderHere(
               local, leader instanceof NodeEndpoint e && !e.equals(local) ? e : null));
-      return;
+      return out;
     }
-    node.<Object>replicate(command).whenComplete((v, e) -> settle(v, e, out));
+    if (!(command instanceof CommitOnly c)) {
+      node.<Object>replicate(command).whenComplete((v, e) -> settle(v, e, out));
+      return out;
+    }
+    CompletableFuture<Ordered<Object>> applied = new CompletableFuture<>();
+    node.<Object>replicate(c.command())
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                out.completeExceptionally(e);
+              } else {
+                long index = v.getCommitIndex();
+                out.complete(new Applying<>(index, new CommitOnly.Committed(index)));
+              }
+              settle(v, e, applied);
+            });
+    return applied;
   }
 
   /** See {@link GroupClient.Channel#query}. */

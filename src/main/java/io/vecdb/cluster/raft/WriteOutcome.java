@@ -8,6 +8,8 @@ package io.vecdb.cluster.raft;
  */
 public sealed interface WriteOutcome {
   /**
+   * @param applied the leader's result of applying it; null for a {@link CommitOnly} write (not
+   *     waited for: it will be applied, or rejected identically on every replica)
    * @param index the entry's Raft index: the write token (indexes of one group are totally ordered
    *     across terms, so a replica that applied up to it has seen the write)
    */

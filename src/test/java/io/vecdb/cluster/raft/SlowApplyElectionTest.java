@@ -1,9 +1,12 @@
 package io.vecdb.cluster.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.microraft.Ordered;
 import io.vecdb.collection.CollectionConfig;
 import io.vecdb.collection.Collections;
 import io.vecdb.collection.Operation;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -64,15 +68,16 @@ class SlowApplyElectionTest {
     }
   }
 
-  @Test
-  void aReplicaStuckInAnApplyStillVotesSoTheSurvivorsElectALeader() throws Exception {
+  private final Set<String> isolated = ConcurrentHashMap.newKeySet();
+  private final Set<String> slow = ConcurrentHashMap.newKeySet();
+  private final List<NodeEndpoint> members =
+      List.of(new NodeEndpoint("n1"), new NodeEndpoint("n2"), new NodeEndpoint("n3"));
+
+  /** Three members of one shard group; a member in {@code slow} blocks in the marked apply. */
+  private Map<String, RaftReplica> start() throws Exception {
     vertx = Vertx.vertx();
     reads = Executors.newFixedThreadPool(2);
-    Set<String> isolated = ConcurrentHashMap.newKeySet();
-    List<NodeEndpoint> members =
-        List.of(new NodeEndpoint("n1"), new NodeEndpoint("n2"), new NodeEndpoint("n3"));
     Map<String, RaftReplica> replicas = new ConcurrentHashMap<>();
-    Set<String> slow = ConcurrentHashMap.newKeySet();
     CollectionConfig config =
         CollectionConfig.parse(
             new JsonObject()
@@ -108,6 +113,12 @@ class SlowApplyElectionTest {
               host.applyPool());
       replicas.put(self, host.startGroup(GROUP, members, sm, RaftHost.DATA_CONFIG));
     }
+    return replicas;
+  }
+
+  @Test
+  void aReplicaStuckInAnApplyStillVotesSoTheSurvivorsElectALeader() throws Exception {
+    Map<String, RaftReplica> replicas = start();
     String leader = awaitLeader(replicas, Set.of());
     String stuck =
         members.stream()
@@ -145,6 +156,23 @@ class SlowApplyElectionTest {
     assertEquals(
         replicas.get(other).stateMachine().collections().get("c").size(),
         replicas.get(stuck).stateMachine().collections().get("c").size());
+  }
+
+  /** wait=false: the leader answers once the write is committed, before its own apply. */
+  @Test
+  void aCommitOnlyWriteIsAnsweredBeforeTheLeaderApplies() throws Exception {
+    Map<String, RaftReplica> replicas = start();
+    String leader = awaitLeader(replicas, Set.of());
+    slow.add(leader);
+    RaftReplica r = replicas.get(leader);
+    CompletableFuture<Ordered<Object>> applied = r.replicate(write(SLOW_ID));
+    Ordered<Object> committed =
+        r.replicate(new CommitOnly(write(SLOW_ID + 1))).get(10, TimeUnit.SECONDS);
+    assertEquals(new CommitOnly.Committed(committed.getCommitIndex()), committed.getResult());
+    assertFalse(applied.isDone(), "the leader is still applying the first write");
+    release.countDown();
+    assertInstanceOf(Applied.class, applied.get(10, TimeUnit.SECONDS).getResult());
+    awaitTrue(() -> has(r, SLOW_ID + 1), "the leader applies the acknowledged write");
   }
 
   private static ShardCommand write(long id) {

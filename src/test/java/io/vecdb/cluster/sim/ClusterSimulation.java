@@ -208,14 +208,19 @@ final class ClusterSimulation {
     private void write(String key, Kind kind, Integer value, Operation op) {
       long call = cluster.scheduler.nowMillis();
       ShardCommand command = new ShardCommand("c" + id, ++request, op);
+      // Every third write is acknowledged on commit (wait=false), before the leader applies it:
+      // strong reads after its answer must still see it.
+      boolean commitOnly = request % 3 == 0;
       group
-          .write(command, 3_000)
+          .write(commitOnly ? new io.vecdb.cluster.raft.CommitOnly(command) : command, 3_000)
           .thenAccept(
               outcome -> {
                 long ret = cluster.scheduler.nowMillis();
                 switch (outcome) {
                   case WriteOutcome.Committed c -> {
-                    if (!c.applied().succeeded()) {
+                    if (c.applied() == null && !commitOnly) {
+                      problems.add("a write waiting for its apply was answered on commit");
+                    } else if (c.applied() != null && !c.applied().succeeded()) {
                       problems.add("write rejected by the state machine: " + c.applied().message());
                     }
                     committed++;
