@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -193,9 +194,15 @@ public final class ClusterBenchCommand {
               o.heap(),
               List.of(),
               Duration.ofMinutes(3))) {
-        List<URI> one = List.of(single.base);
         JsonObject r =
-            phase("single node", one, "b", createBody(data.dim(), 1, 1), bodies, queries);
+            phase(
+                "single node",
+                List.of(single),
+                1,
+                "b",
+                createBody(data.dim(), 1, 1),
+                bodies,
+                queries);
         results.put("single", r);
       }
 
@@ -208,7 +215,8 @@ public final class ClusterBenchCommand {
             "rf3",
             phase(
                 "3 nodes, RF=3, " + o.shards() + " shards",
-                uris,
+                nodes,
+                3,
                 "rf3",
                 createBody(data.dim(), o.shards(), 3),
                 bodies,
@@ -217,7 +225,8 @@ public final class ClusterBenchCommand {
             "rf1",
             phase(
                 "3 nodes, RF=1, " + o.shards() * 3 + " shards",
-                uris,
+                nodes,
+                1,
                 "rf1",
                 createBody(data.dim(), o.shards() * 3, 1),
                 bodies,
@@ -239,15 +248,18 @@ public final class ClusterBenchCommand {
       double s = single.getDouble("points_per_s");
       out.println();
       out.println(
-          "| run | points/s (acknowledged = searchable) | vs single | search QPS | vs single |");
-      out.println("|---|---|---|---|---|");
+          "| run | points/s (acknowledged = searchable) | vs single | points/s on every replica"
+              + " | CPU-s per 1000 points (all JVMs) | search QPS | vs single |");
+      out.println("|---|---|---|---|---|---|---|");
       for (JsonObject r : List.of(single, rf3, rf1)) {
         out.printf(
             Locale.ROOT,
-            "| %s | %.0f | %.2fx | %.0f | %.2fx |%n",
+            "| %s | %.0f | %.2fx | %.0f | %.2f | %.0f | %.2fx |%n",
             r.getString("name"),
             r.getDouble("points_per_s"),
             r.getDouble("points_per_s") / s,
+            r.getInteger("points") / r.getDouble("replicated_s"),
+            r.getDouble("cpu_s_per_1000_points"),
             r.getDouble("search_qps"),
             r.getDouble("search_qps") / single.getDouble("search_qps"));
       }
@@ -372,15 +384,18 @@ public final class ClusterBenchCommand {
     /** Creates {@code c}, loads it, searches it; returns the figures. */
     private JsonObject phase(
         String name,
-        List<URI> uris,
+        List<IngestBenchCommand.ServerJvm> jvms,
+        int replication,
         String c,
         JsonObject create,
         List<byte[]> bodies,
         List<byte[]> queries)
         throws Exception {
+      List<URI> uris = jvms.stream().map(j -> j.base).toList();
       send(
           uris.get(0), "PUT", "collections/" + c, create.encode().getBytes(StandardCharsets.UTF_8));
       Map<String, Double> before = metrics(uris);
+      double cpu0 = cpuSeconds(jvms);
       long t0 = System.nanoTime();
       AtomicInteger next = new AtomicInteger();
       AtomicReference<String> failure = new AtomicReference<>();
@@ -407,6 +422,9 @@ public final class ClusterBenchCommand {
         points += countPoints(b);
       }
       double pps = points / loadS;
+      // Followers apply behind the leader: until every replica holds every point.
+      double replicatedS = awaitReplicated(uris, c, (long) points * replication, t0);
+      double cpuPerKPoint = (cpuSeconds(jvms) - cpu0) / points * 1000;
       JsonArray fsyncs = fsyncsPerSecond(before, after, uris.size(), loadS);
       // Searches: each client pinned to one node, for a fixed time (and at most 1M requests),
       // after a warm-up: every node's JIT compiles the search path on its share of the load.
@@ -438,20 +456,64 @@ public final class ClusterBenchCommand {
       }
       out.printf(
           Locale.ROOT,
-          "%-28s load %.1f s: %.0f points/s (fsyncs/s per node %s); search %.0f QPS%n",
+          "%-28s load %.1f s: %.0f points/s (fsyncs/s per node %s), on every replica after"
+              + " %.1f s, %.2f CPU-s per 1000 points (all JVMs); search %.0f QPS%n",
           name,
           loadS,
           pps,
           fsyncs.encode(),
+          replicatedS,
+          cpuPerKPoint,
           qps);
       return new JsonObject()
           .put("name", name)
           .put("points", points)
           .put("load_s", round(loadS))
           .put("points_per_s", round(pps))
+          .put("replicated_s", round(replicatedS))
+          .put("cpu_s_per_1000_points", round(cpuPerKPoint))
           .put("fsyncs_per_s_per_node", fsyncs)
           .put("search_qps", round(qps))
           .put("search_clients", o.searchClients());
+    }
+
+    /** CPU time the server JVMs have used so far (every thread), in seconds. */
+    private static double cpuSeconds(List<IngestBenchCommand.ServerJvm> jvms) {
+      double total = 0;
+      for (IngestBenchCommand.ServerJvm j : jvms) {
+        total +=
+            j.process.toHandle().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+      }
+      return total;
+    }
+
+    /**
+     * Seconds from {@code t0} until the nodes' local replicas of {@code c} hold {@code copies}
+     * points in all (every point on each of its replicas); polls for at most 5 minutes.
+     */
+    private double awaitReplicated(List<URI> uris, String c, long copies, long t0)
+        throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      while (true) {
+        long held = 0;
+        for (URI u : uris) {
+          JsonObject reply = get(u, "collections/" + c + "/cluster");
+          if (reply == null) {
+            continue; // not answering this time: asked again
+          }
+          for (Object s : reply.getJsonObject("result").getJsonArray("local_shards")) {
+            held += ((JsonObject) s).getLong("points_count", 0L);
+          }
+        }
+        if (held >= copies) {
+          return (System.nanoTime() - t0) / 1e9;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IngestBenchCommand.BenchFailed(
+              c + ": replicas hold " + held + " of " + copies + " point copies after 5 min");
+        }
+        Thread.sleep(100);
+      }
     }
 
     /** Unmeasured searches for {@code seconds} (warm-up). */
