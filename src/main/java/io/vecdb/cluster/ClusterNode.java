@@ -54,6 +54,28 @@ public final class ClusterNode implements AutoCloseable {
       java.util.concurrent.Executors.newSingleThreadExecutor(
           r -> Thread.ofPlatform().name("vecdb-shards").daemon(true).unstarted(r));
 
+  /**
+   * Hands shard leadership to each group's preferred replica ({@link
+   * io.vecdb.cluster.meta.ShardMap#preferredLeaders}), so that leaders, and the work only leaders
+   * do, spread over the nodes instead of staying wherever the first election put them.
+   */
+  private final java.util.concurrent.ScheduledExecutorService balancer =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().name("vecdb-leaders").daemon(true).unstarted(r));
+
+  /** A leader hands over after leading this long (a node that just came back catches up first). */
+  static final long BALANCE_AFTER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
+  /** The preferred replica must have applied up to this many entries short of the commit index. */
+  static final long BALANCE_MAX_LAG = 16;
+
+  // Groups this node has led without a break since (nanoTime), and groups being handed over: the
+  // balancer thread and completion callbacks touch them, so concurrent maps.
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> leadingSince =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Set<String> handingOver =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final java.util.concurrent.ConcurrentHashMap<String, GroupClient> shardClients =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -159,7 +181,67 @@ public final class ClusterNode implements AutoCloseable {
     self.set(node);
     // Maps applied before `self` was set: reconciling the newest is enough (each map is whole).
     node.reconcileLater(metadata.shards());
+    node.balancer.scheduleWithFixedDelay(
+        node::balanceLeaders, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
     return node;
+  }
+
+  /**
+   * For each shard group this node leads but another replica is preferred for: once this node has
+   * led it for {@link #BALANCE_AFTER_NANOS}, the preferred replica is a live member, reachable, and
+   * has applied nearly everything committed, transfers leadership to it (MicroRaft's leadership
+   * transfer: writes pause for a moment, none is lost). Balancer thread.
+   */
+  private void balanceLeaders() {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      java.util.Map<String, String> preferred = metadata.shards().preferredLeaders();
+      leadingSince.keySet().retainAll(preferred.keySet());
+      long now = System.nanoTime();
+      for (java.util.Map.Entry<String, String> e : preferred.entrySet()) {
+        String group = e.getKey();
+        String want = e.getValue();
+        io.vecdb.cluster.raft.RaftReplica r = host.group(group);
+        if (r == null || !r.isLeader()) {
+          leadingSince.remove(group);
+          continue;
+        }
+        long since = leadingSince.computeIfAbsent(group, g -> now);
+        if (want.equals(options.getNodeId())
+            || now - since < BALANCE_AFTER_NANOS
+            || !membership.isMember(want)
+            || faults.isBlocked(want)
+            || !handingOver.add(group)) {
+          continue;
+        }
+        NodeEndpoint target = new NodeEndpoint(want);
+        host.summary(host.local(), group)
+            .thenCombine(
+                host.summary(target, group),
+                (mine, theirs) ->
+                    mine.getLong("commit", 0L) - theirs.getLong("applied", 0L) <= BALANCE_MAX_LAG
+                        && options.getNodeId().equals(theirs.getString("leader")))
+            .thenCompose(
+                ready ->
+                    ready
+                        ? r.raftNode().transferLeadership(target).thenApply(o -> true)
+                        : java.util.concurrent.CompletableFuture.completedFuture(false))
+            .whenComplete(
+                (moved, error) -> {
+                  handingOver.remove(group);
+                  leadingSince.put(group, System.nanoTime()); // if still leading: wait again
+                  if (error != null) {
+                    LOG.info("leadership of " + group + " not handed to " + want + ": " + error);
+                  } else if (moved) {
+                    LOG.info("leadership of " + group + " handed to its preferred replica " + want);
+                  }
+                });
+      }
+    } catch (RuntimeException e) {
+      LOG.log(java.util.logging.Level.WARNING, "leader balancing failed", e);
+    }
   }
 
   private void reconcileLater(io.vecdb.cluster.meta.ShardMap map) {
@@ -411,6 +493,7 @@ public final class ClusterNode implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      balancer.shutdownNow();
       reconciler.shutdown();
       try {
         reconciler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);

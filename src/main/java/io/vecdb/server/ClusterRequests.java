@@ -478,6 +478,7 @@ final class ClusterRequests {
                 .exceptionally(e -> null));
       }
     }
+    Map<String, String> preferred = node.shards().preferredLeaders();
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
         .thenApply(
             v -> {
@@ -527,7 +528,8 @@ final class ClusterRequests {
                         .put("shard_id", s)
                         .put("group", p.group(s))
                         .put("replicas", replicas)
-                        .put("leader", leader));
+                        .put("leader", leader)
+                        .put("preferred_leader", preferred.get(p.group(s))));
               }
               return new Reply(
                   new JsonObject()

@@ -202,6 +202,28 @@ class ShardedClusterProcessTest {
       // The killed node comes back from its Raft WAL; all replicas converge to the same points.
       h.restart(victim);
       assertConverged(h, Set.of());
+
+      // Leaders spread: whoever the elections picked, each shard ends up led by its preferred
+      // replica, and the two by two nodes.
+      ClusterHarness.await(
+          () -> {
+            ClusterHarness.Reply r = h.call(nodes.get(0), "GET", C + "/cluster", null);
+            if (!r.ok()) {
+              return false;
+            }
+            Set<String> preferred = new java.util.HashSet<>();
+            for (Object x : ((JsonObject) r.result()).getJsonArray("shards")) {
+              JsonObject s = (JsonObject) x;
+              JsonObject leader = s.getJsonObject("leader");
+              if (leader == null
+                  || !leader.getString("node_id").equals(s.getString("preferred_leader"))) {
+                return false;
+              }
+              preferred.add(s.getString("preferred_leader"));
+            }
+            return preferred.size() == 2;
+          },
+          "each shard led by its preferred replica");
     }
   }
 

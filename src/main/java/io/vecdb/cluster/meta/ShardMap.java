@@ -50,6 +50,31 @@ public record ShardMap(long epoch, SortedMap<String, Placement> collections) {
     }
   }
 
+  /**
+   * The node that should lead each shard group (group id to node id), spread evenly: shards are
+   * taken in map order (collections by name, then shard number) and each goes to the replica that
+   * was given the fewest so far, ties to the earliest in ring order. Every node computes the same
+   * answer from the same map. A preference, not a decision: Raft elects whoever it elects, and
+   * leaders hand over to the preferred replica when it is up (see {@code ClusterNode}).
+   */
+  public java.util.Map<String, String> preferredLeaders() {
+    java.util.Map<String, Integer> led = new java.util.HashMap<>();
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (Placement p : collections.values()) {
+      for (int shard = 0; shard < p.shardCount(); shard++) {
+        String best = null;
+        for (String node : p.replicas().get(shard)) {
+          if (best == null || led.getOrDefault(node, 0) < led.getOrDefault(best, 0)) {
+            best = node;
+          }
+        }
+        led.merge(best, 1, Integer::sum);
+        out.put(p.group(shard), best);
+      }
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
   /** {@code c/<incarnation>/<shard>/<name>}: unique per incarnation, readable in metrics. */
   public static String groupId(String collection, long incarnation, int shard) {
     return "c/" + incarnation + "/" + shard + "/" + collection;

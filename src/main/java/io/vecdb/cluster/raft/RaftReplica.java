@@ -24,29 +24,33 @@ public final class RaftReplica {
   private final RaftNodeExecutor executor;
   private final ShardStateMachine stateMachine;
   private final boolean snapshotPrevLogFix;
+  private final boolean preVoteResetFix;
 
   public RaftReplica(
       NodeEndpoint local,
       RaftNode node,
       RaftNodeExecutor executor,
       ShardStateMachine stateMachine) {
-    this(local, node, executor, stateMachine, true);
+    this(local, node, executor, stateMachine, true, true);
   }
 
   /**
    * @param snapshotPrevLogFix false only in tests that show what {@link SnapshotPrevLogFix} fixes
+   * @param preVoteResetFix false only in tests that show what {@link PreVoteResetFix} fixes
    */
   public RaftReplica(
       NodeEndpoint local,
       RaftNode node,
       RaftNodeExecutor executor,
       ShardStateMachine stateMachine,
-      boolean snapshotPrevLogFix) {
+      boolean snapshotPrevLogFix,
+      boolean preVoteResetFix) {
     this.local = local;
     this.node = node;
     this.executor = executor;
     this.stateMachine = stateMachine;
     this.snapshotPrevLogFix = snapshotPrevLogFix;
+    this.preVoteResetFix = preVoteResetFix;
   }
 
   public NodeEndpoint endpoint() {
@@ -69,23 +73,24 @@ public final class RaftReplica {
 
   /**
    * Hands a message from another member to Raft (on the group's lane, through {@link
-   * SnapshotPrevLogFix}). Transports call this, never {@link RaftNode#handle} directly.
+   * SnapshotPrevLogFix} and {@link PreVoteResetFix}). Transports call this, never {@link
+   * RaftNode#handle} directly.
    */
   public void handle(RaftMessage message) {
-    if (snapshotPrevLogFix) {
-      executor.execute(() -> node.handle(SnapshotPrevLogFix.adjust(node, message)));
-    } else {
-      node.handle(message);
-    }
+    executor.execute(() -> handleOnLane(message));
   }
 
   /** Decodes (on the group's lane) and handles a message that arrived encoded. */
   public void handleEncoded(io.vertx.core.buffer.Buffer bytes) {
-    executor.execute(
-        () -> {
-          RaftMessage m = RaftCodec.decodeMessage(bytes);
-          node.handle(snapshotPrevLogFix ? SnapshotPrevLogFix.adjust(node, m) : m);
-        });
+    executor.execute(() -> handleOnLane(RaftCodec.decodeMessage(bytes)));
+  }
+
+  private void handleOnLane(RaftMessage m) {
+    node.handle(snapshotPrevLogFix ? SnapshotPrevLogFix.adjust(node, m) : m);
+    if (preVoteResetFix) {
+      // RaftNode.handle queues its handler on this lane: this task runs after it.
+      executor.execute(() -> PreVoteResetFix.afterHandled(node, m));
+    }
   }
 
   /** Runs {@code task} on the group's lane. */

@@ -58,6 +58,9 @@ final class SimCluster {
   /** False to run MicroRaft 0.7 as it is (see {@link io.vecdb.cluster.raft.RaftReplica}). */
   boolean snapshotPrevLogFix = true;
 
+  /** False to run MicroRaft 0.7 as it is (see {@code PreVoteResetFix}). */
+  boolean preVoteResetFix = true;
+
   SimCluster(long seed, int size) {
     this.random = new Random(seed);
     this.config =
@@ -173,7 +176,7 @@ final class SimCluster {
         b.setLocalEndpoint(endpoint).setInitialGroupMembers(new ArrayList<RaftEndpoint>(members));
       }
       RaftNode node = b.build();
-      replica = new RaftReplica(endpoint, node, executor, sm, snapshotPrevLogFix);
+      replica = new RaftReplica(endpoint, node, executor, sm, snapshotPrevLogFix, preVoteResetFix);
       node.start();
     }
 
