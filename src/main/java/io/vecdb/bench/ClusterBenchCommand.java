@@ -642,9 +642,31 @@ public final class ClusterBenchCommand {
       String err = send(via, "PUT", "collections/rf3/points?wait=true&timeout=30", body);
       double s = (System.nanoTime() - t0) / 1e9;
       if (err != null) {
-        throw new IngestBenchCommand.BenchFailed("no write after failover: " + err);
+        // Keep what the survivors were doing for a diagnosis: a thread dump each, beside its log.
+        for (int i = 0; i < nodes.size(); i++) {
+          if (i != victim) {
+            threadDump(nodes.get(i));
+          }
+        }
+        throw new IngestBenchCommand.BenchFailed(
+            "no write after failover (thread dumps of the survivors in their work dirs): " + err);
       }
       return new JsonObject().put("killed", leader).put("seconds", round(s));
+    }
+
+    private static void threadDump(IngestBenchCommand.ServerJvm jvm) {
+      Path java = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+      try {
+        new ProcessBuilder(java.toString(), String.valueOf(jvm.process.pid()), "Thread.print")
+            .redirectErrorStream(true)
+            .redirectOutput(jvm.workDir.resolve("threads.txt").toFile())
+            .start()
+            .waitFor(30, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        System.err.println("bench-cluster: no thread dump of " + jvm.workDir + ": " + e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     private interface Worker {
