@@ -287,7 +287,10 @@ public final class ClusterNode implements AutoCloseable {
                   (index, command, result) -> {},
                   host.applyPool());
           host.startGroup(
-              group, replicas.stream().map(NodeEndpoint::new).toList(), sm, RaftHost.DATA_CONFIG);
+              group,
+              replicas.stream().map(NodeEndpoint::new).toList(),
+              sm,
+              RaftHost.dataConfig(replicas.indexOf(options.getNodeId())));
         }
       }
     }
