@@ -39,6 +39,11 @@ public final class MutationRequests {
     return new CreateCollection(name, config);
   }
 
+  /** Whether collection {@code name} exists now (a delete of a missing one answers false). */
+  public boolean exists(String name) {
+    return collections.get(name) != null;
+  }
+
   public Operation deleteCollection(String name) {
     collections.require(name);
     return new DeleteCollection(name);

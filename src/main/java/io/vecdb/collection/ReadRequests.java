@@ -42,7 +42,7 @@ public final class ReadRequests {
           e.getKey(),
           new JsonObject()
               .put("data_type", e.getValue())
-              .put("params", new JsonObject())
+              .put("params", new JsonObject().put("type", e.getValue())) // Qdrant: typed params
               .put("points", Math.max(0, c.indexedPoints(e.getKey()))));
     }
     int size = c.size();

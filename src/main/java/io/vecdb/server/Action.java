@@ -50,6 +50,14 @@ public enum Action {
         && this != CLEAR_PAYLOAD;
   }
 
+  /**
+   * Collection create, delete and update answer {@code result: true} (or {@code false}), as in
+   * Qdrant; every other write answers an update result ({@code operation_id}, {@code status}).
+   */
+  boolean answersBoolean() {
+    return this == CREATE_COLLECTION || this == DELETE_COLLECTION || this == UPDATE_COLLECTION;
+  }
+
   /** The wire name: lower case, e.g. {@code upsert_points}. */
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);

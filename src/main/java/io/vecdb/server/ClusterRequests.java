@@ -71,8 +71,7 @@ final class ClusterRequests {
     String c = r.collection();
     return switch (r.action()) {
       case CREATE_COLLECTION -> createCollection(c, body, params);
-      case DELETE_COLLECTION ->
-          placementOf(c, params).thenCompose(p -> deleteCollection(c, params));
+      case DELETE_COLLECTION -> deleteCollection(c, params);
       default -> placementOf(c, params).thenCompose(p -> writePoints(p, r, body, params));
     };
   }
@@ -97,10 +96,12 @@ final class ClusterRequests {
               throw new IllegalArgumentException(
                   "action: '" + r.action().wireName() + "' is a read");
         };
-    boolean collectionLevel = r.action().alwaysWaits();
+    boolean collectionLevel = r.action().answersBoolean();
     // wait=false (and no write_consistency asked for): answered once committed by a majority,
-    // before the leader applied it, as Qdrant answers "acknowledged".
-    boolean commitOnly = !collectionLevel && !r.waitApplied() && params.writeConsistency == 0;
+    // before the leader applied it, as Qdrant answers "acknowledged". Collection-level changes
+    // (payload indexes, config) always wait.
+    boolean commitOnly =
+        !r.action().alwaysWaits() && !r.waitApplied() && params.writeConsistency == 0;
     return replicate(p, op, params, commitOnly)
         .thenApply(
             w -> {
@@ -140,10 +141,17 @@ final class ClusterRequests {
         .thenApply(v -> new Reply(Boolean.TRUE, null));
   }
 
+  /** {@code true} once deleted; {@code false} (not an error, as in Qdrant) if it did not exist. */
   private CompletableFuture<Reply> deleteCollection(String c, Params params) {
     return node.metaWrite(new MetaCommand.DeleteCollection(c), params.timeoutMs)
-        .thenCompose(outcome -> metaApplied(outcome, params))
-        .thenApply(v -> new Reply(Boolean.TRUE, null));
+        .thenCompose(
+            outcome -> {
+              if (outcome instanceof WriteOutcome.Committed done
+                  && done.applied().error() == ErrorCode.NOT_FOUND) {
+                return CompletableFuture.completedFuture(new Reply(Boolean.FALSE, null));
+              }
+              return metaApplied(outcome, params).thenApply(v -> new Reply(Boolean.TRUE, null));
+            });
   }
 
   /** Waits until this node applied a committed metadata change; fails for other outcomes. */

@@ -54,6 +54,10 @@ final class IngestVerticle extends VerticleBase {
                 });
         return;
       }
+      if (request.action() == Action.DELETE_COLLECTION && !mutations.exists(request.collection())) {
+        BusMessages.reply(message, Boolean.FALSE); // as Qdrant: 200 with result false
+        return;
+      }
       // Upserts stream from the raw bytes: no JSON tree of boxed floats.
       op =
           operation(
@@ -63,7 +67,7 @@ final class IngestVerticle extends VerticleBase {
       return;
     }
     boolean wait = request.waitApplied() || request.action().alwaysWaits();
-    boolean collectionLevel = request.action().alwaysWaits();
+    boolean collectionLevel = request.action().answersBoolean();
     vertx
         .eventBus()
         .<LogReceipt>request(

@@ -299,6 +299,19 @@ class ShardedClusterProcessTest {
       for (Object s : info.getJsonArray("shards")) {
         assertEquals(3, ((JsonObject) s).getJsonArray("replicas").size());
       }
+      // Qdrant's shapes through a clustered node: deleting a missing collection is 200 false; a
+      // payload index answers an update result.
+      ClusterHarness.Reply gone = h.call(nodes.get(1), "DELETE", "collections/nope", null);
+      assertEquals(200, gone.status(), gone.toString());
+      assertEquals(Boolean.FALSE, gone.result());
+      ClusterHarness.Reply index =
+          h.ok(
+              nodes.get(2),
+              "PUT",
+              C + "/index",
+              new JsonObject().put("field_name", "n").put("field_schema", "integer"));
+      assertEquals(
+          "completed", ((JsonObject) index.result()).getString("status"), index.toString());
       ClusterHarness.Reply w = h.ok(nodes.get(3), "PUT", C + "/points?wait=true", points(0, 60));
       readEverywhere(h, w.token(), 60);
       // Read-your-writes across nodes: written through one, read at once through another.

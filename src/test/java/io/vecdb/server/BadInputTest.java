@@ -202,7 +202,6 @@ class BadInputTest {
         "nope");
     rejects(404, HttpMethod.GET, "/collections/nope", null, "nope");
     rejects(404, HttpMethod.POST, "/collections/nope/points/scroll", new JsonObject(), "nope");
-    rejects(404, HttpMethod.DELETE, "/collections/nope", null, "nope");
   }
 
   @Test

@@ -145,7 +145,11 @@ class RestApiTest {
     assertEquals(200, t.delete("/collections/c1").status());
     assertEquals(false, t.get("/collections/c1/exists").resultObject().getBoolean("exists"));
     assertEquals(404, t.get("/collections/c1").status());
-    assertEquals(404, t.delete("/collections/c1").status());
+    // Deleting a collection that does not exist is not an error in Qdrant: 200, result false
+    // (clients' "recreate collection" deletes first, whether or not it exists).
+    var again = t.delete("/collections/c1");
+    assertEquals(200, again.status(), again.text());
+    assertEquals(Boolean.FALSE, again.json().getValue("result"));
   }
 
   @Test
@@ -676,8 +680,12 @@ class RestApiTest {
             "/collections/c/index?wait=true",
             new JsonObject().put("field_name", "city").put("field_schema", "keyword"));
     assertEquals(200, created.status(), created.text());
+    // Qdrant's shape: an update result, not `true`; typed params in the payload schema.
+    assertEquals("completed", created.resultObject().getString("status"), created.text());
+    assertTrue(created.resultObject().containsKey("operation_id"), created.text());
     JsonObject schema = t.get("/collections/c").resultObject().getJsonObject("payload_schema");
     assertEquals("keyword", schema.getJsonObject("city").getString("data_type"));
+    assertEquals("keyword", schema.getJsonObject("city").getJsonObject("params").getString("type"));
     assertEquals(15, schema.getJsonObject("city").getInteger("points"));
     JsonObject filter =
         new JsonObject()
@@ -699,7 +707,9 @@ class RestApiTest {
             .getJsonArray("result");
     assertEquals(
         List.of(26, 22, 18), hits.stream().map(o -> ((JsonObject) o).getInteger("id")).toList());
-    assertEquals(200, t.delete("/collections/c/index/city?wait=true").status());
+    var dropped = t.delete("/collections/c/index/city?wait=true");
+    assertEquals(200, dropped.status(), dropped.text());
+    assertEquals("completed", dropped.resultObject().getString("status"), dropped.text());
     assertTrue(t.get("/collections/c").resultObject().getJsonObject("payload_schema").isEmpty());
     assertEquals(404, t.delete("/collections/c/index/city").status());
   }
