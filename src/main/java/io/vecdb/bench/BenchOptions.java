@@ -116,14 +116,16 @@ record BenchOptions(
         python);
   }
 
-  private static String value(String[] args, int i, String flag) throws BadFlag {
+  /** The value after flag {@code args[i - 1]} (not another flag); shared by the bench commands. */
+  static String value(String[] args, int i, String flag) throws BadFlag {
     if (i >= args.length || args[i].startsWith("--")) {
       throw new BadFlag(flag + ": missing value");
     }
     return args[i];
   }
 
-  private static int positiveInt(String[] args, int i, String flag) throws BadFlag {
+  /** {@link #value} as a positive integer. */
+  static int positiveInt(String[] args, int i, String flag) throws BadFlag {
     String v = value(args, i, flag);
     try {
       int x = Integer.parseInt(v);

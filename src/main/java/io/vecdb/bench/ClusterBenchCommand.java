@@ -80,16 +80,17 @@ public final class ClusterBenchCommand {
         String flag = args[i];
         switch (flag) {
           case "--json" -> json = true;
-          case "--dataset-dir" -> datasetDir = Path.of(value(args, ++i, flag));
-          case "--n" -> n = positive(args, ++i, flag);
-          case "--batch" -> batch = positive(args, ++i, flag);
-          case "--clients" -> clients = positive(args, ++i, flag);
-          case "--search-clients" -> searchClients = positive(args, ++i, flag);
-          case "--search-seconds" -> searchSeconds = positive(args, ++i, flag);
-          case "--search-warmup-seconds" -> warmupSeconds = positive(args, ++i, flag);
-          case "--shards" -> shards = positive(args, ++i, flag);
-          case "--server-heap" -> heap = value(args, ++i, flag);
-          case "--work-dir" -> workDir = Path.of(value(args, ++i, flag));
+          case "--dataset-dir" -> datasetDir = Path.of(BenchOptions.value(args, ++i, flag));
+          case "--n" -> n = BenchOptions.positiveInt(args, ++i, flag);
+          case "--batch" -> batch = BenchOptions.positiveInt(args, ++i, flag);
+          case "--clients" -> clients = BenchOptions.positiveInt(args, ++i, flag);
+          case "--search-clients" -> searchClients = BenchOptions.positiveInt(args, ++i, flag);
+          case "--search-seconds" -> searchSeconds = BenchOptions.positiveInt(args, ++i, flag);
+          case "--search-warmup-seconds" ->
+              warmupSeconds = BenchOptions.positiveInt(args, ++i, flag);
+          case "--shards" -> shards = BenchOptions.positiveInt(args, ++i, flag);
+          case "--server-heap" -> heap = BenchOptions.value(args, ++i, flag);
+          case "--work-dir" -> workDir = Path.of(BenchOptions.value(args, ++i, flag));
           default -> throw new BenchOptions.BadFlag("unknown flag " + flag);
         }
       }
@@ -105,26 +106,6 @@ public final class ClusterBenchCommand {
           heap,
           workDir,
           json);
-    }
-
-    private static String value(String[] args, int i, String flag) throws BenchOptions.BadFlag {
-      if (i >= args.length) {
-        throw new BenchOptions.BadFlag(flag + ": expected a value");
-      }
-      return args[i];
-    }
-
-    private static int positive(String[] args, int i, String flag) throws BenchOptions.BadFlag {
-      String v = value(args, i, flag);
-      try {
-        int x = Integer.parseInt(v);
-        if (x > 0) {
-          return x;
-        }
-      } catch (NumberFormatException e) {
-        // below
-      }
-      throw new BenchOptions.BadFlag(flag + ": expected a positive integer, got " + v);
     }
   }
 
@@ -428,28 +409,10 @@ public final class ClusterBenchCommand {
       JsonArray fsyncs = fsyncsPerSecond(before, after, uris.size(), loadS);
       // Searches: each client pinned to one node, for a fixed time (and at most 1M requests),
       // after a warm-up: every node's JIT compiles the search path on its share of the load.
-      search(uris, c, queries, o.warmupSeconds(), failure);
+      search(uris, c, queries, o.warmupSeconds(), failure, new AtomicLong());
       AtomicLong done = new AtomicLong();
-      long searchDeadline = System.nanoTime() + o.searchSeconds() * 1_000_000_000L;
       long s0 = System.nanoTime();
-      runWorkers(
-          o.searchClients(),
-          w -> {
-            URI u = uris.get(w % uris.size());
-            for (int i = w; System.nanoTime() < searchDeadline && i < 1_000_000; i++) {
-              String err =
-                  send(
-                      u,
-                      "POST",
-                      "collections/" + c + "/points/search",
-                      queries.get(i % queries.size()));
-              if (err != null) {
-                failure.compareAndSet(null, err);
-                return;
-              }
-              done.incrementAndGet();
-            }
-          });
+      search(uris, c, queries, o.searchSeconds(), failure, done);
       double qps = done.get() / ((System.nanoTime() - s0) / 1e9);
       if (failure.get() != null) {
         throw new IngestBenchCommand.BenchFailed(name + ": search failed: " + failure.get());
@@ -516,13 +479,18 @@ public final class ClusterBenchCommand {
       }
     }
 
-    /** Unmeasured searches for {@code seconds} (warm-up). */
+    /**
+     * Searches from {@code o.searchClients()} clients, each pinned to one node, for {@code seconds}
+     * (and at most 1M requests each), counting the answered ones in {@code done}; the first failure
+     * goes to {@code failure} and stops that client.
+     */
     private void search(
         List<URI> uris,
         String c,
         List<byte[]> queries,
         int seconds,
-        AtomicReference<String> failure)
+        AtomicReference<String> failure,
+        AtomicLong done)
         throws Exception {
       long deadline = System.nanoTime() + seconds * 1_000_000_000L;
       runWorkers(
@@ -540,6 +508,7 @@ public final class ClusterBenchCommand {
                 failure.compareAndSet(null, err);
                 return;
               }
+              done.incrementAndGet();
             }
           });
     }

@@ -97,7 +97,7 @@ public final class IngestBenchCommand {
         String flag = args[i];
         switch (flag) {
           case "--url" -> {
-            String v = value(args, ++i, flag);
+            String v = BenchOptions.value(args, ++i, flag);
             try {
               url = URI.create(v.endsWith("/") ? v : v + "/");
               if (!"http".equals(url.getScheme()) || url.getHost() == null) {
@@ -107,35 +107,36 @@ public final class IngestBenchCommand {
               throw new BenchOptions.BadFlag("--url: expected http://HOST:PORT, got '" + v + "'");
             }
           }
-          case "--dataset-dir" -> datasetDir = Path.of(value(args, ++i, flag));
-          case "--n" -> n = positive(args, ++i, flag);
-          case "--batch" -> batch = positive(args, ++i, flag);
-          case "--clients" -> clients = positive(args, ++i, flag);
-          case "--m" -> m = positive(args, ++i, flag);
-          case "--ef-construct", "--ef-construction" -> efConstruct = positive(args, ++i, flag);
+          case "--dataset-dir" -> datasetDir = Path.of(BenchOptions.value(args, ++i, flag));
+          case "--n" -> n = BenchOptions.positiveInt(args, ++i, flag);
+          case "--batch" -> batch = BenchOptions.positiveInt(args, ++i, flag);
+          case "--clients" -> clients = BenchOptions.positiveInt(args, ++i, flag);
+          case "--m" -> m = BenchOptions.positiveInt(args, ++i, flag);
+          case "--ef-construct", "--ef-construction" ->
+              efConstruct = BenchOptions.positiveInt(args, ++i, flag);
           case "--peer" -> {
-            String v = value(args, ++i, flag);
+            String v = BenchOptions.value(args, ++i, flag);
             if (!v.equals("hnswlib") && !v.equals("none")) {
               throw new BenchOptions.BadFlag("--peer: expected hnswlib or none, got '" + v + "'");
             }
             peer = v.equals("hnswlib");
           }
-          case "--python" -> python = value(args, ++i, flag);
+          case "--python" -> python = BenchOptions.value(args, ++i, flag);
           case "--json" -> json = true;
-          case "--work-dir" -> workDir = Path.of(value(args, ++i, flag));
+          case "--work-dir" -> workDir = Path.of(BenchOptions.value(args, ++i, flag));
           case "--keep-data" -> keep = true;
           case "--server-heap" -> {
-            heap = value(args, ++i, flag);
+            heap = BenchOptions.value(args, ++i, flag);
             if (!heap.matches("[0-9]+[kKmMgG]?")) {
               throw new BenchOptions.BadFlag(
                   "--server-heap: expected a JVM size such as 4g, got '" + heap + "'");
             }
           }
           case "--server-arg" -> serverArgs.add(rawValue(args, ++i, flag));
-          case "--timeout-s" -> timeoutS = positive(args, ++i, flag);
+          case "--timeout-s" -> timeoutS = BenchOptions.positiveInt(args, ++i, flag);
           case "--warmup" -> {
-            String v = value(args, ++i, flag);
-            warmup = v.equals("0") ? 0 : positive(args, i, flag);
+            String v = BenchOptions.value(args, ++i, flag);
+            warmup = v.equals("0") ? 0 : BenchOptions.positiveInt(args, i, flag);
           }
           default -> throw new BenchOptions.BadFlag("unknown flag '" + flag + "'");
         }
@@ -167,31 +168,11 @@ public final class IngestBenchCommand {
           warmup);
     }
 
-    private static String value(String[] args, int i, String flag) throws BenchOptions.BadFlag {
-      if (i >= args.length || args[i].startsWith("--")) {
-        throw new BenchOptions.BadFlag(flag + ": missing value");
-      }
-      return args[i];
-    }
-
     private static String rawValue(String[] args, int i, String flag) throws BenchOptions.BadFlag {
       if (i >= args.length) {
         throw new BenchOptions.BadFlag(flag + ": missing value");
       }
       return args[i];
-    }
-
-    private static int positive(String[] args, int i, String flag) throws BenchOptions.BadFlag {
-      String v = value(args, i, flag);
-      try {
-        int x = Integer.parseInt(v);
-        if (x > 0) {
-          return x;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw new BenchOptions.BadFlag(flag + ": expected a positive integer, got '" + v + "'");
     }
   }
 

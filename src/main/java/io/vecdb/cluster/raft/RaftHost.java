@@ -340,12 +340,7 @@ public final class RaftHost implements AutoCloseable {
     Buffer req = Buffer.buffer().appendByte(RPC_REPORT);
     RaftCodec.str(req, group);
     CompletableFuture<io.vertx.core.json.JsonObject> out = new CompletableFuture<>();
-    vertx
-        .eventBus()
-        .<Buffer>request(
-            EventBusTransport.rpcAddress(target.nodeId()),
-            req,
-            new DeliveryOptions().setSendTimeout(rpcTimeoutMillis))
+    request(target, req, rpcTimeoutMillis)
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -441,12 +436,7 @@ public final class RaftHost implements AutoCloseable {
     Buffer body = read.encode();
     req.appendIntLE(body.length()).appendBuffer(body);
     CompletableFuture<Ordered<T>> out = new CompletableFuture<>();
-    vertx
-        .eventBus()
-        .<Buffer>request(
-            EventBusTransport.rpcAddress(target.nodeId()),
-            req,
-            new DeliveryOptions().setSendTimeout(rpcTimeoutMillis + waitMs))
+    request(target, req, rpcTimeoutMillis + waitMs)
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -504,6 +494,17 @@ public final class RaftHost implements AutoCloseable {
         return remoteRead(target, group, wire, policy, minCommitIndex, waitMs);
       }
     };
+  }
+
+  /** An RPC to {@code target}'s {@code .rpc} address, failing after {@code timeoutMillis}. */
+  private io.vertx.core.Future<io.vertx.core.eventbus.Message<Buffer>> request(
+      NodeEndpoint target, Buffer req, long timeoutMillis) {
+    return vertx
+        .eventBus()
+        .request(
+            EventBusTransport.rpcAddress(target.nodeId()),
+            req,
+            new DeliveryOptions().setSendTimeout(timeoutMillis));
   }
 
   /** Timers for {@link GroupClient}s of this node (Vert.x timers, any thread). */
@@ -593,12 +594,7 @@ public final class RaftHost implements AutoCloseable {
     RaftCodec.str(req, group);
     RaftCodec.writeOperation(req, command instanceof CommitOnly c ? c.command() : command);
     CompletableFuture<Ordered<Object>> out = new CompletableFuture<>();
-    vertx
-        .eventBus()
-        .<Buffer>request(
-            EventBusTransport.rpcAddress(target.nodeId()),
-            req,
-            new DeliveryOptions().setSendTimeout(rpcTimeoutMillis))
+    request(target, req, rpcTimeoutMillis)
         .onComplete(
             ar -> {
               if (ar.failed()) {
