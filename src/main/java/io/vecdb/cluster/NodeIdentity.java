@@ -42,7 +42,7 @@ public final class NodeIdentity {
       }
       return stored;
     }
-    Files.createDirectories(dataDir);
+    io.vecdb.wal.WalStorage.files().createDirectories(dataDir);
     Path tmp = dataDir.resolve(FILE + ".tmp");
     Files.writeString(tmp, requested + "\n", StandardCharsets.UTF_8);
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {

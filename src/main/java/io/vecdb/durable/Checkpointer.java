@@ -172,7 +172,7 @@ final class Checkpointer {
               cut -> {
                 collections.install(restored);
                 SnapshotDirectory dir = store.of(name);
-                Files.createDirectories(dir.dir());
+                io.vecdb.wal.WalStorage.files().createDirectories(dir.dir());
                 try (SnapshotWriter w = dir.create(cut, Map.of("collection", name))) {
                   CollectionImage.write(restored, w);
                   w.commit();
@@ -233,7 +233,7 @@ final class Checkpointer {
       return new Pending(null, cut); // unchanged: its snapshot also describes the state at cut
     }
     SnapshotDirectory dir = store.of(name);
-    Files.createDirectories(dir.dir());
+    io.vecdb.wal.WalStorage.files().createDirectories(dir.dir());
     return written(c, dir.create(cut, Map.of("collection", name)), cut);
   }
 

@@ -13,7 +13,6 @@ import io.vecdb.wal.WalStorage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -87,7 +86,7 @@ public final class DurableStorage {
     return vertx.executeBlocking(
         () -> {
           Path walDir = data.resolve("wal");
-          Files.createDirectories(walDir);
+          io.vecdb.wal.WalStorage.files().createDirectories(walDir);
           WalOptions wo =
               new WalOptions(walDir)
                   .syncPolicy(SyncPolicy.parse(options.getWalSync()))

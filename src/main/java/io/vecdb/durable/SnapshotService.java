@@ -89,7 +89,7 @@ public final class SnapshotService {
         () -> {
           collections.require(collection);
           Path dir = dirOf(collection);
-          Files.createDirectories(dir);
+          io.vecdb.wal.WalStorage.files().createDirectories(dir);
           LocalDateTime now = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
           String prefix = SAFE_COLLECTION.matcher(collection).matches() ? collection : "collection";
           // The LSN is not known before the cut; a temporary name is renamed once it is.

@@ -30,7 +30,6 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.concurrent.ExecutorService;
@@ -127,7 +126,7 @@ public final class VecdbNode {
   private static Future<VecdbNode> launch(VecdbOptions options, LogSource logSource) {
     VecdbOptions opts = new VecdbOptions(options);
     try {
-      Files.createDirectories(Path.of(opts.getDataDir()));
+      io.vecdb.wal.WalStorage.files().createDirectories(Path.of(opts.getDataDir()));
     } catch (IOException e) {
       return Future.failedFuture(
           new UncheckedIOException("data_dir: cannot create '" + opts.getDataDir() + "'", e));

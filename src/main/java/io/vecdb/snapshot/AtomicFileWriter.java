@@ -33,7 +33,7 @@ public final class AtomicFileWriter implements Closeable {
   private AtomicFileWriter(Path target) throws IOException {
     this.target = target.toAbsolutePath();
     Path dir = this.target.getParent();
-    Files.createDirectories(dir);
+    io.vecdb.wal.WalStorage.files().createDirectories(dir);
     this.temp =
         dir.resolve(
             "."

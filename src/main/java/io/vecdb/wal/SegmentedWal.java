@@ -3,7 +3,6 @@ package io.vecdb.wal;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,7 +129,7 @@ public final class SegmentedWal implements Wal {
    * throws {@link WalCorruptionException} (unless {@link WalOptions#truncateCorruptTail}).
    */
   public static SegmentedWal open(WalOptions options) throws IOException {
-    Files.createDirectories(options.dir());
+    options.storage().createDirectories(options.dir());
     DirLock lock = DirLock.acquire(options.dir());
     try {
       return new SegmentedWal(options, WalRecovery.recover(options), lock);

@@ -3,7 +3,6 @@ package io.vecdb.wal;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +39,7 @@ final class WalRecovery {
   private Result run() throws IOException {
     long start = System.nanoTime();
     Path dir = options.dir();
-    Files.createDirectories(dir);
+    storage.createDirectories(dir);
     TreeMap<Long, Path> files = new TreeMap<>();
     for (Path p : storage.list(dir)) {
       long lsn = SegmentFormat.parseFileName(p);

@@ -28,6 +28,31 @@ public interface WalStorage {
   /** Makes creations, renames and deletions of entries in {@code dir} durable (fsync of dir). */
   void syncDirectory(Path dir) throws IOException;
 
+  /**
+   * Creates {@code dir} and any missing parents, each made durable before the next: after a
+   * directory is created, its parent is fsynced ({@link #syncDirectory}), so that a crash cannot
+   * lose a directory (and the files later made durable in it) that was already relied on.
+   */
+  default void createDirectories(Path dir) throws IOException {
+    java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+    for (Path p = dir.toAbsolutePath(); p != null && !java.nio.file.Files.isDirectory(p); ) {
+      missing.push(p);
+      p = p.getParent();
+    }
+    while (!missing.isEmpty()) {
+      Path p = missing.pop();
+      try {
+        java.nio.file.Files.createDirectory(p);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (!java.nio.file.Files.isDirectory(p)) {
+          throw e; // a file in the way
+        }
+        // another thread or process created it: it still has to be made durable
+      }
+      syncDirectory(p.getParent());
+    }
+  }
+
   /** The plain implementation over {@link java.nio.channels.FileChannel}. */
   static WalStorage files() {
     return FileWalStorage.INSTANCE;

@@ -51,8 +51,13 @@ public final class FaultyStorage implements WalStorage {
     return real.list(dir);
   }
 
+  /** Every directory fsynced, in order. */
+  public final List<Path> syncedDirectories =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
   @Override
   public void syncDirectory(Path dir) throws IOException {
+    syncedDirectories.add(dir.toAbsolutePath());
     real.syncDirectory(dir);
   }
 
