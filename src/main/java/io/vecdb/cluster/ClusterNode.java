@@ -48,6 +48,7 @@ public final class ClusterNode implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final FaultInjection faults;
   private final io.vecdb.index.ParallelInserter inserter;
+  private final Path dataDir;
 
   /** Starts and stops this node's shard groups as the shard map changes, one change at a time. */
   private final java.util.concurrent.ExecutorService reconciler =
@@ -95,9 +96,11 @@ public final class ClusterNode implements AutoCloseable {
       MetadataStateMachine metadata,
       GroupClient metaClient,
       FaultInjection faults,
-      io.vecdb.index.ParallelInserter inserter) {
+      io.vecdb.index.ParallelInserter inserter,
+      Path dataDir) {
     this.faults = faults;
     this.inserter = inserter;
+    this.dataDir = dataDir;
     this.keys = new IdempotencyKeys(options.getNodeId());
     this.options = options;
     this.membership = membership;
@@ -177,7 +180,7 @@ public final class ClusterNode implements AutoCloseable {
             new Random(),
             GroupClient.Timing.DEFAULT);
     ClusterNode node =
-        new ClusterNode(options, membership, host, metadata, client, faults, inserter);
+        new ClusterNode(options, membership, host, metadata, client, faults, inserter, dataDir);
     self.set(node);
     // Maps applied before `self` was set: reconciling the newest is enough (each map is whole).
     node.reconcileLater(metadata.shards());
@@ -285,7 +288,12 @@ public final class ClusterNode implements AutoCloseable {
                     return c;
                   },
                   (index, command, result) -> {},
-                  host.applyPool());
+                  host.applyPool(),
+                  new io.vecdb.cluster.raft.ShardCheckpoints(
+                      checkpointDir(group),
+                      options.getNodeId(),
+                      replicas,
+                      host.checkpointFetcher(group)));
           host.startGroup(
               group,
               replicas.stream().map(NodeEndpoint::new).toList(),
@@ -298,9 +306,25 @@ public final class ClusterNode implements AutoCloseable {
     for (String group : host.groupIds()) {
       if (!group.equals(META_GROUP) && !wanted.contains(group)) {
         shardClients.remove(group);
-        host.stopGroup(group);
+        io.vecdb.cluster.raft.RaftReplica gone = host.group(group);
+        io.vecdb.cluster.raft.ShardCheckpoints files =
+            gone == null || gone.stateMachine() == null ? null : gone.stateMachine().checkpoints();
+        host.stopGroup(group)
+            .thenRun(
+                () -> {
+                  if (files != null) {
+                    files.deleteAll();
+                  }
+                });
       }
     }
+  }
+
+  /** Where the checkpoint files of this node's replica of shard group {@code group} live. */
+  private Path checkpointDir(String group) {
+    return dataDir
+        .resolve("shards")
+        .resolve(java.net.URLEncoder.encode(group, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** The collections and placement this node's metadata member has applied; any thread. */

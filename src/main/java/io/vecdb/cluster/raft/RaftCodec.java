@@ -81,6 +81,7 @@ public final class RaftCodec {
   private static final byte OP_META_CREATE_COLLECTION = 8;
   private static final byte OP_META_DELETE_COLLECTION = 9;
   private static final byte OP_META_SHARD_MAP = 10;
+  private static final byte OP_CHECKPOINT = 11;
 
   private RaftCodec() {}
 
@@ -406,6 +407,11 @@ public final class RaftCodec {
         out.appendByte(OP_SNAPSHOT_OPERATION);
         operation(out, o);
       }
+      case CheckpointRef c -> {
+        out.appendByte(OP_CHECKPOINT);
+        str(out, c.node());
+        out.appendLongLE(c.index());
+      }
       case MetaCommand c -> {
         switch (c.op()) {
           case MetaCommand.RegisterNode r -> {
@@ -494,6 +500,7 @@ public final class RaftCodec {
         yield s;
       }
       case OP_SNAPSHOT_OPERATION -> r.operation();
+      case OP_CHECKPOINT -> new CheckpointRef(r.str(), r.l());
       case OP_META_REGISTER -> {
         String client = r.str();
         long request = r.l();

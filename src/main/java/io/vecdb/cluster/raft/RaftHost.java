@@ -53,6 +53,12 @@ public final class RaftHost implements AutoCloseable {
   /** As RPC_REPLICATE, answered once committed ({@link CommitOnly}). */
   private static final byte RPC_REPLICATE_COMMIT = 4;
 
+  /** A range of a shard checkpoint file ({@link ShardCheckpoints}). */
+  private static final byte RPC_CHECKPOINT = 5;
+
+  /** Bytes of a checkpoint file per RPC. */
+  static final int CHECKPOINT_RANGE_BYTES = 2 << 20;
+
   private static final byte REPLY_OK = 0;
   private static final byte REPLY_NOT_LEADER = 1;
   private static final byte REPLY_BUSY = 2;
@@ -242,7 +248,31 @@ public final class RaftHost implements AutoCloseable {
                       if (r != null) {
                         r.raftNode().terminate();
                       }
+                    },
+                    index -> {
+                      if (stateMachine instanceof ShardStateMachine s && s.checkpoints() != null) {
+                        s.checkpoints().snapshotDurable(index);
+                      }
                     }));
+    if (stateMachine instanceof ShardStateMachine s) {
+      s.hooks(
+          index ->
+              executor.execute(
+                  () -> {
+                    try {
+                      log.commitCheckpoint(group, index);
+                    } catch (java.io.IOException e) {
+                      LOG.severe("Raft group " + group + ": snapshot not recorded: " + e);
+                    }
+                  }),
+          () -> {
+            LOG.severe("Raft group " + group + " stops: its checkpoints failed");
+            RaftReplica r = self[0];
+            if (r != null) {
+              r.raftNode().terminate();
+            }
+          });
+    }
     RestoredRaftState restored = log.restored(group);
     if (restored != null) {
       b.setRestoredState(restored);
@@ -657,8 +687,109 @@ public final class RaftHost implements AutoCloseable {
                       m.reply(j.toBuffer());
                     }
                   });
+      case RPC_CHECKPOINT -> rpcCheckpoint(m, r, group);
       default -> m.fail(400, "unknown Raft RPC " + kind);
     }
+  }
+
+  /** Serves a range of a checkpoint file: [0][total][bytes] or [1] if this node has none. */
+  private void rpcCheckpoint(
+      io.vertx.core.eventbus.Message<Buffer> m, RaftCodec.Reader r, String group) {
+    long index = r.l();
+    long offset = r.l();
+    int max = Math.min(r.i(), CHECKPOINT_RANGE_BYTES);
+    RaftReplica replica = groups.get(group);
+    ShardCheckpoints checkpoints =
+        replica == null || replica.stateMachine() == null
+            ? null
+            : replica.stateMachine().checkpoints();
+    if (checkpoints == null) {
+      m.reply(Buffer.buffer().appendByte((byte) 1));
+      return;
+    }
+    java.nio.file.Path file = checkpoints.file(index);
+    vertx
+        .executeBlocking(
+            () -> {
+              try (java.nio.channels.FileChannel ch =
+                  java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+                long total = ch.size();
+                java.nio.ByteBuffer bytes =
+                    java.nio.ByteBuffer.allocate((int) Math.max(0, Math.min(max, total - offset)));
+                while (bytes.hasRemaining() && ch.read(bytes, offset + bytes.position()) >= 0) {
+                  // reads until the range is full
+                }
+                bytes.flip();
+                return Buffer.buffer(1 + 8 + bytes.remaining())
+                    .appendByte((byte) 0)
+                    .appendLongLE(total)
+                    .appendBytes(bytes.array(), 0, bytes.remaining());
+              } catch (java.nio.file.NoSuchFileException e) {
+                return Buffer.buffer().appendByte((byte) 1);
+              }
+            },
+            false)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                m.reply(ar.result());
+              } else {
+                m.fail(500, String.valueOf(ar.cause()));
+              }
+            });
+  }
+
+  /**
+   * How shard replicas of {@code group} on this node fetch checkpoint files from other members:
+   * range by range over the bus, blocking the calling thread (an apply lane, never an event loop).
+   */
+  public ShardCheckpoints.Fetcher checkpointFetcher(String group) {
+    return (node, index, target) -> {
+      if (cut.test(node)) {
+        throw new java.io.IOException("cut from " + node);
+      }
+      try (java.nio.channels.FileChannel out =
+          java.nio.channels.FileChannel.open(
+              target,
+              java.nio.file.StandardOpenOption.CREATE_NEW,
+              java.nio.file.StandardOpenOption.WRITE)) {
+        long offset = 0;
+        long total;
+        do {
+          Buffer req = Buffer.buffer().appendByte(RPC_CHECKPOINT);
+          RaftCodec.str(req, group);
+          req.appendLongLE(index).appendLongLE(offset).appendIntLE(CHECKPOINT_RANGE_BYTES);
+          Buffer reply;
+          try {
+            reply =
+                request(new NodeEndpoint(node), req, 30_000)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(35, TimeUnit.SECONDS)
+                    .body();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.IOException("interrupted fetching from " + node, e);
+          } catch (java.util.concurrent.ExecutionException
+              | java.util.concurrent.TimeoutException e) {
+            throw new java.io.IOException("checkpoint from " + node + ": " + e, e);
+          }
+          if (reply.getByte(0) != 0) {
+            return false;
+          }
+          total = reply.getLongLE(1);
+          java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(reply.getBytes(9, reply.length()));
+          while (bytes.hasRemaining()) {
+            offset += out.write(bytes, offset);
+          }
+          if (reply.length() == 9 && offset < total) {
+            throw new java.io.IOException("checkpoint from " + node + ": empty range at " + offset);
+          }
+        } while (offset < total);
+        out.force(true);
+        return true;
+      }
+    };
   }
 
   private void rpcReplicate(

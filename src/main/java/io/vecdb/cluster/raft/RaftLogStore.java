@@ -146,11 +146,32 @@ public final class RaftLogStore implements AutoCloseable {
    * @param onFailure runs once, on the calling lane, when the log fails
    */
   public RaftStore store(String group, Runnable onFailure) {
-    GroupStore s = new GroupStore(group, onFailure, recovered.get(group));
+    return store(group, onFailure, i -> {});
+  }
+
+  /**
+   * As {@link #store(String, Runnable)}; {@code onSnapshotDurable} is told (on the lane) of each
+   * snapshot that became durable, newest index first seen.
+   */
+  public RaftStore store(
+      String group, Runnable onFailure, java.util.function.LongConsumer onSnapshotDurable) {
+    GroupStore s = new GroupStore(group, onFailure, onSnapshotDurable, recovered.get(group));
     if (stores.putIfAbsent(group, s) != null) {
       throw new IllegalStateException("group " + group + " already has a store");
     }
     return s;
+  }
+
+  /**
+   * The checkpoint file of snapshot {@code index} of {@code group} is durable: the snapshot is
+   * written to the WAL now (it was held back, see {@link CheckpointRef}). Must run on the group's
+   * Raft lane.
+   */
+  public void commitCheckpoint(String group, long index) throws IOException {
+    GroupStore s = stores.get(group);
+    if (s != null) {
+      s.commitCheckpoint(index);
+    }
   }
 
   public WalStats stats() {
@@ -194,15 +215,23 @@ public final class RaftLogStore implements AutoCloseable {
     private long snapshotFirstLsn = -1;
     private long firstLsn = -1;
     private final TreeMap<Integer, SnapshotChunk> chunks = new TreeMap<>();
+    // Checkpoint snapshots taken or installed whose files are not known durable yet, by index.
+    private final TreeMap<Long, SnapshotChunk> pendingCheckpoints = new TreeMap<>();
+    private final java.util.function.LongConsumer onSnapshotDurable;
     private long chunksIndex = -1;
     private CompletableFuture<Long> chunksFirst;
     private RaftEndpointPersistentState local;
     private RaftGroupMembersView members;
     private RaftTermPersistentState term;
 
-    GroupStore(String group, Runnable onFailure, Recovered r) {
+    GroupStore(
+        String group,
+        Runnable onFailure,
+        java.util.function.LongConsumer onSnapshotDurable,
+        Recovered r) {
       this.group = group;
       this.onFailure = onFailure;
+      this.onSnapshotDurable = onSnapshotDurable;
       if (r != null) {
         local = r.local;
         members = r.members;
@@ -285,6 +314,12 @@ public final class RaftLogStore implements AutoCloseable {
 
     @Override
     public void persistSnapshotChunk(SnapshotChunk chunk) throws IOException {
+      if (chunk.getOperation() instanceof CheckpointRef) {
+        // Written once the checkpoint file is durable (commitCheckpoint): until then a restart
+        // restores the previous snapshot and the entries after it, which the WAL still holds.
+        pendingCheckpoints.put(chunk.getIndex(), chunk);
+        return;
+      }
       if (chunksIndex != chunk.getIndex()) {
         chunks.clear();
         chunksIndex = chunk.getIndex();
@@ -298,26 +333,45 @@ public final class RaftLogStore implements AutoCloseable {
         chunksFirst = f;
       }
       if (chunks.size() == chunk.getSnapshotChunkCount()) {
-        Buffer done = head();
-        done.appendLongLE(chunk.getIndex()).appendIntLE(chunk.getTerm());
-        done.appendIntLE(chunk.getSnapshotChunkCount());
-        RaftCodec.writeLocal(done, local);
-        RaftCodec.writeMembers(done, members);
-        RaftCodec.writeTerm(done, term);
-        append(SNAPSHOT_DONE, done);
-        CompletableFuture<Long> first = chunksFirst;
-        long index = chunk.getIndex();
-        afterFlush.add(
-            () -> {
-              if (index > snapshotIndex) {
-                snapshotIndex = index;
-                snapshotFirstLsn = first.join();
-              }
-            });
+        snapshotDone(chunk, chunksFirst);
         chunks.clear();
         chunksIndex = -1;
         chunksFirst = null;
       }
+    }
+
+    /** The snapshot-complete record of the snapshot whose last chunk is {@code chunk}. */
+    private void snapshotDone(SnapshotChunk chunk, CompletableFuture<Long> first)
+        throws IOException {
+      Buffer done = head();
+      done.appendLongLE(chunk.getIndex()).appendIntLE(chunk.getTerm());
+      done.appendIntLE(chunk.getSnapshotChunkCount());
+      RaftCodec.writeLocal(done, local);
+      RaftCodec.writeMembers(done, members);
+      RaftCodec.writeTerm(done, term);
+      append(SNAPSHOT_DONE, done);
+      long index = chunk.getIndex();
+      afterFlush.add(
+          () -> {
+            if (index > snapshotIndex) {
+              snapshotIndex = index;
+              snapshotFirstLsn = first.join();
+              onSnapshotDurable.accept(index);
+            }
+          });
+    }
+
+    /** The checkpoint file of snapshot {@code index} is durable: the snapshot can be. Lane. */
+    void commitCheckpoint(long index) throws IOException {
+      SnapshotChunk chunk = pendingCheckpoints.get(index);
+      if (chunk == null) {
+        return; // restored at start (durable already), or superseded
+      }
+      pendingCheckpoints.headMap(index, true).clear();
+      Buffer b = head();
+      RaftCodec.writeChunk(b, chunk);
+      snapshotDone(chunk, append(SNAPSHOT_CHUNK, b));
+      flush();
     }
 
     @Override
@@ -335,6 +389,7 @@ public final class RaftLogStore implements AutoCloseable {
 
     @Override
     public void deleteSnapshotChunks(long logIndex, int chunkCount) {
+      pendingCheckpoints.remove(logIndex);
       if (chunksIndex == logIndex) {
         chunks.clear();
         chunksIndex = -1;

@@ -8,6 +8,7 @@ import io.vecdb.collection.Operation;
 import io.vecdb.collection.PointStruct;
 import io.vecdb.collection.PointView;
 import io.vecdb.collection.VecdbException;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,16 +37,23 @@ import java.util.logging.Logger;
  * RaftReplica} waits for. So a follower whose HNSW inserts are slow still answers heartbeats and
  * votes at once, and a leader keeps appending and committing while it indexes. Followers' apply
  * backlogs are bounded by MicroRaft's own log bound: at every snapshot the Raft lane waits for the
- * apply lane to catch up. {@link #backlog()} says how many entries wait.
+ * apply lane to catch up (logical images) or its log holds them (checkpoints). {@link #backlog()}
+ * says how many entries wait.
  *
  * <p>Installing a snapshot replaces the replica's state with the snapshot's (a fresh {@link
  * Collections}), never merges into it: a replica that missed deletes cannot keep the deleted
  * points. The rebuild runs on the apply lane too.
  *
- * <p>Snapshots here are logical images held in memory (collection configs, payload indexes, points
- * with their exact vectors, sessions) in chunks of {@link #POINTS_PER_CHUNK} points: right for the
- * small shards of tests and the simulation. Large shards should ship checkpoint files out of band
- * and replicate only their descriptor.
+ * <p>Snapshots, on real nodes, are checkpoint files ({@link ShardCheckpoints}): MicroRaft takes a
+ * snapshot as one {@link CheckpointRef} chunk at once, and the apply lane writes the file once it
+ * has applied up to the snapshot's index (so the Raft lane never waits for a copy of the shard and
+ * the node-wide Raft WAL never carries one). Installing one loads the file (fetched from the node
+ * named in the ref, or another member, if this replica does not have it), HNSW graph included,
+ * without a rebuild. The snapshot becomes durable in the Raft WAL only once its file is (the {@code
+ * checkpointDurable} hook). Without {@link ShardCheckpoints} (tests, the simulation), snapshots are
+ * logical images held in memory (collection configs, payload indexes, points with their exact
+ * vectors, sessions) in chunks of {@link #POINTS_PER_CHUNK} points, taken while the Raft lane waits
+ * for the apply lane.
  *
  * <p>Concurrency: MicroRaft calls every method on the group's Raft lane, one at a time; {@code
  * lastApplied} is confined to it. {@code sessions} and the contents of {@code collections} are
@@ -71,6 +79,10 @@ public final class ShardStateMachine implements StateMachine {
   private final Supplier<Collections> emptyState;
   private final ApplyListener listener;
   private final ApplyLane lane;
+  private final ShardCheckpoints checkpoints; // null: logical images (tests, the simulation)
+  // Set once by the host before the group starts; called on the apply lane.
+  private volatile java.util.function.LongConsumer checkpointDurable = i -> {};
+  private volatile Runnable onFailure = () -> {};
   private final AtomicInteger backlog = new AtomicInteger();
   private volatile Collections collections;
   private final Sessions sessions = new Sessions();
@@ -92,11 +104,40 @@ public final class ShardStateMachine implements StateMachine {
    */
   public ShardStateMachine(
       String name, Supplier<Collections> emptyState, ApplyListener listener, Executor applyPool) {
+    this(name, emptyState, listener, applyPool, null);
+  }
+
+  /**
+   * @param checkpoints where snapshots are written as checkpoint files (MicroRaft then keeps and
+   *     sends only a {@link CheckpointRef}); null for logical images held in memory
+   */
+  public ShardStateMachine(
+      String name,
+      Supplier<Collections> emptyState,
+      ApplyListener listener,
+      Executor applyPool,
+      ShardCheckpoints checkpoints) {
     this.name = name;
     this.emptyState = emptyState;
     this.listener = listener;
     this.lane = new ApplyLane(applyPool);
+    this.checkpoints = checkpoints;
     this.collections = emptyState.get();
+  }
+
+  /**
+   * How the host learns that checkpoint {@code index} is durable (so that the snapshot may become
+   * durable in the Raft WAL), and how this replica stops when a checkpoint cannot be written or
+   * fetched (fail-stop: its state would no longer match its log). Set before the group starts.
+   */
+  public void hooks(java.util.function.LongConsumer checkpointDurable, Runnable onFailure) {
+    this.checkpointDurable = checkpointDurable;
+    this.onFailure = onFailure;
+  }
+
+  /** This replica's checkpoint files, or null in logical-image mode. */
+  public ShardCheckpoints checkpoints() {
+    return checkpoints;
   }
 
   /** The shard's current state; any thread (reads see it as applied so far). */
@@ -201,6 +242,31 @@ public final class ShardStateMachine implements StateMachine {
 
   @Override
   public void takeSnapshot(long commitIndex, Consumer<Object> chunks) {
+    if (checkpoints != null) {
+      // The file is written by the apply lane once it has applied up to commitIndex (and before
+      // it applies anything after); the Raft lane goes on at once.
+      chunks.accept(new CheckpointRef(checkpoints.nodeId(), commitIndex));
+      lane.execute(
+          () -> {
+            long started = System.nanoTime();
+            try {
+              checkpoints.write(commitIndex, collections, sessions);
+            } catch (IOException | RuntimeException e) {
+              LOG.log(java.util.logging.Level.SEVERE, name + ": checkpoint " + commitIndex, e);
+              onFailure.run();
+              return;
+            }
+            LOG.info(
+                String.format(
+                    java.util.Locale.ROOT,
+                    "%s: checkpoint at %d written in %.0f ms",
+                    name,
+                    commitIndex,
+                    (System.nanoTime() - started) / 1e6));
+            checkpointDurable.accept(commitIndex);
+          });
+      return;
+    }
     long started = System.nanoTime();
     int backlogAtStart = backlog.get();
     // The state at commitIndex: what was handed over so far, applied (here if need be).
@@ -244,6 +310,10 @@ public final class ShardStateMachine implements StateMachine {
   @Override
   public void installSnapshot(long commitIndex, List<Object> chunks) {
     lastApplied = commitIndex;
+    if (chunks.size() == 1 && chunks.get(0) instanceof CheckpointRef ref) {
+      lane.execute(() -> installCheckpoint(commitIndex, ref));
+      return;
+    }
     List<Object> image = List.copyOf(chunks);
     lane.execute(
         () -> {
@@ -263,6 +333,32 @@ public final class ShardStateMachine implements StateMachine {
           appliedIndex = commitIndex;
           LOG.fine(name + ": installed snapshot at " + commitIndex);
         });
+  }
+
+  /** How long a replica tries to fetch a checkpoint it is told to install before it stops. */
+  static final long FETCH_WAIT_MILLIS = 60_000;
+
+  private void installCheckpoint(long index, CheckpointRef ref) {
+    if (checkpoints == null) {
+      LOG.severe(name + ": told to install checkpoint " + ref + " but keeps no checkpoints");
+      onFailure.run();
+      return;
+    }
+    try {
+      checkpoints.obtain(ref, FETCH_WAIT_MILLIS);
+      ShardCheckpoints.Loaded loaded = checkpoints.load(index, emptyState);
+      collections = loaded.state();
+      sessions.replaceWith(loaded.sessions());
+      appliedIndex = index;
+    } catch (IOException | RuntimeException e) {
+      // Raft believes the snapshot installed: running on without it would diverge. Stop; a
+      // restart recovers from the last durable snapshot and the log.
+      LOG.log(java.util.logging.Level.SEVERE, name + ": cannot install checkpoint " + ref, e);
+      onFailure.run();
+      return;
+    }
+    LOG.info(name + ": installed checkpoint " + ref);
+    checkpointDurable.accept(index);
   }
 
   @Override

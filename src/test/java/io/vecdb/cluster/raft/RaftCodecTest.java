@@ -267,7 +267,8 @@ class RaftCodecTest {
                     java.util.Map.of(
                         "c",
                         new io.vecdb.cluster.meta.ShardMap.Placement(
-                            "c", body, 5, List.of(List.of("n1", "n2"), List.of("n2", "n3")))))));
+                            "c", body, 5, List.of(List.of("n1", "n2"), List.of("n2", "n3")))))),
+            new CheckpointRef("n2", 230));
     for (Object op : ops) {
       Buffer b = Buffer.buffer();
       RaftCodec.writeOperation(b, op);

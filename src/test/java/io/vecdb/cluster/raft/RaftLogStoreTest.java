@@ -91,6 +91,55 @@ class RaftLogStoreTest {
     s.truncateLogEntriesUntil(index);
   }
 
+  private static SnapshotChunk checkpointChunk(long index, int term) {
+    return M.createSnapshotChunkBuilder()
+        .setIndex(index)
+        .setTerm(term)
+        .setSnapshotChunkIndex(0)
+        .setSnapshotChunkCount(1)
+        .setGroupMembersView(view())
+        .setOperation(new CheckpointRef("a", index))
+        .build();
+  }
+
+  /**
+   * A checkpoint snapshot becomes durable in the WAL only once its file is (commitCheckpoint): a
+   * stop before that restores the previous snapshot and every entry after it, because the file a
+   * restart would load may not exist.
+   */
+  @Test
+  void aCheckpointSnapshotIsRestoredOnlyOnceItsFileWasDeclaredDurable() throws IOException {
+    try (RaftLogStore log = RaftLogStore.open(dir, WalStorage.files(), 1 << 20)) {
+      RaftStore a = log.store("a", () -> {});
+      start(a, 1);
+      a.persistLogEntries(entries(1, 30, 1, "a"));
+      a.persistSnapshotChunk(checkpointChunk(10, 1));
+      a.flush();
+      log.commitCheckpoint("a", 10); // its file is durable
+      a.persistSnapshotChunk(checkpointChunk(20, 1));
+      a.truncateLogEntriesUntil(20);
+      a.flush(); // the file of 20 is still being written when the node stops
+    }
+    try (RaftLogStore log = RaftLogStore.open(dir, WalStorage.files(), 1 << 20)) {
+      RestoredRaftState a = log.restored("a");
+      assertEquals(10, a.getSnapshotEntry().getIndex());
+      assertEquals(
+          new CheckpointRef("a", 10),
+          ((SnapshotChunk) ((List<?>) a.getSnapshotEntry().getOperation()).get(0)).getOperation());
+      assertEquals(11, indexes(a).get(0));
+      assertEquals(30, indexes(a).get(indexes(a).size() - 1));
+      RaftStore again = log.store("a", () -> {});
+      again.persistSnapshotChunk(checkpointChunk(20, 1));
+      again.flush();
+      log.commitCheckpoint("a", 20);
+    }
+    try (RaftLogStore log = RaftLogStore.open(dir, WalStorage.files(), 1 << 20)) {
+      RestoredRaftState a = log.restored("a");
+      assertEquals(20, a.getSnapshotEntry().getIndex());
+      assertEquals(21, indexes(a).get(0));
+    }
+  }
+
   private static List<Long> indexes(RestoredRaftState r) {
     return r.getLogEntries().stream().map(LogEntry::getIndex).toList();
   }
