@@ -82,18 +82,19 @@ public final class RaftHost implements AutoCloseable {
    * Timing and memory bounds of shard groups. MicroRaft keeps up to {@code
    * commitCountToTakeSnapshot + maxPendingLogEntryCount} entries in memory; a shard entry is a
    * write batch (up to {@code max_request_bytes} of vectors), so both are kept small: at 256 points
-   * of 784 floats per batch, about 300 entries are some 240 MB. A snapshot is a logical image of
-   * the shard taken every 200 commits (see {@link #dataConfig} for the replicas after the first).
+   * of 784 floats per batch, about 300 entries are some 240 MB. A snapshot, every 200 commits (see
+   * {@link #dataConfig} for the replicas after the first), is a checkpoint file the apply lane
+   * writes ({@link ShardCheckpoints}).
    */
   public static final RaftConfig DATA_CONFIG = dataConfig(0);
 
   /**
    * {@link #DATA_CONFIG} for the replica at {@code position} in its shard's replica list: its
-   * snapshots come every {@code 200 + 30 * position} commits. A snapshot holds up the replica's
-   * Raft lane while the image is built and written (seconds for a shard of 50,000 points of 784
-   * dimensions, measured in bench-cluster); when every replica took its snapshot at the same index,
-   * the whole group stalled at once and the leader stepped down for want of answers. With different
-   * intervals, at most one replica of a group is usually in a snapshot at a time.
+   * snapshots come every {@code 200 + 30 * position} commits. Writing a checkpoint pauses that
+   * replica's apply lane and takes disk bandwidth for about a second at 50,000 points of 784
+   * dimensions; with different intervals the replicas of a group (often on one disk in tests and
+   * benchmarks) do not all write at once. (When snapshots were logical images written through the
+   * Raft WAL on the Raft lane, all three replicas stalled together and the leader stepped down.)
    */
   public static RaftConfig dataConfig(int position) {
     return RaftConfig.newBuilder()
