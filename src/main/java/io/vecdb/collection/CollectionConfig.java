@@ -43,10 +43,51 @@ public record CollectionConfig(
    * Parses Qdrant's create-collection body ({@code vectors: {size, distance}}, {@code hnsw_config},
    * {@code optimizers_config}, {@code shard_number}, {@code replication_factor}).
    */
+  /** Qdrant's create-collection fields (each is implemented, a hint, or refused when set). */
+  private static final java.util.Set<String> CREATE_FIELDS =
+      java.util.Set.of(
+          "vectors",
+          "shard_number",
+          "sharding_method",
+          "replication_factor",
+          "write_consistency_factor",
+          "on_disk_payload",
+          "hnsw_config",
+          "wal_config",
+          "optimizers_config",
+          "quantization_config",
+          "sparse_vectors",
+          "strict_mode_config",
+          "metadata");
+
+  private static final java.util.Set<String> VECTOR_FIELDS =
+      java.util.Set.of(
+          "size",
+          "distance",
+          "hnsw_config",
+          "quantization_config",
+          "on_disk",
+          "datatype",
+          "multivector_config");
+
   public static CollectionConfig parse(JsonObject body) {
     if (body == null) {
       throw new IllegalArgumentException("body: expected a JSON object with \"vectors\"");
     }
+    JsonFields.onlyKnown(body, "", CREATE_FIELDS);
+    JsonFields.notImplemented(body, "quantization_config", "", "quantization");
+    JsonFields.notImplemented(body, "sparse_vectors", "", "sparse vectors");
+    JsonFields.notImplemented(body, "strict_mode_config", "", "strict mode");
+    JsonFields.notImplemented(body, "wal_config", "", "a per-collection WAL config");
+    JsonFields.notImplemented(body, "metadata", "", "collection metadata");
+    String sharding = JsonFields.string(body, "sharding_method", "sharding_method");
+    if (sharding != null && !sharding.equals("auto")) {
+      throw new IllegalArgumentException(
+          "sharding_method: only \"auto\" is supported by VecDB (custom shard keys are not), got \""
+              + sharding
+              + "\"");
+    }
+    JsonFields.bool(body, "on_disk_payload", "on_disk_payload"); // a storage hint: accepted
     JsonObject vectors = JsonFields.object(body, "vectors", "vectors");
     if (vectors == null) {
       throw new IllegalArgumentException(
@@ -55,6 +96,19 @@ public record CollectionConfig(
     if (!vectors.containsKey("size") && !vectors.isEmpty()) {
       throw new IllegalArgumentException(
           "vectors: named vectors are not supported, expected {\"size\": N, \"distance\": ...}");
+    }
+    JsonFields.onlyKnown(vectors, "vectors", VECTOR_FIELDS);
+    JsonFields.notImplemented(vectors, "quantization_config", "vectors", "quantization");
+    JsonFields.notImplemented(vectors, "multivector_config", "vectors", "multivectors");
+    Boolean onDisk = JsonFields.bool(vectors, "on_disk", "vectors.on_disk");
+    if (Boolean.TRUE.equals(onDisk)) {
+      throw new IllegalArgumentException(
+          "vectors.on_disk: vectors on disk are not supported by VecDB (they are kept in RAM)");
+    }
+    String datatype = JsonFields.string(vectors, "datatype", "vectors.datatype");
+    if (datatype != null && !datatype.equals("float32")) {
+      throw new IllegalArgumentException(
+          "vectors.datatype: only \"float32\" is supported by VecDB, got \"" + datatype + "\"");
     }
     long size = JsonFields.integer(vectors, "size", "vectors.size", 1, MAX_DIMENSION, -1);
     if (size < 0) {

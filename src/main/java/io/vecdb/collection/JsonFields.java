@@ -7,6 +7,40 @@ import io.vertx.core.json.JsonObject;
 final class JsonFields {
   private JsonFields() {}
 
+  /**
+   * Refuses every field of {@code json} not in {@code known}: a request field VecDB does not know
+   * is an error, never silently ignored. {@code path}: where {@code json} is ("" for the body).
+   */
+  static void onlyKnown(JsonObject json, String path, java.util.Set<String> known) {
+    if (json == null) {
+      return;
+    }
+    for (String k : json.fieldNames()) {
+      if (!known.contains(k)) {
+        throw new IllegalArgumentException(
+            (path.isEmpty() ? "" : path + ".")
+                + k
+                + ": unknown field; expected one of "
+                + new java.util.TreeSet<>(known));
+      }
+    }
+  }
+
+  /**
+   * Refuses {@code key} unless it is absent, null or an empty object: a field Qdrant defines that
+   * VecDB does not implement ({@code what} says which feature).
+   */
+  static void notImplemented(JsonObject json, String key, String path, String what) {
+    if (json == null) {
+      return;
+    }
+    Object v = json.getValue(key);
+    if (v != null && !(v instanceof JsonObject o && o.isEmpty())) {
+      throw new IllegalArgumentException(
+          (path.isEmpty() ? "" : path + ".") + key + ": " + what + " is not supported by VecDB");
+    }
+  }
+
   static JsonObject object(JsonObject json, String key, String path) {
     Object v = json.getValue(key);
     if (v == null) {

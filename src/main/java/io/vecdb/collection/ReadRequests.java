@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Executes Qdrant read requests (collection info, retrieve, scroll, count) against {@link
@@ -84,6 +85,8 @@ public final class ReadRequests {
   public JsonArray retrieve(String name, JsonObject body) {
     Collection c = collections.require(name);
     JsonObject b = body == null ? new JsonObject() : body;
+    JsonFields.onlyKnown(b, "", Set.of("shard_key", "ids", "with_payload", "with_vector"));
+    JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
     JsonArray ids = JsonFields.array(b, "ids", "ids");
     if (ids == null) {
       throw new IllegalArgumentException("ids: expected a list of point ids");
@@ -128,6 +131,12 @@ public final class ReadRequests {
   public JsonObject scroll(String name, JsonObject body) {
     Collection c = collections.require(name);
     JsonObject b = body == null ? new JsonObject() : body;
+    JsonFields.onlyKnown(
+        b,
+        "",
+        Set.of(
+            "shard_key", "offset", "limit", "filter", "with_payload", "with_vector", "order_by"));
+    JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
     int limit = (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10);
     Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
     PayloadSelector payload =
@@ -196,6 +205,8 @@ public final class ReadRequests {
   public JsonObject count(String name, JsonObject body) {
     Collection c = collections.require(name);
     JsonObject b = body == null ? new JsonObject() : body;
+    JsonFields.onlyKnown(b, "", Set.of("shard_key", "filter", "exact"));
+    JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
     JsonFields.bool(b, "exact", "exact");
     Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
     return new JsonObject().put("count", c.count(filter));

@@ -6,6 +6,7 @@ import io.vecdb.model.PointId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Executes Qdrant's nearest-neighbour requests (search, search/batch, query, query/batch) and
@@ -20,12 +21,47 @@ public final class SearchRequests {
     this.collections = collections;
   }
 
+  private static final Set<String> SEARCH_FIELDS =
+      Set.of(
+          "shard_key",
+          "vector",
+          "filter",
+          "params",
+          "limit",
+          "offset",
+          "with_payload",
+          "with_vector",
+          "score_threshold");
+
+  private static final Set<String> QUERY_FIELDS =
+      Set.of(
+          "shard_key",
+          "prefetch",
+          "query",
+          "using",
+          "filter",
+          "params",
+          "score_threshold",
+          "limit",
+          "offset",
+          "with_vector",
+          "with_payload",
+          "lookup_from");
+
   /** {@code POST /points/search}. */
   public JsonArray search(String name, JsonObject body) {
     Collection c = collections.require(name);
     JsonObject b = requireBody(body);
+    JsonFields.onlyKnown(b, "", SEARCH_FIELDS);
+    JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
     Object vector = b.getValue("vector");
     if (vector instanceof JsonObject named && named.containsKey("vector")) {
+      JsonFields.onlyKnown(named, "vector", Set.of("name", "vector"));
+      String vectorName = JsonFields.string(named, "name", "vector.name");
+      if (vectorName != null && !vectorName.isEmpty()) {
+        throw new IllegalArgumentException(
+            "vector.name: named vectors are not supported by VecDB, got \"" + vectorName + "\"");
+      }
       vector = named.getValue("vector");
     }
     float[] q = JsonFields.vector(vector, "vector", c.config().size());
@@ -54,6 +90,19 @@ public final class SearchRequests {
   public JsonObject query(String name, JsonObject body) {
     Collection c = collections.require(name);
     JsonObject b = body == null ? new JsonObject() : body;
+    JsonFields.onlyKnown(b, "", QUERY_FIELDS);
+    JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
+    JsonFields.notImplemented(
+        b, "lookup_from", "", "lookup_from (vectors from another collection)");
+    String using = JsonFields.string(b, "using", "using");
+    if (using != null && !using.isEmpty()) {
+      throw new IllegalArgumentException(
+          "using: named vectors are not supported by VecDB, got \"" + using + "\"");
+    }
+    if (b.getValue("query") instanceof JsonObject q && q.containsKey("nearest")) {
+      JsonFields.notImplemented(q, "mmr", "query", "MMR (maximal marginal relevance)");
+      JsonFields.onlyKnown(q, "query", Set.of("nearest", "mmr"));
+    }
     if (b.getValue("prefetch") != null) {
       throw new IllegalArgumentException("prefetch: not supported, expected a single-stage query");
     }
@@ -128,6 +177,13 @@ public final class SearchRequests {
     if (p == null) {
       return SearchParams.DEFAULT;
     }
+    // quantization (rescoring of quantized vectors) and indexed_only are hints that change nothing
+    // here: no collection is quantized and every point is indexed as it is written.
+    JsonFields.onlyKnown(
+        p, "params", Set.of("hnsw_ef", "exact", "quantization", "indexed_only", "acorn"));
+    JsonFields.notImplemented(p, "acorn", "params", "ACORN filtered search");
+    JsonFields.object(p, "quantization", "params.quantization");
+    JsonFields.bool(p, "indexed_only", "params.indexed_only");
     int ef = (int) JsonFields.integer(p, "hnsw_ef", "params.hnsw_ef", 0, 100_000, 0);
     Boolean exact = JsonFields.bool(p, "exact", "params.exact");
     return new SearchParams(ef, exact != null && exact);

@@ -51,6 +51,15 @@ final class UpsertParser {
     }
   }
 
+  /** A field VecDB does not know: refused, never skipped. */
+  private static IllegalArgumentException unknown(String path, String field, String expected) {
+    return new IllegalArgumentException(
+        (path.isEmpty() ? "" : path + ".")
+            + field
+            + ": unknown field; expected one of "
+            + expected);
+  }
+
   private List<PointStruct> body() throws IOException {
     if (p.nextToken() != JsonToken.START_OBJECT) {
       throw new IllegalArgumentException("body: expected a JSON object");
@@ -74,7 +83,25 @@ final class UpsertParser {
           }
           points = batch();
         }
-        default -> p.skipChildren(); // shard_key and other fields VecDB ignores
+        case "shard_key", "update_filter" -> {
+          if (p.currentToken() != JsonToken.VALUE_NULL) {
+            throw new IllegalArgumentException(
+                field
+                    + ": "
+                    + (field.equals("shard_key") ? "custom sharding" : "conditional updates")
+                    + " is not supported by VecDB");
+          }
+        }
+        case "update_mode" -> {
+          if (p.currentToken() != JsonToken.VALUE_NULL
+              && !(p.currentToken() == JsonToken.VALUE_STRING && p.getText().equals("upsert"))) {
+            throw new IllegalArgumentException(
+                "update_mode: only \"upsert\" is supported by VecDB (insert_only and update_only"
+                    + " are not), got "
+                    + p.getText());
+          }
+        }
+        default -> throw unknown("", field, "points, batch, shard_key, update_filter, update_mode");
       }
     }
     if (p.nextToken() != null) {
@@ -103,7 +130,7 @@ final class UpsertParser {
           case "id" -> id = id(path + ".id");
           case "vector" -> vector = vector(path + ".vector");
           case "payload" -> payload = payload(path + ".payload");
-          default -> p.skipChildren();
+          default -> throw unknown(path, field, "id, vector, payload");
         }
       }
       out.add(point(path, id, vector, payload));
@@ -144,7 +171,7 @@ final class UpsertParser {
             payloads.add(payload("batch.payloads[" + i + "]"));
           }
         }
-        default -> p.skipChildren();
+        default -> throw unknown("batch", field, "ids, vectors, payloads");
       }
     }
     if (ids == null || vectors == null) {

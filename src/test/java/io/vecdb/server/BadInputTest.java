@@ -229,6 +229,160 @@ class BadInputTest {
         "hnsw_config.m");
   }
 
+  /**
+   * Fields Qdrant defines that VecDB does not implement, and fields nobody defines, are refused
+   * with a 400 naming them; before, each was skipped and the request did something else.
+   */
+  @Test
+  void fieldsVecdbDoesNotImplementAreRefusedNotIgnored() throws Exception {
+    JsonObject vectors = new JsonObject().put("size", 3).put("distance", "Dot");
+    JsonArray q = new JsonArray().add(1).add(0).add(0);
+    JsonObject[][] createCases = {
+      {
+        new JsonObject()
+            .put("quantization_config", new JsonObject().put("scalar", new JsonObject()))
+      },
+      {new JsonObject().put("sparse_vectors", new JsonObject().put("s", new JsonObject()))},
+      {new JsonObject().put("strict_mode_config", new JsonObject().put("enabled", true))},
+      {new JsonObject().put("sharding_method", "custom")},
+      {new JsonObject().put("shard_nmber", 2)},
+    };
+    String[] createNames = {
+      "quantization_config",
+      "sparse_vectors",
+      "strict_mode_config",
+      "sharding_method",
+      "shard_nmber"
+    };
+    for (int i = 0; i < createCases.length; i++) {
+      JsonObject body = createCases[i][0].copy().put("vectors", vectors.copy());
+      rejects(400, HttpMethod.PUT, "/collections/d", body, createNames[i]);
+    }
+    rejects(
+        400,
+        HttpMethod.PUT,
+        "/collections/d",
+        new JsonObject().put("vectors", vectors.copy().put("on_disk", true)),
+        "vectors.on_disk");
+    rejects(
+        400,
+        HttpMethod.PUT,
+        "/collections/d",
+        new JsonObject().put("vectors", vectors.copy().put("datatype", "uint8")),
+        "vectors.datatype");
+    rejects(
+        400,
+        HttpMethod.PUT,
+        "/collections/d",
+        new JsonObject()
+            .put(
+                "vectors",
+                vectors
+                    .copy()
+                    .put("multivector_config", new JsonObject().put("comparator", "max_sim"))),
+        "vectors.multivector_config");
+    // Upserts: conditional and insert-only modes, custom shard keys, unknown point fields.
+    JsonObject one = points(point(100, 1, 2, 3));
+    rejects(
+        400,
+        HttpMethod.PUT,
+        "/collections/c/points?wait=true",
+        one.copy().put("update_mode", "insert_only"),
+        "update_mode",
+        "insert_only");
+    rejects(
+        400,
+        HttpMethod.PUT,
+        "/collections/c/points?wait=true",
+        one.copy().put("update_filter", new JsonObject().put("must", new JsonArray())),
+        "update_filter");
+    rejects(
+        400,
+        HttpMethod.PUT,
+        "/collections/c/points?wait=true",
+        one.copy().put("shard_key", "tenant-1"),
+        "shard_key");
+    rejects(
+        400,
+        HttpMethod.PUT,
+        "/collections/c/points?wait=true",
+        points(point(100, 1, 2, 3).put("vectors", new JsonArray())),
+        "points[0].vectors",
+        "unknown field");
+    // Searches and queries: MMR, lookup_from, named vectors, unknown params.
+    rejects(
+        400,
+        HttpMethod.POST,
+        "/collections/c/points/query",
+        new JsonObject()
+            .put(
+                "query",
+                new JsonObject()
+                    .put("nearest", q)
+                    .put("mmr", new JsonObject().put("diversity", 0.5))),
+        "query.mmr");
+    rejects(
+        400,
+        HttpMethod.POST,
+        "/collections/c/points/query",
+        new JsonObject()
+            .put("query", q)
+            .put("lookup_from", new JsonObject().put("collection", "c")),
+        "lookup_from");
+    rejects(
+        400,
+        HttpMethod.POST,
+        "/collections/c/points/query",
+        new JsonObject().put("query", q).put("using", "text-dense"),
+        "using",
+        "text-dense");
+    rejects(
+        400,
+        HttpMethod.POST,
+        "/collections/c/points/search",
+        new JsonObject().put("vector", new JsonObject().put("name", "image").put("vector", q)),
+        "vector.name");
+    rejects(
+        400,
+        HttpMethod.POST,
+        "/collections/c/points/search",
+        new JsonObject().put("vector", q).put("params", new JsonObject().put("hnsw", 64)),
+        "params.hnsw",
+        "unknown field");
+    rejects(
+        400,
+        HttpMethod.POST,
+        "/collections/c/points/scroll",
+        new JsonObject().put("limt", 5),
+        "limt",
+        "unknown field");
+    rejects(
+        400,
+        HttpMethod.POST,
+        "/collections/c/points/count",
+        new JsonObject().put("shard_key", "tenant-1"),
+        "shard_key");
+    // What Qdrant defines as a hint, or null for "not used", is accepted.
+    var ok =
+        t.put(
+            "/collections/d",
+            new JsonObject()
+                .put("vectors", vectors.copy().put("on_disk", false).put("datatype", "float32"))
+                .put("on_disk_payload", true)
+                .put("sparse_vectors", new JsonObject())
+                .put("quantization_config", (Object) null)
+                .put("sharding_method", "auto"));
+    assertEquals(200, ok.status(), ok.text());
+    var search =
+        t.post(
+            "/collections/c/points/search",
+            new JsonObject()
+                .put("vector", q)
+                .put("shard_key", (Object) null)
+                .put("params", new JsonObject().put("indexed_only", true).put("hnsw_ef", 32)));
+    assertEquals(200, search.status(), search.text());
+  }
+
   @Test
   void collectionThatExists() throws Exception {
     rejects(
