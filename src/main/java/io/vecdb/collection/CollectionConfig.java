@@ -60,6 +60,22 @@ public record CollectionConfig(
           "strict_mode_config",
           "metadata");
 
+  /**
+   * Qdrant's optimizer settings: stored and shown as given (VecDB's own optimizer is configured per
+   * node, see {@code OptimizerOptions}); they are tuning hints in Qdrant too.
+   */
+  private static final java.util.Set<String> OPTIMIZER_FIELDS =
+      java.util.Set.of(
+          "deleted_threshold",
+          "vacuum_min_vector_number",
+          "default_segment_number",
+          "max_segment_size",
+          "memmap_threshold",
+          "indexing_threshold",
+          "flush_interval_sec",
+          "max_optimization_threads",
+          "prevent_unoptimized");
+
   private static final java.util.Set<String> VECTOR_FIELDS =
       java.util.Set.of(
           "size",
@@ -70,9 +86,15 @@ public record CollectionConfig(
           "datatype",
           "multivector_config");
 
-  public static CollectionConfig parse(JsonObject body) {
+  /**
+   * Refuses what a create-collection request may not hold: fields Qdrant does not define, and those
+   * VecDB does not implement when set (a request field is never silently ignored). Requests only:
+   * {@link #parse} reads stored configs as they were accepted, so that logs and snapshots written
+   * before a field was refused still load.
+   */
+  public static void checkCreateRequest(JsonObject body) {
     if (body == null) {
-      throw new IllegalArgumentException("body: expected a JSON object with \"vectors\"");
+      return;
     }
     JsonFields.onlyKnown(body, "", CREATE_FIELDS);
     JsonFields.notImplemented(body, "quantization_config", "", "quantization");
@@ -89,6 +111,41 @@ public record CollectionConfig(
     }
     JsonFields.bool(body, "on_disk_payload", "on_disk_payload"); // a storage hint: accepted
     JsonObject vectors = JsonFields.object(body, "vectors", "vectors");
+    if (vectors != null && vectors.containsKey("size")) {
+      JsonFields.onlyKnown(vectors, "vectors", VECTOR_FIELDS);
+      JsonFields.notImplemented(vectors, "quantization_config", "vectors", "quantization");
+      JsonFields.notImplemented(vectors, "multivector_config", "vectors", "multivectors");
+      Boolean onDisk = JsonFields.bool(vectors, "on_disk", "vectors.on_disk");
+      if (Boolean.TRUE.equals(onDisk)) {
+        throw new IllegalArgumentException(
+            "vectors.on_disk: vectors on disk are not supported by VecDB (they are kept in RAM)");
+      }
+      String datatype = JsonFields.string(vectors, "datatype", "vectors.datatype");
+      if (datatype != null && !datatype.equals("float32")) {
+        throw new IllegalArgumentException(
+            "vectors.datatype: only \"float32\" is supported by VecDB, got \"" + datatype + "\"");
+      }
+      HnswConfig.checkRequest(
+          JsonFields.object(vectors, "hnsw_config", "vectors.hnsw_config"), "vectors.hnsw_config");
+    }
+    HnswConfig.checkRequest(JsonFields.object(body, "hnsw_config", "hnsw_config"), "hnsw_config");
+    JsonFields.onlyKnown(
+        JsonFields.object(body, "optimizers_config", "optimizers_config"),
+        "optimizers_config",
+        OPTIMIZER_FIELDS);
+  }
+
+  /** As {@link #checkCreateRequest}, for the parts of a {@code PATCH /collections/{name}}. */
+  public static void checkUpdateRequest(JsonObject hnswPatch, JsonObject optimizersPatch) {
+    HnswConfig.checkRequest(hnswPatch, "hnsw_config");
+    JsonFields.onlyKnown(optimizersPatch, "optimizers_config", OPTIMIZER_FIELDS);
+  }
+
+  public static CollectionConfig parse(JsonObject body) {
+    if (body == null) {
+      throw new IllegalArgumentException("body: expected a JSON object with \"vectors\"");
+    }
+    JsonObject vectors = JsonFields.object(body, "vectors", "vectors");
     if (vectors == null) {
       throw new IllegalArgumentException(
           "vectors: expected {\"size\": N, \"distance\": \"Cosine|Euclid|Dot|Manhattan\"}");
@@ -96,19 +153,6 @@ public record CollectionConfig(
     if (!vectors.containsKey("size") && !vectors.isEmpty()) {
       throw new IllegalArgumentException(
           "vectors: named vectors are not supported, expected {\"size\": N, \"distance\": ...}");
-    }
-    JsonFields.onlyKnown(vectors, "vectors", VECTOR_FIELDS);
-    JsonFields.notImplemented(vectors, "quantization_config", "vectors", "quantization");
-    JsonFields.notImplemented(vectors, "multivector_config", "vectors", "multivectors");
-    Boolean onDisk = JsonFields.bool(vectors, "on_disk", "vectors.on_disk");
-    if (Boolean.TRUE.equals(onDisk)) {
-      throw new IllegalArgumentException(
-          "vectors.on_disk: vectors on disk are not supported by VecDB (they are kept in RAM)");
-    }
-    String datatype = JsonFields.string(vectors, "datatype", "vectors.datatype");
-    if (datatype != null && !datatype.equals("float32")) {
-      throw new IllegalArgumentException(
-          "vectors.datatype: only \"float32\" is supported by VecDB, got \"" + datatype + "\"");
     }
     long size = JsonFields.integer(vectors, "size", "vectors.size", 1, MAX_DIMENSION, -1);
     if (size < 0) {

@@ -25,6 +25,36 @@ public record HnswConfig(int m, int efConstruct, int fullScanThreshold) {
                 fullScanThreshold));
   }
 
+  /**
+   * Refuses what a request's {@code hnsw_config} ({@code path}) may not hold: fields Qdrant does
+   * not define, and those VecDB does not implement when set. Requests only: stored configs are
+   * parsed by {@link #merge} as they were accepted.
+   */
+  static void checkRequest(JsonObject json, String path) {
+    if (json == null) {
+      return;
+    }
+    JsonFields.onlyKnown(
+        json,
+        path,
+        java.util.Set.of(
+            "m",
+            "ef_construct",
+            "full_scan_threshold",
+            "max_indexing_threads",
+            "on_disk",
+            "payload_m",
+            "inline_storage"));
+    JsonFields.integer(json, "max_indexing_threads", path + ".max_indexing_threads", 0, 1024, 0);
+    for (String flag : java.util.List.of("on_disk", "inline_storage")) {
+      if (Boolean.TRUE.equals(JsonFields.bool(json, flag, path + "." + flag))) {
+        throw new IllegalArgumentException(
+            path + "." + flag + ": not supported by VecDB (the graph is kept in RAM)");
+      }
+    }
+    JsonFields.notImplemented(json, "payload_m", path, "payload-aware graph links (payload_m)");
+  }
+
   JsonObject toJson() {
     return new JsonObject()
         .put("m", m)

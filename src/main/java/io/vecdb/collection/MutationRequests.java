@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Turns Qdrant request bodies into {@link Operation}s, validating everything against the current
@@ -32,6 +33,7 @@ public final class MutationRequests {
 
   public Operation createCollection(String name, JsonObject body) {
     Validation.checkCollectionName(name);
+    CollectionConfig.checkCreateRequest(body);
     CollectionConfig config = CollectionConfig.parse(body);
     if (collections.get(name) != null) {
       throw new VecdbException(ErrorCode.CONFLICT, "Collection `" + name + "` already exists!");
@@ -52,8 +54,27 @@ public final class MutationRequests {
   public Operation updateCollection(String name, JsonObject body) {
     Collection c = collections.require(name);
     JsonObject b = body == null ? new JsonObject() : body;
+    JsonFields.onlyKnown(
+        b,
+        "",
+        Set.of(
+            "vectors",
+            "optimizers_config",
+            "params",
+            "hnsw_config",
+            "quantization_config",
+            "sparse_vectors",
+            "strict_mode_config",
+            "metadata"));
+    JsonFields.notImplemented(b, "vectors", "", "changing vector parameters");
+    JsonFields.notImplemented(b, "params", "", "changing collection params");
+    JsonFields.notImplemented(b, "quantization_config", "", "quantization");
+    JsonFields.notImplemented(b, "sparse_vectors", "", "sparse vectors");
+    JsonFields.notImplemented(b, "strict_mode_config", "", "strict mode");
+    JsonFields.notImplemented(b, "metadata", "", "collection metadata");
     JsonObject hnsw = JsonFields.object(b, "hnsw_config", "hnsw_config");
     JsonObject optimizers = JsonFields.object(b, "optimizers_config", "optimizers_config");
+    CollectionConfig.checkUpdateRequest(hnsw, optimizers);
     c.config().update(hnsw, optimizers); // validates
     return new UpdateCollection(
         name, hnsw == null ? null : hnsw.copy(), optimizers == null ? null : optimizers.copy());
@@ -70,12 +91,12 @@ public final class MutationRequests {
 
   public Operation deletePoints(String name, JsonObject body) {
     collections.require(name);
-    return new DeletePoints(name, selector(require(body)));
+    return new DeletePoints(name, selector(known(body, SELECTOR)));
   }
 
   public Operation setPayload(String name, JsonObject body) {
     collections.require(name);
-    JsonObject b = require(body);
+    JsonObject b = known(body, SET_PAYLOAD);
     JsonObject payload = payloadField(b);
     String key = JsonFields.string(b, "key", "key");
     return new SetPayload(name, selector(b), payload, key);
@@ -83,13 +104,14 @@ public final class MutationRequests {
 
   public Operation overwritePayload(String name, JsonObject body) {
     collections.require(name);
-    JsonObject b = require(body);
+    JsonObject b = known(body, SET_PAYLOAD);
+    JsonFields.notImplemented(b, "key", "", "overwriting under a nested key");
     return new OverwritePayload(name, selector(b), payloadField(b));
   }
 
   public Operation deletePayload(String name, JsonObject body) {
     collections.require(name);
-    JsonObject b = require(body);
+    JsonObject b = known(body, DELETE_PAYLOAD);
     JsonArray keys = JsonFields.array(b, "keys", "keys");
     if (keys == null) {
       throw new IllegalArgumentException("keys: expected a list of payload keys");
@@ -106,19 +128,29 @@ public final class MutationRequests {
 
   public Operation clearPayload(String name, JsonObject body) {
     collections.require(name);
-    return new ClearPayload(name, selector(require(body)));
+    return new ClearPayload(name, selector(known(body, SELECTOR)));
   }
 
   /** {@code {"field_name": "city", "field_schema": "keyword" | {"type": "keyword", ...}}}. */
   public Operation createFieldIndex(String name, JsonObject body) {
     collections.require(name);
-    JsonObject b = require(body);
+    JsonObject b = known(body, Set.of("field_name", "field_schema"));
     String field = JsonFields.string(b, "field_name", "field_name");
     if (field == null || field.isEmpty()) {
       throw new IllegalArgumentException("field_name: expected a payload key");
     }
     Object schema = b.getValue("field_schema");
     if (schema instanceof JsonObject o) {
+      JsonFields.onlyKnown(
+          o,
+          "field_schema",
+          Set.of("type", "is_tenant", "is_principal", "on_disk", "lookup", "range", "enable_hnsw"));
+      for (String flag : List.of("is_tenant", "is_principal", "on_disk")) {
+        if (Boolean.TRUE.equals(JsonFields.bool(o, flag, "field_schema." + flag))) {
+          throw new IllegalArgumentException(
+              "field_schema." + flag + ": not supported by VecDB (payload indexes are in RAM)");
+        }
+      }
       schema = o.getValue("type");
     }
     if (!(schema instanceof String type)) {
@@ -168,6 +200,19 @@ public final class MutationRequests {
       list.add(PointId.parse(ids.getValue(i), "points[" + i + "]"));
     }
     return PointSelector.ids(list);
+  }
+
+  private static final Set<String> SELECTOR = Set.of("points", "filter", "shard_key");
+  private static final Set<String> SET_PAYLOAD =
+      Set.of("payload", "points", "filter", "shard_key", "key");
+  private static final Set<String> DELETE_PAYLOAD = Set.of("keys", "points", "filter", "shard_key");
+
+  /** The body, once it is known to hold only {@code fields} and no shard key. */
+  private static JsonObject known(JsonObject body, Set<String> fields) {
+    JsonObject b = require(body);
+    JsonFields.onlyKnown(b, "", fields);
+    JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
+    return b;
   }
 
   private static JsonObject require(JsonObject body) {

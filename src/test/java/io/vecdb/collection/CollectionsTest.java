@@ -61,6 +61,26 @@ class CollectionsTest {
     }
   }
 
+  /**
+   * Requests are checked field by field; configs read back from logs and snapshots are not, so a
+   * data directory written before a field was refused still loads.
+   */
+  @Test
+  void storedConfigsParseWhateverARequestCheckWouldNowRefuse() {
+    io.vertx.core.json.JsonObject body =
+        new io.vertx.core.json.JsonObject()
+            .put(
+                "vectors",
+                new io.vertx.core.json.JsonObject().put("size", 4).put("distance", "Dot"))
+            .put("optimizers_config", new io.vertx.core.json.JsonObject().put("legacy_knob", 1));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> CollectionConfig.checkCreateRequest(body));
+    CollectionConfig stored = CollectionConfig.parse(body);
+    org.junit.jupiter.api.Assertions.assertEquals(4, stored.size());
+    org.junit.jupiter.api.Assertions.assertEquals(
+        stored, CollectionConfig.parse(stored.toCreateBody()));
+  }
+
   @Test
   void replayingTheLogRebuildsIdenticalState() {
     RandomOperations random = new RandomOperations(new Random(seed));

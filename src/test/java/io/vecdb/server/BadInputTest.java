@@ -362,6 +362,61 @@ class BadInputTest {
         "/collections/c/points/count",
         new JsonObject().put("shard_key", "tenant-1"),
         "shard_key");
+    // Graph and optimizer settings, PATCH, payload and delete bodies.
+    rejects(
+        400,
+        HttpMethod.PUT,
+        "/collections/d",
+        new JsonObject()
+            .put("vectors", vectors.copy())
+            .put("hnsw_config", new JsonObject().put("payload_m", 16)),
+        "hnsw_config.payload_m");
+    rejects(
+        400,
+        HttpMethod.PUT,
+        "/collections/d",
+        new JsonObject()
+            .put("vectors", vectors.copy())
+            .put("optimizers_config", new JsonObject().put("indexing_treshold", 10)),
+        "optimizers_config.indexing_treshold",
+        "unknown field");
+    rejects(
+        400,
+        HttpMethod.PATCH,
+        "/collections/c",
+        new JsonObject().put("hnsw_config", new JsonObject().put("on_disk", true)),
+        "hnsw_config.on_disk");
+    rejects(
+        400,
+        HttpMethod.PATCH,
+        "/collections/c",
+        new JsonObject()
+            .put("quantization_config", new JsonObject().put("binary", new JsonObject())),
+        "quantization_config");
+    rejects(
+        400,
+        HttpMethod.POST,
+        "/collections/c/points/delete?wait=true",
+        new JsonObject().put("points", new JsonArray().add(1)).put("shard_key", "t"),
+        "shard_key");
+    rejects(
+        400,
+        HttpMethod.POST,
+        "/collections/c/points/payload?wait=true",
+        new JsonObject()
+            .put("payload", new JsonObject().put("a", 1))
+            .put("points", new JsonArray().add(1))
+            .put("ordering", "strong"),
+        "ordering",
+        "unknown field");
+    rejects(
+        400,
+        HttpMethod.PUT,
+        "/collections/c/index?wait=true",
+        new JsonObject()
+            .put("field_name", "i")
+            .put("field_schema", new JsonObject().put("type", "keyword").put("is_tenant", true)),
+        "field_schema.is_tenant");
     // What Qdrant defines as a hint, or null for "not used", is accepted.
     var ok =
         t.put(
