@@ -28,8 +28,26 @@ import java.util.UUID;
  * All ints are little-endian. Stateless and thread-safe.
  */
 public final class OperationCodec {
-  /** Format version, written by the WAL in its segment headers. */
+  /**
+   * The format of an operation's bytes. A WAL record of an operation has this number as its record
+   * type ({@code WalOperationLog.OPERATION_RECORD}), so a release that changes the format writes a
+   * new record type and still reads every older one ({@link #decode(int, Buffer)}); {@code
+   * WalFormatV1Test} reads a checked-in WAL of format 1.
+   */
   public static final int VERSION = 1;
+
+  /** Decodes an operation written in format {@code version}. */
+  public static Operation decode(int version, Buffer in) {
+    if (version == 1) {
+      return decode(in);
+    }
+    throw new IllegalArgumentException(
+        "operation format "
+            + version
+            + " is not known to this VecDB (it reads formats 1 to "
+            + VERSION
+            + "): written by a newer release?");
+  }
 
   private static final byte CREATE_COLLECTION = 1;
   private static final byte DELETE_COLLECTION = 2;

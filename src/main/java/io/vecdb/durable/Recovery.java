@@ -147,13 +147,20 @@ final class Recovery {
     long skipped = 0;
     try (WalCursor cursor = wal.read(wal.firstLsn())) {
       for (WalRecord rec = cursor.next(); rec != null; rec = cursor.next()) {
-        if (rec.type() != WalOperationLog.OPERATION_RECORD) {
+        // The record type is the operation's format version (OperationCodec.VERSION).
+        if (rec.type() < 1 || rec.type() > OperationCodec.VERSION) {
           throw new IOException(
-              "WAL record " + rec.lsn() + " has unknown type " + rec.type() + " (newer VecDB?)");
+              "WAL record "
+                  + rec.lsn()
+                  + " holds an operation of format "
+                  + rec.type()
+                  + "; this VecDB reads formats 1 to "
+                  + OperationCodec.VERSION
+                  + " (written by a newer release?)");
         }
         Operation op;
         try {
-          op = OperationCodec.decode(Buffer.buffer(rec.payload()));
+          op = OperationCodec.decode(rec.type(), Buffer.buffer(rec.payload()));
         } catch (RuntimeException e) {
           throw new IOException(
               "WAL record " + rec.lsn() + " passed its CRC but does not decode: " + e, e);

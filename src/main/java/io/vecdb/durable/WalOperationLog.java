@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class WalOperationLog implements OperationLog {
   /** WAL record type of an encoded {@link Operation}. */
-  public static final byte OPERATION_RECORD = 1;
+  public static final byte OPERATION_RECORD = (byte) OperationCodec.VERSION;
 
   private static final java.util.logging.Logger LOG =
       java.util.logging.Logger.getLogger(WalOperationLog.class.getName());

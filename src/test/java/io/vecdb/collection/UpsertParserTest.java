@@ -52,7 +52,11 @@ class UpsertParserTest {
       payloads.add(payload);
     }
     List<PointStruct> fromList =
-        parse(new JsonObject().put("points", points).put("shard_key", "ignored").encode());
+        parse(new JsonObject().put("points", points).put("shard_key", (Object) null).encode());
+    // A field set that VecDB does not implement is refused, never skipped.
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> parse(new JsonObject().put("points", points).put("shard_key", "t").encode()));
     List<PointStruct> fromBatch =
         parse(
             new JsonObject()
