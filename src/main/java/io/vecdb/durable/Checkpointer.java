@@ -163,6 +163,18 @@ final class Checkpointer {
    * replay; later ones apply on top of the restored state). Serialised with rounds so that a
    * round's older capture never overwrites it. Blocks; never call it on an event loop.
    */
+  /** A test hook: a storage fault at a named step of {@link #restore}. */
+  interface RestoreFault {
+    void at(String step) throws java.io.IOException;
+  }
+
+  private volatile RestoreFault restoreFault = step -> {};
+
+  /** Tests only: makes {@link #restore} fail at the steps {@code fault} throws at. */
+  void restoreFault(RestoreFault fault) {
+    this.restoreFault = fault;
+  }
+
   long restore(String name, Collection restored) throws Exception {
     roundLock.lock();
     try {
@@ -170,13 +182,17 @@ final class Checkpointer {
           applier.onLane(
               name,
               cut -> {
-                collections.install(restored);
+                // Commit first, then install: if the checkpoint cannot be made durable, the old
+                // collection stays live (a restart would load the old one and replay onto it).
                 SnapshotDirectory dir = store.of(name);
+                restoreFault.at("directory");
                 io.vecdb.wal.WalStorage.files().createDirectories(dir.dir());
                 try (SnapshotWriter w = dir.create(cut, Map.of("collection", name))) {
                   CollectionImage.write(restored, w);
+                  restoreFault.at("commit");
                   w.commit();
                 }
+                collections.install(restored);
                 lastApplied.put(name, cut);
                 covered.put(name, cut);
                 dir.deleteOlderThan(cut);

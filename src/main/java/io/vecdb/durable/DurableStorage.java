@@ -256,6 +256,11 @@ public final class DurableStorage {
     nanosAtLastRound = System.nanoTime();
   }
 
+  /** The checkpointer once recovery is done (null before); tests. */
+  Checkpointer checkpointer() {
+    return checkpointer;
+  }
+
   /**
    * Stops background checkpoints, takes a final one (so the next start replays little) and closes
    * the WAL. Blocks; idempotent.

@@ -21,6 +21,63 @@ class SnapshotApiTest {
   static final long SEED = Long.getLong("tests.seed", System.nanoTime());
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
+  /**
+   * Regression (issue 12, item 8): a recovery whose checkpoint could not be committed left the
+   * restored collection live anyway (installed first), so searches served it while a restart would
+   * bring back the old collection and replay later edits onto it. With a storage fault at each step
+   * of the restore (hook), the recovery fails, the old collection stays, and a restart agrees with
+   * what was served.
+   */
+  @Test
+  void aRecoveryThatCannotCommitItsCheckpointLeavesTheOldCollection() throws Exception {
+    Random rnd = new Random(SEED);
+    Path dir = DurableTestNode.tempDir("vecdb-snapfault");
+    Path downloaded = Files.createTempFile("vecdb-download", ".snapshot");
+    JsonObject current;
+    try (DurableTestNode n = DurableTestNode.start(dir)) {
+      Scenario.create(n, "c", 12, "Cosine");
+      n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 0, 200, 12));
+      String name = ((JsonObject) n.ok("POST", "/collections/c/snapshots", null)).getString("name");
+      HttpResponse<Path> dl =
+          HTTP.send(
+              HttpRequest.newBuilder(uri(n, "/collections/c/snapshots/" + name)).build(),
+              HttpResponse.BodyHandlers.ofFile(downloaded));
+      assertEquals(200, dl.statusCode());
+      n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 10_000, 50, 12));
+      current = Scenario.state(n, "c", new Random(SEED + 1), false);
+      for (String step : java.util.List.of("directory", "commit")) {
+        n.node
+            .storage()
+            .checkpointer()
+            .restoreFault(
+                s -> {
+                  if (s.equals(step)) {
+                    throw new java.io.IOException("injected fault at " + s);
+                  }
+                });
+        var failed =
+            n.call(
+                "PUT",
+                "/collections/c/snapshots/recover",
+                new JsonObject().put("location", downloaded.toUri().toString()));
+        assertTrue(failed.status() >= 500, "fault at " + step + ": " + failed.json());
+        Scenario.assertSame(
+            current,
+            Scenario.state(n, "c", new Random(SEED + 1), false),
+            "after a fault at " + step + ", seed " + SEED);
+      }
+      n.node.storage().checkpointer().restoreFault(s -> {});
+      n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 20_000, 5, 12));
+      current = Scenario.state(n, "c", new Random(SEED + 1), false);
+    }
+    try (DurableTestNode n = DurableTestNode.start(dir)) {
+      Scenario.assertSame(
+          current, Scenario.state(n, "c", new Random(SEED + 1), false), "restart, seed " + SEED);
+    } finally {
+      Files.deleteIfExists(downloaded);
+    }
+  }
+
   @Test
   void createDownloadDeleteRecoverAndUpload() throws Exception {
     Random rnd = new Random(SEED);
