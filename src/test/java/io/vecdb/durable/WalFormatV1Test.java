@@ -34,8 +34,9 @@ class WalFormatV1Test {
     Path data = DurableTestNode.tempDir("vecdb-wal-v1");
     Path wal = Files.createDirectories(data.resolve("wal"));
     for (String segment : SEGMENTS) {
+      // Stored as <segment>.fixture: *.log files are ignored by git.
       try (InputStream in =
-          WalFormatV1Test.class.getResourceAsStream("/" + FIXTURE + "/" + segment)) {
+          WalFormatV1Test.class.getResourceAsStream("/" + FIXTURE + "/" + segment + ".fixture")) {
         assertTrue(in != null, "fixture segment " + segment + " on the test class path");
         Files.copy(in, wal.resolve(segment));
       }
@@ -176,7 +177,7 @@ class WalFormatV1Test {
       try (var files = Files.list(data.resolve("wal"))) {
         for (Path p : files.toList()) {
           if (p.getFileName().toString().endsWith(".log")) {
-            Files.copy(p, target.resolve(p.getFileName()));
+            Files.copy(p, target.resolve(p.getFileName() + ".fixture"));
           }
         }
       }
