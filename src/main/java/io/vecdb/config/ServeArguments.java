@@ -32,6 +32,9 @@ public final class ServeArguments {
     String walTruncate = null;
     String cluster = null;
     String faultInjection = null;
+    String apiKey = null;
+    String readOnlyKey = null;
+    boolean insecure = false;
     java.util.Map<String, String> clusterFlags = new java.util.LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -48,6 +51,24 @@ public final class ServeArguments {
       }
       if (name.equals("--cluster")) {
         cluster = value == null ? "true" : value;
+        continue;
+      }
+      if (name.equals("--insecure")) {
+        insecure = value == null || value.equals("true");
+        continue;
+      }
+      if (name.equals("--api-key") || name.equals("--read-only-api-key")) {
+        if (value == null) {
+          if (i + 1 >= args.length) {
+            throw new UsageException(name + ": missing value");
+          }
+          value = args[++i];
+        }
+        if (name.equals("--api-key")) {
+          apiKey = value;
+        } else {
+          readOnlyKey = value;
+        }
         continue;
       }
       if (name.equals("--fault-injection")) {
@@ -84,7 +105,8 @@ public final class ServeArguments {
                     + arg
                     + "': expected --config FILE, --data-dir DIR, --host H, --http-port N,"
                     + " --max-request-bytes N, --wal-sync always|interval|never,"
-                    + " --wal-truncate-corrupt, --cluster, --node-id ID, --cluster-host H,"
+                    + " --wal-truncate-corrupt, --api-key K, --read-only-api-key K, --insecure,"
+                    + " --cluster, --node-id ID, --cluster-host H,"
                     + " --cluster-port N, --seeds H:P,..., --initial-members ID,...");
       }
       switch (name) {
@@ -123,6 +145,27 @@ public final class ServeArguments {
             throw new UsageException(
                 "--fault-injection: expected true or false, got '" + faultInjection + "'");
       }
+    }
+    // Keys: the config file, then the environment, then flags (a key is never logged).
+    if (env.get("VECDB_API_KEY") != null) {
+      options.setApiKey(env.get("VECDB_API_KEY"));
+    }
+    if (env.get("VECDB_READ_ONLY_API_KEY") != null) {
+      options.setReadOnlyApiKey(env.get("VECDB_READ_ONLY_API_KEY"));
+    }
+    if (apiKey != null) {
+      options.setApiKey(apiKey);
+    }
+    if (readOnlyKey != null) {
+      options.setReadOnlyApiKey(readOnlyKey);
+    }
+    if (insecure || "true".equals(env.get("VECDB_INSECURE"))) {
+      options.setInsecure(true);
+    }
+    try {
+      options.checkExposure();
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
     }
     return options;
   }

@@ -34,7 +34,11 @@ public final class VecdbOptions {
           "snapshots",
           "optimizer",
           "write_backlog",
-          "cluster");
+          "cluster",
+          "api_key",
+          "read_only_api_key",
+          "metrics_without_key",
+          "insecure");
 
   private String dataDir = DEFAULT_DATA_DIR;
   private String host = DEFAULT_HOST;
@@ -47,6 +51,10 @@ public final class VecdbOptions {
   private OptimizerOptions optimizer = new OptimizerOptions();
   private WriteBacklogOptions writeBacklog = new WriteBacklogOptions();
   private ClusterOptions cluster = new ClusterOptions();
+  private String apiKey;
+  private String readOnlyApiKey;
+  private boolean metricsWithoutKey;
+  private boolean insecure;
 
   public VecdbOptions() {}
 
@@ -87,6 +95,18 @@ public final class VecdbOptions {
     optimizer = new OptimizerOptions(object(json, "optimizer"));
     writeBacklog = new WriteBacklogOptions(object(json, "write_backlog"));
     cluster = new ClusterOptions(object(json, "cluster"));
+    if (json.getValue("api_key") != null) { // null: none (as toJson writes it)
+      setApiKey(string(json, "api_key"));
+    }
+    if (json.getValue("read_only_api_key") != null) {
+      setReadOnlyApiKey(string(json, "read_only_api_key"));
+    }
+    if (json.containsKey("metrics_without_key")) {
+      setMetricsWithoutKey(bool(json, "metrics_without_key"));
+    }
+    if (json.containsKey("insecure")) {
+      setInsecure(bool(json, "insecure"));
+    }
   }
 
   public VecdbOptions(VecdbOptions other) {
@@ -106,7 +126,77 @@ public final class VecdbOptions {
         .put("snapshots", durability.snapshotsJson())
         .put("optimizer", optimizer.toJson())
         .put("write_backlog", writeBacklog.toJson())
-        .put("cluster", cluster.toJson());
+        .put("cluster", cluster.toJson())
+        .put("api_key", apiKey)
+        .put("read_only_api_key", readOnlyApiKey)
+        .put("metrics_without_key", metricsWithoutKey)
+        .put("insecure", insecure);
+  }
+
+  /** The full-access API key, or null for none. Never log it. */
+  public String getApiKey() {
+    return apiKey;
+  }
+
+  public VecdbOptions setApiKey(String key) {
+    this.apiKey = key == null || key.isEmpty() ? null : key;
+    return this;
+  }
+
+  /** The read-only API key, or null for none. Never log it. */
+  public String getReadOnlyApiKey() {
+    return readOnlyApiKey;
+  }
+
+  public VecdbOptions setReadOnlyApiKey(String key) {
+    this.readOnlyApiKey = key == null || key.isEmpty() ? null : key;
+    return this;
+  }
+
+  /** Whether {@code /metrics} answers without a key when keys are configured (default false). */
+  public boolean isMetricsWithoutKey() {
+    return metricsWithoutKey;
+  }
+
+  public VecdbOptions setMetricsWithoutKey(boolean open) {
+    this.metricsWithoutKey = open;
+    return this;
+  }
+
+  /** Whether the node may listen beyond loopback without an API key ({@code --insecure}). */
+  public boolean isInsecure() {
+    return insecure;
+  }
+
+  public VecdbOptions setInsecure(boolean insecure) {
+    this.insecure = insecure;
+    return this;
+  }
+
+  /**
+   * Refuses to serve unauthenticated beyond this machine: with no API key configured, {@code host}
+   * must be a loopback address unless {@code insecure} is set.
+   *
+   * @throws IllegalArgumentException naming what to do
+   */
+  public void checkExposure() {
+    if (apiKey != null || readOnlyApiKey != null || insecure) {
+      return;
+    }
+    boolean loopback;
+    try {
+      loopback = java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      loopback = false;
+    }
+    if (!loopback) {
+      throw new IllegalArgumentException(
+          "host: "
+              + host
+              + " is reachable from other machines and no api_key is set: set api_key (or"
+              + " VECDB_API_KEY, --api-key), or start with --insecure to serve without"
+              + " authentication");
+    }
   }
 
   /** When collections are compacted in the background ({@code optimizer}); mutable. */
@@ -215,6 +305,14 @@ public final class VecdbOptions {
       throw new IllegalArgumentException(key + ": expected a string, got " + v);
     }
     return s;
+  }
+
+  private static boolean bool(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (!(v instanceof Boolean b)) {
+      throw new IllegalArgumentException(key + ": expected true or false, got " + v);
+    }
+    return b;
   }
 
   private static JsonObject object(JsonObject json, String key) {

@@ -34,6 +34,7 @@ final class HttpApiVerticle extends VerticleBase {
   private Buffer openApi;
 
   private final java.util.function.Supplier<io.vecdb.cluster.ClusterNode> cluster;
+  private final ApiKeys keys;
 
   HttpApiVerticle(
       VecdbOptions options,
@@ -50,6 +51,7 @@ final class HttpApiVerticle extends VerticleBase {
     this.ready = ready;
     this.prometheus = prometheus;
     this.boundPort = boundPort;
+    this.keys = new ApiKeys(options.getApiKey(), options.getReadOnlyApiKey());
   }
 
   @Override
@@ -71,7 +73,70 @@ final class HttpApiVerticle extends VerticleBase {
                           .setMaxWebSocketFrameSize(Math.min(wsLimit, 1 << 20)));
               return server.requestHandler(router()).listen();
             })
-        .onSuccess(s -> boundPort.accept(s.actualPort()));
+        .onSuccess(
+            s -> {
+              if (!keys.enabled()) {
+                java.util.logging.Logger.getLogger(HttpApiVerticle.class.getName())
+                    .warning(
+                        "no api_key is configured: every request to "
+                            + options.getHost()
+                            + ":"
+                            + s.actualPort()
+                            + " is served without authentication");
+              }
+              boundPort.accept(s.actualPort());
+            });
+  }
+
+  /**
+   * Checks the request's API key first (see {@link ApiKeys}): the health probes (and {@code
+   * /metrics} if {@code metrics_without_key}) are open; a missing or wrong key is 401; a read-only
+   * key may read (GET, and the POST reads of the points API, whose action {@link #forward} checks)
+   * and is refused (403) everything else.
+   */
+  private void authenticate(RoutingContext ctx) {
+    String path = ctx.normalizedPath();
+    if (!keys.enabled()
+        || path.equals("/healthz")
+        || path.equals("/livez")
+        || path.equals("/readyz")
+        || (path.equals("/metrics") && options.isMetricsWithoutKey())) {
+      ctx.put(ApiKeys.ACCESS, ApiKeys.Access.FULL);
+      ctx.next();
+      return;
+    }
+    ApiKeys.Access access =
+        keys.check(ctx.request().getHeader("api-key"), ctx.request().getHeader("authorization"));
+    if (access == null) {
+      Envelope.error(
+          ctx,
+          401,
+          "api-key: missing or wrong; send the api-key header or Authorization: Bearer <key>",
+          System.nanoTime());
+      return;
+    }
+    if (access == ApiKeys.Access.READ_ONLY) {
+      io.vertx.core.http.HttpMethod m = ctx.request().method();
+      boolean read =
+          m == io.vertx.core.http.HttpMethod.GET
+              || m == io.vertx.core.http.HttpMethod.HEAD
+              // The points API's POST reads; forward() refuses the writes among them by action.
+              || (path.startsWith("/collections/") && !path.contains("/snapshots"));
+      if (!read) {
+        readOnlyRefused(ctx);
+        return;
+      }
+    }
+    ctx.put(ApiKeys.ACCESS, access);
+    ctx.next();
+  }
+
+  private static void readOnlyRefused(RoutingContext ctx) {
+    Envelope.error(
+        ctx,
+        403,
+        "api-key: a read-only key cannot " + ctx.request().method() + " " + ctx.normalizedPath(),
+        System.nanoTime());
   }
 
   private Router router() {
@@ -79,6 +144,7 @@ final class HttpApiVerticle extends VerticleBase {
     if (prometheus != null) {
       router.route().handler(new HttpRequestMetrics(prometheus));
     }
+    router.route().handler(this::authenticate);
     // Until the log has been recovered the data is incomplete (and the verticles behind the API
     // are not deployed yet): answer 503 rather than serve it.
     router.route("/collections*").handler(this::requireReady);
@@ -129,7 +195,11 @@ final class HttpApiVerticle extends VerticleBase {
             ctx ->
                 ctx.request()
                     .toWebSocket()
-                    .onSuccess(ws -> new WebSocketSession(vertx, ws).start())
+                    .onSuccess(
+                        ws ->
+                            new WebSocketSession(
+                                    vertx, ws, ctx.get(ApiKeys.ACCESS) == ApiKeys.Access.READ_ONLY)
+                                .start())
                     .onFailure(t -> ctx.fail(400, t)));
     router.errorHandler(
         404,
@@ -170,6 +240,10 @@ final class HttpApiVerticle extends VerticleBase {
 
   private void forward(RoutingContext ctx, Action action, String argParam) {
     long start = System.nanoTime();
+    if (action.isWrite() && ctx.get(ApiKeys.ACCESS) == ApiKeys.Access.READ_ONLY) {
+      readOnlyRefused(ctx);
+      return;
+    }
     String waitParam = ctx.request().getParam("wait");
     if (waitParam != null && !waitParam.equals("true") && !waitParam.equals("false")) {
       Envelope.error(ctx, 400, "wait: expected true or false, got \"" + waitParam + "\"", start);

@@ -25,9 +25,15 @@ final class WebSocketSession {
   private final ServerWebSocket ws;
   private final Map<String, MessageConsumer<JsonObject>> subscriptions = new HashMap<>();
 
-  WebSocketSession(Vertx vertx, ServerWebSocket ws) {
+  private final boolean readOnly;
+
+  /**
+   * @param readOnly the upgrade carried a read-only API key: writes are refused (403)
+   */
+  WebSocketSession(Vertx vertx, ServerWebSocket ws, boolean readOnly) {
     this.vertx = vertx;
     this.ws = ws;
+    this.readOnly = readOnly;
   }
 
   void start() {
@@ -94,6 +100,10 @@ final class WebSocketSession {
   }
 
   private void forward(Object id, ApiRequest request, long start) {
+    if (readOnly && request.action().isWrite()) {
+      error(id, 403, "api-key: a read-only key cannot " + request.action().wireName(), start);
+      return;
+    }
     String address = request.action().isWrite() ? Addresses.INGEST : Addresses.SEARCH;
     DeliveryOptions delivery =
         new DeliveryOptions()

@@ -23,6 +23,28 @@ class ServeArgumentsTest {
     assertEquals(32L * 1024 * 1024, o.getMaxRequestBytes());
   }
 
+  /** Beyond loopback a node needs an API key (config, env or flag) or an explicit --insecure. */
+  @Test
+  void servingBeyondLoopbackWithoutAKeyIsRefusedUnlessInsecure() throws Exception {
+    UsageException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            UsageException.class,
+            () -> ServeArguments.parse(new String[] {"--host", "0.0.0.0"}, Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(
+        e.getMessage().contains("--insecure"), e.getMessage());
+    assertEquals(
+        "0.0.0.0",
+        ServeArguments.parse(new String[] {"--host", "0.0.0.0", "--insecure"}, Map.of()).getHost());
+    VecdbOptions keyed =
+        ServeArguments.parse(
+            new String[] {"--host", "0.0.0.0", "--read-only-api-key", "r"},
+            Map.of("VECDB_API_KEY", "full"));
+    assertEquals("full", keyed.getApiKey());
+    assertEquals("r", keyed.getReadOnlyApiKey());
+    assertEquals(
+        "127.0.0.1", ServeArguments.parse(new String[] {}, Map.of()).getHost()); // loopback: fine
+  }
+
   @Test
   void flagsOverrideEnvOverrideConfigFile() throws Exception {
     Path file =
@@ -30,6 +52,7 @@ class ServeArgumentsTest {
             new JsonObject()
                 .put("data_dir", "/from/file")
                 .put("host", "0.0.0.0")
+                .put("api_key", "k")
                 .put("http_port", 7000)
                 .put("max_request_bytes", 4096));
     VecdbOptions fromFile =

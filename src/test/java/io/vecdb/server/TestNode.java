@@ -63,7 +63,14 @@ final class TestNode implements AutoCloseable {
   }
 
   Reply call(HttpMethod method, String path, Object body) throws Exception {
+    return call(method, path, body, java.util.Map.of());
+  }
+
+  /** As {@link #call(HttpMethod, String, Object)}, with request headers. */
+  Reply call(HttpMethod method, String path, Object body, java.util.Map<String, String> headers)
+      throws Exception {
     var request = client.request(method, path);
+    headers.forEach(request::putHeader);
     Future<HttpResponse<Buffer>> f =
         body == null
             ? request.send()
