@@ -43,15 +43,7 @@ class ApiKeysTest {
     JsonObject create =
         new JsonObject().put("vectors", new JsonObject().put("size", 2).put("distance", "Dot"));
     assertEquals(200, t.call(HttpMethod.PUT, "/collections/c", create, ALL).status());
-    JsonObject points =
-        new JsonObject()
-            .put(
-                "points",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("id", 1)
-                            .put("vector", new JsonArray().add(1).add(0))));
+    JsonObject points = upsertOf(1, 1, 0);
     assertEquals(
         200, t.call(HttpMethod.PUT, "/collections/c/points?wait=true", points, ALL).status());
   }
@@ -59,6 +51,15 @@ class ApiKeysTest {
   @AfterEach
   void stop() throws Exception {
     t.close();
+  }
+
+  /** An upsert body of one 2-d point. */
+  private static JsonObject upsertOf(long id, float x, float y) {
+    return new JsonObject()
+        .put(
+            "points",
+            new JsonArray()
+                .add(new JsonObject().put("id", id).put("vector", new JsonArray().add(x).add(y))));
   }
 
   private int status(HttpMethod m, String path, Object body, Map<String, String> headers)
@@ -73,15 +74,7 @@ class ApiKeysTest {
     }
     JsonObject search =
         new JsonObject().put("vector", new JsonArray().add(1).add(0)).put("limit", 1);
-    JsonObject upsert =
-        new JsonObject()
-            .put(
-                "points",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("id", 2)
-                            .put("vector", new JsonArray().add(0).add(1))));
+    JsonObject upsert = upsertOf(2, 0, 1);
     Object[][] reads = {
       {HttpMethod.GET, "/collections", null},
       {HttpMethod.GET, "/collections/c", null},
@@ -170,16 +163,7 @@ class ApiKeysTest {
                   .put("id", 2)
                   .put("action", "upsert_points")
                   .put("collection", "c")
-                  .put(
-                      "body",
-                      new JsonObject()
-                          .put(
-                              "points",
-                              new JsonArray()
-                                  .add(
-                                      new JsonObject()
-                                          .put("id", 9)
-                                          .put("vector", new JsonArray().add(0).add(1)))))
+                  .put("body", upsertOf(9, 0, 1))
                   .encode()));
       JsonObject written = inbox.poll(10, TimeUnit.SECONDS);
       assertTrue(written.encode().contains("read-only"), written.encode());
