@@ -211,6 +211,9 @@ public final class HnswIndex implements VectorIndex {
 
   private volatile Page[] pages = new Page[0];
 
+  /** Tests only: runs inside {@link #search} right after it read the page table; else null. */
+  volatile Runnable afterPagesRead;
+
   public HnswIndex(int dimension, Distance distance, HnswConfig config) {
     if (dimension <= 0) {
       throw new IllegalArgumentException("dimension must be > 0, got " + dimension);
@@ -328,6 +331,10 @@ public final class HnswIndex implements VectorIndex {
     }
     int ef = Math.max(k, params.ef() > 0 ? params.ef() : config.ef());
     Page[] ps = pages;
+    Runnable hook = afterPagesRead;
+    if (hook != null) {
+      hook.run(); // tests: the table grows after this search read it
+    }
     int ep = entryNode(e);
     float epDist = dist(q, 0, vectorsOf(ps, ep), offsetOf(ep));
     for (int level = entryLevel(e); level > 0; level--) {
@@ -395,6 +402,11 @@ public final class HnswIndex implements VectorIndex {
     boolean changed = true;
     while (changed) {
       changed = false;
+      if ((cur >>> PAGE_SHIFT) >= ps.length) {
+        // The caller read the page table before the node it starts from was added (the last
+        // level's walk moved to it): read the table again, or the old one is indexed past its end.
+        ps = pages;
+      }
       int[] links = links(ps, cur, level);
       int n = links.length >>> 1;
       for (int i = 0; i < n; i++) {
@@ -638,8 +650,10 @@ public final class HnswIndex implements VectorIndex {
     }
   }
 
-  /** Level from a hash of (seed, ordinal): reproducible whatever the thread interleaving. */
-  private int levelFor(int ord) {
+  /**
+   * Level from a hash of (seed, ordinal): reproducible whatever the thread interleaving (tests).
+   */
+  int levelFor(int ord) {
     long z = config.seed() + (ord + 1L) * 0x9E3779B97F4A7C15L;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
