@@ -214,6 +214,9 @@ public final class HnswIndex implements VectorIndex {
   /** Tests only: runs inside {@link #search} right after it read the page table; else null. */
   volatile Runnable afterPagesRead;
 
+  /** Tests only: runs inside {@link #add} after it took its ordinal, before the page; else null. */
+  volatile Runnable afterOrdinalTaken;
+
   public HnswIndex(int dimension, Distance distance, HnswConfig config) {
     if (dimension <= 0) {
       throw new IllegalArgumentException("dimension must be > 0, got " + dimension);
@@ -535,6 +538,10 @@ public final class HnswIndex implements VectorIndex {
     lock.lock();
     try {
       int ord = nextOrdinal.getAndIncrement();
+      Runnable hook = afterOrdinalTaken;
+      if (hook != null) {
+        hook.run(); // tests: others see the ordinal before its page exists
+      }
       Page[] ps = ensurePage(ord);
       Page page = ps[ord >>> PAGE_SHIFT];
       int slot = ord & PAGE_MASK;
@@ -1078,8 +1085,10 @@ public final class HnswIndex implements VectorIndex {
         var read = structure.readLock();
         read.lock();
         try {
-          int n = nextOrdinal.get();
+          // An add takes its ordinal before it publishes the page that holds it: scan only what
+          // the table read here covers (ordinals past it are being added, so not removed).
           Page[] ps = pages;
+          int n = Math.min(nextOrdinal.get(), ps.length << PAGE_SHIFT);
           dead = new boolean[n];
           for (int ord = 0; ord < n; ord++) {
             if (state(ps, ord) == DELETED) {

@@ -46,4 +46,52 @@ class HnswStalePagesTest {
     assertTrue(high[0] >= pageSize, "the high node is on a new page: " + high[0]);
     assertEquals(high[0], hits.ordinals()[0], "the new node is found");
   }
+
+  /**
+   * Regression (issue 12, item 2): an add takes its ordinal before it publishes the page; a
+   * compaction scanning then read the ordinal count and an older page table, and indexed past it.
+   * The hook pauses the add of the first point of page 2 right there while a compaction scans.
+   */
+  @Test
+  void aCompactionScanningWhileAnAddTookAnOrdinalOnANewPageSucceeds() throws Exception {
+    HnswIndex h =
+        new HnswIndex(
+            2, Distance.EUCLID, HnswConfig.DEFAULT.withM(4).withFullScanThreshold(0).withSeed(3));
+    Random r = new Random(9);
+    int pageSize = 1 << HnswIndex.PAGE_SHIFT;
+    for (int i = 0; i < pageSize; i++) {
+      h.add(new float[] {r.nextFloat(), r.nextFloat()});
+    }
+    h.remove(17);
+    java.util.concurrent.CompletableFuture<Integer> compaction =
+        new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CountDownLatch scanned = new java.util.concurrent.CountDownLatch(1);
+    h.afterOrdinalTaken =
+        () -> {
+          h.afterOrdinalTaken = null;
+          Thread t =
+              new Thread(
+                  () -> {
+                    try {
+                      compaction.complete(h.compact(scanned::countDown, null));
+                    } catch (Throwable e) {
+                      compaction.completeExceptionally(e);
+                      scanned.countDown();
+                    }
+                  });
+          t.start();
+          try {
+            // The compaction's first phase runs while this add holds its ordinal without a page.
+            org.junit.jupiter.api.Assertions.assertTrue(
+                scanned.await(30, java.util.concurrent.TimeUnit.SECONDS));
+          } catch (InterruptedException e) {
+            throw new AssertionError(e);
+          }
+        };
+    int added = h.add(new float[] {5, 5});
+    assertEquals(pageSize, added, "the first ordinal of the second page");
+    compaction.get(30, java.util.concurrent.TimeUnit.SECONDS); // throws if the scan failed
+    assertEquals(
+        added, h.search(new float[] {5, 5}, 1, new SearchParams(32, false), null).ordinals()[0]);
+  }
 }
