@@ -201,7 +201,19 @@ public final class HnswIndex implements VectorIndex {
   /** (level << 32) | ordinal of the entry point, or {@link #NO_ENTRY}. */
   private final AtomicLong entry = new AtomicLong(NO_ENTRY);
 
-  private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+  private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(this::newScratch);
+
+  // Every live scratch (a thread's, or pooled for virtual threads), weakly: counted by
+  // ramBytesUsed, forgotten when its thread is gone. Guarded by its own monitor.
+  private final java.util.Set<Scratch> scratches =
+      java.util.Collections.synchronizedSet(
+          java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+
+  private Scratch newScratch() {
+    Scratch s = new Scratch();
+    scratches.add(s);
+    return s;
+  }
 
   /**
    * Scratch for virtual threads, which are too many and too short-lived for a thread-local each (a
@@ -1498,13 +1510,27 @@ public final class HnswIndex implements VectorIndex {
         ps.length * (2L * (16 + PAGE_SIZE) + 16 + PAGE_SIZE * 4L); // states, levels, in-degrees
     bytes += ps.length * (2L * (16 + PAGE_SIZE * 4L)); // layer0 and upper reference arrays
     for (int ord = 0; ord < n; ord++) {
+      Page p = ps[ord >>> PAGE_SHIFT];
+      int slot = ord & PAGE_MASK;
+      // The acquiring read of the state orders this after the add's writes of the upper lists
+      // (published by the release of LIVE); a slot not stored yet has no lists of its own.
+      if ((byte) STATES.getAcquire(p.states, slot) == ABSENT) {
+        continue;
+      }
       bytes += 16L + 4L * links(ps, ord, 0).length;
-      int[][] up = ps[ord >>> PAGE_SHIFT].upper[ord & PAGE_MASK];
+      int[][] up = p.upper[slot];
       if (up != null) {
         bytes += 16L + 4L * up.length;
         for (int l = 1; l <= up.length; l++) {
           bytes += 16L + 4L * links(ps, ord, l).length;
         }
+      }
+    }
+    // The per-thread search state: its visited marks grow with the graph. (A racy read of another
+    // thread's arrays: an estimate, like the rest.)
+    synchronized (scratches) {
+      for (Scratch sc : scratches) {
+        bytes += 64L + 16L + 4L * sc.visited.length + 2L * (16L + 8L * 256) + 8L * sc.batch.length;
       }
     }
     return bytes;
@@ -1560,7 +1586,7 @@ public final class HnswIndex implements VectorIndex {
       return scratch.get();
     }
     Scratch s = scratchPool.poll();
-    return s != null ? s : new Scratch();
+    return s != null ? s : newScratch();
   }
 
   private void releaseScratch(Scratch s) {

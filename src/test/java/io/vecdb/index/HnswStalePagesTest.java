@@ -94,4 +94,49 @@ class HnswStalePagesTest {
     assertEquals(
         added, h.search(new float[] {5, 5}, 1, new SearchParams(32, false), null).ordinals()[0]);
   }
+
+  /**
+   * Issue 12, item 3: the memory figure counts the per-thread search state (visited marks the size
+   * of the graph), which it left out.
+   */
+  @Test
+  void ramBytesUsedCountsThePooledSearchState() {
+    HnswIndex h =
+        new HnswIndex(
+            2, Distance.EUCLID, HnswConfig.DEFAULT.withM(4).withFullScanThreshold(0).withSeed(3));
+    Random r = new Random(2);
+    int n = 5_000;
+    for (int i = 0; i < n; i++) {
+      h.add(new float[] {r.nextFloat(), r.nextFloat()});
+    }
+    long before = h.ramBytesUsed();
+    // A search from another thread makes that thread's search state (visited marks for every
+    // node); the figure is read while that thread is still alive (its state is then reachable).
+    java.util.concurrent.CountDownLatch searched = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch measured = new java.util.concurrent.CountDownLatch(1);
+    Thread t =
+        new Thread(
+            () -> {
+              h.search(new float[] {0.25f, 0.75f}, 5, new SearchParams(32, false), null);
+              searched.countDown();
+              try {
+                measured.await(30, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    t.start();
+    long after;
+    try {
+      assertTrue(searched.await(30, java.util.concurrent.TimeUnit.SECONDS));
+      after = h.ramBytesUsed();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    } finally {
+      measured.countDown();
+    }
+    assertTrue(
+        after - before >= 4L * n,
+        "another thread's " + n + " visited marks are counted: " + before + " -> " + after);
+  }
 }
