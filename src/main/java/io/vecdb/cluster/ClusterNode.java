@@ -303,6 +303,12 @@ public final class ClusterNode implements AutoCloseable {
       }
     }
     schema = s;
+    // Validation states of collections no longer placed (shard 0's group names the incarnation).
+    java.util.Set<String> placed = new java.util.HashSet<>();
+    for (io.vecdb.cluster.meta.ShardMap.Placement p : map.collections().values()) {
+      placed.add(p.group(0));
+    }
+    schemas.keySet().retainAll(placed);
     for (String group : host.groupIds()) {
       if (!group.equals(META_GROUP) && !wanted.contains(group)) {
         shardClients.remove(group);
@@ -335,6 +341,25 @@ public final class ClusterNode implements AutoCloseable {
   /** Empty collections with the placed collections' configs, for validating requests. */
   public io.vecdb.collection.Collections schema() {
     return schema;
+  }
+
+  // Validation states by collection incarnation, made on first use: a request validated against
+  // the placement it routes by, whether or not the reconciler has caught up with that map yet.
+  private final java.util.concurrent.ConcurrentHashMap<String, io.vecdb.collection.Collections>
+      schemas = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * An empty state holding {@code p}'s collection with its config, for validating a request routed
+   * by {@code p}. Any thread.
+   */
+  public io.vecdb.collection.Collections schemaFor(io.vecdb.cluster.meta.ShardMap.Placement p) {
+    return schemas.computeIfAbsent(
+        p.group(0),
+        k -> {
+          io.vecdb.collection.Collections c = new io.vecdb.collection.Collections();
+          c.apply(0, new io.vecdb.collection.Operation.CreateCollection(p.name(), p.config()));
+          return c;
+        });
   }
 
   /** The client of shard {@code shard} of {@code p}: writes to its leader, reads by consistency. */

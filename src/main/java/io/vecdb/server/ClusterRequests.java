@@ -79,7 +79,9 @@ final class ClusterRequests {
   private CompletableFuture<Reply> writePoints(
       ShardMap.Placement p, ApiRequest r, JsonObject body, Params params) {
     String c = r.collection();
-    MutationRequests mutations = new MutationRequests(node.schema());
+    // Validated against the placement this request is routed by (the reconciler's schema may not
+    // have caught up with a collection created a moment ago).
+    MutationRequests mutations = new MutationRequests(node.schemaFor(p));
     Operation op =
         switch (r.action()) {
           case UPDATE_COLLECTION -> mutations.updateCollection(c, body);
