@@ -23,6 +23,46 @@ class ServeArgumentsTest {
     assertEquals(32L * 1024 * 1024, o.getMaxRequestBytes());
   }
 
+  /** The {@code vecdb.json} a Kubernetes manifest ships in its ConfigMap. */
+  private static Path configOf(String manifest) throws Exception {
+    String yaml = java.nio.file.Files.readString(Path.of("k8s", manifest));
+    int start = yaml.indexOf("vecdb.json: |");
+    int end = yaml.indexOf("\n---", start);
+    StringBuilder json = new StringBuilder();
+    for (String line : yaml.substring(yaml.indexOf('\n', start) + 1, end).split("\n")) {
+      json.append(line).append('\n');
+    }
+    Path f = java.nio.file.Files.createTempFile("vecdb-k8s", ".json");
+    java.nio.file.Files.writeString(f, json.toString());
+    return f;
+  }
+
+  /** The configs the Kubernetes manifests ship are valid for `vecdb serve` as the pods run it. */
+  @Test
+  void theKubernetesManifestsConfigsParse() throws Exception {
+    Map<String, String> env = Map.of("VECDB_API_KEY", "from-secret");
+    VecdbOptions single =
+        ServeArguments.parse(
+            new String[] {"--config", configOf("vecdb.yaml").toString(), "--host", "0.0.0.0"}, env);
+    assertEquals("0.0.0.0", single.getHost());
+    VecdbOptions node =
+        ServeArguments.parse(
+            new String[] {
+              "--config",
+              configOf("vecdb-cluster.yaml").toString(),
+              "--node-id",
+              "vecdb-1",
+              "--cluster-host",
+              "10.0.0.7"
+            },
+            env);
+    org.junit.jupiter.api.Assertions.assertTrue(node.getCluster().isEnabled());
+    assertEquals("vecdb-1", node.getCluster().getNodeId());
+    assertEquals(
+        java.util.List.of("vecdb-0", "vecdb-1", "vecdb-2"), node.getCluster().getInitialMembers());
+    assertEquals("from-secret", node.getApiKey());
+  }
+
   /** Beyond loopback a node needs an API key (config, env or flag) or an explicit --insecure. */
   @Test
   void servingBeyondLoopbackWithoutAKeyIsRefusedUnlessInsecure() throws Exception {
