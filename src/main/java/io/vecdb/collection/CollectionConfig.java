@@ -97,11 +97,8 @@ public record CollectionConfig(
       return;
     }
     JsonFields.onlyKnown(body, "", CREATE_FIELDS);
-    JsonFields.notImplemented(body, "quantization_config", "", "quantization");
-    JsonFields.notImplemented(body, "sparse_vectors", "", "sparse vectors");
-    JsonFields.notImplemented(body, "strict_mode_config", "", "strict mode");
+    refuseUnimplemented(body);
     JsonFields.notImplemented(body, "wal_config", "", "a per-collection WAL config");
-    JsonFields.notImplemented(body, "metadata", "", "collection metadata");
     String sharding = JsonFields.string(body, "sharding_method", "sharding_method");
     if (sharding != null && !sharding.equals("auto")) {
       throw new IllegalArgumentException(
@@ -133,6 +130,17 @@ public record CollectionConfig(
         JsonFields.object(body, "optimizers_config", "optimizers_config"),
         "optimizers_config",
         OPTIMIZER_FIELDS);
+  }
+
+  /**
+   * Refuses the collection-level features a create or a {@code PATCH} may set and VecDB does not
+   * implement (quantization, sparse vectors, strict mode, metadata).
+   */
+  static void refuseUnimplemented(JsonObject body) {
+    JsonFields.notImplemented(body, "quantization_config", "", "quantization");
+    JsonFields.notImplemented(body, "sparse_vectors", "", "sparse vectors");
+    JsonFields.notImplemented(body, "strict_mode_config", "", "strict mode");
+    JsonFields.notImplemented(body, "metadata", "", "collection metadata");
   }
 
   /** As {@link #checkCreateRequest}, for the parts of a {@code PATCH /collections/{name}}. */

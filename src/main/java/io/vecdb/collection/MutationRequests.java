@@ -68,10 +68,7 @@ public final class MutationRequests {
             "metadata"));
     JsonFields.notImplemented(b, "vectors", "", "changing vector parameters");
     JsonFields.notImplemented(b, "params", "", "changing collection params");
-    JsonFields.notImplemented(b, "quantization_config", "", "quantization");
-    JsonFields.notImplemented(b, "sparse_vectors", "", "sparse vectors");
-    JsonFields.notImplemented(b, "strict_mode_config", "", "strict mode");
-    JsonFields.notImplemented(b, "metadata", "", "collection metadata");
+    CollectionConfig.refuseUnimplemented(b);
     JsonObject hnsw = JsonFields.object(b, "hnsw_config", "hnsw_config");
     JsonObject optimizers = JsonFields.object(b, "optimizers_config", "optimizers_config");
     CollectionConfig.checkUpdateRequest(hnsw, optimizers);
