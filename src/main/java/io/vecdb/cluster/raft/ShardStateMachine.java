@@ -35,10 +35,10 @@ import java.util.logging.Logger;
  * #runOperation} therefore returns a {@link CompletableFuture} of the {@link Applied} result (or of
  * the read's value, for a query: it runs after every entry before it was applied), which {@link
  * RaftReplica} waits for. So a follower whose HNSW inserts are slow still answers heartbeats and
- * votes at once, and a leader keeps appending and committing while it indexes. Followers' apply
- * backlogs are bounded by MicroRaft's own log bound: at every snapshot the Raft lane waits for the
- * apply lane to catch up (logical images) or its log holds them (checkpoints). {@link #backlog()}
- * says how many entries wait.
+ * votes at once, and a leader keeps appending and committing while it indexes. The apply backlog is
+ * bounded: past {@link #MAX_BACKLOG} entries the Raft lane applies what is queued itself before it
+ * takes the next (a replica that cannot keep up then acknowledges more slowly, instead of holding
+ * ever more entries). {@link #backlog()} says how many entries wait.
  *
  * <p>Installing a snapshot replaces the replica's state with the snapshot's (a fresh {@link
  * Collections}), never merges into it: a replica that missed deletes cannot keep the deleted
@@ -66,6 +66,13 @@ import java.util.logging.Logger;
 public final class ShardStateMachine implements StateMachine {
   static final int MAX_SESSIONS = 100_000;
   static final int POINTS_PER_CHUNK = 1_000;
+
+  /**
+   * Entries handed to the apply lane and not yet applied, at most (about 50 MB of 256-point batches
+   * of 784 dimensions).
+   */
+  static final int MAX_BACKLOG = 64;
+
   private static final Logger LOG = Logger.getLogger(ShardStateMachine.class.getName());
 
   /**
@@ -196,6 +203,11 @@ public final class ShardStateMachine implements StateMachine {
                 backlog.decrementAndGet();
               }
             });
+        if (backlog.get() > MAX_BACKLOG) {
+          // Too far behind: the Raft lane applies what is queued itself before it takes more, so
+          // a slow replica holds a bounded number of entries and slows its acks (backpressure).
+          lane.exclusive(() -> {});
+        }
         yield result;
       }
       case NewTermEntry n -> {
