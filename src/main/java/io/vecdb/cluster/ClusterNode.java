@@ -80,13 +80,6 @@ public final class ClusterNode implements AutoCloseable {
   private final java.util.concurrent.ConcurrentHashMap<String, GroupClient> shardClients =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  /**
-   * Empty collections with each placed collection's config, for validating requests on any node (a
-   * node validates a write before it routes it, whether or not it holds a replica). Replaced, never
-   * changed, on the reconciler thread.
-   */
-  private volatile io.vecdb.collection.Collections schema = new io.vecdb.collection.Collections();
-
   private final IdempotencyKeys keys;
 
   private ClusterNode(
@@ -264,11 +257,9 @@ public final class ClusterNode implements AutoCloseable {
     if (closed.get()) {
       return;
     }
-    io.vecdb.collection.Collections s = new io.vecdb.collection.Collections();
     java.util.Set<String> wanted = new java.util.HashSet<>();
     for (io.vecdb.cluster.meta.ShardMap.Placement p : map.collections().values()) {
       io.vecdb.collection.CollectionConfig config = p.config();
-      s.apply(0, new io.vecdb.collection.Operation.CreateCollection(p.name(), config));
       for (int shard = 0; shard < p.shardCount(); shard++) {
         List<String> replicas = p.replicas().get(shard);
         if (!replicas.contains(options.getNodeId())) {
@@ -302,7 +293,6 @@ public final class ClusterNode implements AutoCloseable {
         }
       }
     }
-    schema = s;
     // Validation states of collections no longer placed (shard 0's group names the incarnation).
     java.util.Set<String> placed = new java.util.HashSet<>();
     for (io.vecdb.cluster.meta.ShardMap.Placement p : map.collections().values()) {
@@ -338,13 +328,9 @@ public final class ClusterNode implements AutoCloseable {
     return metadata.shards();
   }
 
-  /** Empty collections with the placed collections' configs, for validating requests. */
-  public io.vecdb.collection.Collections schema() {
-    return schema;
-  }
-
-  // Validation states by collection incarnation, made on first use: a request validated against
-  // the placement it routes by, whether or not the reconciler has caught up with that map yet.
+  // Validation states by collection incarnation, made on first use (a node validates a write before
+  // it routes it, whether or not it holds a replica): against the placement it routes by, whether
+  // or not the reconciler has caught up with that map yet.
   private final java.util.concurrent.ConcurrentHashMap<String, io.vecdb.collection.Collections>
       schemas = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -134,7 +134,9 @@ final class ClusterRequests {
 
   private CompletableFuture<Reply> createCollection(String c, JsonObject body, Params params) {
     Operation.CreateCollection op =
-        (Operation.CreateCollection) new MutationRequests(node.schema()).createCollection(c, body);
+        // Validated only: whether it exists is the metadata group's to say (409), not this node's.
+        (Operation.CreateCollection)
+            new MutationRequests(new io.vecdb.collection.Collections()).createCollection(c, body);
     CollectionConfig config = op.config();
     return node.metaWrite(
             new MetaCommand.CreateCollection(c, config.toCreateBody(), virtualNodes),

@@ -901,17 +901,7 @@ public final class RaftHost implements AutoCloseable {
   }
 
   private static <T> Ordered<T> ordered(long commitIndex, T result) {
-    return new Ordered<>() {
-      @Override
-      public long getCommitIndex() {
-        return commitIndex;
-      }
-
-      @Override
-      public T getResult() {
-        return result;
-      }
-    };
+    return new OrderedValue<>(commitIndex, result);
   }
 
   private static String groupOf(Buffer b) {

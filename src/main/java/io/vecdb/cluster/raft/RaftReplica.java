@@ -101,7 +101,7 @@ public final class RaftReplica {
   /**
    * Writes a leader has proposed and not yet seen applied, at most: beyond it, a proposal waits
    * (without holding the lane) until an earlier one is applied. This keeps the leader's apply
-   * backlog short, so that its snapshots (which wait for the apply lane) stay quick.
+   * backlog (memory, and how far behind its searches are) short, whatever its clients send.
    */
   static final int MAX_IN_FLIGHT = 8;
 
@@ -175,7 +175,7 @@ public final class RaftReplica {
                 out.completeExceptionally(e);
               } else {
                 long index = v.getCommitIndex();
-                out.complete(new Applying<>(index, new CommitOnly.Committed(index)));
+                out.complete(new OrderedValue<>(index, new CommitOnly.Committed(index)));
               }
               settle(v, e, applied);
             });
@@ -210,14 +210,11 @@ public final class RaftReplica {
             if (f != null) {
               out.completeExceptionally(f);
             } else {
-              out.complete(new Applying<>(index, (T) r));
+              out.complete(new OrderedValue<>(index, (T) r));
             }
           });
     } else {
       out.complete(v);
     }
   }
-
-  /** A commit index with the value the apply lane produced for it. */
-  private record Applying<T>(long getCommitIndex, T getResult) implements Ordered<T> {}
 }
