@@ -136,7 +136,8 @@ public final class ShardCheckpoints {
     long deadline = System.nanoTime() + waitMillis * 1_000_000L;
     IOException last = null;
     while (true) {
-      for (String node : Stream.concat(Stream.of(ref.node()), members.stream()).toList()) {
+      for (String node :
+          Stream.concat(Stream.of(ref.node()), members.stream()).distinct().toList()) {
         if (node.equals(nodeId)) {
           continue;
         }
