@@ -1,6 +1,7 @@
 package io.vecdb.cluster.sim;
 
 import io.vecdb.cluster.ReadConsistency;
+import io.vecdb.cluster.placement.Hashing;
 import io.vecdb.cluster.raft.GroupClient;
 import io.vecdb.cluster.raft.LocalRead;
 import io.vecdb.cluster.raft.NodeEndpoint;
@@ -27,18 +28,21 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * One seeded run: clients write, delete and read a few keys of one collection through {@link
- * GroupClient} at every consistency level while a nemesis crashes and restarts nodes, cuts and
- * heals links and makes the network lossy; then everything heals and the run checks that
+ * One seeded run: a collection of 1 to 3 shards, each a Raft group of 3 or 5 replicas placed on 3
+ * or 5 nodes by the hash ring ({@link SimCluster}); clients write, delete and read a few keys, each
+ * routed to its shard ({@code hash(id) mod shard_number}, {@link Hashing#shardOf}) and sent through
+ * that shard's {@link GroupClient} at every consistency level, with per-shard tokens, while a
+ * nemesis crashes and restarts nodes (every replica on them), cuts and heals links and makes the
+ * network lossy; then everything heals and the run checks that
  *
  * <ul>
  *   <li>the strong reads, writes and deletes form a linearizable history (per key);
- *   <li>every replica applied the same command at each index;
+ *   <li>in each group, every replica applied the same command at each index;
  *   <li>every eventual, read-your-writes and monotonic read returned the value the key had at the
- *       index it reports, read-your-writes reads were at or after the client's last write, and
- *       monotonic reads never went back;
- *   <li>once healed, every replica holds identical content (ids, vectors, payloads), equal to the
- *       log's.
+ *       index of its shard it reports, read-your-writes reads were at or after the client's last
+ *       write to that shard, and monotonic reads never went back;
+ *   <li>once healed, every replica of a shard holds identical content (ids, vectors, payloads),
+ *       equal to its log's, and holds only keys of that shard.
  * </ul>
  *
  * {@code brokenStrongReads} makes "strong" reads go to any replica without a ReadIndex round: the
@@ -50,6 +54,7 @@ final class ClusterSimulation {
 
   record Result(
       String failure,
+      int shards,
       int committed,
       int unknown,
       int failed,
@@ -63,8 +68,10 @@ final class ClusterSimulation {
   private final Random random;
   private final List<Op> history = new ArrayList<>();
   private final List<String> problems = new ArrayList<>();
-  private final List<Object[]> indexedReads = new ArrayList<>(); // key, value, index
+  // key, value, index, level, token, shard
+  private final List<Object[]> indexedReads = new ArrayList<>();
   private final int keys;
+  private final int shards;
   private final long runMillis;
   private long runEnd;
   private int committed;
@@ -90,16 +97,19 @@ final class ClusterSimulation {
       java.nio.file.Path durableRoot) {
     this.brokenStrongReads = brokenStrongReads;
     this.random = new Random(seed * 31 + 7);
-    this.cluster = new SimCluster(seed, random.nextBoolean() ? 3 : 5);
+    int size = random.nextBoolean() ? 3 : 5;
+    this.shards = 1 + random.nextInt(3);
+    int replicationFactor = size == 3 || random.nextBoolean() ? 3 : 5;
+    this.cluster = new SimCluster(seed, size, COLLECTION, shards, replicationFactor);
     cluster.snapshotPrevLogFix = snapshotPrevLogFix;
     cluster.durableRoot = durableRoot;
-    this.keys = 2 + random.nextInt(3);
+    this.keys = 1 + shards + random.nextInt(3);
     this.runMillis = 15_000 + random.nextInt(10_000);
   }
 
   Result run() {
     cluster.startAll();
-    GroupClient admin = client(99);
+    GroupClient[] admin = client(99);
     createCollection(admin);
     int clients = 3 + random.nextInt(3);
     for (int c = 0; c < clients; c++) {
@@ -113,8 +123,8 @@ final class ClusterSimulation {
     String failure = verdict();
     if (Boolean.getBoolean("sim.trace")) {
       for (SimNode x : cluster.nodes.values()) {
-        if (x.up) {
-          x.replica.raftNode().getReport().thenAccept(rep -> System.out.println(rep.getResult()));
+        for (var replica : x.replicas()) {
+          replica.raftNode().getReport().thenAccept(rep -> System.out.println(rep.getResult()));
         }
       }
       cluster.scheduler.runUntil(cluster.scheduler.nowMillis() + 10);
@@ -127,6 +137,7 @@ final class ClusterSimulation {
     long fingerprint = cluster.scheduler.executed() * 1_000_003L + history.size() * 31L + committed;
     return new Result(
         failure,
+        shards,
         committed,
         unknown,
         failed,
@@ -136,32 +147,49 @@ final class ClusterSimulation {
         fingerprint);
   }
 
-  private GroupClient client(int id) {
-    return new GroupClient(
-        cluster.members,
-        cluster.channel(),
-        cluster.scheduler,
-        new Random(random.nextLong()),
-        new GroupClient.Timing(500, 20, 300));
+  /** A client's way to each shard: a {@link GroupClient} of that shard's group. */
+  private GroupClient[] client(int id) {
+    GroupClient[] out = new GroupClient[shards];
+    for (int s = 0; s < shards; s++) {
+      String group = cluster.shardGroups.get(s);
+      out[s] =
+          new GroupClient(
+              cluster.groups.get(group),
+              cluster.channel(group),
+              cluster.scheduler,
+              new Random(random.nextLong()),
+              new GroupClient.Timing(500, 20, 300));
+    }
+    return out;
   }
 
-  private void createCollection(GroupClient admin) {
+  private int shardOf(String key) {
+    return Hashing.shardOf(id(key), shards);
+  }
+
+  private void createCollection(GroupClient[] admin) {
     CollectionConfig config =
         CollectionConfig.parse(
             new JsonObject()
                 .put("vectors", new JsonObject().put("size", 2).put("distance", "Euclid")));
-    boolean[] done = {false};
-    admin
-        .write(
-            new ShardCommand("admin", 1, new Operation.CreateCollection(COLLECTION, config)),
-            30_000)
-        .thenAccept(
-            o -> done[0] = o instanceof WriteOutcome.Committed c && c.applied().succeeded());
+    int[] done = {0};
+    for (GroupClient shard : admin) {
+      shard
+          .write(
+              new ShardCommand("admin", 1, new Operation.CreateCollection(COLLECTION, config)),
+              30_000)
+          .thenAccept(
+              o -> {
+                if (o instanceof WriteOutcome.Committed c && c.applied().succeeded()) {
+                  done[0]++;
+                }
+              });
+    }
     long deadline = cluster.scheduler.nowMillis() + 30_000;
-    while (!done[0] && cluster.scheduler.nowMillis() < deadline) {
+    while (done[0] < shards && cluster.scheduler.nowMillis() < deadline) {
       cluster.scheduler.runUntil(cluster.scheduler.nowMillis() + 50);
     }
-    if (!done[0]) {
+    if (done[0] < shards) {
       problems.add("the collection was not created within 30 s of a fault-free start");
     }
     runEnd = cluster.scheduler.nowMillis() + runMillis;
@@ -169,14 +197,17 @@ final class ClusterSimulation {
 
   private final class Client {
     final int id;
-    final GroupClient group;
+    final GroupClient[] shardClients;
     long request;
-    long writeToken;
-    long readToken;
+    // By shard: the index of this client's last write and last read there (tokens are per shard).
+    final long[] writeToken;
+    final long[] readToken;
 
-    Client(int id, GroupClient group) {
+    Client(int id, GroupClient[] shardClients) {
       this.id = id;
-      this.group = group;
+      this.shardClients = shardClients;
+      this.writeToken = new long[shardClients.length];
+      this.readToken = new long[shardClients.length];
     }
 
     void next() {
@@ -211,7 +242,8 @@ final class ClusterSimulation {
       // Every third write is acknowledged on commit (wait=false), before the leader applies it:
       // strong reads after its answer must still see it.
       boolean commitOnly = request % 3 == 0;
-      group
+      int shard = shardOf(key);
+      shardClients[shard]
           .write(commitOnly ? new io.vecdb.cluster.raft.CommitOnly(command) : command, 3_000)
           .thenAccept(
               outcome -> {
@@ -224,7 +256,7 @@ final class ClusterSimulation {
                       problems.add("write rejected by the state machine: " + c.applied().message());
                     }
                     committed++;
-                    writeToken = Math.max(writeToken, c.index());
+                    writeToken[shard] = Math.max(writeToken[shard], c.index());
                     history.add(new Op(id, key, kind, value, call, ret));
                   }
                   case WriteOutcome.Unknown u -> {
@@ -239,15 +271,16 @@ final class ClusterSimulation {
 
     private void read(String key, ReadConsistency level) {
       long call = cluster.scheduler.nowMillis();
+      int shard = shardOf(key);
       long token =
           switch (level) {
-            case READ_YOUR_WRITES -> writeToken;
-            case MONOTONIC -> readToken;
+            case READ_YOUR_WRITES -> writeToken[shard];
+            case MONOTONIC -> readToken[shard];
             default -> 0;
           };
       ReadConsistency asked =
           level == ReadConsistency.STRONG && brokenStrongReads ? ReadConsistency.EVENTUAL : level;
-      group
+      shardClients[shard]
           .read(valueOf(key), asked, token, 3_000)
           .thenAccept(
               outcome -> {
@@ -258,7 +291,7 @@ final class ClusterSimulation {
                     history.add(new Op(id, key, Kind.READ, d.value(), call, ret));
                   } else {
                     otherReads++;
-                    indexedReads.add(new Object[] {key, d.value(), d.index(), level, token});
+                    indexedReads.add(new Object[] {key, d.value(), d.index(), level, token, shard});
                   }
                   if (level == ReadConsistency.READ_YOUR_WRITES && d.index() < token) {
                     problems.add(
@@ -268,7 +301,7 @@ final class ClusterSimulation {
                     problems.add(
                         "c" + id + " monotonic read at " + d.index() + " < last read " + token);
                   }
-                  readToken = Math.max(readToken, d.index());
+                  readToken[shard] = Math.max(readToken[shard], d.index());
                 }
                 later();
               });
@@ -312,11 +345,15 @@ final class ClusterSimulation {
     if (Boolean.getBoolean("sim.trace")) {
       StringBuilder sb = new StringBuilder("t=" + now + " action " + action + " nodes:");
       for (SimNode x : nodes) {
-        sb.append(' ')
-            .append(x.endpoint)
-            .append(x.up ? (x.replica.isLeader() ? "*" : "") : "(down)");
-        if (x.up) {
-          sb.append(x.replica.raftNode().getTerm().getTerm());
+        sb.append(' ').append(x.endpoint).append(x.up ? "" : "(down)");
+        for (String g : x.hosted) {
+          var r = x.replica(g);
+          if (r != null) {
+            sb.append(" s")
+                .append(cluster.shardGroups.indexOf(g))
+                .append(r.isLeader() ? "*" : "")
+                .append(r.raftNode().getTerm().getTerm());
+          }
         }
       }
       System.out.println(sb + " drop " + cluster.dropRate + " delay " + cluster.maxDelayMillis);
@@ -372,44 +409,75 @@ final class ClusterSimulation {
     }
   }
 
-  /** A last write through the healed cluster, then every replica must catch up to it. */
-  private void converge(GroupClient admin) {
-    long[] barrier = {-1};
-    admin
-        .write(new ShardCommand("admin", 2, upsert("100", 0)), 30_000)
-        .thenAccept(o -> barrier[0] = o instanceof WriteOutcome.Committed c ? c.index() : -2);
+  /** A last write to each shard through the healed cluster, then every replica must catch up. */
+  private void converge(GroupClient[] admin) {
+    long[] barrier = new long[shards];
+    java.util.Arrays.fill(barrier, -1);
+    for (int s = 0; s < shards; s++) {
+      int shard = s;
+      admin[s]
+          .write(new ShardCommand("admin", 2, upsert(barrierKey(s), 0)), 30_000)
+          .thenAccept(o -> barrier[shard] = o instanceof WriteOutcome.Committed c ? c.index() : -2);
+    }
     long deadline = cluster.scheduler.nowMillis() + 60_000;
     while (cluster.scheduler.nowMillis() < deadline) {
       cluster.scheduler.runUntil(cluster.scheduler.nowMillis() + 100);
-      if (barrier[0] > 0
-          && cluster.nodes.values().stream()
-              .allMatch(x -> x.up && x.replica.stateMachine().appliedIndex() >= barrier[0])) {
+      if (caughtUp(barrier)) {
         return;
       }
     }
     List<String> reports = new ArrayList<>();
+    List<String> applied = new ArrayList<>();
     for (SimNode x : cluster.nodes.values()) {
-      if (x.up) {
-        x.replica.raftNode().getReport().thenAccept(r -> reports.add(r.getResult().toString()));
+      for (String g : x.hosted) {
+        var r = x.replica(g);
+        applied.add(
+            g + "@" + x.endpoint + "=" + (r == null ? "down" : r.stateMachine().lastApplied()));
+        if (r != null) {
+          r.raftNode().getReport().thenAccept(rep -> reports.add(rep.getResult().toString()));
+        }
       }
     }
     cluster.scheduler.runUntil(cluster.scheduler.nowMillis() + 10);
     problems.add(
         "reports: "
             + reports
-            + "\nno convergence within 60 s of healing: barrier write "
-            + barrier[0]
+            + "\nno convergence within 60 s of healing: barrier writes "
+            + java.util.Arrays.toString(barrier)
             + ", applied "
-            + cluster.nodes.values().stream()
-                .map(
-                    x ->
-                        x.endpoint + "=" + (x.up ? x.replica.stateMachine().lastApplied() : "down"))
-                .toList());
+            + applied);
+  }
+
+  private boolean caughtUp(long[] barrier) {
+    for (int s = 0; s < shards; s++) {
+      if (barrier[s] <= 0) {
+        return false;
+      }
+      String g = cluster.shardGroups.get(s);
+      for (NodeEndpoint e : cluster.groups.get(g)) {
+        SimNode x = cluster.nodes.get(e);
+        if (!x.up || x.replica(g).stateMachine().appliedIndex() < barrier[s]) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The first key from 100 up that lives in shard {@code shard}. */
+  private String barrierKey(int shard) {
+    int k = 100;
+    while (shardOf(Integer.toString(k)) != shard) {
+      k++;
+    }
+    return Integer.toString(k);
   }
 
   private String verdict() {
-    if (cluster.reference.violation != null) {
-      return cluster.reference.violation;
+    for (var e : cluster.references.entrySet()) {
+      if (e.getValue().violation != null) {
+        return e.getKey() + ": " + e.getValue().violation;
+      }
     }
     if (!problems.isEmpty()) {
       return String.join("\n", problems);
@@ -419,13 +487,16 @@ final class ClusterSimulation {
       return lin;
     }
     for (Object[] r : indexedReads) {
-      Integer expected = cluster.reference.valueAt((String) r[0], (Long) r[2]);
+      int shard = (Integer) r[5];
+      Integer expected = reference(shard).valueAt((String) r[0], (Long) r[2]);
       if (!java.util.Objects.equals(expected, r[1])) {
         return r[3]
             + " read of key "
             + r[0]
             + " at index "
             + r[2]
+            + " of shard "
+            + shard
             + " returned "
             + r[1]
             + ", but the log has "
@@ -433,35 +504,58 @@ final class ClusterSimulation {
             + " there";
       }
     }
-    Map<PointId, String> first = null;
-    NodeEndpoint firstNode = null;
-    for (SimNode node : cluster.nodes.values()) {
-      Map<PointId, String> content = cluster.content(node, COLLECTION);
-      if (first == null) {
-        first = content;
-        firstNode = node.endpoint;
-      } else if (!first.equals(content)) {
-        return "replicas differ after healing: "
-            + firstNode
-            + " "
-            + first
-            + " vs "
-            + node.endpoint
-            + " "
-            + content;
+    List<Map<PointId, String>> byShard = new ArrayList<>();
+    for (int s = 0; s < shards; s++) {
+      String g = cluster.shardGroups.get(s);
+      Map<PointId, String> first = null;
+      NodeEndpoint firstNode = null;
+      for (NodeEndpoint e : cluster.groups.get(g)) {
+        Map<PointId, String> content = cluster.content(cluster.nodes.get(e), g, COLLECTION);
+        if (first == null) {
+          first = content;
+          firstNode = e;
+        } else if (!first.equals(content)) {
+          return "replicas of shard "
+              + s
+              + " differ after healing: "
+              + firstNode
+              + " "
+              + first
+              + " vs "
+              + e
+              + " "
+              + content;
+        }
       }
+      for (PointId id : first.keySet()) {
+        if (Hashing.shardOf(id, shards) != s) {
+          return "shard " + s + " holds point " + id + " of shard " + Hashing.shardOf(id, shards);
+        }
+      }
+      byShard.add(first);
     }
-    long last = cluster.reference.lastIndex();
     for (int k = 0; k < keys; k++) {
       String key = Integer.toString(k);
-      Integer logValue = cluster.reference.valueAt(key, last);
-      String held = first.get(id(key));
+      int s = shardOf(key);
+      Integer logValue = reference(s).valueAt(key, reference(s).lastIndex());
+      String held = byShard.get(s).get(id(key));
       boolean present = held != null;
       if (present != (logValue != null)
           || (present && !held.endsWith("{\"v\":" + logValue + "}"))) {
-        return "key " + key + " is " + held + " on every replica, but the log says " + logValue;
+        return "key "
+            + key
+            + " is "
+            + held
+            + " on every replica of shard "
+            + s
+            + ", but the log says "
+            + logValue;
       }
     }
     return null;
+  }
+
+  private SimCluster.Reference reference(int shard) {
+    return cluster.references.get(cluster.shardGroups.get(shard));
   }
 }

@@ -11,15 +11,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The deterministic simulation of a shard's Raft group (see {@link ClusterSimulation}). Runs {@code
- * sim.seeds} seeds (default 300, about 10 s) from {@code tests.seed} (default: the clock); a
+ * The deterministic simulation of a collection's shard groups (see {@link ClusterSimulation}). Runs
+ * {@code sim.seeds} seeds (default 600, about 10 s) from {@code tests.seed} (default: the clock); a
  * failure names its seed, and {@code -Dsim.seed=N} replays exactly that one ({@code
  * -Dsim.trace=true} prints the nemesis's actions with each node's role and term, and the Raft
  * reports at the end).
  */
 class ClusterSimulationTest {
   private static final long BASE = Long.getLong("tests.seed", System.nanoTime());
-  private static final int SEEDS = Integer.getInteger("sim.seeds", 300);
+  private static final int SEEDS = Integer.getInteger("sim.seeds", 600);
   private static final Long ONE = Long.getLong("sim.seed");
 
   /** -Dsim.snapshotFix=false runs MicroRaft 0.7 without SnapshotPrevLogFix (to find its bug). */
@@ -41,6 +41,7 @@ class ClusterSimulationTest {
     long failed = 0;
     long strong = 0;
     long other = 0;
+    int[] byShards = new int[4];
     long started = System.nanoTime();
     for (int i = 0; i < seeds; i++) {
       long seed = ONE != null ? ONE : BASE + i;
@@ -52,13 +53,17 @@ class ClusterSimulationTest {
       failed += r.failed();
       strong += r.strongReads();
       other += r.otherReads();
+      byShards[r.shards()]++;
     }
     System.out.printf(
-        "simulation: %d seeds from %d in %.1f s: %d writes committed, %d unknown, %d failed;"
-            + " %d strong reads, %d other reads%n",
+        "simulation: %d seeds from %d in %.1f s (1, 2, 3 shards: %d, %d, %d): %d writes"
+            + " committed, %d unknown, %d failed; %d strong reads, %d other reads%n",
         seeds,
         BASE,
         (System.nanoTime() - started) / 1e9,
+        byShards[1],
+        byShards[2],
+        byShards[3],
         committed,
         unknown,
         failed,

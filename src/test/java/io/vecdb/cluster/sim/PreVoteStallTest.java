@@ -57,7 +57,7 @@ class PreVoteStallTest {
   /** A live node that believes it leads (other than {@code not}), or null. */
   private static NodeEndpoint leader(SimCluster c, NodeEndpoint not) {
     for (SimCluster.SimNode n : c.nodes.values()) {
-      if (n.up && !n.endpoint.equals(not) && n.replica.isLeader()) {
+      if (n.up && !n.endpoint.equals(not) && n.replica().isLeader()) {
         return n.endpoint;
       }
     }

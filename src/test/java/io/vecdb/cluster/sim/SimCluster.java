@@ -9,6 +9,8 @@ import io.microraft.executor.RaftNodeExecutor;
 import io.microraft.model.message.RaftMessage;
 import io.microraft.persistence.RestoredRaftState;
 import io.microraft.transport.Transport;
+import io.vecdb.cluster.meta.ShardMap;
+import io.vecdb.cluster.placement.HashRing;
 import io.vecdb.cluster.raft.Applied;
 import io.vecdb.cluster.raft.GroupClient;
 import io.vecdb.cluster.raft.LocalRead;
@@ -36,19 +38,37 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One shard's Raft group of real MicroRaft nodes with VecDB's state machine, on a simulated network
- * and disks: messages are delayed, dropped, duplicated and reordered, links are cut and healed, and
- * nodes crash (losing what they had not flushed) and restart from their stores. All on one thread
- * in virtual time ({@link SimScheduler}), so a seed replays exactly.
+ * The Raft groups of one collection's shards, real MicroRaft nodes with VecDB's state machine, on a
+ * simulated network and disks: messages are delayed, dropped, duplicated and reordered, links are
+ * cut and healed, and nodes crash (losing what they had not flushed) and restart from their stores.
+ * All on one thread in virtual time ({@link SimScheduler}), so a seed replays exactly.
+ *
+ * <p>Shards are placed as the metadata group places them: shard {@code s} of collection {@code c}
+ * on the first {@code replication_factor} nodes clockwise from {@code c/s} on a {@link HashRing} of
+ * the nodes, in group {@link ShardMap#groupId}. A node hosts a replica of each group it is placed
+ * in; they share its scheduler lanes, its network links and (with {@link #durableRoot}) its one
+ * node-wide Raft WAL, and a crash takes them all down.
  */
 final class SimCluster {
+  /** The group of a single-shard cluster whose one group spans every node. */
   static final String GROUP = "shard-0";
 
   final SimScheduler scheduler = new SimScheduler();
   final Random random;
+
+  /** Every node. */
   final List<NodeEndpoint> members = new ArrayList<>();
+
   final Map<NodeEndpoint, SimNode> nodes = new LinkedHashMap<>();
-  final Reference reference = new Reference();
+
+  /** Shard number to its group id, and group id to its members (ring order). */
+  final List<String> shardGroups = new ArrayList<>();
+
+  final Map<String, List<NodeEndpoint>> groups = new LinkedHashMap<>();
+
+  /** By group: what its replicas applied. */
+  final Map<String, Reference> references = new LinkedHashMap<>();
+
   private final Set<String> cutLinks = new HashSet<>(); // "from>to"
   private final RaftConfig config;
   double dropRate;
@@ -61,7 +81,16 @@ final class SimCluster {
   /** False to run MicroRaft 0.7 as it is (see {@code PreVoteResetFix}). */
   boolean preVoteResetFix = true;
 
+  /** One group on all {@code size} nodes ({@link #GROUP}). */
   SimCluster(long seed, int size) {
+    this(seed, size, null, 1, size);
+  }
+
+  /**
+   * {@code shards} groups of {@code replicationFactor} replicas each for {@code collection}, placed
+   * on {@code size} nodes by the hash ring.
+   */
+  SimCluster(long seed, int size, String collection, int shards, int replicationFactor) {
     this.random = new Random(seed);
     this.config =
         RaftConfig.newBuilder()
@@ -77,8 +106,34 @@ final class SimCluster {
     for (int i = 1; i <= size; i++) {
       NodeEndpoint e = new NodeEndpoint("n" + i);
       members.add(e);
+    }
+    if (collection == null) {
+      shardGroups.add(GROUP);
+      groups.put(GROUP, List.copyOf(members));
+    } else {
+      HashRing ring =
+          HashRing.of(members.stream().map(NodeEndpoint::nodeId).toList(), HashRing.DEFAULT_VNODES);
+      for (int s = 0; s < shards; s++) {
+        String group = ShardMap.groupId(collection, 1, s);
+        shardGroups.add(group);
+        groups.put(
+            group,
+            ring.shardReplicas(collection, s, replicationFactor).stream()
+                .map(NodeEndpoint::new)
+                .toList());
+      }
+    }
+    for (String group : groups.keySet()) {
+      references.put(group, new Reference());
+    }
+    for (NodeEndpoint e : members) {
       nodes.put(e, new SimNode(e));
     }
+  }
+
+  /** The reference of a single-group cluster. */
+  Reference reference() {
+    return references.get(shardGroups.get(0));
   }
 
   void startAll() {
@@ -95,19 +150,59 @@ final class SimCluster {
   /** A simulated node: its disk outlives its incarnations. */
   final class SimNode {
     final NodeEndpoint endpoint;
-    final SimRaftStore store = new SimRaftStore();
+
+    /** The groups placed on this node, in shard order. */
+    final List<String> hosted = new ArrayList<>();
+
+    private final Map<String, SimRaftStore> stores = new LinkedHashMap<>();
+    private final Map<String, RaftReplica> replicas = new LinkedHashMap<>();
     RaftLogStore log;
     int incarnation;
     boolean up;
-    RaftReplica replica;
 
     SimNode(NodeEndpoint endpoint) {
       this.endpoint = endpoint;
+      groups.forEach(
+          (group, groupMembers) -> {
+            if (groupMembers.contains(endpoint)) {
+              hosted.add(group);
+              stores.put(group, new SimRaftStore());
+            }
+          });
+    }
+
+    /** This node's replica of {@code group} (null while down or if not placed here). */
+    RaftReplica replica(String group) {
+      return replicas.get(group);
+    }
+
+    /** The replica of a single-group cluster's group. */
+    RaftReplica replica() {
+      return replicas.get(shardGroups.get(0));
+    }
+
+    java.util.Collection<RaftReplica> replicas() {
+      return replicas.values();
     }
 
     void start() {
       incarnation++;
       up = true;
+      if (durableRoot != null) {
+        try {
+          log =
+              RaftLogStore.open(
+                  durableRoot.resolve(endpoint.nodeId()), WalStorage.files(), 64 << 10);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+      for (String group : hosted) {
+        startReplica(group);
+      }
+    }
+
+    private void startReplica(String group) {
       int inc = incarnation;
       RaftNodeExecutor executor =
           new RaftNodeExecutor() {
@@ -141,42 +236,40 @@ final class SimCluster {
       // The apply lane drains after a seeded delay: replicas apply behind their Raft lanes, as on
       // real nodes, and a crash drops what was handed over and not yet applied.
       Random applyDelays = new Random(random.nextLong());
+      Reference reference = references.get(group);
       ShardStateMachine sm =
           new ShardStateMachine(
-              endpoint + "#" + inc,
+              group + "@" + endpoint + "#" + inc,
               () -> new Collections(ParallelInserter.SERIAL),
               (index, command, result) -> reference.applied(endpoint, index, command, result),
               task -> scheduler.schedule(guard(inc, task), applyDelays.nextInt(20)));
       RaftNode.RaftNodeBuilder b =
           RaftNode.newBuilder()
-              .setGroupId(GROUP)
+              .setGroupId(group)
               .setConfig(config)
               .setExecutor(executor)
               .setTransport(transport)
               .setStateMachine(sm)
               .setClock(scheduler.clock())
               .setRandom(new Random(random.nextLong()));
+      SimRaftStore store = stores.get(group);
       io.microraft.persistence.RaftStore raftStore = store;
       RestoredRaftState restored = store.restored();
-      if (durableRoot != null) {
-        try {
-          log =
-              RaftLogStore.open(
-                  durableRoot.resolve(endpoint.nodeId()), WalStorage.files(), 64 << 10);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-        raftStore = log.store(GROUP, () -> {});
-        restored = log.restored(GROUP);
+      if (log != null) {
+        raftStore = log.store(group, () -> {});
+        restored = log.restored(group);
       }
       b.setStore(raftStore);
       if (restored != null) {
         b.setRestoredState(restored);
       } else {
-        b.setLocalEndpoint(endpoint).setInitialGroupMembers(new ArrayList<RaftEndpoint>(members));
+        b.setLocalEndpoint(endpoint)
+            .setInitialGroupMembers(new ArrayList<RaftEndpoint>(groups.get(group)));
       }
       RaftNode node = b.build();
-      replica = new RaftReplica(endpoint, node, executor, sm, snapshotPrevLogFix, preVoteResetFix);
+      replicas.put(
+          group,
+          new RaftReplica(endpoint, node, executor, sm, snapshotPrevLogFix, preVoteResetFix));
       node.start();
     }
 
@@ -184,8 +277,8 @@ final class SimCluster {
     void crash() {
       up = false;
       incarnation++;
-      replica = null;
-      store.crash();
+      replicas.clear();
+      stores.values().forEach(SimRaftStore::crash);
       if (log != null) {
         log.close();
         log = null;
@@ -233,20 +326,29 @@ final class SimCluster {
       scheduler.schedule(
           () -> {
             SimNode n = nodes.get(to);
-            if (n.up && !cut(from, to)) {
-              n.replica.handle(message);
+            RaftReplica r = n.replicas.get((String) message.getGroupId());
+            if (n.up && r != null && !cut(from, to)) {
+              r.handle(message);
             }
           },
           1 + random.nextInt(maxDelayMillis));
     }
   }
 
-  /** A client's way to the members: requests and answers cross the network (delay, drops). */
+  /** A client's way to the members of the single group. */
   GroupClient.Channel channel() {
+    return channel(shardGroups.get(0));
+  }
+
+  /**
+   * A client's way to the members of {@code group}: requests and answers cross the network (delay,
+   * drops).
+   */
+  GroupClient.Channel channel(String group) {
     return new GroupClient.Channel() {
       @Override
       public CompletableFuture<Ordered<Object>> replicate(NodeEndpoint target, Object command) {
-        return roundTrip(target, r -> r.replicate(command));
+        return roundTrip(target, group, r -> r.replicate(command));
       }
 
       @Override
@@ -256,13 +358,15 @@ final class SimCluster {
           QueryPolicy policy,
           long minCommitIndex,
           long waitMs) {
-        return roundTrip(target, r -> r.query(read, policy, minCommitIndex, waitMs));
+        return roundTrip(target, group, r -> r.query(read, policy, minCommitIndex, waitMs));
       }
     };
   }
 
   private <T> CompletableFuture<T> roundTrip(
-      NodeEndpoint target, java.util.function.Function<RaftReplica, CompletableFuture<T>> call) {
+      NodeEndpoint target,
+      String group,
+      java.util.function.Function<RaftReplica, CompletableFuture<T>> call) {
     CompletableFuture<T> out = new CompletableFuture<>();
     if (random.nextDouble() < dropRate) {
       return out; // request lost: the client's attempt times out
@@ -270,10 +374,11 @@ final class SimCluster {
     scheduler.schedule(
         () -> {
           SimNode n = nodes.get(target);
-          if (!n.up) {
+          RaftReplica r = n.replicas.get(group);
+          if (!n.up || r == null) {
             return;
           }
-          call.apply(n.replica)
+          call.apply(r)
               .whenComplete(
                   (v, e) -> {
                     if (random.nextDouble() < dropRate) {
@@ -294,10 +399,13 @@ final class SimCluster {
     return out;
   }
 
-  /** Every live point of {@code collection} on {@code node}: id -> vector and payload, as text. */
-  Map<PointId, String> content(SimNode node, String collection) {
+  /**
+   * Every live point of {@code collection} in {@code node}'s replica of {@code group}: id -> vector
+   * and payload, as text.
+   */
+  Map<PointId, String> content(SimNode node, String group, String collection) {
     Map<PointId, String> out = new TreeMap<>();
-    Collection c = node.replica.stateMachine().collections().get(collection);
+    Collection c = node.replica(group).stateMachine().collections().get(collection);
     if (c == null) {
       return out;
     }
