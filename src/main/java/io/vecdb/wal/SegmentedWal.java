@@ -59,6 +59,7 @@ public final class SegmentedWal implements Wal {
   private final Executor completionExecutor;
   private final RecoveryStats recoveryStats;
   private final DirLock lock;
+  private final java.util.function.Consumer<WalException> onFailStop;
 
   final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
   private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
@@ -92,6 +93,9 @@ public final class SegmentedWal implements Wal {
   /** Everything written so far is fsynced: the next record gets RECORD_PRIOR_SYNCED. */
   private boolean priorSynced = true;
 
+  /** The last LSN an fsync has covered: what a fail-stop marker names. */
+  private long syncedLsn;
+
   private SegmentedWal(WalOptions o, WalRecovery.Result r, DirLock lock) throws IOException {
     this.lock = lock;
     this.dir = o.dir();
@@ -103,6 +107,7 @@ public final class SegmentedWal implements Wal {
     this.syncIntervalNanos = TimeUnit.MILLISECONDS.toNanos(o.syncIntervalMillis());
     this.completionExecutor = o.completionExecutor();
     this.recoveryStats = r.stats();
+    this.onFailStop = o.onFailStop();
     this.nextLsn = r.nextLsn();
     for (Segment s : r.segments()) {
       segments.put(s.firstLsn, s);
@@ -117,6 +122,7 @@ public final class SegmentedWal implements Wal {
       // recovered records durable so the first new record may carry RECORD_PRIOR_SYNCED.
       activeFile.force(false);
     }
+    syncedLsn = nextLsn - 1;
     publishTail();
     writer = new Thread(this::writerLoop, "vecdb-wal-writer-" + dir.getFileName());
     writer.setDaemon(true);
@@ -127,12 +133,33 @@ public final class SegmentedWal implements Wal {
    * Opens (creating if needed) the WAL in {@code options.dir()}, recovering on the calling thread:
    * every record is checked, a torn tail is truncated with a warning, and damage before the tail
    * throws {@link WalCorruptionException} (unless {@link WalOptions#truncateCorruptTail}).
+   *
+   * <p>After a fail-stop (a {@link FailStopMarker} is there), recovery keeps no record after the
+   * last LSN an fsync confirmed before the failure, and refuses to open if the log ends before it;
+   * the marker is removed once the repaired log is durable.
    */
   public static SegmentedWal open(WalOptions options) throws IOException {
     options.storage().createDirectories(options.dir());
     DirLock lock = DirLock.acquire(options.dir());
     try {
-      return new SegmentedWal(options, WalRecovery.recover(options), lock);
+      long trusted = FailStopMarker.read(options.dir(), options.truncateCorruptTail());
+      if (trusted != FailStopMarker.NONE) {
+        LOG.log(
+            Level.WARNING,
+            "WAL {0}: the previous process stopped after a WAL I/O failure; keeping records up to"
+                + " LSN {1} (the last fsync that succeeded) and dropping any after it",
+            options.dir(),
+            trusted);
+      }
+      SegmentedWal wal = new SegmentedWal(options, WalRecovery.recover(options, trusted), lock);
+      try {
+        // After the repair is durable (the constructor fsynced the active segment).
+        FailStopMarker.clear(options.storage(), options.dir());
+      } catch (IOException | RuntimeException e) {
+        wal.close();
+        throw e;
+      }
+      return wal;
     } catch (IOException | RuntimeException e) {
       lock.release();
       throw e;
@@ -342,8 +369,7 @@ public final class SegmentedWal implements Wal {
         group.clear();
       }
     } catch (Throwable t) {
-      LOG.log(Level.ERROR, "WAL writer died", t);
-      failure = ioFailure("WAL writer thread died", t);
+      failStop("WAL writer thread died", t);
       for (Op op : group) {
         failOp(op, failure);
       }
@@ -403,8 +429,7 @@ public final class SegmentedWal implements Wal {
           }
         }
       } catch (IOException | RuntimeException e) {
-        failure = ioFailure("WAL write failed in " + (active == null ? dir : active.path), e);
-        LOG.log(Level.ERROR, failure.getMessage(), e);
+        failStop("WAL write failed in " + (active == null ? dir : active.path), e);
         for (Op pending : acks) {
           failOp(pending, failure);
         }
@@ -421,8 +446,7 @@ public final class SegmentedWal implements Wal {
       try {
         commit(acks, forceNeeded);
       } catch (IOException | RuntimeException e) {
-        failure = ioFailure("WAL fsync/write failed in " + active.path, e);
-        LOG.log(Level.ERROR, failure.getMessage(), e);
+        failStop("WAL fsync/write failed in " + active.path, e);
         for (Op pending : acks) {
           failOp(pending, failure);
         }
@@ -506,6 +530,7 @@ public final class SegmentedWal implements Wal {
       priorSynced = true;
       dirty = false;
       lastSyncNanos = System.nanoTime();
+      syncedLsn = nextLsn - 1;
     } else {
       dirty = true;
     }
@@ -557,9 +582,40 @@ public final class SegmentedWal implements Wal {
       priorSynced = true;
       dirty = false;
       lastSyncNanos = System.nanoTime();
+      syncedLsn = nextLsn - 1;
     } catch (IOException | RuntimeException e) {
-      failure = ioFailure("WAL interval fsync failed in " + active.path, e);
-      LOG.log(Level.ERROR, failure.getMessage(), e);
+      failStop("WAL interval fsync failed in " + active.path, e);
+    }
+  }
+
+  /**
+   * The first I/O failure: from now on every write is refused (those in flight fail). Writes the
+   * fail-stop marker naming {@link #syncedLsn} (best effort: the device may be failing), then calls
+   * the {@link WalOptions#onFailStop} handler. Writer thread.
+   */
+  private void failStop(String what, Throwable cause) {
+    failure = ioFailure(what, cause);
+    LOG.log(Level.ERROR, failure.getMessage(), cause);
+    try {
+      FailStopMarker.write(storage, dir, syncedLsn);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          Level.ERROR,
+          "WAL "
+              + dir
+              + ": could not write the fail-stop marker either ("
+              + e
+              + "). Records after LSN "
+              + syncedLsn
+              + " were never confirmed durable; a restart cannot tell them from good ones",
+          e);
+    }
+    if (onFailStop != null) {
+      try {
+        onFailStop.accept(failure);
+      } catch (Throwable t) {
+        LOG.log(Level.ERROR, "WAL fail-stop handler failed", t);
+      }
     }
   }
 
@@ -572,6 +628,7 @@ public final class SegmentedWal implements Wal {
     flushBuffer();
     activeFile.force(false);
     statFsyncs++;
+    syncedLsn = nextLsn - 1;
     activeFile.close();
     createSegment(nextLsn, (short) 0);
   }
@@ -614,6 +671,7 @@ public final class SegmentedWal implements Wal {
     long offset = findOffset(target, from);
     // Lower the published tail before removing anything, so new cursors stay in range.
     nextLsn = from;
+    syncedLsn = Math.min(syncedLsn, from - 1); // a failure below must not vouch for cut records
     tail = new Tail(from - 1, target, offset);
     // Newest first: a crash in between leaves a contiguous log.
     boolean deleted = false;
@@ -639,6 +697,7 @@ public final class SegmentedWal implements Wal {
     activeFile.force(true);
     statFsyncs++;
     priorSynced = true;
+    syncedLsn = from - 1;
     target.cutIndex(from);
     activeSize = offset;
     publishTail();
@@ -686,6 +745,7 @@ public final class SegmentedWal implements Wal {
       activeFile.close();
       createSegment(newFirst, newFirst > nextLsn ? SegmentFormat.SEGMENT_BASE : 0);
       nextLsn = newFirst;
+      syncedLsn = nextLsn - 1;
       publishTail();
       drop.addAll(all);
     } else {

@@ -26,6 +26,7 @@ public final class WalOptions {
   private boolean truncateCorruptTail;
   private WalStorage storage = WalStorage.files();
   private Executor completionExecutor;
+  private java.util.function.Consumer<WalException> onFailStop;
 
   public WalOptions(Path dir) {
     this.dir = Objects.requireNonNull(dir, "wal dir");
@@ -130,6 +131,20 @@ public final class WalOptions {
    */
   public WalOptions completionExecutor(Executor executor) {
     this.completionExecutor = executor;
+    return this;
+  }
+
+  public java.util.function.Consumer<WalException> onFailStop() {
+    return onFailStop;
+  }
+
+  /**
+   * Called once, on the writer thread, after the WAL's first I/O failure has made it refuse writes
+   * and its fail-stop marker is written (see {@link SegmentedWal}): a server stops its process here
+   * ({@code FailStop}), as PostgreSQL panics. Null (the default): the WAL only refuses writes.
+   */
+  public WalOptions onFailStop(java.util.function.Consumer<WalException> handler) {
+    this.onFailStop = handler;
     return this;
   }
 }

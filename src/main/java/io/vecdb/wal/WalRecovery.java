@@ -22,18 +22,32 @@ final class WalRecovery {
 
   private final WalOptions options;
   private final WalStorage storage;
+
+  /**
+   * The last LSN a fail-stop marker says was fsynced (Long.MAX_VALUE without one): records after it
+   * were never confirmed durable, so recovery drops them instead of trusting what the page cache
+   * may have kept; fewer records than that is damage to acknowledged data.
+   */
+  private final long trustedLsn;
+
   private long records;
   private long bytes;
   private long truncatedBytes;
   private boolean corruptionTruncated;
 
-  private WalRecovery(WalOptions options) {
+  private WalRecovery(WalOptions options, long trustedLsn) {
     this.options = options;
     this.storage = options.storage();
+    this.trustedLsn = trustedLsn;
   }
 
   static Result recover(WalOptions options) throws IOException {
-    return new WalRecovery(options).run();
+    return recover(options, Long.MAX_VALUE);
+  }
+
+  /** Recovers keeping no record after {@code trustedLsn} (see {@link FailStopMarker}). */
+  static Result recover(WalOptions options, long trustedLsn) throws IOException {
+    return new WalRecovery(options, trustedLsn).run();
   }
 
   private Result run() throws IOException {
@@ -143,6 +157,18 @@ final class WalRecovery {
         break;
       }
     }
+    if (trustedLsn != FailStopMarker.NONE && expected - 1 < trustedLsn) {
+      // The marker was written after an fsync covered trustedLsn: those records were acknowledged.
+      corruptAt(
+          paths.isEmpty() ? options.dir() : paths.get(paths.size() - 1),
+          lastEnd,
+          expected,
+          "the log ends at LSN "
+              + (expected - 1)
+              + ", but LSNs up to "
+              + trustedLsn
+              + " were fsynced before the WAL failed (fail-stop marker)");
+    }
     if (dirChanged) {
       storage.syncDirectory(options.dir());
     }
@@ -186,6 +212,21 @@ final class WalRecovery {
       while (true) {
         RecordReader.Status st = r.decode(pos, size, expected);
         if (st == RecordReader.Status.END) {
+          break;
+        }
+        if (expected > trustedLsn) {
+          // Written after the last fsync that succeeded before a fail-stop: never acknowledged as
+          // durable (its writer was answered with an error), and possibly only in the page cache.
+          LOG.log(
+              Level.WARNING,
+              "WAL: dropping {0} bytes of {1} from LSN {2} on: written after the last successful"
+                  + " fsync before the WAL failed (fail-stop marker); their writes were answered"
+                  + " with an error",
+              size - pos,
+              seg.path,
+              expected);
+          cutAt = pos;
+          stop = true;
           break;
         }
         if (st == RecordReader.Status.OK) {
