@@ -112,11 +112,14 @@ public final class ClusterNode implements AutoCloseable {
       ClusterOptions options,
       Path dataDir,
       io.micrometer.core.instrument.MeterRegistry registry,
-      io.vecdb.index.ParallelInserter inserter)
+      io.vecdb.index.ParallelInserter inserter,
+      WalStorage walStorage,
+      java.util.function.Consumer<io.vecdb.wal.WalException> onFailStop)
       throws IOException {
     String id = NodeIdentity.establish(dataDir, options.getNodeId());
     ClusterMembership membership = ClusterMembership.watch(manager.getHazelcastInstance(), id);
-    RaftLogStore log = RaftLogStore.open(dataDir.resolve("raft"), WalStorage.files(), 64L << 20);
+    RaftLogStore log =
+        RaftLogStore.open(dataDir.resolve("raft"), walStorage, 64L << 20, onFailStop);
     io.micrometer.core.instrument.FunctionCounter.builder(
             "vecdb.raft.wal.fsyncs", log, l -> l.stats().fsyncs())
         .description("fsyncs of the node-wide Raft WAL (one covers every group waiting)")

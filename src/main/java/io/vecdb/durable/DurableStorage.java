@@ -81,6 +81,19 @@ public final class DurableStorage {
    */
   public static Future<DurableStorage> open(
       Vertx vertx, VecdbOptions node, WalStorage storage, Collections collections) {
+    return open(vertx, node, storage, collections, null);
+  }
+
+  /**
+   * As {@link #open(Vertx, VecdbOptions, WalStorage, Collections)}, with {@code onFailStop} called
+   * once if the WAL fails (a server process stops there; see {@link WalOptions#onFailStop}).
+   */
+  public static Future<DurableStorage> open(
+      Vertx vertx,
+      VecdbOptions node,
+      WalStorage storage,
+      Collections collections,
+      java.util.function.Consumer<io.vecdb.wal.WalException> onFailStop) {
     DurabilityOptions options = new DurabilityOptions(node.getDurability());
     Path data = Path.of(node.getDataDir());
     return vertx.executeBlocking(
@@ -93,7 +106,8 @@ public final class DurableStorage {
                   .syncIntervalMillis(options.getWalSyncIntervalMs())
                   .segmentBytes((long) options.getWalSegmentMb() << 20)
                   .truncateCorruptTail(options.isWalTruncateCorrupt())
-                  .storage(storage);
+                  .storage(storage)
+                  .onFailStop(onFailStop);
           SegmentedWal wal = SegmentedWal.open(wo);
           try {
             RecoveryStats ws = wal.recoveryStats();

@@ -34,6 +34,7 @@ final class HttpApiVerticle extends VerticleBase {
   private Buffer openApi;
 
   private final java.util.function.Supplier<io.vecdb.cluster.ClusterNode> cluster;
+  private final io.vecdb.wal.InjectedFaults walFaults; // null unless --fault-injection
   private final ApiKeys keys;
 
   HttpApiVerticle(
@@ -43,7 +44,9 @@ final class HttpApiVerticle extends VerticleBase {
       PrometheusMeterRegistry prometheus,
       IntConsumer boundPort,
       java.util.function.Supplier<io.vecdb.durable.SnapshotService> snapshots,
-      java.util.function.Supplier<io.vecdb.cluster.ClusterNode> cluster) {
+      java.util.function.Supplier<io.vecdb.cluster.ClusterNode> cluster,
+      io.vecdb.wal.InjectedFaults walFaults) {
+    this.walFaults = walFaults;
     this.snapshots = snapshots;
     this.cluster = cluster;
     this.options = options;
@@ -172,6 +175,7 @@ final class HttpApiVerticle extends VerticleBase {
     router.get("/cluster").handler(this::clusterInfo);
     if (options.getCluster().isFaultInjection()) {
       router.post("/debug/partition").handler(BodyHandler.create(false)).handler(this::partition);
+      router.post("/debug/wal-fault").handler(this::walFault);
     }
     router.get("/healthz").handler(ctx -> text(ctx, 200, "healthz check passed"));
     router.get("/livez").handler(ctx -> text(ctx, 200, "livez check passed"));
@@ -314,6 +318,25 @@ final class HttpApiVerticle extends VerticleBase {
     } else {
       Envelope.error(ctx, 503, "not ready: the node is still recovering", System.nanoTime());
     }
+  }
+
+  /**
+   * Test-only ({@code --fault-injection}, {@code vecdb serve}): from now on every fsync of this
+   * node's WALs fails, as on a failing device; the next write stops the process ({@link FailStop}).
+   */
+  private void walFault(RoutingContext ctx) {
+    if (walFaults == null) {
+      Envelope.error(ctx, 404, "WAL faults exist only in a server process", System.nanoTime());
+      return;
+    }
+    walFaults.failFsyncs();
+    ctx.response()
+        .putHeader("content-type", "application/json")
+        .end(
+            new io.vertx.core.json.JsonObject()
+                .put("result", new io.vertx.core.json.JsonObject().put("fsync", "failing"))
+                .put("status", "ok")
+                .toBuffer());
   }
 
   /**

@@ -35,7 +35,7 @@ public final class ServeCommand {
     VecdbNode node;
     try {
       node =
-          VecdbNode.start(options)
+          VecdbNode.serve(options)
               .toCompletionStage()
               .toCompletableFuture()
               .get(START_TIMEOUT_MINUTES, TimeUnit.MINUTES); // recovery may replay a long WAL

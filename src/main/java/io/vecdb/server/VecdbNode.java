@@ -67,6 +67,15 @@ public final class VecdbNode {
 
   private volatile Optimizer optimizer;
 
+  /**
+   * What the node's WALs do on an I/O failure beyond refusing writes (null: nothing; a server
+   * process halts, {@link FailStop}), and the test faults a {@code --fault-injection} process arms
+   * (null otherwise). Set once before start-up.
+   */
+  private volatile java.util.function.Consumer<io.vecdb.wal.WalException> onFailStop;
+
+  private volatile io.vecdb.wal.InjectedFaults walFaults;
+
   /** This node's cluster side; null on a single node. Set once during start-up. */
   private volatile io.vecdb.cluster.ClusterNode cluster;
 
@@ -87,24 +96,39 @@ public final class VecdbNode {
   }
 
   /**
-   * A durable node whose WAL does its file I/O through {@code walStorage} (tests inject faults).
+   * The node of a server process ({@code vecdb serve}): durable, and a WAL I/O failure stops the
+   * process ({@link FailStop}); with {@code --fault-injection}, its WALs' fsyncs can be made to
+   * fail ({@code POST /debug/wal-fault}).
+   */
+  public static Future<VecdbNode> serve(VecdbOptions options) {
+    io.vecdb.wal.InjectedFaults faults =
+        options.getCluster().isFaultInjection() ? new io.vecdb.wal.InjectedFaults() : null;
+    return launch(
+        options, durable(faults == null ? WalStorage.files() : faults), FailStop::halt, faults);
+  }
+
+  /**
+   * A durable node whose WAL does its file I/O through {@code walStorage} (tests inject faults). A
+   * WAL failure makes it refuse writes; the process goes on.
    */
   public static Future<VecdbNode> start(VecdbOptions options, WalStorage walStorage) {
-    return launch(
-        options,
-        (node, applier, registry) ->
-            DurableStorage.open(node.vertx, node.options, walStorage, node.collections)
-                .compose(
-                    storage -> {
-                      node.storage = storage;
-                      return node.vertx.executeBlocking(
-                          () -> {
-                            storage.attach(applier);
-                            storage.registerMetrics(registry);
-                            return storage.operationLog();
-                          },
-                          false);
-                    }));
+    return launch(options, durable(walStorage), null, null);
+  }
+
+  private static LogSource durable(WalStorage walStorage) {
+    return (node, applier, registry) ->
+        DurableStorage.open(node.vertx, node.options, walStorage, node.collections, node.onFailStop)
+            .compose(
+                storage -> {
+                  node.storage = storage;
+                  return node.vertx.executeBlocking(
+                      () -> {
+                        storage.attach(applier);
+                        storage.registerMetrics(registry);
+                        return storage.operationLog();
+                      },
+                      false);
+                });
   }
 
   /**
@@ -115,7 +139,9 @@ public final class VecdbNode {
       VecdbOptions options, Function<VecdbOptions, OperationLog> logFactory) {
     return launch(
         options,
-        (node, applier, registry) -> Future.succeededFuture(logFactory.apply(node.options)));
+        (node, applier, registry) -> Future.succeededFuture(logFactory.apply(node.options)),
+        null,
+        null);
   }
 
   /** Opens the node's operation log once the applier exists; may recover state first. */
@@ -123,7 +149,11 @@ public final class VecdbNode {
     Future<OperationLog> open(VecdbNode node, Applier applier, PrometheusMeterRegistry registry);
   }
 
-  private static Future<VecdbNode> launch(VecdbOptions options, LogSource logSource) {
+  private static Future<VecdbNode> launch(
+      VecdbOptions options,
+      LogSource logSource,
+      java.util.function.Consumer<io.vecdb.wal.WalException> onFailStop,
+      io.vecdb.wal.InjectedFaults walFaults) {
     VecdbOptions opts = new VecdbOptions(options);
     try {
       io.vecdb.wal.WalStorage.files().createDirectories(Path.of(opts.getDataDir()));
@@ -196,6 +226,8 @@ public final class VecdbNode {
                     return t;
                   });
           VecdbNode node = new VecdbNode(opts, vertx, pool);
+          node.onFailStop = onFailStop;
+          node.walFaults = walFaults;
           // Not chained on the deployment's (event-loop bound) futures: after a failed start the
           // event loops are closed, and a completion dispatched to them would never run.
           node.startCluster(clusterManager, registry)
@@ -228,7 +260,9 @@ public final class VecdbNode {
                   options.getCluster(),
                   Path.of(options.getDataDir()),
                   registry,
-                  inserter);
+                  inserter,
+                  walFaults == null ? WalStorage.files() : walFaults,
+                  onFailStop);
           return null;
         },
         false);
@@ -259,7 +293,8 @@ public final class VecdbNode {
                     registry,
                     httpPort::set,
                     () -> storage == null ? null : storage.snapshots(),
-                    () -> cluster),
+                    () -> cluster,
+                    walFaults),
             new DeploymentOptions())
         .compose(id -> logSource.open(this, applier, registry))
         .andThen(

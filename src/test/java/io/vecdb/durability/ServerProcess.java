@@ -179,6 +179,11 @@ public final class ServerProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Waits up to {@code timeout} for the server to exit on its own: its status, or null. */
+  public Integer awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+  }
+
   public int stop() throws InterruptedException {
     return stop(Duration.ofSeconds(60));
   }

@@ -113,12 +113,26 @@ public final class RaftLogStore implements AutoCloseable {
   /** Opens (creating) the node's Raft WAL in {@code dir} and reads every group's state back. */
   public static RaftLogStore open(Path dir, WalStorage storage, long segmentBytes)
       throws IOException {
+    return open(dir, storage, segmentBytes, null);
+  }
+
+  /**
+   * As {@link #open(Path, WalStorage, long)}; {@code onFailStop} runs once when the WAL fails (a
+   * server process stops there), after every group's failure callback has been armed.
+   */
+  public static RaftLogStore open(
+      Path dir,
+      WalStorage storage,
+      long segmentBytes,
+      java.util.function.Consumer<io.vecdb.wal.WalException> onFailStop)
+      throws IOException {
     SegmentedWal wal =
         SegmentedWal.open(
             new WalOptions(dir)
                 .syncPolicy(SyncPolicy.ALWAYS)
                 .segmentBytes(segmentBytes)
-                .storage(storage));
+                .storage(storage)
+                .onFailStop(onFailStop));
     try {
       return new RaftLogStore(wal, recover(wal));
     } catch (RuntimeException e) {
