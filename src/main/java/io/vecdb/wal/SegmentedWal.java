@@ -96,6 +96,12 @@ public final class SegmentedWal implements Wal {
   /** The last LSN an fsync has covered: what a fail-stop marker names. */
   private long syncedLsn;
 
+  /** The LSN the {@link SyncMarker} on disk names, and when it was written. */
+  private long markedLsn;
+
+  private long markedNanos;
+  private final long markIntervalNanos;
+
   private SegmentedWal(WalOptions o, WalRecovery.Result r, DirLock lock) throws IOException {
     this.lock = lock;
     this.dir = o.dir();
@@ -108,6 +114,7 @@ public final class SegmentedWal implements Wal {
     this.completionExecutor = o.completionExecutor();
     this.recoveryStats = r.stats();
     this.onFailStop = o.onFailStop();
+    this.markIntervalNanos = TimeUnit.MILLISECONDS.toNanos(o.syncMarkIntervalMillis());
     this.nextLsn = r.nextLsn();
     for (Segment s : r.segments()) {
       segments.put(s.firstLsn, s);
@@ -123,6 +130,10 @@ public final class SegmentedWal implements Wal {
       activeFile.force(false);
     }
     syncedLsn = nextLsn - 1;
+    // After any repair above is durable: from now on the log must reach syncedLsn.
+    SyncMarker.synced(storage, dir, syncedLsn);
+    markedLsn = syncedLsn;
+    markedNanos = System.nanoTime();
     publishTail();
     writer = new Thread(this::writerLoop, "vecdb-wal-writer-" + dir.getFileName());
     writer.setDaemon(true);
@@ -134,32 +145,25 @@ public final class SegmentedWal implements Wal {
    * every record is checked, a torn tail is truncated with a warning, and damage before the tail
    * throws {@link WalCorruptionException} (unless {@link WalOptions#truncateCorruptTail}).
    *
-   * <p>After a fail-stop (a {@link FailStopMarker} is there), recovery keeps no record after the
-   * last LSN an fsync confirmed before the failure, and refuses to open if the log ends before it;
-   * the marker is removed once the repaired log is durable.
+   * <p>The {@link SyncMarker} decides what damage means: at or before the LSN it says was fsynced,
+   * the open refuses (acknowledged records are damaged or gone); after a fail-stop, recovery keeps
+   * no record after the last LSN an fsync confirmed before the failure. The marker is rewritten
+   * once the repaired log is durable.
    */
   public static SegmentedWal open(WalOptions options) throws IOException {
     options.storage().createDirectories(options.dir());
     DirLock lock = DirLock.acquire(options.dir());
     try {
-      long trusted = FailStopMarker.read(options.dir(), options.truncateCorruptTail());
-      if (trusted != FailStopMarker.NONE) {
+      SyncMarker.State marker = SyncMarker.read(options.dir(), options.truncateCorruptTail());
+      if (marker != null && marker.failed()) {
         LOG.log(
             Level.WARNING,
             "WAL {0}: the previous process stopped after a WAL I/O failure; keeping records up to"
                 + " LSN {1} (the last fsync that succeeded) and dropping any after it",
             options.dir(),
-            trusted);
+            marker.lsn());
       }
-      SegmentedWal wal = new SegmentedWal(options, WalRecovery.recover(options, trusted), lock);
-      try {
-        // After the repair is durable (the constructor fsynced the active segment).
-        FailStopMarker.clear(options.storage(), options.dir());
-      } catch (IOException | RuntimeException e) {
-        wal.close();
-        throw e;
-      }
-      return wal;
+      return new SegmentedWal(options, WalRecovery.recover(options, marker), lock);
     } catch (IOException | RuntimeException e) {
       lock.release();
       throw e;
@@ -423,6 +427,8 @@ public final class SegmentedWal implements Wal {
             acks.clear();
             activeFile.force(false);
             statFsyncs++;
+            syncedLsn = nextLsn - 1;
+            mark(syncedLsn);
             activeFile.close();
             c.future().complete(null);
             return true;
@@ -570,6 +576,24 @@ public final class SegmentedWal implements Wal {
         complete.run(); // a shut-down executor must not leave acknowledged writes hanging
       }
     }
+    maybeMark();
+  }
+
+  /**
+   * Moves the {@link SyncMarker} up to {@link #syncedLsn}, at most once per interval: after the
+   * acknowledgements, so that its fsync delays only the next group. Writer thread.
+   */
+  private void maybeMark() throws IOException {
+    if (syncedLsn > markedLsn && System.nanoTime() - markedNanos >= markIntervalNanos) {
+      mark(syncedLsn);
+    }
+  }
+
+  private void mark(long lsn) throws IOException {
+    SyncMarker.synced(storage, dir, lsn);
+    statFsyncs++;
+    markedLsn = lsn;
+    markedNanos = System.nanoTime();
   }
 
   private void intervalSync() {
@@ -583,6 +607,7 @@ public final class SegmentedWal implements Wal {
       dirty = false;
       lastSyncNanos = System.nanoTime();
       syncedLsn = nextLsn - 1;
+      maybeMark();
     } catch (IOException | RuntimeException e) {
       failStop("WAL interval fsync failed in " + active.path, e);
     }
@@ -597,7 +622,7 @@ public final class SegmentedWal implements Wal {
     failure = ioFailure(what, cause);
     LOG.log(Level.ERROR, failure.getMessage(), cause);
     try {
-      FailStopMarker.write(storage, dir, syncedLsn);
+      SyncMarker.failed(storage, dir, syncedLsn);
     } catch (IOException | RuntimeException e) {
       LOG.log(
           Level.ERROR,
@@ -670,6 +695,10 @@ public final class SegmentedWal implements Wal {
     Segment target = segments.floorEntry(from).getValue();
     long offset = findOffset(target, from);
     // Lower the published tail before removing anything, so new cursors stay in range.
+    if (markedLsn > from - 1) {
+      // The marker must not vouch for records about to be cut: lower it first (durably).
+      mark(from - 1);
+    }
     nextLsn = from;
     syncedLsn = Math.min(syncedLsn, from - 1); // a failure below must not vouch for cut records
     tail = new Tail(from - 1, target, offset);

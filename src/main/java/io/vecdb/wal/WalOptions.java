@@ -14,6 +14,9 @@ public final class WalOptions {
   public static final SyncPolicy DEFAULT_SYNC_POLICY = SyncPolicy.ALWAYS;
   public static final long DEFAULT_SYNC_INTERVAL_MILLIS = 200;
 
+  /** How often, at most, the sync marker follows the fsynced end of the log. */
+  public static final long DEFAULT_SYNC_MARK_INTERVAL_MILLIS = 1000;
+
   /** Upper bound of bytes one group commit writes before its single fsync. */
   public static final int DEFAULT_MAX_GROUP_BYTES = 32 << 20;
 
@@ -27,6 +30,7 @@ public final class WalOptions {
   private WalStorage storage = WalStorage.files();
   private Executor completionExecutor;
   private java.util.function.Consumer<WalException> onFailStop;
+  private long syncMarkIntervalMillis = DEFAULT_SYNC_MARK_INTERVAL_MILLIS;
 
   public WalOptions(Path dir) {
     this.dir = Objects.requireNonNull(dir, "wal dir");
@@ -145,6 +149,24 @@ public final class WalOptions {
    */
   public WalOptions onFailStop(java.util.function.Consumer<WalException> handler) {
     this.onFailStop = handler;
+    return this;
+  }
+
+  public long syncMarkIntervalMillis() {
+    return syncMarkIntervalMillis;
+  }
+
+  /**
+   * How often, at most, the {@code SYNCED} marker is moved up to the fsynced end of the log (one
+   * small fsync each time): damage to records older than the marker refuses the open instead of
+   * being cut as a torn tail; records fsynced within the last interval are not covered. 0: after
+   * every fsync (tests).
+   */
+  public WalOptions syncMarkIntervalMillis(long millis) {
+    if (millis < 0) {
+      throw new IllegalArgumentException("syncMarkIntervalMillis: expected >= 0, got " + millis);
+    }
+    this.syncMarkIntervalMillis = millis;
     return this;
   }
 }

@@ -24,9 +24,14 @@ final class WalRecovery {
   private final WalStorage storage;
 
   /**
-   * The last LSN a fail-stop marker says was fsynced (Long.MAX_VALUE without one): records after it
-   * were never confirmed durable, so recovery drops them instead of trusting what the page cache
-   * may have kept; fewer records than that is damage to acknowledged data.
+   * The last LSN the {@link SyncMarker} says was fsynced (0 without one): damage at or before it,
+   * or a log that ends before it, is loss of acknowledged records, never a torn tail.
+   */
+  private final long syncedLsn;
+
+  /**
+   * After a fail-stop, the same LSN (Long.MAX_VALUE otherwise): records after it were never
+   * confirmed durable, so recovery drops them instead of trusting what the page cache kept.
    */
   private final long trustedLsn;
 
@@ -35,19 +40,20 @@ final class WalRecovery {
   private long truncatedBytes;
   private boolean corruptionTruncated;
 
-  private WalRecovery(WalOptions options, long trustedLsn) {
+  private WalRecovery(WalOptions options, SyncMarker.State marker) {
     this.options = options;
     this.storage = options.storage();
-    this.trustedLsn = trustedLsn;
+    this.syncedLsn = marker == null ? 0 : marker.lsn();
+    this.trustedLsn = marker != null && marker.failed() ? marker.lsn() : Long.MAX_VALUE;
   }
 
   static Result recover(WalOptions options) throws IOException {
-    return recover(options, Long.MAX_VALUE);
+    return recover(options, null);
   }
 
-  /** Recovers keeping no record after {@code trustedLsn} (see {@link FailStopMarker}). */
-  static Result recover(WalOptions options, long trustedLsn) throws IOException {
-    return new WalRecovery(options, trustedLsn).run();
+  /** Recovers checking the log against {@code marker} (null: none; see {@link SyncMarker}). */
+  static Result recover(WalOptions options, SyncMarker.State marker) throws IOException {
+    return new WalRecovery(options, marker).run();
   }
 
   private Result run() throws IOException {
@@ -157,8 +163,8 @@ final class WalRecovery {
         break;
       }
     }
-    if (trustedLsn != FailStopMarker.NONE && expected - 1 < trustedLsn) {
-      // The marker was written after an fsync covered trustedLsn: those records were acknowledged.
+    if (expected - 1 < syncedLsn) {
+      // The marker was written after an fsync covered syncedLsn: those records were acknowledged.
       corruptAt(
           paths.isEmpty() ? options.dir() : paths.get(paths.size() - 1),
           lastEnd,
@@ -166,8 +172,8 @@ final class WalRecovery {
           "the log ends at LSN "
               + (expected - 1)
               + ", but LSNs up to "
-              + trustedLsn
-              + " were fsynced before the WAL failed (fail-stop marker)");
+              + syncedLsn
+              + " were fsynced (sync marker)");
     }
     if (dirChanged) {
       storage.syncDirectory(options.dir());
@@ -220,7 +226,7 @@ final class WalRecovery {
           LOG.log(
               Level.WARNING,
               "WAL: dropping {0} bytes of {1} from LSN {2} on: written after the last successful"
-                  + " fsync before the WAL failed (fail-stop marker); their writes were answered"
+                  + " fsync before the WAL failed (sync marker); their writes were answered"
                   + " with an error",
               size - pos,
               seg.path,
@@ -246,7 +252,7 @@ final class WalRecovery {
           continue;
         }
         String what = describe(st, r);
-        if (last && !r.syncedRecordAfter(pos, size, expected - 1)) {
+        if (last && expected > syncedLsn && !r.syncedRecordAfter(pos, size, expected - 1)) {
           LOG.log(
               Level.WARNING,
               "WAL: torn tail in {0} at byte offset {1} (LSN {2}: {3}); truncating {4} bytes",
@@ -265,12 +271,16 @@ final class WalRecovery {
     }
     if (batchStartPos >= 0) {
       // The last records belong to a batch whose final record is missing.
-      if (!last && !stop) {
+      if ((!last && !stop) || batchStartLsn <= syncedLsn) {
         corruptAt(
             seg.path,
             pos,
             expected,
-            "segment ends inside a batch that began at LSN " + batchStartLsn);
+            "segment ends inside a batch that began at LSN "
+                + batchStartLsn
+                + (batchStartLsn <= syncedLsn
+                    ? " (fsynced: up to LSN " + syncedLsn + " by the sync marker)"
+                    : ""));
         stop = true;
       } else {
         LOG.log(

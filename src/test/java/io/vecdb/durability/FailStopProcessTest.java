@@ -66,7 +66,7 @@ class FailStopProcessTest {
       assertTrue(
           server.logTail(80).contains("FATAL: write-ahead log I/O failure"), server.logTail(40));
       assertTrue(
-          Files.readString(work.resolve("data/wal/FAILSTOP")).startsWith("lsn="),
+          Files.readString(work.resolve("data/wal/SYNCED")).startsWith("failed="),
           "the fail-stop marker names the last fsynced LSN");
     } finally {
       if (server.isAlive()) {

@@ -16,7 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FaultyStorage implements WalStorage {
   private final WalStorage real = WalStorage.files();
+
+  /** fsyncs of everything but the sync marker (whose fsyncs, at most one a second, are below). */
   public final AtomicInteger forces = new AtomicInteger();
+
+  public final AtomicInteger markerForces = new AtomicInteger();
   public final AtomicInteger writes = new AtomicInteger();
 
   /** Bytes that may still be written; negative = unlimited. */
@@ -33,7 +37,7 @@ public final class FaultyStorage implements WalStorage {
 
   @Override
   public StorageFile openWrite(Path file) throws IOException {
-    return new Faulty(real.openWrite(file));
+    return new Faulty(real.openWrite(file), file.getFileName().toString().equals("SYNCED"));
   }
 
   @Override
@@ -63,9 +67,11 @@ public final class FaultyStorage implements WalStorage {
 
   private final class Faulty implements StorageFile {
     private final StorageFile f;
+    private final boolean marker;
 
-    Faulty(StorageFile f) {
+    Faulty(StorageFile f, boolean marker) {
       this.f = f;
+      this.marker = marker;
     }
 
     @Override
@@ -114,7 +120,7 @@ public final class FaultyStorage implements WalStorage {
       if (budget > 0) {
         forceBudget.decrementAndGet();
       }
-      forces.incrementAndGet();
+      (marker ? markerForces : forces).incrementAndGet();
       f.force(metadata);
     }
 
