@@ -35,7 +35,8 @@ public final class ClusterOptions {
           "seeds",
           "initial_members",
           "virtual_nodes",
-          "fault_injection");
+          "fault_injection",
+          "tls");
 
   private boolean enabled;
   private String nodeId;
@@ -45,6 +46,7 @@ public final class ClusterOptions {
   private List<String> initialMembers = List.of();
   private int virtualNodes = DEFAULT_VIRTUAL_NODES;
   private boolean faultInjection;
+  private TlsOptions tls = new TlsOptions("cluster.tls");
 
   public ClusterOptions() {}
 
@@ -54,6 +56,11 @@ public final class ClusterOptions {
       return;
     }
     ConfigJson.checkKeys(json, KEYS, "cluster");
+    Object t = json.getValue("tls");
+    if (t != null && !(t instanceof JsonObject)) {
+      throw new IllegalArgumentException("cluster.tls: expected an object, got " + t);
+    }
+    tls = new TlsOptions("cluster.tls", (JsonObject) t);
     if (json.containsKey("enabled")) {
       Object v = json.getValue("enabled");
       if (!(v instanceof Boolean b)) {
@@ -107,7 +114,8 @@ public final class ClusterOptions {
             .put("seeds", new JsonArray(new ArrayList<>(seeds)))
             .put("initial_members", new JsonArray(new ArrayList<>(initialMembers)))
             .put("virtual_nodes", virtualNodes)
-            .put("fault_injection", faultInjection);
+            .put("fault_injection", faultInjection)
+            .put("tls", tls.toJson());
     if (nodeId != null) {
       json.put("node_id", nodeId);
     }
@@ -122,8 +130,12 @@ public final class ClusterOptions {
    */
   public void validate() {
     if (!enabled) {
+      if (tls.isEnabled()) {
+        throw new IllegalArgumentException("cluster.tls: set, but this node is not clustered");
+      }
       return;
     }
+    tls.validate(true);
     if (nodeId == null) {
       throw new IllegalArgumentException(
           "cluster.node_id: a clustered node needs a persistent id (--node-id ID or VECDB_NODE_ID)");
@@ -149,6 +161,11 @@ public final class ClusterOptions {
 
   public boolean isEnabled() {
     return enabled;
+  }
+
+  /** Mutual TLS of the event bus between nodes (every node presents and checks a certificate). */
+  public TlsOptions getTls() {
+    return tls;
   }
 
   public ClusterOptions setEnabled(boolean enabled) {

@@ -36,6 +36,7 @@ public final class ServeArguments {
     String readOnlyKey = null;
     boolean insecure = false;
     java.util.Map<String, String> clusterFlags = new java.util.LinkedHashMap<>();
+    java.util.Map<String, String> tlsFlags = new java.util.LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String name = arg;
@@ -75,6 +76,16 @@ public final class ServeArguments {
         faultInjection = value == null ? "true" : value;
         continue;
       }
+      if (TLS_FLAGS.contains(name)) {
+        if (value == null) {
+          if (i + 1 >= args.length) {
+            throw new UsageException(name + ": missing value");
+          }
+          value = args[++i];
+        }
+        tlsFlags.put(name, value);
+        continue;
+      }
       if (CLUSTER_FLAGS.contains(name)) {
         if (value == null) {
           if (i + 1 >= args.length) {
@@ -106,8 +117,10 @@ public final class ServeArguments {
                     + "': expected --config FILE, --data-dir DIR, --host H, --http-port N,"
                     + " --max-request-bytes N, --wal-sync always|interval|never,"
                     + " --wal-truncate-corrupt, --api-key K, --read-only-api-key K, --insecure,"
+                    + " --tls-cert F, --tls-key F, --tls-ca F,"
                     + " --cluster, --node-id ID, --cluster-host H,"
-                    + " --cluster-port N, --seeds H:P,..., --initial-members ID,...");
+                    + " --cluster-port N, --seeds H:P,..., --initial-members ID,...,"
+                    + " --cluster-tls-cert F, --cluster-tls-key F, --cluster-tls-ca F");
       }
       switch (name) {
         case "--config" -> configFlag = value;
@@ -136,6 +149,13 @@ public final class ServeArguments {
     walTruncate(options, "VECDB_WAL_TRUNCATE_CORRUPT", env.get("VECDB_WAL_TRUNCATE_CORRUPT"));
     walSync(options, "--wal-sync", walSync);
     walTruncate(options, "--wal-truncate-corrupt", walTruncate);
+    tls(options.getTls(), env, tlsFlags, "VECDB_TLS_", "--tls-");
+    tls(options.getCluster().getTls(), env, tlsFlags, "VECDB_CLUSTER_TLS_", "--cluster-tls-");
+    try {
+      options.getTls().validate(false);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
     cluster(options, env, cluster, clusterFlags);
     if (faultInjection != null) {
       switch (faultInjection.trim()) {
@@ -168,6 +188,43 @@ public final class ServeArguments {
       throw new UsageException(e.getMessage());
     }
     return options;
+  }
+
+  private static final java.util.List<String> TLS_FLAGS =
+      java.util.List.of(
+          "--tls-cert",
+          "--tls-key",
+          "--tls-ca",
+          "--cluster-tls-cert",
+          "--cluster-tls-key",
+          "--cluster-tls-ca");
+
+  /**
+   * TLS files: env ({@code <envPrefix>CERT}, {@code KEY}, {@code CA}) over the file, flags ({@code
+   * <flagPrefix>cert}, ...) over env.
+   */
+  private static void tls(
+      TlsOptions tls,
+      Map<String, String> env,
+      Map<String, String> flags,
+      String envPrefix,
+      String flagPrefix) {
+    for (String part : new String[] {"cert", "key", "ca"}) {
+      for (String value :
+          new String[] {
+            env.get(envPrefix + part.toUpperCase(java.util.Locale.ROOT)),
+            flags.get(flagPrefix + part)
+          }) {
+        if (value == null) {
+          continue;
+        }
+        switch (part) {
+          case "cert" -> tls.setCert(value);
+          case "key" -> tls.setKey(value);
+          default -> tls.setCa(value);
+        }
+      }
+    }
   }
 
   private static final java.util.List<String> CLUSTER_FLAGS =

@@ -38,7 +38,8 @@ public final class VecdbOptions {
           "api_key",
           "read_only_api_key",
           "metrics_without_key",
-          "insecure");
+          "insecure",
+          "tls");
 
   private String dataDir = DEFAULT_DATA_DIR;
   private String host = DEFAULT_HOST;
@@ -51,6 +52,7 @@ public final class VecdbOptions {
   private OptimizerOptions optimizer = new OptimizerOptions();
   private WriteBacklogOptions writeBacklog = new WriteBacklogOptions();
   private ClusterOptions cluster = new ClusterOptions();
+  private TlsOptions tls = new TlsOptions("tls");
   private String apiKey;
   private String readOnlyApiKey;
   private boolean metricsWithoutKey;
@@ -95,6 +97,7 @@ public final class VecdbOptions {
     optimizer = new OptimizerOptions(object(json, "optimizer"));
     writeBacklog = new WriteBacklogOptions(object(json, "write_backlog"));
     cluster = new ClusterOptions(object(json, "cluster"));
+    tls = new TlsOptions("tls", object(json, "tls"));
     if (json.getValue("api_key") != null) { // null: none (as toJson writes it)
       setApiKey(string(json, "api_key"));
     }
@@ -127,6 +130,7 @@ public final class VecdbOptions {
         .put("optimizer", optimizer.toJson())
         .put("write_backlog", writeBacklog.toJson())
         .put("cluster", cluster.toJson())
+        .put("tls", tls.toJson())
         .put("api_key", apiKey)
         .put("read_only_api_key", readOnlyApiKey)
         .put("metrics_without_key", metricsWithoutKey)
@@ -206,6 +210,13 @@ public final class VecdbOptions {
 
   /** The bound on logged but unapplied writes ({@code write_backlog}); mutable. */
   /** Cluster membership ({@code cluster}); disabled by default (a single node); mutable. */
+  /**
+   * TLS of the HTTP and WebSocket listener ({@code tls.ca}: clients must present a certificate).
+   */
+  public TlsOptions getTls() {
+    return tls;
+  }
+
   public ClusterOptions getCluster() {
     return cluster;
   }

@@ -59,25 +59,41 @@ final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    io.vecdb.config.TlsOptions tls = options.getTls();
     return vertx
         .fileSystem()
         .readFile("openapi.json")
         .compose(
             spec -> {
               openApi = spec;
+              return tls.isEnabled()
+                  ? vertx.executeBlocking(() -> TlsFiles.load(vertx, tls), false)
+                  : Future.succeededFuture((io.vertx.core.net.ServerSSLOptions) null);
+            })
+        .compose(
+            ssl -> {
               int wsLimit = (int) Math.min(Integer.MAX_VALUE, options.getMaxRequestBytes());
-              server =
-                  vertx.createHttpServer(
-                      new HttpServerOptions()
-                          .setHost(options.getHost())
-                          .setPort(options.getHttpPort())
-                          .setCompressionSupported(true)
-                          .setMaxWebSocketMessageSize(wsLimit)
-                          .setMaxWebSocketFrameSize(Math.min(wsLimit, 1 << 20)));
+              HttpServerOptions http =
+                  new HttpServerOptions()
+                      .setHost(options.getHost())
+                      .setPort(options.getHttpPort())
+                      .setCompressionSupported(true)
+                      .setMaxWebSocketMessageSize(wsLimit)
+                      .setMaxWebSocketFrameSize(Math.min(wsLimit, 1 << 20));
+              if (ssl != null) {
+                http.setSsl(true)
+                    .setKeyCertOptions(ssl.getKeyCertOptions())
+                    .setTrustOptions(ssl.getTrustOptions())
+                    .setClientAuth(ssl.getClientAuth());
+              }
+              server = vertx.createHttpServer(http);
               return server.requestHandler(router()).listen();
             })
         .onSuccess(
             s -> {
+              if (tls.isEnabled() && tls.getReloadSeconds() > 0) {
+                watchCertificates(tls);
+              }
               if (!keys.enabled()) {
                 java.util.logging.Logger.getLogger(HttpApiVerticle.class.getName())
                     .warning(
@@ -88,6 +104,55 @@ final class HttpApiVerticle extends VerticleBase {
                             + " is served without authentication");
               }
               boundPort.accept(s.actualPort());
+            });
+  }
+
+  /**
+   * Every {@code reload_seconds}, on a worker: if a PEM file changed, loads them and hands them to
+   * the server for new connections (open ones keep theirs). A failed load (a half-rotated pair, an
+   * unreadable file) keeps the old certificate and is retried at the next tick.
+   */
+  private void watchCertificates(io.vecdb.config.TlsOptions tls) {
+    java.util.logging.Logger log =
+        java.util.logging.Logger.getLogger(HttpApiVerticle.class.getName());
+    String[] loaded = {null};
+    vertx
+        .executeBlocking(() -> TlsFiles.stamp(tls), false)
+        .onSuccess(
+            first -> {
+              loaded[0] = first;
+              vertx.setPeriodic(
+                  tls.getReloadSeconds() * 1000L,
+                  id ->
+                      vertx
+                          .executeBlocking(
+                              () -> {
+                                String now = TlsFiles.stamp(tls);
+                                return now.equals(loaded[0])
+                                    ? null
+                                    : java.util.Map.entry(now, TlsFiles.load(vertx, tls));
+                              },
+                              false)
+                          .compose(
+                              change ->
+                                  change == null
+                                      ? Future.succeededFuture()
+                                      : server
+                                          .updateSSLOptions(change.getValue(), true)
+                                          .onSuccess(
+                                              ok -> {
+                                                loaded[0] = change.getKey();
+                                                log.info(
+                                                    "tls: loaded the changed certificate files ("
+                                                        + tls.getCert()
+                                                        + ") for new connections");
+                                              }))
+                          .onFailure(
+                              e ->
+                                  log.warning(
+                                      "tls: could not load the changed certificate files (the"
+                                          + " previous ones stay in use; retrying): "
+                                          + e.getMessage())));
             });
   }
 

@@ -192,7 +192,20 @@ public final class VecdbNode {
             new UncheckedIOException("conf/cluster.xml: " + e.getMessage(), e));
       }
       // The event bus listens beside Hazelcast, on the cluster host (a free port).
-      vertxOptions.getEventBusOptions().setHost(clusterOptions.getHost()).setPort(0);
+      io.vertx.core.eventbus.EventBusOptions bus =
+          vertxOptions.getEventBusOptions().setHost(clusterOptions.getHost()).setPort(0);
+      io.vecdb.config.TlsOptions tls = clusterOptions.getTls();
+      if (tls.isEnabled()) {
+        // Mutual TLS between nodes: each presents its certificate and accepts only peers whose
+        // certificates the cluster's authority signed (read at start: rotate by rolling restart).
+        bus.setSsl(true)
+            .setKeyCertOptions(
+                new io.vertx.core.net.PemKeyCertOptions()
+                    .setCertPath(tls.getCert())
+                    .setKeyPath(tls.getKey()))
+            .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(tls.getCa()))
+            .setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED);
+      }
       built =
           Vertx.builder()
               .with(vertxOptions)

@@ -133,6 +133,75 @@ class ServeArgumentsTest {
   }
 
   @Test
+  void tlsFilesComeFromTheFileEnvAndFlags(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    Path cert = java.nio.file.Files.writeString(tmp.resolve("c.pem"), "x");
+    Path key = java.nio.file.Files.writeString(tmp.resolve("k.pem"), "x");
+    Path ca = java.nio.file.Files.writeString(tmp.resolve("ca.pem"), "x");
+    Path file =
+        write(new JsonObject().put("tls", new JsonObject().put("cert", "/nope").put("key", "/no")));
+    VecdbOptions o =
+        ServeArguments.parse(
+            new String[] {"--tls-cert", cert.toString(), "--tls-ca=" + ca},
+            Map.of("VECDB_CONFIG", file.toString(), "VECDB_TLS_KEY", key.toString()));
+    assertEquals(cert.toString(), o.getTls().getCert());
+    assertEquals(key.toString(), o.getTls().getKey());
+    assertEquals(ca.toString(), o.getTls().getCa());
+    // The event bus: mutual TLS, so the authority is required.
+    UsageException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            UsageException.class,
+            () ->
+                ServeArguments.parse(
+                    new String[] {
+                      "--cluster",
+                      "--node-id",
+                      "n1",
+                      "--initial-members",
+                      "n1",
+                      "--seeds",
+                      "127.0.0.1:5701",
+                      "--cluster-tls-cert",
+                      cert.toString(),
+                      "--cluster-tls-key",
+                      key.toString()
+                    },
+                    Map.of("VECDB_CONFIG", write(new JsonObject()).toString())));
+    org.junit.jupiter.api.Assertions.assertTrue(
+        e.getMessage().contains("cluster.tls.ca"), e.getMessage());
+    VecdbOptions c =
+        ServeArguments.parse(
+            new String[] {
+              "--cluster",
+              "--node-id",
+              "n1",
+              "--initial-members",
+              "n1",
+              "--seeds",
+              "127.0.0.1:5701",
+              "--cluster-tls-cert",
+              cert.toString(),
+              "--cluster-tls-key",
+              key.toString()
+            },
+            Map.of(
+                "VECDB_CONFIG", write(new JsonObject()).toString(),
+                "VECDB_CLUSTER_TLS_CA", ca.toString()));
+    assertEquals(ca.toString(), c.getCluster().getTls().getCa());
+    // A missing file is named.
+    UsageException missing =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            UsageException.class,
+            () ->
+                ServeArguments.parse(
+                    new String[] {"--tls-cert", "/no/such.pem", "--tls-key", key.toString()},
+                    Map.of("VECDB_CONFIG", write(new JsonObject()).toString())));
+    org.junit.jupiter.api.Assertions.assertTrue(
+        missing.getMessage().contains("tls.cert: expected a readable PEM file"),
+        missing.getMessage());
+  }
+
+  @Test
   void usageErrorsNameTheFlagOrValue() throws Exception {
     Map<String, String> env = Map.of("VECDB_CONFIG", write(new JsonObject()).toString());
     assertMessage("--bogus", new String[] {"--bogus"}, env);
