@@ -119,6 +119,11 @@ final class ClusterHarness implements AutoCloseable {
     return this;
   }
 
+  /** True if {@code port} is one of the Hazelcast ports the nodes were given. */
+  boolean isHazelcastPort(int port) {
+    return clusterPorts.contains(port);
+  }
+
   List<ServerProcess> nodes() {
     return nodes;
   }
