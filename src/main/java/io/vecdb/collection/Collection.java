@@ -238,8 +238,12 @@ public final class Collection {
    */
   private void forEachMatch(Filter filter, java.util.function.Consumer<StoredPoint> action) {
     long[] bits = payloadIndex.candidateBits(filter);
+    int scanned = 0;
     if (bits == null) {
       for (Integer ord : ordinals.values()) {
+        if ((++scanned & 4095) == 0) {
+          io.vecdb.index.Deadline.check();
+        }
         StoredPoint p = points.get(ord);
         if (p != null && filter.test(p.id(), p.payload())) {
           action.accept(p);
@@ -248,6 +252,9 @@ public final class Collection {
       return;
     }
     for (int w = 0; w < bits.length; w++) {
+      if ((w & 63) == 63) {
+        io.vecdb.index.Deadline.check();
+      }
       for (long word = bits[w]; word != 0; word &= word - 1) {
         int ord = w * 64 + Long.numberOfTrailingZeros(word);
         StoredPoint p = points.get(ord);
@@ -350,7 +357,11 @@ public final class Collection {
     ConcurrentNavigableMap<PointId, Integer> range =
         from == null ? ordinals : ordinals.tailMap(from, true);
     List<PointView> out = new ArrayList<>();
+    int scanned = 0;
     for (Map.Entry<PointId, Integer> e : range.entrySet()) {
+      if ((++scanned & 4095) == 0) {
+        io.vecdb.index.Deadline.check();
+      }
       StoredPoint p = points.get(e.getValue());
       if (p == null || (filter != null && !filter.test(p.id(), p.payload()))) {
         continue;

@@ -13,6 +13,8 @@ public enum ErrorCode {
   CONFLICT(409),
   /** The request body is over the configured limit. */
   PAYLOAD_TOO_LARGE(413),
+  /** A read ran past its {@code timeout} and was stopped. */
+  TIMEOUT(408),
   /** A feature this mode of VecDB does not serve yet: the message says what and why. */
   NOT_IMPLEMENTED(501),
   /** The node cannot take writes now (log failure, shutting down). */

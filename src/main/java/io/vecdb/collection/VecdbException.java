@@ -42,6 +42,9 @@ public final class VecdbException extends RuntimeException {
           };
       return new VecdbException(code, "write-ahead log: " + w.getMessage());
     }
+    if (t instanceof io.vecdb.index.Deadline.DeadlineExceeded d) {
+      return new VecdbException(ErrorCode.TIMEOUT, d.getMessage());
+    }
     if (t instanceof IllegalArgumentException || t instanceof ClassCastException) {
       return badRequest(t.getMessage());
     }

@@ -132,7 +132,11 @@ public final class FilteredSearch {
     int[] heapOrd = new int[cap];
     float[] heapKey = new float[cap];
     int size = 0;
+    int scanned = 0;
     for (int ord = nextSetBit(bits, 0); ord >= 0; ord = nextSetBit(bits, ord + 1)) {
+      if ((++scanned & 4095) == 0) {
+        io.vecdb.index.Deadline.check();
+      }
       if (!index.isLive(ord) || !matches(filter, points, ord)) {
         continue;
       }

@@ -120,6 +120,9 @@ public final class ExactIndex implements VectorIndex {
     PriorityQueue<long[]> heap =
         new PriorityQueue<>(k + 1, (a, b) -> Float.compare(worseFirst(a[1]), worseFirst(b[1])));
     for (int ord = 0; ord < n; ord++) {
+      if ((ord & 4095) == 4095) {
+        Deadline.check();
+      }
       if (!lp[ord >>> PAGE_SHIFT][ord & PAGE_MASK]) {
         continue;
       }

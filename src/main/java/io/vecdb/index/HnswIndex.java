@@ -375,6 +375,9 @@ public final class HnswIndex implements VectorIndex {
     Page[] ps = pages;
     n = Math.min(n, ps.length << PAGE_SHIFT);
     for (int ord = 0; ord < n; ord++) {
+      if ((ord & 4095) == 4095) {
+        Deadline.check();
+      }
       Page p = ps[ord >>> PAGE_SHIFT];
       int slot = ord & PAGE_MASK;
       if ((byte) STATES.getAcquire(p.states, slot) != LIVE) {
@@ -470,10 +473,14 @@ public final class HnswIndex implements VectorIndex {
         worst = epDist;
       }
     }
+    int expanded = 0;
     while (!candidates.isEmpty()) {
       long c = candidates.pop();
       if (LongHeap.distance(c) > worst) {
         break;
+      }
+      if ((++expanded & 63) == 0) {
+        Deadline.check(); // a request's timeout (never bound on the apply threads that insert)
       }
       int[] links = links(ps, LongHeap.ordinal(c), level);
       int n = links.length >>> 1;

@@ -355,13 +355,14 @@ final class HttpApiVerticle extends VerticleBase {
   static final String TOKEN_HTTP_HEADER = "X-Vecdb-Token";
 
   /**
-   * A clustered node's request parameters from the query string ({@code consistency}, {@code
-   * write_consistency}, {@code timeout}, {@code token}; the token may also come in the {@code
-   * X-Vecdb-Token} header); null on a single node or when none is given.
+   * The request parameters from the query string: {@code timeout} (seconds) on every node, and on a
+   * clustered node {@code consistency}, {@code write_consistency} and {@code token} (which may also
+   * come in the {@code X-Vecdb-Token} header); null when none is given.
    */
   private JsonObject clusterParams(RoutingContext ctx) {
     if (cluster.get() == null) {
-      return null;
+      String timeout = ctx.request().getParam("timeout");
+      return timeout == null ? null : new JsonObject().put("timeout", timeout);
     }
     JsonObject params = new JsonObject();
     for (String name : List.of("consistency", "write_consistency", "timeout", "token")) {

@@ -12,6 +12,7 @@ final class HttpStatus {
       case NOT_FOUND -> 404;
       case CONFLICT -> 409;
       case PAYLOAD_TOO_LARGE -> 413;
+      case TIMEOUT -> 408;
       case NOT_IMPLEMENTED -> 501;
       case UNAVAILABLE -> 503;
       case INTERNAL -> 500;

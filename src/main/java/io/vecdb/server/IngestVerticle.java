@@ -37,6 +37,7 @@ final class IngestVerticle extends VerticleBase {
   private void handle(Message<Object> message) {
     ApiRequest request;
     Operation op;
+    long timeoutMs;
     try {
       request = BusMessages.request(message.body());
       if (cluster != null) {
@@ -54,6 +55,7 @@ final class IngestVerticle extends VerticleBase {
                 });
         return;
       }
+      timeoutMs = RequestTimeout.seconds(request.params()) * 1000;
       if (request.action() == Action.DELETE_COLLECTION && !mutations.exists(request.collection())) {
         BusMessages.reply(message, Boolean.FALSE); // as Qdrant: 200 with result false
         return;
@@ -72,7 +74,7 @@ final class IngestVerticle extends VerticleBase {
         .eventBus()
         .<LogReceipt>request(
             Addresses.WAL_APPEND,
-            new LogRequest(op, wait),
+            new LogRequest(op, wait, timeoutMs),
             new DeliveryOptions().setSendTimeout(WRITE_TIMEOUT_MS))
         .onComplete(
             ar -> {

@@ -53,7 +53,10 @@ final class SearchVerticle extends VerticleBase {
                 });
         return;
       }
-      Object result = execute(request, BusMessages.body(request));
+      JsonObject body = BusMessages.body(request);
+      Object result =
+          io.vecdb.index.Deadline.within(
+              RequestTimeout.seconds(request.params()), () -> execute(request, body));
       metrics.read(request.action().wireName(), System.nanoTime() - start);
       BusMessages.reply(message, result);
     } catch (RuntimeException e) {

@@ -65,9 +65,28 @@ final class WalVerticle extends VerticleBase {
             seq -> {
               Future<?> applied = applier.submit(seq, request.op());
               applied.onComplete(done -> backlog.release(weight));
-              return request.waitApplied()
-                  ? applied.map(c -> new LogReceipt(seq, true))
-                  : Future.succeededFuture(new LogReceipt(seq, false));
+              if (!request.waitApplied()) {
+                return Future.succeededFuture(new LogReceipt(seq, false));
+              }
+              if (request.timeoutMs() <= 0) {
+                return applied.map(c -> new LogReceipt(seq, true));
+              }
+              // timeout: answer "acknowledged" (logged, durable, applied later) if the apply
+              // takes longer.
+              io.vertx.core.Promise<LogReceipt> answer = io.vertx.core.Promise.promise();
+              long timer =
+                  vertx.setTimer(
+                      request.timeoutMs(), id -> answer.tryComplete(new LogReceipt(seq, false)));
+              applied.onComplete(
+                  ar -> {
+                    vertx.cancelTimer(timer);
+                    if (ar.succeeded()) {
+                      answer.tryComplete(new LogReceipt(seq, true));
+                    } else {
+                      answer.tryFail(ar.cause());
+                    }
+                  });
+              return answer.future();
             })
         .onComplete(
             ar -> {
