@@ -37,7 +37,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       before any list names it. {@link #remove} flips LIVE to DELETED while holding the node's
  *       stripe, so whoever prunes that node's list sees one state throughout (in-degree counting
  *       depends on it); then, holding no stripe, it uncounts the node's links, relinks any live
- *       node left without an in-link, and moves {@link #entry} off the node if it was the entry.
+ *       node left without an in-link, and moves {@link #entry} off the node if it was the entry. An
+ *       add whose node rises above the entry's level holds {@link #promotionLock} for its whole
+ *       link (then stripes, one at a time, as any add; nothing holding a stripe takes it), and
+ *       links from the entry as it reads it there.
  *   <li>{@link #compact}: any thread, one at a time ({@link #compactLock}). Two phases. First,
  *       under the read side of {@link #structure}, beside adds and removes: it chooses the nodes to
  *       free ({@code dead}: those DELETED when it scans) and repairs every list naming one, with
@@ -186,6 +189,14 @@ public final class HnswIndex implements VectorIndex {
   private final double levelMultiplier;
   private final Object[] stripes = new Object[STRIPES];
   private final Object growLock = new Object();
+
+  /**
+   * Held by an add whose node rises above the entry point's level, for its whole link: such adds
+   * run one at a time, so the second links its upper layers to the first instead of both linking
+   * from the old entry and leaving those layers empty. Rare (one add in about m^level).
+   */
+  private final Object promotionLock = new Object();
+
   private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
 
   /** Held by {@link #compact} throughout and by {@link #writeTo}: one of them at a time. */
@@ -228,6 +239,9 @@ public final class HnswIndex implements VectorIndex {
 
   /** Tests only: runs inside {@link #add} after it took its ordinal, before the page; else null. */
   volatile Runnable afterOrdinalTaken;
+
+  /** Tests only: runs inside {@link #add} once it read the entry point it links from; else null. */
+  volatile Runnable afterEntryRead;
 
   public HnswIndex(int dimension, Distance distance, HnswConfig config) {
     if (dimension <= 0) {
@@ -695,6 +709,21 @@ public final class HnswIndex implements VectorIndex {
       if (entry.compareAndSet(NO_ENTRY, packEntry(ord, level))) {
         return;
       }
+    }
+    if (level > entryLevel(e)) {
+      synchronized (promotionLock) {
+        linkFrom(entry.get(), ord, vecs, off, level, s); // another may have risen meanwhile
+      }
+    } else {
+      linkFrom(e, ord, vecs, off, level, s);
+    }
+  }
+
+  /** Links node {@code ord} into layers {@code 0..level} from entry {@code e}; raises the entry. */
+  private void linkFrom(long e, int ord, float[] vecs, int off, int level, Scratch s) {
+    Runnable hook = afterEntryRead;
+    if (hook != null) {
+      hook.run();
     }
     // The vector is copied so distances are taken against a private array (cheap, once per add).
     float[] q = Arrays.copyOfRange(vecs, off, off + dimension);
@@ -1728,13 +1757,23 @@ public final class HnswIndex implements VectorIndex {
     return scratch.get().distanceCount;
   }
 
+  /** The page table (tests: to forge a damaged snapshot image). */
+  Page[] pagesForTest() {
+    return pages;
+  }
+
+  /** The packed entry point (tests). */
+  long entryForTest() {
+    return entry.get();
+  }
+
   /** The entry point's ordinal, or -1 when the graph is empty. */
   int entryPoint() {
     long e = entry.get();
     return e == NO_ENTRY ? -1 : entryNode(e);
   }
 
-  private static long packEntry(int node, int level) {
+  static long packEntry(int node, int level) {
     return ((long) level << 32) | (node & 0xffffffffL);
   }
 
@@ -1742,7 +1781,7 @@ public final class HnswIndex implements VectorIndex {
     return (int) e;
   }
 
-  private static int entryLevel(long e) {
+  static int entryLevel(long e) {
     return (int) (e >>> 32);
   }
 

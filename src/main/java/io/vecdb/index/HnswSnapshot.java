@@ -158,6 +158,20 @@ final class HnswSnapshot {
             throw new IOException(
                 "corrupt HNSW snapshot: node " + ord + " links to " + list[i] + " of " + n);
           }
+          // A layer-l list may only name nodes that exist on layer l (a search would read the
+          // target's list of that layer).
+          int targetLevel = ps[list[i] >>> PAGE_SHIFT].levels[list[i] & PAGE_MASK];
+          if (targetLevel < l) {
+            throw new IOException(
+                "corrupt HNSW snapshot: node "
+                    + ord
+                    + " links on layer "
+                    + l
+                    + " to node "
+                    + list[i]
+                    + ", whose level is "
+                    + targetLevel);
+          }
         }
         if (l == 0) {
           p.layer0[ord & PAGE_MASK] = list;
@@ -180,6 +194,23 @@ final class HnswSnapshot {
     }
     if (entry != NO_ENTRY && (entryNode(entry) < 0 || entryNode(entry) >= n)) {
       throw new IOException("corrupt HNSW snapshot: entry point " + entryNode(entry) + " of " + n);
+    }
+    if (entry != NO_ENTRY) {
+      // Searches descend from the entry's level through the entry node's lists: they must agree.
+      int node = entryNode(entry);
+      int nodeLevel = ps[node >>> PAGE_SHIFT].levels[node & PAGE_MASK];
+      if (HnswIndex.entryLevel(entry) != nodeLevel) {
+        throw new IOException(
+            "corrupt HNSW snapshot: entry point "
+                + node
+                + " at level "
+                + HnswIndex.entryLevel(entry)
+                + ", but the node's level is "
+                + nodeLevel);
+      }
+    } else if (liveCount > 0) {
+      throw new IOException(
+          "corrupt HNSW snapshot: " + liveCount + " live nodes but no entry point");
     }
     index.restore(n, liveCount, removals, entry);
     return index;
