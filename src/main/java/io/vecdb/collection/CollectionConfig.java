@@ -107,7 +107,7 @@ public record CollectionConfig(
               + "\"");
     }
     JsonFields.bool(body, "on_disk_payload", "on_disk_payload"); // a storage hint: accepted
-    JsonObject vectors = JsonFields.object(body, "vectors", "vectors");
+    JsonObject vectors = unnamed(JsonFields.object(body, "vectors", "vectors"));
     if (vectors != null && vectors.containsKey("size")) {
       JsonFields.onlyKnown(vectors, "vectors", VECTOR_FIELDS);
       JsonFields.notImplemented(vectors, "quantization_config", "vectors", "quantization");
@@ -143,6 +143,21 @@ public record CollectionConfig(
     JsonFields.notImplemented(body, "metadata", "", "collection metadata");
   }
 
+  /**
+   * {@code {"": {...}}}, the one vector under Qdrant's default name (the empty string, as
+   * LangChain's Python store creates it), is the unnamed vector {@code {...}}; anything else is
+   * returned as it is (other names are refused by the callers).
+   */
+  static JsonObject unnamed(JsonObject vectors) {
+    if (vectors != null
+        && vectors.size() == 1
+        && vectors.getValue("") instanceof JsonObject only
+        && !vectors.containsKey("size")) {
+      return only;
+    }
+    return vectors;
+  }
+
   /** As {@link #checkCreateRequest}, for the parts of a {@code PATCH /collections/{name}}. */
   public static void checkUpdateRequest(JsonObject hnswPatch, JsonObject optimizersPatch) {
     HnswConfig.checkRequest(hnswPatch, "hnsw_config");
@@ -153,14 +168,15 @@ public record CollectionConfig(
     if (body == null) {
       throw new IllegalArgumentException("body: expected a JSON object with \"vectors\"");
     }
-    JsonObject vectors = JsonFields.object(body, "vectors", "vectors");
+    JsonObject vectors = unnamed(JsonFields.object(body, "vectors", "vectors"));
     if (vectors == null) {
       throw new IllegalArgumentException(
           "vectors: expected {\"size\": N, \"distance\": \"Cosine|Euclid|Dot|Manhattan\"}");
     }
     if (!vectors.containsKey("size") && !vectors.isEmpty()) {
       throw new IllegalArgumentException(
-          "vectors: named vectors are not supported, expected {\"size\": N, \"distance\": ...}");
+          "vectors: named vectors are not supported (only Qdrant's default name \"\"), expected"
+              + " {\"size\": N, \"distance\": ...}");
     }
     long size = JsonFields.integer(vectors, "size", "vectors.size", 1, MAX_DIMENSION, -1);
     if (size < 0) {
