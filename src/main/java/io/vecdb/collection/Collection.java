@@ -157,28 +157,57 @@ public final class Collection {
    * searches walk them but never return them.
    */
   ChangeSet applyUpsert(long seq, List<PointStruct> batch, ParallelInserter inserter) {
-    List<float[]> vectors = new ArrayList<>(batch.size());
-    for (PointStruct p : batch) {
-      Validation.checkVector(p.vector(), config, "point " + p.id());
-      vectors.add(p.vector());
+    return applyBatches(new long[] {seq}, List.of(batch), inserter).get(0);
+  }
+
+  /**
+   * As {@link #applyUpsert} for several consecutive upserts at once (coalesced by the applier):
+   * every vector is checked first (a rejection changes nothing), all go into the graph as one
+   * batch, then ids are mapped op by op in log order, each point versioned by its own operation.
+   */
+  List<ChangeSet> applyUpserts(
+      long[] seqs, List<Operation.UpsertPoints> ops, ParallelInserter inserter) {
+    List<List<PointStruct>> batches = new ArrayList<>(ops.size());
+    for (Operation.UpsertPoints op : ops) {
+      if (!op.collection().equals(name)) {
+        throw new IllegalArgumentException("collection: upserts of one collection expected");
+      }
+      batches.add(op.points());
+    }
+    return applyBatches(seqs, batches, inserter);
+  }
+
+  private List<ChangeSet> applyBatches(
+      long[] seqs, List<List<PointStruct>> batches, ParallelInserter inserter) {
+    List<float[]> vectors = new ArrayList<>();
+    for (List<PointStruct> batch : batches) {
+      for (PointStruct p : batch) {
+        Validation.checkVector(p.vector(), config, "point " + p.id());
+        vectors.add(p.vector());
+      }
     }
     int[] added = inserter.addAll(index, vectors);
-    List<PointId> ids = new ArrayList<>(batch.size());
-    for (int i = 0; i < batch.size(); i++) {
-      PointStruct p = batch.get(i);
-      int ord = added[i];
-      points.set(ord, new StoredPoint(p.id(), p.payload(), seq));
-      payloadIndex.onUpsert(ord, p.payload());
-      Integer old = ordinals.put(p.id(), ord);
-      if (old != null) {
-        index.remove(old);
-        StoredPoint previous = points.get(old);
-        points.set(old, null);
-        payloadIndex.onRemove(old, previous == null ? null : previous.payload());
+    List<ChangeSet> out = new ArrayList<>(batches.size());
+    int k = 0;
+    for (int i = 0; i < batches.size(); i++) {
+      List<PointStruct> batch = batches.get(i);
+      List<PointId> ids = new ArrayList<>(batch.size());
+      for (PointStruct p : batch) {
+        int ord = added[k++];
+        points.set(ord, new StoredPoint(p.id(), p.payload(), seqs[i]));
+        payloadIndex.onUpsert(ord, p.payload());
+        Integer old = ordinals.put(p.id(), ord);
+        if (old != null) {
+          index.remove(old);
+          StoredPoint previous = points.get(old);
+          points.set(old, null);
+          payloadIndex.onRemove(old, previous == null ? null : previous.payload());
+        }
+        ids.add(p.id());
       }
-      ids.add(p.id());
+      out.add(new ChangeSet(ids, List.of()));
     }
-    return new ChangeSet(ids, List.of());
+    return out;
   }
 
   ChangeSet applyDelete(PointSelector selector) {

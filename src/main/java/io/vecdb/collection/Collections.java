@@ -70,6 +70,16 @@ public final class Collections {
   }
 
   /**
+   * Applies consecutive upserts of one collection ({@code seqs[i]} is {@code ops.get(i)}'s log
+   * sequence number) as one insertion, leaving the state applying them one by one would; their
+   * change sets in order. A rejection (unknown collection, wrong dimension) throws before anything
+   * changed. Apply lane of that collection only.
+   */
+  public List<ChangeSet> applyUpserts(long[] seqs, List<UpsertPoints> ops) {
+    return require(ops.get(0).collection()).applyUpserts(seqs, ops, inserter);
+  }
+
+  /**
    * Applies {@code op} (assigned {@code seq} by the log). A rejected operation (unknown collection,
    * existing collection, wrong dimension) throws a {@link VecdbException} and changes nothing; it
    * is rejected identically on replay.

@@ -21,6 +21,88 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ApplierTest {
+  private static Operation.UpsertPoints upsert(long id, float x, int tag) {
+    return new Operation.UpsertPoints(
+        "c",
+        List.of(
+            new PointStruct(
+                PointId.of(id), new float[] {x, 1}, new Payload(new JsonObject().put("t", tag)))));
+  }
+
+  private static String state(io.vecdb.collection.Collections cs) {
+    StringBuilder sb = new StringBuilder();
+    Collection c = cs.get("c");
+    for (PointView p : c.all(null)) {
+      sb.append(p.id())
+          .append('=')
+          .append(java.util.Arrays.toString(c.vector(p)))
+          .append(p.payload().json().encode())
+          .append('@')
+          .append(p.version())
+          .append(' ');
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Upserts queued behind each other are applied as one insertion (issue 12, item 13), and the
+   * state, each operation's change set, the listeners' calls and a rejected operation's failure are
+   * what applying them one at a time gives. The pool is run by hand, so every operation is queued
+   * before the first step runs: the batches are deterministic.
+   */
+  @Test
+  void queuedUpsertsAreCoalescedWithTheStateOfOneByOne() throws Exception {
+    java.util.ArrayDeque<Runnable> tasks = new java.util.ArrayDeque<>();
+    io.vecdb.collection.Collections cs = new io.vecdb.collection.Collections();
+    Applier applier = new Applier(cs, tasks::add, SynchronizationMetrics.NOOP);
+    List<Long> heard = new CopyOnWriteArrayList<>();
+    applier.addListener((seq, op, changes) -> heard.add(seq));
+    CollectionConfig config =
+        CollectionConfig.parse(
+            new JsonObject()
+                .put("vectors", new JsonObject().put("size", 2).put("distance", "Dot")));
+    List<Operation> ops = new ArrayList<>();
+    ops.add(new Operation.CreateCollection("c", config));
+    ops.add(upsert(1, 1, 2)); // seq 2
+    ops.add(upsert(7, 2, 3)); // seq 3
+    ops.add(upsert(7, 3, 4)); // seq 4: id 7 again, later wins
+    ops.add(
+        new Operation.UpsertPoints( // seq 5: wrong dimension, rejected alone
+            "c", List.of(new PointStruct(PointId.of(9), new float[] {1, 2, 3}, Payload.EMPTY))));
+    ops.add(upsert(2, 4, 6)); // seq 6
+    ops.add(new Operation.DeletePoints("c", PointSelector.ids(List.of(PointId.of(1))))); // seq 7
+    ops.add(upsert(3, 5, 8)); // seq 8
+    ops.add(upsert(1, 6, 9)); // seq 9: id 1 back
+    List<Future<ChangeSet>> futures = new ArrayList<>();
+    for (int i = 0; i < ops.size(); i++) {
+      futures.add(applier.submit(i + 1, ops.get(i)));
+    }
+    while (!tasks.isEmpty()) {
+      tasks.poll().run();
+    }
+    // One by one, for reference.
+    io.vecdb.collection.Collections ref = new io.vecdb.collection.Collections();
+    for (int i = 0; i < ops.size(); i++) {
+      Future<ChangeSet> f = futures.get(i);
+      assertTrue(f.isComplete(), "operation " + (i + 1));
+      try {
+        ChangeSet expected = ref.apply(i + 1, ops.get(i));
+        assertTrue(f.succeeded(), "operation " + (i + 1) + ": " + f.cause());
+        assertEquals(expected.upserted(), f.result().upserted(), "operation " + (i + 1));
+        assertEquals(expected.deleted(), f.result().deleted(), "operation " + (i + 1));
+      } catch (RuntimeException rejected) {
+        assertTrue(f.failed(), "operation " + (i + 1) + " is rejected as alone");
+        assertEquals(VecdbException.of(rejected).code(), ((VecdbException) f.cause()).code());
+        assertEquals(rejected.getMessage(), f.cause().getMessage());
+      }
+    }
+    assertEquals(state(ref), state(cs));
+    assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L, 8L, 9L), heard, "listeners, in log order");
+    // Seqs 2-6 went in as one batch (rejected: each alone), 8-9 as another.
+    assertEquals(1, applier.coalescedBatches(), "the batch with the rejected op ran one by one");
+    assertEquals(2, applier.coalescedOperations());
+  }
+
   @Test
   void appliesEachCollectionInSequenceOrderWhateverTheSubmitOrder() throws Exception {
     long seed = Long.getLong("tests.seed", System.nanoTime());
