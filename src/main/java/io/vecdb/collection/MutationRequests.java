@@ -192,6 +192,7 @@ public final class MutationRequests {
       Validation.filter(filter, "filter");
       return PointSelector.filter(filter.copy());
     }
+    Limits.count("points", ids.size(), Limits.POINTS_PER_REQUEST, "point ids");
     List<PointId> list = new ArrayList<>(ids.size());
     for (int i = 0; i < ids.size(); i++) {
       list.add(PointId.parse(ids.getValue(i), "points[" + i + "]"));

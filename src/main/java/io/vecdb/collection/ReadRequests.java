@@ -15,7 +15,6 @@ import java.util.Set;
  * Collections} and renders Qdrant's result JSON. Stateless and lock-free; runs on search workers.
  */
 public final class ReadRequests {
-  static final int MAX_LIMIT = 1_000_000;
 
   private final Collections collections;
 
@@ -91,6 +90,7 @@ public final class ReadRequests {
     if (ids == null) {
       throw new IllegalArgumentException("ids: expected a list of point ids");
     }
+    Limits.count("ids", ids.size(), Limits.POINTS_PER_REQUEST, "ids");
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.ALL);
     boolean withVector = withVector(b);
@@ -137,7 +137,7 @@ public final class ReadRequests {
         Set.of(
             "shard_key", "offset", "limit", "filter", "with_payload", "with_vector", "order_by"));
     JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
-    int limit = (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10);
+    int limit = (int) JsonFields.integer(b, "limit", "limit", 1, Limits.SCROLL_PAGE, 10);
     Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.ALL);

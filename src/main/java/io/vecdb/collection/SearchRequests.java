@@ -13,7 +13,7 @@ import java.util.Set;
  * renders their result JSON. Stateless and lock-free; runs on search workers.
  */
 public final class SearchRequests {
-  private static final int MAX_LIMIT = ReadRequests.MAX_LIMIT;
+  private static final int MAX_LIMIT = Limits.SEARCH_HITS;
 
   private final Collections collections;
 
@@ -107,6 +107,7 @@ public final class SearchRequests {
       throw new IllegalArgumentException("prefetch: not supported, expected a single-stage query");
     }
     int limit = (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10);
+    Limits.searchHits(limit, (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0));
     Object query = b.getValue("query");
     String path = "query";
     if (query instanceof JsonObject o && o.containsKey("nearest")) {
@@ -159,6 +160,7 @@ public final class SearchRequests {
 
   private JsonArray run(Collection c, JsonObject b, float[] q, int limit, PointId exclude) {
     int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
+    Limits.searchHits(limit, offset);
     Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
     if (exclude != null) {
       PointId skip = exclude;
@@ -194,9 +196,21 @@ public final class SearchRequests {
     if (searches == null) {
       throw new IllegalArgumentException("searches: expected a list of requests");
     }
+    Limits.count("searches", searches.size(), Limits.BATCH_SEARCHES, "searches");
+    long hits = 0;
     for (int i = 0; i < searches.size(); i++) {
-      if (!(searches.getValue(i) instanceof JsonObject)) {
+      if (!(searches.getValue(i) instanceof JsonObject one)) {
         throw JsonFields.bad("searches[" + i + "]", "an object", searches.getValue(i));
+      }
+      String path = "searches[" + i + "]";
+      hits +=
+          JsonFields.integer(one, "limit", path + ".limit", 1, MAX_LIMIT, 10)
+              + JsonFields.integer(one, "offset", path + ".offset", 0, MAX_LIMIT, 0);
+      if (hits > Limits.BATCH_HITS) {
+        throw new IllegalArgumentException(
+            "searches: a batch may ask for at most "
+                + Limits.BATCH_HITS
+                + " hits in all (limit + offset summed over its searches)");
       }
     }
     return searches;

@@ -111,6 +111,7 @@ final class UpsertParser {
       throw new IllegalArgumentException(
           "body: expected \"points\" (a list) or \"batch\" (columns)");
     }
+    Limits.count("points", points.size(), Limits.POINTS_PER_REQUEST, "points");
     return points;
   }
 
