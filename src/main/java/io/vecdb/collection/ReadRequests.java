@@ -187,13 +187,19 @@ public final class ReadRequests {
       throw new IllegalArgumentException("order_by.key: expected a payload key");
     }
     record Keyed(PointView p, double v) {}
+    // A nested key resolves as in filters; a point with several values sorts by its lowest one
+    // ascending, its highest descending; one without a number is left out.
+    java.util.function.Function<JsonObject, List<Double>> numbers =
+        io.vecdb.filter.PayloadKeys.numbers(key, "order_by.key");
     List<Keyed> keyed = new ArrayList<>();
     for (PointView p : c.all(filter)) {
-      if (p.payload().json().getValue(key) instanceof Number n) {
-        double v = n.doubleValue();
-        if (startFrom == null || (desc ? v <= startFrom : v >= startFrom)) {
-          keyed.add(new Keyed(p, v));
-        }
+      List<Double> values = numbers.apply(p.payload().json());
+      if (values.isEmpty()) {
+        continue;
+      }
+      double v = desc ? java.util.Collections.max(values) : java.util.Collections.min(values);
+      if (startFrom == null || (desc ? v <= startFrom : v >= startFrom)) {
+        keyed.add(new Keyed(p, v));
       }
     }
     Comparator<Keyed> cmp = Comparator.comparingDouble(Keyed::v);

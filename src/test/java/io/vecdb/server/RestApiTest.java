@@ -550,6 +550,63 @@ class RestApiTest {
     assertEquals(allRanks.subList(0, 5), ranks, msg());
   }
 
+  /** order_by on a nested key (issue 9: it used to find nothing) and on a multi-valued one. */
+  @Test
+  void scrollOrdersByNestedAndMultiValuedKeys() throws Exception {
+    create("c", 2, "Cosine");
+    JsonArray points = new JsonArray();
+    int[][] prices = {{30}, {10, 50}, {20}, {}, {40, 5}};
+    for (int i = 0; i < prices.length; i++) {
+      JsonArray ps = new JsonArray();
+      for (int p : prices[i]) {
+        ps.add(p);
+      }
+      points.add(
+          new JsonObject()
+              .put("id", i + 1)
+              .put("vector", new JsonArray().add(1).add(i))
+              .put(
+                  "payload",
+                  new JsonObject()
+                      .put("meta", new JsonObject().put("rank", 100 - i))
+                      .put("prices", ps)));
+    }
+    t.put("/collections/c/points?wait=true", new JsonObject().put("points", points));
+    JsonArray byRank =
+        t.post(
+                "/collections/c/points/scroll",
+                new JsonObject().put("limit", 3).put("order_by", "meta.rank"))
+            .resultObject()
+            .getJsonArray("points");
+    assertEquals(
+        List.of(5L, 4L, 3L),
+        byRank.stream().map(o -> ((JsonObject) o).getLong("id")).toList(),
+        "ascending by meta.rank");
+    JsonArray byPriceAsc =
+        t.post(
+                "/collections/c/points/scroll",
+                new JsonObject().put("limit", 10).put("order_by", "prices"))
+            .resultObject()
+            .getJsonArray("points");
+    // Lowest value first: 5 (id 5), 10 (id 2), 20 (id 3), 30 (id 1); id 4 has no price.
+    assertEquals(
+        List.of(5L, 2L, 3L, 1L),
+        byPriceAsc.stream().map(o -> ((JsonObject) o).getLong("id")).toList());
+    JsonArray byPriceDesc =
+        t.post(
+                "/collections/c/points/scroll",
+                new JsonObject()
+                    .put("limit", 10)
+                    .put(
+                        "order_by", new JsonObject().put("key", "prices").put("direction", "desc")))
+            .resultObject()
+            .getJsonArray("points");
+    // Highest value first: 50 (id 2), 40 (id 5), 30 (id 1), 20 (id 3).
+    assertEquals(
+        List.of(2L, 5L, 1L, 3L),
+        byPriceDesc.stream().map(o -> ((JsonObject) o).getLong("id")).toList());
+  }
+
   @Test
   void payloadOperationsAndDeletes() throws Exception {
     create("c", 2, "Cosine");
