@@ -737,12 +737,19 @@ public final class HnswIndex implements VectorIndex {
       epDist = LongHeap.distance(best);
     }
     for (int l = Math.min(level, top); l >= 0; l--) {
-      // The search keeps tombstones among its ef nearest, so its cost does not grow with their
-      // share; the new node then links only to the live ones among them (hnswlib and Lucene
-      // also skip deleted nodes as neighbours): a link to a removed node is wasted until
-      // compaction, and tombstones gaining in-links let lists grow with every overwrite. Only
-      // when none of them is live are tombstones taken, so the newcomer is still linked in.
-      searchLayer(q, ep, epDist, config.efConstruct(), l, false, null, s);
+      // Only live nodes fill the ef_construct results; tombstones are walked through, as a
+      // search walks them, and never linked to (hnswlib and Lucene also skip deleted nodes as
+      // neighbours; a tombstone gaining in-links would let lists grow with every overwrite).
+      // Counting tombstones among the ef nearest, as this did, kept the cost flat as they piled
+      // up but crowded the live candidates out: every point overwritten 4 times before a
+      // compaction left recall@10 at 0.82 against a fresh build's 0.93 (8 times: 0.49). Now it
+      // stays level, for 1.08x the distances per insert at a 20% tombstone share (the optimizer's
+      // default trigger) and 2.3x at 80% (ChurnRecallBench). Only if no live node is reachable
+      // are tombstones taken, so that the newcomer is still linked in.
+      searchLayer(q, ep, epDist, config.efConstruct(), l, true, null, s);
+      if (s.results.size() == 0) {
+        searchLayer(q, ep, epDist, config.efConstruct(), l, false, null, s);
+      }
       LongHeap results = s.results;
       int found = results.size();
       long[] sorted = new long[found];
