@@ -16,10 +16,22 @@ import java.util.function.Function;
  * Kind}), on which collection, with which path argument and body. Running it never throws: the
  * answer is {@code {"ok": result}} or {@code {"error": {"status", "message"}}} (see {@link
  * #unwrap}), so that a request the shard rejects (a bad filter, a missing point) is answered at
- * once rather than retried on other replicas as if they were unreachable. Immutable.
+ * once rather than retried on other replicas as if they were unreachable. {@code budgetMillis} (0:
+ * none) bounds the work on the replica from when it starts: past it the read is stopped where it
+ * runs ({@link io.vecdb.index.Deadline}) and answered 408. Immutable.
  */
-public record ShardRead(Kind kind, String collection, String arg, JsonObject body)
+public record ShardRead(
+    Kind kind, String collection, String arg, JsonObject body, long budgetMillis)
     implements Function<Collections, Object>, WireRead {
+
+  public ShardRead(Kind kind, String collection, String arg, JsonObject body) {
+    this(kind, collection, arg, body, 0);
+  }
+
+  /** This read with its work on the replica bounded by {@code millis} (0: none). */
+  public ShardRead withBudget(long millis) {
+    return new ShardRead(kind, collection, arg, body, millis);
+  }
 
   /** The reads a shard serves. */
   public enum Kind {
@@ -39,11 +51,20 @@ public record ShardRead(Kind kind, String collection, String arg, JsonObject bod
   @Override
   public Object apply(Collections collections) {
     try {
-      return new JsonObject().put("ok", run(collections));
+      Object result =
+          budgetMillis <= 0
+              ? run(collections)
+              : io.vecdb.index.Deadline.at(
+                  System.nanoTime() + budgetMillis * 1_000_000L,
+                  Math.max(1, budgetMillis / 1000),
+                  () -> run(collections));
+      return new JsonObject().put("ok", result);
     } catch (VecdbException e) {
       return error(e.code().code(), e.getMessage());
     } catch (IllegalArgumentException e) {
       return error(400, e.getMessage());
+    } catch (io.vecdb.index.Deadline.DeadlineExceeded e) {
+      return error(io.vecdb.collection.ErrorCode.TIMEOUT.code(), e.getMessage());
     }
   }
 
@@ -90,6 +111,7 @@ public record ShardRead(Kind kind, String collection, String arg, JsonObject bod
     RaftCodec.str(out, collection);
     RaftCodec.str(out, arg);
     RaftCodec.str(out, body == null ? null : body.encode());
+    out.appendLongLE(budgetMillis);
     return out;
   }
 
@@ -102,8 +124,9 @@ public record ShardRead(Kind kind, String collection, String arg, JsonObject bod
     String collection = r.str();
     String arg = r.str();
     String body = r.str();
+    long budget = r.l();
     return new ShardRead(
-        Kind.values()[k], collection, arg, body == null ? null : new JsonObject(body));
+        Kind.values()[k], collection, arg, body == null ? null : new JsonObject(body), budget);
   }
 
   @Override

@@ -571,7 +571,9 @@ final class ClusterRequests {
   }
 
   private CompletableFuture<ReadOutcome.Done<Object>> readShard(
-      ShardMap.Placement p, int shard, ShardRead read, Params params) {
+      ShardMap.Placement p, int shard, ShardRead unbounded, Params params) {
+    // The replica's work is bounded by the request's timeout too (stopped there, answered 408).
+    ShardRead read = unbounded.withBudget(params.timeoutMs);
     long min = Token.parse(params.token, p).indexes(p.shardCount())[shard];
     ReadConsistency consistency = params.consistency;
     if (consistency == ReadConsistency.EVENTUAL) {
