@@ -143,6 +143,13 @@ public final class Collection {
     return index instanceof HnswIndex h ? h.compact() : 0;
   }
 
+  /**
+   * As {@link #compact()}, with {@code afterScan} run once the nodes to free are chosen (tests).
+   */
+  public int compact(Runnable afterScan) {
+    return index instanceof HnswIndex h ? h.compact(afterScan, null) : 0;
+  }
+
   // ---- writes: apply lane only ----
 
   void applyConfig(CollectionConfig updated) {

@@ -44,6 +44,37 @@ public final class CollectionImage {
 
   /** Appends {@code c}'s sections to {@code w}. Apply lane of {@code c} only. */
   public static void write(Collection c, SnapshotWriter w) throws IOException {
+    write(c, w, false);
+  }
+
+  /**
+   * As {@link #write}, unless the collection's graph is being compacted: then returns false, and
+   * {@code w} must be discarded (a checkpoint defers the collection rather than hold its apply lane
+   * for the whole compaction: issue 12, item 5). Apply lane of {@code c} only.
+   */
+  public static boolean writeUnlessCompacting(Collection c, SnapshotWriter w) throws IOException {
+    if (c.index instanceof HnswIndex graph && graph.compacting()) {
+      return false;
+    }
+    try {
+      write(c, w, true);
+      return true;
+    } catch (CompactionStarted e) {
+      return false;
+    }
+  }
+
+  /** Thrown through the snapshot writer when a compaction started after the check above. */
+  private static final class CompactionStarted extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    CompactionStarted() {
+      super("a compaction started", null);
+    }
+  }
+
+  private static void write(Collection c, SnapshotWriter w, boolean unlessCompacting)
+      throws IOException {
     if (!(c.index instanceof HnswIndex graph)) {
       throw new IOException(
           "collection `" + c.name() + "`: only HNSW-indexed collections can be snapshotted");
@@ -71,7 +102,17 @@ public final class CollectionImage {
           }
           out.flush();
         });
-    w.section("index", graph::writeTo);
+    if (unlessCompacting) {
+      w.section(
+          "index",
+          ch -> {
+            if (!graph.tryWriteTo(ch)) {
+              throw new CompactionStarted();
+            }
+          });
+    } else {
+      w.section("index", graph::writeTo);
+    }
   }
 
   private static void writePoint(DataOutputStream out, int ord, StoredPoint p) throws IOException {

@@ -57,6 +57,8 @@ final class Checkpointer {
   private final ReentrantLock roundLock = new ReentrantLock();
   private final java.util.concurrent.atomic.AtomicLong written =
       new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong deferred =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** Per collection name: the LSN up to which its state is described by a snapshot on disk. */
   private final Map<String, Long> covered = new ConcurrentHashMap<>();
@@ -84,6 +86,11 @@ final class Checkpointer {
     return written.get();
   }
 
+  /** Collections left to the next round because their graph was being compacted (metrics). */
+  long deferred() {
+    return deferred.get();
+  }
+
   /** Applier listener: called on the lane of {@code collection} after each applied operation. */
   void applied(long seq, String collection) {
     lastApplied.merge(collection, seq, Math::max);
@@ -105,6 +112,13 @@ final class Checkpointer {
         Pending p = await(applier.onLane(name, cut -> capture(name, cut)));
         if (p == null) {
           continue; // deleted meanwhile
+        }
+        if (p.deferred) {
+          // Its graph is being compacted: the next round takes it (its old snapshot and the WAL
+          // after it still cover it), rather than hold its lane for the whole compaction.
+          deferred.incrementAndGet();
+          LOG.fine("checkpoint of `" + name + "` deferred: a compaction is running");
+          continue;
         }
         if (p.writer != null) {
           long t1 = System.nanoTime();
@@ -227,7 +241,7 @@ final class Checkpointer {
                               Long.toString(cut),
                               "created",
                               java.time.Instant.now().toString()));
-                  return written(c, w, cut);
+                  return written(c, w, cut, false); // a snapshot asked for: waits
                 }));
     if (p == null) {
       return -1;
@@ -250,13 +264,25 @@ final class Checkpointer {
     }
     SnapshotDirectory dir = store.of(name);
     io.vecdb.wal.WalStorage.files().createDirectories(dir.dir());
-    return written(c, dir.create(cut, Map.of("collection", name)), cut);
+    return written(c, dir.create(cut, Map.of("collection", name)), cut, true);
   }
 
-  /** Writes {@code c}'s sections into {@code w}, still to be committed; closes {@code w} if not. */
-  private static Pending written(Collection c, SnapshotWriter w, long cut) throws IOException {
+  /**
+   * Writes {@code c}'s sections into {@code w}, still to be committed; closes {@code w} if not. A
+   * collection whose graph is being compacted is deferred (nothing written) if {@code defer}, else
+   * waited for.
+   */
+  private static Pending written(Collection c, SnapshotWriter w, long cut, boolean defer)
+      throws IOException {
     try {
-      CollectionImage.write(c, w);
+      if (!defer) {
+        CollectionImage.write(c, w);
+        return new Pending(w, cut);
+      }
+      if (!CollectionImage.writeUnlessCompacting(c, w)) {
+        w.close();
+        return new Pending(null, cut, true);
+      }
       return new Pending(w, cut);
     } catch (IOException | RuntimeException e) {
       w.close();
@@ -289,7 +315,12 @@ final class Checkpointer {
   }
 
   /** A snapshot written on the lane, to be committed off it (or null: nothing to write). */
-  private record Pending(SnapshotWriter writer, long cut) {}
+  /** A capture: the writer to commit (null: unchanged, or deferred), at {@code cut}. */
+  private record Pending(SnapshotWriter writer, long cut, boolean deferred) {
+    Pending(SnapshotWriter writer, long cut) {
+      this(writer, cut, false);
+    }
+  }
 
   static void logFailure(Exception e) {
     LOG.log(Level.WARNING, "checkpoint failed; the WAL keeps everything since the last one", e);

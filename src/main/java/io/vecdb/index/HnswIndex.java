@@ -200,7 +200,8 @@ public final class HnswIndex implements VectorIndex {
   private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
 
   /** Held by {@link #compact} throughout and by {@link #writeTo}: one of them at a time. */
-  private final Object compactLock = new Object();
+  private final java.util.concurrent.locks.ReentrantLock compactLock =
+      new java.util.concurrent.locks.ReentrantLock();
 
   private final AtomicInteger nextOrdinal = new AtomicInteger();
   private final AtomicInteger live = new AtomicInteger();
@@ -1134,8 +1135,9 @@ public final class HnswIndex implements VectorIndex {
    * under the read side of {@link #structure} (it may add and remove); {@code beforeRelease} runs
    * at the end of the second phase, under the write side (it must not add or remove).
    */
-  int compact(Runnable afterScan, Runnable beforeRelease) {
-    synchronized (compactLock) {
+  public int compact(Runnable afterScan, Runnable beforeRelease) {
+    compactLock.lock();
+    try {
       Scratch s = acquireScratch();
       try {
         boolean[] dead;
@@ -1207,6 +1209,8 @@ public final class HnswIndex implements VectorIndex {
       } finally {
         releaseScratch(s);
       }
+    } finally {
+      compactLock.unlock();
     }
   }
 
@@ -1591,14 +1595,42 @@ public final class HnswIndex implements VectorIndex {
    * {@code out}.
    */
   public void writeTo(WritableByteChannel out) throws IOException {
-    synchronized (compactLock) {
-      var lock = structure.writeLock();
-      lock.lock();
-      try {
-        HnswSnapshot.write(this, pages, nextOrdinal.get(), entry.get(), removals.get(), out);
-      } finally {
-        lock.unlock();
-      }
+    compactLock.lock();
+    try {
+      writeLocked(out);
+    } finally {
+      compactLock.unlock();
+    }
+  }
+
+  /**
+   * As {@link #writeTo}, unless a {@link #compact} is running: then writes nothing and returns
+   * false at once (a checkpoint defers this index rather than wait the whole compaction).
+   */
+  public boolean tryWriteTo(WritableByteChannel out) throws IOException {
+    if (!compactLock.tryLock()) {
+      return false;
+    }
+    try {
+      writeLocked(out);
+      return true;
+    } finally {
+      compactLock.unlock();
+    }
+  }
+
+  /** True while a {@link #compact} runs (a hint: it may start or end right after). */
+  public boolean compacting() {
+    return compactLock.isLocked();
+  }
+
+  private void writeLocked(WritableByteChannel out) throws IOException {
+    var lock = structure.writeLock();
+    lock.lock();
+    try {
+      HnswSnapshot.write(this, pages, nextOrdinal.get(), entry.get(), removals.get(), out);
+    } finally {
+      lock.unlock();
     }
   }
 
