@@ -85,6 +85,24 @@ public final class DurableStorage {
   }
 
   /**
+   * The highest LSN every collection's newest checkpoint covers (by their file names; 0 if some
+   * collection has none): WAL records up to it are needed by no recovery, so the WAL may lose them
+   * without losing data (see {@code WalOptions.coveredLsn}).
+   */
+  private static long checkpointedEverywhere(Path snapshots) throws java.io.IOException {
+    if (!java.nio.file.Files.isDirectory(snapshots)) {
+      return 0;
+    }
+    long covered = Long.MAX_VALUE;
+    try (var dirs = java.nio.file.Files.list(snapshots)) {
+      for (Path dir : dirs.filter(java.nio.file.Files::isDirectory).toList()) {
+        covered = Math.min(covered, new io.vecdb.snapshot.SnapshotDirectory(dir).newestNamedLsn());
+      }
+    }
+    return covered == Long.MAX_VALUE ? 0 : covered;
+  }
+
+  /**
    * As {@link #open(Vertx, VecdbOptions, WalStorage, Collections)}, with {@code onFailStop} called
    * once if the WAL fails (a server process stops there; see {@link WalOptions#onFailStop}).
    */
@@ -107,7 +125,8 @@ public final class DurableStorage {
                   .segmentBytes((long) options.getWalSegmentMb() << 20)
                   .truncateCorruptTail(options.isWalTruncateCorrupt())
                   .storage(storage)
-                  .onFailStop(onFailStop);
+                  .onFailStop(onFailStop)
+                  .coveredLsn(checkpointedEverywhere(data.resolve("snapshots")));
           SegmentedWal wal = SegmentedWal.open(wo);
           try {
             RecoveryStats ws = wal.recoveryStats();

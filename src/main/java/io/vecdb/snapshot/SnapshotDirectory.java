@@ -67,6 +67,12 @@ public final class SnapshotDirectory {
     return out;
   }
 
+  /** The LSN in the newest snapshot file's name, unverified; 0 if there is none. */
+  public long newestNamedLsn() throws IOException {
+    List<Candidate> cs = candidates();
+    return cs.isEmpty() ? 0 : cs.getLast().lsn();
+  }
+
   /** The newest snapshot that verifies, trying older ones if newer ones are damaged. */
   public Optional<SnapshotInfo> newestValid() throws IOException {
     List<Candidate> cs = candidates();

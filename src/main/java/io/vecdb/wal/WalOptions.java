@@ -31,6 +31,7 @@ public final class WalOptions {
   private Executor completionExecutor;
   private java.util.function.Consumer<WalException> onFailStop;
   private long syncMarkIntervalMillis = DEFAULT_SYNC_MARK_INTERVAL_MILLIS;
+  private long coveredLsn;
 
   public WalOptions(Path dir) {
     this.dir = Objects.requireNonNull(dir, "wal dir");
@@ -149,6 +150,20 @@ public final class WalOptions {
    */
   public WalOptions onFailStop(java.util.function.Consumer<WalException> handler) {
     this.onFailStop = handler;
+    return this;
+  }
+
+  public long coveredLsn() {
+    return coveredLsn;
+  }
+
+  /**
+   * Records up to this LSN are also held elsewhere (every collection's checkpoint covers them), so
+   * their loss is no loss: damage there is cut like a torn tail even where the sync marker says
+   * they were fsynced. Default 0.
+   */
+  public WalOptions coveredLsn(long lsn) {
+    this.coveredLsn = Math.max(0, lsn);
     return this;
   }
 

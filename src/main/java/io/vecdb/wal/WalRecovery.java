@@ -35,6 +35,9 @@ final class WalRecovery {
    */
   private final long trustedLsn;
 
+  /** See {@link WalOptions#coveredLsn}. */
+  private final long coveredLsn;
+
   private long records;
   private long bytes;
   private long truncatedBytes;
@@ -43,7 +46,10 @@ final class WalRecovery {
   private WalRecovery(WalOptions options, SyncMarker.State marker) {
     this.options = options;
     this.storage = options.storage();
-    this.syncedLsn = marker == null ? 0 : marker.lsn();
+    // Records the caller holds elsewhere (checkpoints) are no loss: only synced ones beyond count.
+    long synced = marker == null ? 0 : marker.lsn();
+    this.syncedLsn = synced > options.coveredLsn() ? synced : 0;
+    this.coveredLsn = options.coveredLsn();
     this.trustedLsn = marker != null && marker.failed() ? marker.lsn() : Long.MAX_VALUE;
   }
 
@@ -252,7 +258,8 @@ final class WalRecovery {
           continue;
         }
         String what = describe(st, r);
-        if (last && expected > syncedLsn && !r.syncedRecordAfter(pos, size, expected - 1)) {
+        boolean vouched = expected <= syncedLsn && expected > coveredLsn;
+        if (last && !vouched && !r.syncedRecordAfter(pos, size, expected - 1)) {
           LOG.log(
               Level.WARNING,
               "WAL: torn tail in {0} at byte offset {1} (LSN {2}: {3}); truncating {4} bytes",
@@ -271,7 +278,7 @@ final class WalRecovery {
     }
     if (batchStartPos >= 0) {
       // The last records belong to a batch whose final record is missing.
-      if ((!last && !stop) || batchStartLsn <= syncedLsn) {
+      if ((!last && !stop) || (batchStartLsn <= syncedLsn && batchStartLsn > coveredLsn)) {
         corruptAt(
             seg.path,
             pos,
