@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -150,7 +151,16 @@ final class DurableTestNode implements AutoCloseable {
   Path crashImage() throws IOException {
     Path copy = tempDir("vecdb-crash");
     try (Stream<Path> files = Files.walk(dataDir)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
+      // Directories first, then each WAL's sync marker before its segments: the marker only ever
+      // names what an fsync already covered, so read first it never claims more than the copied
+      // segments hold (a crash leaves them that way too).
+      List<Path> ordered =
+          files
+              .sorted(
+                  java.util.Comparator.comparing((Path p) -> !Files.isDirectory(p))
+                      .thenComparing(p -> !p.getFileName().toString().equals("SYNCED")))
+              .toList();
+      for (Path p : ordered) {
         Path target = copy.resolve(dataDir.relativize(p).toString());
         if (Files.isDirectory(p)) {
           Files.createDirectories(target);
