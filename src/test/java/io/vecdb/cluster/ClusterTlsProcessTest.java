@@ -8,20 +8,15 @@ import io.vecdb.durability.ServerProcess;
 import io.vecdb.server.TestCertificates;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,42 +112,9 @@ class ClusterTlsProcessTest {
 
   private static SSLSocket tlsClient(Path ca, TestCertificates.Pair client, int port)
       throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(ca)) {
-      trust.setCertificateEntry(
-          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    javax.net.ssl.KeyManager[] keys = null;
-    if (client != null) {
-      String pem = Files.readString(client.key());
-      byte[] der =
-          java.util.Base64.getMimeDecoder()
-              .decode(
-                  pem.replace("-----BEGIN PRIVATE KEY-----", "")
-                      .replace("-----END PRIVATE KEY-----", ""));
-      java.security.PrivateKey key =
-          java.security.KeyFactory.getInstance("EC")
-              .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
-      java.security.cert.Certificate cert;
-      try (InputStream in = Files.newInputStream(client.cert())) {
-        cert = CertificateFactory.getInstance("X.509").generateCertificate(in);
-      }
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      ks.load(null, null);
-      ks.setKeyEntry("client", key, new char[0], new java.security.cert.Certificate[] {cert});
-      javax.net.ssl.KeyManagerFactory kmf =
-          javax.net.ssl.KeyManagerFactory.getInstance(
-              javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(ks, new char[0]);
-      keys = kmf.getKeyManagers();
-    }
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(keys, tmf.getTrustManagers(), null);
-    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
+    SSLSocket s =
+        (SSLSocket)
+            TestCertificates.context(ca, client).getSocketFactory().createSocket("127.0.0.1", port);
     s.setSoTimeout(5_000);
     return s;
   }

@@ -148,42 +148,30 @@ class ServeArgumentsTest {
     assertEquals(key.toString(), o.getTls().getKey());
     assertEquals(ca.toString(), o.getTls().getCa());
     // The event bus: mutual TLS, so the authority is required.
+    String[] clustered = {
+      "--cluster",
+      "--node-id",
+      "n1",
+      "--initial-members",
+      "n1",
+      "--seeds",
+      "127.0.0.1:5701",
+      "--cluster-tls-cert",
+      cert.toString(),
+      "--cluster-tls-key",
+      key.toString()
+    };
     UsageException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             UsageException.class,
             () ->
                 ServeArguments.parse(
-                    new String[] {
-                      "--cluster",
-                      "--node-id",
-                      "n1",
-                      "--initial-members",
-                      "n1",
-                      "--seeds",
-                      "127.0.0.1:5701",
-                      "--cluster-tls-cert",
-                      cert.toString(),
-                      "--cluster-tls-key",
-                      key.toString()
-                    },
-                    Map.of("VECDB_CONFIG", write(new JsonObject()).toString())));
+                    clustered, Map.of("VECDB_CONFIG", write(new JsonObject()).toString())));
     org.junit.jupiter.api.Assertions.assertTrue(
         e.getMessage().contains("cluster.tls.ca"), e.getMessage());
     VecdbOptions c =
         ServeArguments.parse(
-            new String[] {
-              "--cluster",
-              "--node-id",
-              "n1",
-              "--initial-members",
-              "n1",
-              "--seeds",
-              "127.0.0.1:5701",
-              "--cluster-tls-cert",
-              cert.toString(),
-              "--cluster-tls-key",
-              key.toString()
-            },
+            clustered,
             Map.of(
                 "VECDB_CONFIG", write(new JsonObject()).toString(),
                 "VECDB_CLUSTER_TLS_CA", ca.toString()));

@@ -34,13 +34,7 @@ final class ChurnRecallBench {
     long d0 = churned.distanceCount();
     long t0 = System.nanoTime();
     long overwrites = (long) (rounds * live);
-    for (long w = 0; w < overwrites; w++) {
-      int i = (int) (w % live);
-      vectors[i] = gaussian(r, dim);
-      int fresh = churned.add(vectors[i]);
-      churned.remove(ords[i]);
-      ords[i] = fresh;
-    }
+    overwrite(churned, vectors, ords, overwrites, r);
     double churnSeconds = (System.nanoTime() - t0) / 1e9;
     long perAdd = overwrites == 0 ? 0 : (churned.distanceCount() - d0) / overwrites;
     HnswIndex fresh = new HnswIndex(dim, Distance.EUCLID, config);
@@ -62,6 +56,17 @@ final class ChurnRecallBench {
         recall(fresh, freshOrds, vectors, queries, ef),
         churnSeconds,
         perAdd);
+  }
+
+  /** Overwrites points in turn, {@code overwrites} times: a new random vector, the old removed. */
+  static void overwrite(HnswIndex index, float[][] vectors, int[] ords, long overwrites, Random r) {
+    for (long w = 0; w < overwrites; w++) {
+      int i = (int) (w % vectors.length);
+      vectors[i] = gaussian(r, vectors[i].length);
+      int fresh = index.add(vectors[i]);
+      index.remove(ords[i]);
+      ords[i] = fresh;
+    }
   }
 
   static double recall(

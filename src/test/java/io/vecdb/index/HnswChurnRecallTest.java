@@ -30,13 +30,7 @@ class HnswChurnRecallTest {
       vectors[i] = ChurnRecallBench.gaussian(r, dim);
       ords[i] = churned.add(vectors[i]);
     }
-    for (int w = 0; w < 4 * live; w++) {
-      int i = w % live;
-      vectors[i] = ChurnRecallBench.gaussian(r, dim);
-      int fresh = churned.add(vectors[i]);
-      churned.remove(ords[i]);
-      ords[i] = fresh;
-    }
+    ChurnRecallBench.overwrite(churned, vectors, ords, 4L * live, r);
     HnswIndex fresh = new HnswIndex(dim, Distance.EUCLID, config);
     int[] freshOrds = new int[live];
     for (int i = 0; i < live; i++) {

@@ -104,6 +104,20 @@ public final class TestCertificates {
    * {@code ca}.
    */
   public static String servedName(int port, Path ca) throws Exception {
+    try (SSLSocket s =
+        (SSLSocket) context(ca, null).getSocketFactory().createSocket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      s.startHandshake();
+      X509Certificate served = (X509Certificate) s.getSession().getPeerCertificates()[0];
+      return served.getSubjectX500Principal().getName();
+    }
+  }
+
+  /**
+   * A TLS client context trusting {@code ca}, presenting {@code client} (an EC key in PKCS#8, as
+   * {@link #leaf} writes it) if not null.
+   */
+  public static SSLContext context(Path ca, Pair client) throws Exception {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(ca)) {
@@ -113,14 +127,33 @@ public final class TestCertificates {
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
-      s.setSoTimeout(10_000);
-      s.startHandshake();
-      X509Certificate served = (X509Certificate) s.getSession().getPeerCertificates()[0];
-      return served.getSubjectX500Principal().getName();
+    javax.net.ssl.KeyManager[] keys = null;
+    if (client != null) {
+      String pem = Files.readString(client.key());
+      byte[] der =
+          java.util.Base64.getMimeDecoder()
+              .decode(
+                  pem.replace("-----BEGIN PRIVATE KEY-----", "")
+                      .replace("-----END PRIVATE KEY-----", ""));
+      java.security.PrivateKey key =
+          java.security.KeyFactory.getInstance("EC")
+              .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+      java.security.cert.Certificate cert;
+      try (InputStream in = Files.newInputStream(client.cert())) {
+        cert = CertificateFactory.getInstance("X.509").generateCertificate(in);
+      }
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("client", key, new char[0], new java.security.cert.Certificate[] {cert});
+      javax.net.ssl.KeyManagerFactory kmf =
+          javax.net.ssl.KeyManagerFactory.getInstance(
+              javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, new char[0]);
+      keys = kmf.getKeyManagers();
     }
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(keys, tmf.getTrustManagers(), null);
+    return ctx;
   }
 
   private void openssl(String... args) throws IOException, InterruptedException {
