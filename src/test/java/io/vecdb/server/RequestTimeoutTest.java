@@ -110,6 +110,47 @@ class RequestTimeoutTest {
     }
   }
 
+  /** The WebSocket carries {@code params.timeout} as the bus does: validated, and applied. */
+  @Test
+  void theWebSocketTakesTimeoutInParams(Vertx vertx) throws Exception {
+    try (TestNode t = TestNode.start(vertx)) {
+      JsonObject create =
+          new JsonObject().put("vectors", new JsonObject().put("size", 2).put("distance", "Dot"));
+      assertEquals(200, t.call(HttpMethod.PUT, "/collections/c", create).status());
+      io.vertx.core.http.WebSocketClient client = vertx.createWebSocketClient();
+      io.vertx.core.http.WebSocket ws =
+          TestNode.await(
+              client.connect(
+                  new io.vertx.core.http.WebSocketConnectOptions()
+                      .setHost("127.0.0.1")
+                      .setPort(t.node.httpPort())
+                      .setURI("/ws")));
+      java.util.concurrent.LinkedBlockingQueue<JsonObject> inbox =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      ws.textMessageHandler(s -> inbox.add(new JsonObject(s)));
+      JsonObject search =
+          new JsonObject().put("vector", new JsonArray().add(1).add(0)).put("limit", 1);
+      for (Object timeout : new Object[] {"abc", 5}) {
+        TestNode.await(
+            ws.writeTextMessage(
+                new JsonObject()
+                    .put("id", 1)
+                    .put("action", "search")
+                    .put("collection", "c")
+                    .put("params", new JsonObject().put("timeout", timeout))
+                    .put("body", search)
+                    .encode()));
+        JsonObject reply = inbox.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        if (timeout.equals("abc")) {
+          assertTrue(reply.encode().contains("timeout: expected an integer"), reply.encode());
+        } else {
+          assertEquals("ok", reply.getString("status"), reply.encode());
+        }
+      }
+      TestNode.await(ws.close());
+    }
+  }
+
   private static JsonArray vector(Random r, int dim) {
     JsonArray v = new JsonArray();
     for (int d = 0; d < dim; d++) {
