@@ -326,6 +326,33 @@ public final class ClusterNode implements AutoCloseable {
         .resolve(java.net.URLEncoder.encode(group, java.nio.charset.StandardCharsets.UTF_8));
   }
 
+  /**
+   * The collections of the shard replicas this node hosts, each under {@code <collection>@<group>},
+   * for the optimizer to compact (a replica's state is replaced wholesale by a snapshot install;
+   * the map names the current instances). Any thread.
+   */
+  public java.util.Map<String, io.vecdb.collection.Collection> shardCollections() {
+    java.util.Map<String, io.vecdb.collection.Collection> out = new java.util.LinkedHashMap<>();
+    for (String group : new java.util.TreeSet<>(host.groupIds())) {
+      if (group.equals(META_GROUP)) {
+        continue;
+      }
+      io.vecdb.cluster.raft.RaftReplica r = host.group(group);
+      io.vecdb.cluster.raft.ShardStateMachine sm = r == null ? null : r.stateMachine();
+      if (sm == null) {
+        continue;
+      }
+      io.vecdb.collection.Collections cs = sm.collections();
+      for (String name : cs.names()) {
+        io.vecdb.collection.Collection c = cs.get(name);
+        if (c != null) {
+          out.put(name + "@" + group, c);
+        }
+      }
+    }
+    return out;
+  }
+
   /** The collections and placement this node's metadata member has applied; any thread. */
   public io.vecdb.cluster.meta.ShardMap shards() {
     return metadata.shards();

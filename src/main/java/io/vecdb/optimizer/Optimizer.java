@@ -19,7 +19,9 @@ import java.util.logging.Logger;
 
 /**
  * Background compaction: every {@code check_interval_ms} looks at each collection and compacts the
- * HNSW graph of those that {@link CompactionPolicy} says are due, one collection at a time.
+ * HNSW graph of those that {@link CompactionPolicy} says are due, one collection at a time. On a
+ * clustered node the collections are those of the shard replicas it hosts (each compacted beside
+ * its apply lane, as a single node's are beside theirs).
  *
  * <p>Where compaction runs: on the optimizer's own thread, beside the collection's writes. {@link
  * io.vecdb.index.HnswIndex#compact} repairs lists under the read side of the index's structure lock
@@ -43,7 +45,9 @@ public final class Optimizer {
   private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final long GAUGE_ONLY_INTERVAL_MS = 1000;
 
-  private final Collections collections;
+  /** What to look after: a name (unique among them) to the collection's current instance. */
+  private final java.util.function.Supplier<Map<String, Collection>> targets;
+
   private final OptimizerOptions options;
   private final CompactionPolicy policy;
   private final MeterRegistry registry;
@@ -66,7 +70,31 @@ public final class Optimizer {
   private final Map<String, Gauge> gauges = new HashMap<>();
 
   public Optimizer(Collections collections, OptimizerOptions options, MeterRegistry registry) {
-    this.collections = collections;
+    this(
+        () -> {
+          Map<String, Collection> out = new java.util.LinkedHashMap<>();
+          for (String name : collections.names()) {
+            Collection c = collections.get(name);
+            if (c != null) {
+              out.put(name, c);
+            }
+          }
+          return out;
+        },
+        options,
+        registry);
+  }
+
+  /**
+   * Looks after the collections {@code targets} names at each check (called on the optimizer
+   * thread, and by the metrics scrape for the tombstone gauges): a clustered node's shard replicas,
+   * each under a name of its own.
+   */
+  public Optimizer(
+      java.util.function.Supplier<Map<String, Collection>> targets,
+      OptimizerOptions options,
+      MeterRegistry registry) {
+    this.targets = targets;
     this.options = options;
     this.policy = new CompactionPolicy(options);
     this.registry = registry;
@@ -99,14 +127,15 @@ public final class Optimizer {
   /** One pass over the collections (on the optimizer thread). */
   private void check() {
     try {
-      List<String> names = collections.names();
+      Map<String, Collection> current = targets.get();
+      List<String> names = List.copyOf(current.keySet());
       gauges.keySet().removeIf(n -> !names.contains(n) && unregister(n));
       baseline.keySet().retainAll(names);
       lastSeen.keySet().retainAll(names);
       retryAt.keySet().retainAll(names);
       instances.keySet().retainAll(names);
       for (String name : names) {
-        Collection c = collections.get(name);
+        Collection c = current.get(name);
         if (c == null) {
           continue;
         }
@@ -130,7 +159,7 @@ public final class Optimizer {
             policy.due(
                 c.tombstones(), c.liveVectors(), inserted - baseline.getOrDefault(name, 0L), quiet);
         if (reason != null) {
-          compact(name, reason);
+          compact(name, c, reason);
         }
       }
     } catch (RuntimeException | Error e) {
@@ -138,12 +167,8 @@ public final class Optimizer {
     }
   }
 
-  private void compact(String name, CompactionPolicy.Reason reason) {
+  private void compact(String name, Collection c, CompactionPolicy.Reason reason) {
     long start = System.nanoTime();
-    Collection c = collections.get(name);
-    if (c == null) {
-      return;
-    }
     c.optimizerState(true, null);
     String error = null;
     try {
@@ -200,9 +225,9 @@ public final class Optimizer {
   private Gauge gauge(String name) {
     return Gauge.builder(
             MetricNames.COLLECTION_TOMBSTONES,
-            collections,
-            cs -> {
-              Collection c = cs.get(name);
+            targets,
+            t -> {
+              Collection c = t.get().get(name);
               return c == null ? 0 : c.tombstones();
             })
         .description("Deleted points whose graph memory is not reclaimed yet")

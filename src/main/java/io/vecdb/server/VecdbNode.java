@@ -341,7 +341,13 @@ public final class VecdbNode {
             })
         .onSuccess(
             v -> {
-              Optimizer o = new Optimizer(collections, options.getOptimizer(), registry);
+              // A clustered node's data lives in its shard replicas: compact those.
+              io.vecdb.cluster.ClusterNode clustered = cluster;
+              Optimizer o =
+                  clustered == null
+                      ? new Optimizer(collections, options.getOptimizer(), registry)
+                      : new Optimizer(
+                          clustered::shardCollections, options.getOptimizer(), registry);
               optimizer = o;
               if (closed.get()) {
                 return;

@@ -132,6 +132,32 @@ class ShardedClusterProcessTest {
       assertEquals(4, info.getJsonArray("remote_shards").size());
       JsonObject collection = (JsonObject) h.ok(nodes.get(0), "GET", C, null).result();
       assertEquals(120, collection.getLong("points_count"));
+      // The optimizer looks after the shard replicas (it once saw none on a clustered node, so
+      // their tombstones were never compacted): each hosted replica has its tombstone gauge.
+      ClusterHarness.await(
+          () -> {
+            try {
+              String metrics =
+                  java.net.http.HttpClient.newHttpClient()
+                      .send(
+                          java.net.http.HttpRequest.newBuilder(
+                                  nodes.get(0).baseUri().resolve("/metrics"))
+                              .build(),
+                          java.net.http.HttpResponse.BodyHandlers.ofString())
+                      .body();
+              return metrics
+                      .lines()
+                      .filter(l -> l.startsWith("vecdb_collection_tombstones{collection=\"c@c/"))
+                      .count()
+                  == 2;
+            } catch (java.io.IOException e) {
+              return false;
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return false;
+            }
+          },
+          "tombstone gauges of both shard replicas on n1");
       assertEquals(
           3,
           collection
