@@ -143,6 +143,11 @@ public final class Collection {
     return index instanceof HnswIndex h ? h.compact() : 0;
   }
 
+  /** True while the graph is being compacted (a hint: it may start or end right after). */
+  public boolean compacting() {
+    return index instanceof HnswIndex h && h.compacting();
+  }
+
   /**
    * As {@link #compact()}, with {@code afterScan} run once the nodes to free are chosen (tests).
    */

@@ -39,10 +39,6 @@ public record CollectionConfig(
     optimizers = optimizers == null ? DEFAULT_OPTIMIZERS.copy() : optimizers.copy();
   }
 
-  /**
-   * Parses Qdrant's create-collection body ({@code vectors: {size, distance}}, {@code hnsw_config},
-   * {@code optimizers_config}, {@code shard_number}, {@code replication_factor}).
-   */
   /** Qdrant's create-collection fields (each is implemented, a hint, or refused when set). */
   private static final java.util.Set<String> CREATE_FIELDS =
       java.util.Set.of(
@@ -164,6 +160,11 @@ public record CollectionConfig(
     JsonFields.onlyKnown(optimizersPatch, "optimizers_config", OPTIMIZER_FIELDS);
   }
 
+  /**
+   * Parses Qdrant's create-collection body ({@code vectors: {size, distance}}, or the same under
+   * the default name {@code ""}; {@code hnsw_config}, {@code optimizers_config}, {@code
+   * shard_number}, {@code replication_factor}).
+   */
   public static CollectionConfig parse(JsonObject body) {
     if (body == null) {
       throw new IllegalArgumentException("body: expected a JSON object with \"vectors\"");

@@ -49,8 +49,8 @@ public final class CollectionImage {
 
   /**
    * As {@link #write}, unless the collection's graph is being compacted: then returns false, and
-   * {@code w} must be discarded (a checkpoint defers the collection rather than hold its apply lane
-   * for the whole compaction: issue 12, item 5). Apply lane of {@code c} only.
+   * {@code w} must be discarded (a checkpoint then waits off the apply lane for the compaction and
+   * tries again, rather than hold the lane: issue 12, item 5). Apply lane of {@code c} only.
    */
   public static boolean writeUnlessCompacting(Collection c, SnapshotWriter w) throws IOException {
     if (c.index instanceof HnswIndex graph && graph.compacting()) {

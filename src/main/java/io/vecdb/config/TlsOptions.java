@@ -130,14 +130,15 @@ public final class TlsOptions {
     if (cert == null && key == null && ca == null) {
       return;
     }
-    if (cert == null || key == null) {
+    if (cert == null) {
       throw new IllegalArgumentException(
           section
-              + ": "
-              + (cert == null ? "key" : "cert")
-              + " is set without "
-              + (cert == null ? "cert" : "key")
-              + " (TLS needs both)");
+              + ".cert: expected a PEM certificate file beside "
+              + (key != null ? section + ".key" : section + ".ca (and a key)"));
+    }
+    if (key == null) {
+      throw new IllegalArgumentException(
+          section + ".key: expected a PEM private key file beside " + section + ".cert");
     }
     if (caRequired && ca == null) {
       throw new IllegalArgumentException(

@@ -86,7 +86,7 @@ final class Checkpointer {
     return written.get();
   }
 
-  /** Collections left to the next round because their graph was being compacted (metrics). */
+  /** Captures put off (until a running compaction ended) so as not to hold a lane (metrics). */
   long deferred() {
     return deferred.get();
   }
@@ -94,6 +94,16 @@ final class Checkpointer {
   /** Applier listener: called on the lane of {@code collection} after each applied operation. */
   void applied(long seq, String collection) {
     lastApplied.merge(collection, seq, Math::max);
+  }
+
+  /** Returns once collection {@code name}'s graph is not being compacted (or it is gone). */
+  private void awaitCompaction(String name) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(LANE_TIMEOUT_MINUTES);
+    for (Collection c = collections.get(name);
+        c != null && c.compacting() && System.nanoTime() < deadline;
+        c = collections.get(name)) {
+      Thread.sleep(10);
+    }
   }
 
   /** What one round did. */
@@ -110,15 +120,17 @@ final class Checkpointer {
       for (String name : live) {
         long t0 = System.nanoTime();
         Pending p = await(applier.onLane(name, cut -> capture(name, cut)));
+        while (p != null && p.deferred) {
+          // Its graph is being compacted: wait here, off its lane (writes to it go on), until the
+          // compaction ends, then capture again on the lane (rather than hold the lane for the
+          // whole compaction, as writeTo would).
+          deferred.incrementAndGet();
+          LOG.fine("checkpoint of `" + name + "` waits off its lane for a compaction to end");
+          awaitCompaction(name);
+          p = await(applier.onLane(name, cut -> capture(name, cut)));
+        }
         if (p == null) {
           continue; // deleted meanwhile
-        }
-        if (p.deferred) {
-          // Its graph is being compacted: the next round takes it (its old snapshot and the WAL
-          // after it still cover it), rather than hold its lane for the whole compaction.
-          deferred.incrementAndGet();
-          LOG.fine("checkpoint of `" + name + "` deferred: a compaction is running");
-          continue;
         }
         if (p.writer != null) {
           long t1 = System.nanoTime();
@@ -269,8 +281,8 @@ final class Checkpointer {
 
   /**
    * Writes {@code c}'s sections into {@code w}, still to be committed; closes {@code w} if not. A
-   * collection whose graph is being compacted is deferred (nothing written) if {@code defer}, else
-   * waited for.
+   * collection whose graph is being compacted is deferred (nothing written: the round waits off the
+   * lane and tries again) if {@code defer}, else waited for on the lane.
    */
   private static Pending written(Collection c, SnapshotWriter w, long cut, boolean defer)
       throws IOException {

@@ -1605,7 +1605,7 @@ public final class HnswIndex implements VectorIndex {
 
   /**
    * As {@link #writeTo}, unless a {@link #compact} is running: then writes nothing and returns
-   * false at once (a checkpoint defers this index rather than wait the whole compaction).
+   * false at once (a checkpoint then waits off the apply lane and tries again).
    */
   public boolean tryWriteTo(WritableByteChannel out) throws IOException {
     if (!compactLock.tryLock()) {

@@ -881,11 +881,8 @@ final class ClusterRequests {
       if (w != null) {
         writeConsistency = (int) positive(w, "write_consistency", 64);
       }
-      long timeout = defaultTimeoutMs;
-      Object t = q.getValue("timeout");
-      if (t != null) {
-        timeout = positive(t, "timeout", 3600) * 1000;
-      }
+      long seconds = RequestTimeout.seconds(q); // one parsing of timeout for every node
+      long timeout = seconds == 0 ? defaultTimeoutMs : seconds * 1000;
       Object token = q.getValue("token");
       return new Params(
           consistency, token == null ? null : String.valueOf(token), writeConsistency, timeout);

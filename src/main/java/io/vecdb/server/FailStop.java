@@ -6,7 +6,7 @@ import io.vecdb.wal.WalException;
  * What a server process does when a write-ahead log fails (a write or an fsync returned an error):
  * it stops at once, as PostgreSQL panics, with exit status {@value #EXIT_STATUS} (EX_IOERR). Going
  * on would mean serving from a log whose unsynced pages the kernel may have dropped or kept; the
- * restart repairs the log from the marker the WAL wrote ({@code FAILSTOP}: nothing after the last
+ * restart repairs the log from the marker the WAL wrote ({@code SYNCED}: nothing after the last
  * fsync that succeeded is kept). Writes in flight were answered 503 (outcome unknown: the restart
  * drops them, and retrying with the same ids is safe): the process halts {@value #GRACE_MILLIS} ms
  * after the failure, so that those answers reach their clients while the WAL refuses every write.

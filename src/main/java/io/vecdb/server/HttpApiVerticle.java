@@ -326,7 +326,7 @@ final class HttpApiVerticle extends VerticleBase {
             argParam == null ? null : ctx.pathParam(argParam),
             body,
             "true".equals(waitParam),
-            clusterParams(ctx));
+            requestParams(ctx));
     // Served by this node's verticles (which route within the cluster themselves).
     DeliveryOptions delivery =
         (action.isWrite()
@@ -359,7 +359,7 @@ final class HttpApiVerticle extends VerticleBase {
    * clustered node {@code consistency}, {@code write_consistency} and {@code token} (which may also
    * come in the {@code X-Vecdb-Token} header); null when none is given.
    */
-  private JsonObject clusterParams(RoutingContext ctx) {
+  private JsonObject requestParams(RoutingContext ctx) {
     if (cluster.get() == null) {
       String timeout = ctx.request().getParam("timeout");
       return timeout == null ? null : new JsonObject().put("timeout", timeout);

@@ -1,9 +1,7 @@
 package io.vecdb.wal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Test-only storage for real server processes (started with {@code --fault-injection}): the plain
@@ -12,8 +10,7 @@ import java.util.List;
  *
  * <p>Thread-safe: one volatile switch.
  */
-public final class InjectedFaults implements WalStorage {
-  private final WalStorage real = WalStorage.files();
+public final class InjectedFaults extends ForwardingStorage {
   private volatile boolean failFsyncs;
 
   /** From now on every fsync of a WAL file fails with an I/O error. */
@@ -22,61 +19,15 @@ public final class InjectedFaults implements WalStorage {
   }
 
   @Override
-  public StorageFile openWrite(Path file) throws IOException {
-    StorageFile f = real.openWrite(file);
-    return new StorageFile() {
-      @Override
-      public int read(ByteBuffer dst, long position) throws IOException {
-        return f.read(dst, position);
-      }
-
-      @Override
-      public int write(ByteBuffer src, long position) throws IOException {
-        return f.write(src, position);
-      }
-
+  protected StorageFile wrap(Path path, StorageFile opened) {
+    return new ForwardingFile(opened) {
       @Override
       public void force(boolean metadata) throws IOException {
         if (failFsyncs) {
           throw new IOException("fsync: Input/output error (injected by --fault-injection)");
         }
-        f.force(metadata);
-      }
-
-      @Override
-      public long size() throws IOException {
-        return f.size();
-      }
-
-      @Override
-      public void truncate(long size) throws IOException {
-        f.truncate(size);
-      }
-
-      @Override
-      public void close() throws IOException {
-        f.close();
+        super.force(metadata);
       }
     };
-  }
-
-  @Override
-  public StorageFile openRead(Path file) throws IOException {
-    return real.openRead(file);
-  }
-
-  @Override
-  public void delete(Path file) throws IOException {
-    real.delete(file);
-  }
-
-  @Override
-  public List<Path> list(Path dir) throws IOException {
-    return real.list(dir);
-  }
-
-  @Override
-  public void syncDirectory(Path dir) throws IOException {
-    real.syncDirectory(dir);
   }
 }

@@ -52,10 +52,11 @@ class CheckpointDuringCompactionTest {
                         }
                       }),
               runnable -> new Thread(runnable, "test-compaction").start());
+      CompletableFuture<Checkpointer.Round> round;
       try {
         assertTrue(scanned.await(30, TimeUnit.SECONDS), "the compaction reached its hook");
         long deferredBefore = checkpointer.deferred();
-        CompletableFuture<Checkpointer.Round> round =
+        round =
             CompletableFuture.supplyAsync(
                 () -> {
                   try {
@@ -65,17 +66,35 @@ class CheckpointDuringCompactionTest {
                   }
                 },
                 runnable -> new Thread(runnable, "test-checkpoint").start());
-        Checkpointer.Round r = round.get(20, TimeUnit.SECONDS); // old code: waits for release
-        assertEquals(0, r.written(), "the collection being compacted is left to the next round");
-        assertEquals(deferredBefore + 1, checkpointer.deferred());
-        // Its lane is free: a write is applied while the compaction is still held.
-        n.ok("PUT", "/collections/c/points?wait=true", Scenario.batch(rnd, 5_000, 10, 8));
+        // The round waits for the compaction off the collection's lane: a write to it is applied
+        // meanwhile (the old code held the lane, so this write waited for the release).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (checkpointer.deferred() == deferredBefore && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertEquals(deferredBefore + 1, checkpointer.deferred(), "the capture was put off");
+        CompletableFuture<Object> write =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return n.ok(
+                        "PUT",
+                        "/collections/c/points?wait=true",
+                        Scenario.batch(rnd, 5_000, 10, 8));
+                  } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                  }
+                },
+                runnable -> new Thread(runnable, "test-write").start());
+        write.get(20, TimeUnit.SECONDS);
+        assertTrue(!round.isDone(), "the round still waits for the compaction");
       } finally {
         release.countDown();
       }
       assertEquals(400, compaction.get(60, TimeUnit.SECONDS), "the compaction freed the deletes");
-      Checkpointer.Round after = checkpointer.checkpoint();
-      assertEquals(1, after.written(), "the next round checkpoints it");
+      Checkpointer.Round r = round.get(60, TimeUnit.SECONDS);
+      assertEquals(1, r.written(), "once the compaction ended, the round checkpointed it");
+      assertTrue(r.walFirstLsnToKeep() > 1, "and the WAL behind it can go");
     }
   }
 }

@@ -193,7 +193,13 @@ class TlsTest {
     o.getTls().setCert(dir.resolve("missing.pem").toString());
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> o.getTls().validate(false));
-    assertTrue(e.getMessage().contains("tls: cert is set without key"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("tls.key: expected a PEM private key file beside tls.cert"),
+        e.getMessage());
+    VecdbOptions onlyCa = new VecdbOptions();
+    onlyCa.getTls().setCa(dir.resolve("ca.pem").toString());
+    e = assertThrows(IllegalArgumentException.class, () -> onlyCa.getTls().validate(false));
+    assertTrue(e.getMessage().startsWith("tls.cert: expected"), e.getMessage());
     o.getTls().setKey(dir.resolve("missing.key").toString());
     e = assertThrows(IllegalArgumentException.class, () -> o.getTls().validate(false));
     assertTrue(e.getMessage().contains("tls.cert: expected a readable PEM file"), e.getMessage());

@@ -14,8 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * (writes fail after a byte budget, the last one partially), a failing fsync, or a slow/held fsync.
  * Thread-safe: counters and switches are atomics or volatile.
  */
-public final class FaultyStorage implements WalStorage {
-  private final WalStorage real = WalStorage.files();
+public final class FaultyStorage extends ForwardingStorage {
 
   /** fsyncs of everything but the sync marker (whose fsyncs, at most one a second, are below). */
   public final AtomicInteger forces = new AtomicInteger();
@@ -36,23 +35,8 @@ public final class FaultyStorage implements WalStorage {
   public final CountDownLatch forceEntered = new CountDownLatch(1);
 
   @Override
-  public StorageFile openWrite(Path file) throws IOException {
-    return new Faulty(real.openWrite(file), file.getFileName().toString().equals("SYNCED"));
-  }
-
-  @Override
-  public StorageFile openRead(Path file) throws IOException {
-    return real.openRead(file);
-  }
-
-  @Override
-  public void delete(Path file) throws IOException {
-    real.delete(file);
-  }
-
-  @Override
-  public List<Path> list(Path dir) throws IOException {
-    return real.list(dir);
+  protected StorageFile wrap(Path file, StorageFile opened) {
+    return new Faulty(opened, file.getFileName().toString().equals(SyncMarker.FILE));
   }
 
   /** Every directory fsynced, in order. */
@@ -62,21 +46,15 @@ public final class FaultyStorage implements WalStorage {
   @Override
   public void syncDirectory(Path dir) throws IOException {
     syncedDirectories.add(dir.toAbsolutePath());
-    real.syncDirectory(dir);
+    super.syncDirectory(dir);
   }
 
-  private final class Faulty implements StorageFile {
-    private final StorageFile f;
+  private final class Faulty extends ForwardingFile {
     private final boolean marker;
 
     Faulty(StorageFile f, boolean marker) {
-      this.f = f;
+      super(f);
       this.marker = marker;
-    }
-
-    @Override
-    public int read(ByteBuffer dst, long position) throws IOException {
-      return f.read(dst, position);
     }
 
     @Override
@@ -90,14 +68,14 @@ public final class FaultyStorage implements WalStorage {
         if (src.remaining() > budget) {
           // A partial write, then the device is full.
           ByteBuffer part = src.slice(src.position(), (int) budget);
-          int n = f.write(part, position);
+          int n = file.write(part, position);
           src.position(src.position() + n);
           writeBudget.addAndGet(-n);
           return n;
         }
         writeBudget.addAndGet(-src.remaining());
       }
-      return f.write(src, position);
+      return file.write(src, position);
     }
 
     @Override
@@ -121,22 +99,7 @@ public final class FaultyStorage implements WalStorage {
         forceBudget.decrementAndGet();
       }
       (marker ? markerForces : forces).incrementAndGet();
-      f.force(metadata);
-    }
-
-    @Override
-    public void truncate(long size) throws IOException {
-      f.truncate(size);
-    }
-
-    @Override
-    public long size() throws IOException {
-      return f.size();
-    }
-
-    @Override
-    public void close() throws IOException {
-      f.close();
+      file.force(metadata);
     }
   }
 }
