@@ -849,6 +849,8 @@ public final class IngestBenchCommand {
               workDir.resolve("data").toString(),
               "--http-port",
               Integer.toString(port),
+              "--grpc-port",
+              "0",
               "--host",
               "127.0.0.1"));
       cmd.addAll(extraArgs);

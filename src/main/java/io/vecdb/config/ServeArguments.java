@@ -11,10 +11,10 @@ import java.util.Map;
  * Resolves {@code vecdb serve}'s settings. Precedence, lowest first: defaults, the config file
  * ({@code --config}, else {@code VECDB_CONFIG}, else {@code conf/vecdb.json} when present),
  * environment variables ({@code VECDB_DATA_DIR}, {@code VECDB_HOST}, {@code VECDB_HTTP_PORT},
- * {@code VECDB_WAL_SYNC}, {@code VECDB_WAL_TRUNCATE_CORRUPT}), then flags ({@code --data-dir},
- * {@code --host}, {@code --http-port}, {@code --max-request-bytes}, {@code --wal-sync}, {@code
- * --wal-truncate-corrupt} (no value, or {@code =true|false})). Flags take {@code --flag value} or
- * {@code --flag=value}.
+ * {@code VECDB_GRPC_PORT}, {@code VECDB_WAL_SYNC}, {@code VECDB_WAL_TRUNCATE_CORRUPT}), then flags
+ * ({@code --data-dir}, {@code --host}, {@code --http-port}, {@code --grpc-port}, {@code
+ * --max-request-bytes}, {@code --wal-sync}, {@code --wal-truncate-corrupt} (no value, or {@code
+ * =true|false})). Flags take {@code --flag value} or {@code --flag=value}.
  */
 public final class ServeArguments {
   static final Path DEFAULT_CONFIG = Path.of("conf", "vecdb.json");
@@ -27,6 +27,7 @@ public final class ServeArguments {
     String dataDir = null;
     String host = null;
     String port = null;
+    String grpcPort = null;
     String maxBytes = null;
     String walSync = null;
     String walTruncate = null;
@@ -101,6 +102,7 @@ public final class ServeArguments {
             "--data-dir",
             "--host",
             "--http-port",
+            "--grpc-port",
             "--max-request-bytes",
             "--wal-sync" -> {
           if (value == null) {
@@ -115,7 +117,7 @@ public final class ServeArguments {
                 "unknown flag '"
                     + arg
                     + "': expected --config FILE, --data-dir DIR, --host H, --http-port N,"
-                    + " --max-request-bytes N, --wal-sync always|interval|never,"
+                    + " --grpc-port N, --max-request-bytes N, --wal-sync always|interval|never,"
                     + " --wal-truncate-corrupt, --api-key K, --read-only-api-key K, --insecure,"
                     + " --tls-cert F, --tls-key F, --tls-ca F,"
                     + " --cluster, --node-id ID, --cluster-host H,"
@@ -127,6 +129,7 @@ public final class ServeArguments {
         case "--data-dir" -> dataDir = value;
         case "--host" -> host = value;
         case "--http-port" -> port = value;
+        case "--grpc-port" -> grpcPort = value;
         case "--wal-sync" -> walSync = value;
         default -> maxBytes = value;
       }
@@ -137,6 +140,8 @@ public final class ServeArguments {
     port(options, "VECDB_HTTP_PORT", env.get("VECDB_HTTP_PORT"));
     apply(options, "--data-dir", dataDir, "--host", host);
     port(options, "--http-port", port);
+    grpcPort(options, "VECDB_GRPC_PORT", env.get("VECDB_GRPC_PORT"));
+    grpcPort(options, "--grpc-port", grpcPort);
     if (maxBytes != null) {
       try {
         options.setMaxRequestBytes(Long.parseLong(maxBytes));
@@ -375,6 +380,19 @@ public final class ServeArguments {
       }
     } catch (IllegalArgumentException e) {
       throw new UsageException(hostName + ": " + e.getMessage());
+    }
+  }
+
+  private static void grpcPort(VecdbOptions options, String name, String value)
+      throws UsageException {
+    if (value == null) {
+      return;
+    }
+    try {
+      options.setGrpcPort(Integer.parseInt(value.trim()));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          name + ": expected a port number 1..65535, or 0 to turn gRPC off, got '" + value + "'");
     }
   }
 

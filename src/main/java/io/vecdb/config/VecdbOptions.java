@@ -13,6 +13,10 @@ public final class VecdbOptions {
   public static final String DEFAULT_DATA_DIR = "data";
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_HTTP_PORT = 6333;
+
+  /** Qdrant's gRPC port; 0 turns the gRPC API off. */
+  public static final int DEFAULT_GRPC_PORT = 6334;
+
   public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
   public static final int DEFAULT_SEARCH_INSTANCES =
       Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -26,6 +30,7 @@ public final class VecdbOptions {
           "data_dir",
           "host",
           "http_port",
+          "grpc_port",
           "max_request_bytes",
           "search_instances",
           "apply_threads",
@@ -44,6 +49,7 @@ public final class VecdbOptions {
   private String dataDir = DEFAULT_DATA_DIR;
   private String host = DEFAULT_HOST;
   private int httpPort = DEFAULT_HTTP_PORT;
+  private int grpcPort = DEFAULT_GRPC_PORT;
   private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
   private int searchInstances = DEFAULT_SEARCH_INSTANCES;
   private int applyThreads = DEFAULT_APPLY_THREADS;
@@ -80,6 +86,9 @@ public final class VecdbOptions {
     }
     if (json.containsKey("http_port")) {
       setHttpPort(intValue(json, "http_port"));
+    }
+    if (json.containsKey("grpc_port")) {
+      setGrpcPort(intValue(json, "grpc_port"));
     }
     if (json.containsKey("max_request_bytes")) {
       setMaxRequestBytes(integer(json, "max_request_bytes"));
@@ -121,6 +130,7 @@ public final class VecdbOptions {
         .put("data_dir", dataDir)
         .put("host", host)
         .put("http_port", httpPort)
+        .put("grpc_port", grpcPort)
         .put("max_request_bytes", maxRequestBytes)
         .put("search_instances", searchInstances)
         .put("apply_threads", applyThreads)
@@ -266,6 +276,21 @@ public final class VecdbOptions {
           "http_port: expected a port number 0..65535, got " + httpPort);
     }
     this.httpPort = httpPort;
+    return this;
+  }
+
+  /** The gRPC API's port ({@code grpc_port}); 0 when it is off. */
+  public int getGrpcPort() {
+    return grpcPort;
+  }
+
+  /** 0 turns the gRPC API off (as Qdrant's {@code grpc_port: null}). */
+  public VecdbOptions setGrpcPort(int grpcPort) {
+    if (grpcPort < 0 || grpcPort > 65535) {
+      throw new IllegalArgumentException(
+          "grpc_port: expected a port number 1..65535, or 0 to turn gRPC off, got " + grpcPort);
+    }
+    this.grpcPort = grpcPort;
     return this;
   }
 

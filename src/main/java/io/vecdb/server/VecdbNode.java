@@ -56,6 +56,7 @@ public final class VecdbNode {
   private final ParallelInserter inserter;
   private final ExecutorService applyPool;
   private final AtomicInteger httpPort = new AtomicInteger(-1);
+  private final AtomicInteger grpcPort = new AtomicInteger(-1);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -309,6 +310,14 @@ public final class VecdbNode {
                     () -> cluster,
                     walFaults),
             new DeploymentOptions())
+        .compose(
+            id ->
+                options.getGrpcPort() == 0
+                    ? Future.succeededFuture(id)
+                    : vertx.deployVerticle(
+                        () ->
+                            new GrpcApiVerticle(options, info, ready, grpcPort::set, () -> cluster),
+                        new DeploymentOptions()))
         .compose(id -> logSource.open(this, applier, registry))
         .andThen(
             ar -> {
@@ -365,6 +374,7 @@ public final class VecdbNode {
                       + options.getHost()
                       + ":"
                       + httpPort.get()
+                      + (grpcPort.get() > 0 ? ", gRPC on port " + grpcPort.get() : "")
                       + " (transport: "
                       + info.transport()
                       + ", vector math: "
@@ -405,6 +415,11 @@ public final class VecdbNode {
   /** The bound HTTP port (useful with port 0). */
   public int httpPort() {
     return httpPort.get();
+  }
+
+  /** The bound gRPC port, or -1 when gRPC is off ({@code grpc_port} 0). */
+  public int grpcPort() {
+    return grpcPort.get();
   }
 
   /** The WAL and checkpoints of a durable node; null for a node started with a log factory. */

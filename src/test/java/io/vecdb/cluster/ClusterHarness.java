@@ -42,6 +42,8 @@ final class ClusterHarness implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Integer> clusterPorts = new ArrayList<>();
+  private final List<Integer> grpcPorts = new ArrayList<>();
+  private boolean grpc;
   private final int n;
 
   ClusterHarness(Path dir, int n) {
@@ -53,6 +55,17 @@ final class ClusterHarness implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  /** Gives each node a gRPC port of its own ({@link #grpcPort}); call before {@link #start}. */
+  ClusterHarness withGrpc() {
+    grpc = true;
+    return this;
+  }
+
+  /** The gRPC port of node {@code i} (0-based) of a harness started {@link #withGrpc}. */
+  int grpcPort(int i) {
+    return grpcPorts.get(i);
   }
 
   /** Starts nodes n1..nN concurrently, each with {@code extra} flags, and waits for them. */
@@ -83,6 +96,10 @@ final class ClusterHarness implements AutoCloseable {
                     seeds,
                     "--initial-members",
                     String.join(",", ids)));
+        if (grpc) {
+          grpcPorts.add(freePort());
+          args.addAll(List.of("--grpc-port", Integer.toString(grpcPorts.get(i - 1))));
+        }
         args.addAll(List.of(extra));
         ServerProcess.Options o =
             new ServerProcess.Options(

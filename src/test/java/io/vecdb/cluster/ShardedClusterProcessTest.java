@@ -108,9 +108,110 @@ class ShardedClusterProcessTest {
     }
   }
 
+  private static io.grpc.ManagedChannel grpc(ClusterHarness h, int node) {
+    return io.grpc.Grpc.newChannelBuilderForAddress(
+            "127.0.0.1", h.grpcPort(node), io.grpc.InsecureChannelCredentials.create())
+        .build();
+  }
+
+  /**
+   * Qdrant's gRPC API on a clustered node takes the same path as REST: a collection created through
+   * n2 is placed on every node, an upsert through n3 is split over its shards' leaders and answers
+   * a consistency token (response metadata), and n1 reads it back with that token at
+   * read_your_writes, n2 with read_consistency Majority (strong).
+   */
+  private static void grpcThroughEveryNode(ClusterHarness h) throws Exception {
+    List<io.grpc.ManagedChannel> channels = List.of(grpc(h, 0), grpc(h, 1), grpc(h, 2));
+    try {
+      io.qdrant.client.grpc.CollectionsGrpc.newBlockingStub(channels.get(1))
+          .create(
+              io.qdrant.client.grpc.Collections.CreateCollection.newBuilder()
+                  .setCollectionName("g")
+                  .setShardNumber(2)
+                  .setReplicationFactor(3)
+                  .setVectorsConfig(
+                      io.qdrant.client.grpc.Collections.VectorsConfig.newBuilder()
+                          .setParams(
+                              io.qdrant.client.grpc.Collections.VectorParams.newBuilder()
+                                  .setSize(4)
+                                  .setDistance(io.qdrant.client.grpc.Collections.Distance.Dot)))
+                  .build());
+      io.qdrant.client.grpc.Points.UpsertPoints.Builder upsert =
+          io.qdrant.client.grpc.Points.UpsertPoints.newBuilder()
+              .setCollectionName("g")
+              .setWait(true);
+      for (long i = 0; i < 40; i++) {
+        upsert.addPoints(
+            io.qdrant.client.grpc.Points.PointStruct.newBuilder()
+                .setId(io.qdrant.client.PointIdFactory.id(i))
+                .setVectors(io.qdrant.client.VectorsFactory.vectors(i, 1f, 0f, 1f)));
+      }
+      java.util.concurrent.atomic.AtomicReference<io.grpc.Metadata> headers =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      io.qdrant.client.grpc.PointsGrpc.newBlockingStub(channels.get(2))
+          .withInterceptors(
+              io.grpc.stub.MetadataUtils.newCaptureMetadataInterceptor(
+                  headers, new java.util.concurrent.atomic.AtomicReference<>()))
+          .upsert(upsert.build());
+      String token =
+          headers
+              .get()
+              .get(
+                  io.grpc.Metadata.Key.of(
+                      "x-vecdb-token", io.grpc.Metadata.ASCII_STRING_MARSHALLER));
+      assertNotNull(token, "a clustered gRPC write answers a token");
+      io.grpc.Metadata ryw = new io.grpc.Metadata();
+      ryw.put(
+          io.grpc.Metadata.Key.of("x-vecdb-token", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+          token);
+      ryw.put(
+          io.grpc.Metadata.Key.of("x-vecdb-consistency", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+          "read_your_writes");
+      long viaToken =
+          io.qdrant.client.grpc.PointsGrpc.newBlockingStub(channels.get(0))
+              .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(ryw))
+              .count(
+                  io.qdrant.client.grpc.Points.CountPoints.newBuilder()
+                      .setCollectionName("g")
+                      .build())
+              .getResult()
+              .getCount();
+      assertEquals(40, viaToken);
+      long strong =
+          io.qdrant.client.grpc.PointsGrpc.newBlockingStub(channels.get(1))
+              .count(
+                  io.qdrant.client.grpc.Points.CountPoints.newBuilder()
+                      .setCollectionName("g")
+                      .setReadConsistency(
+                          io.qdrant.client.grpc.Points.ReadConsistency.newBuilder()
+                              .setType(io.qdrant.client.grpc.Points.ReadConsistencyType.Majority))
+                      .build())
+              .getResult()
+              .getCount();
+      assertEquals(40, strong);
+      List<io.qdrant.client.grpc.Points.ScoredPoint> top =
+          io.qdrant.client.grpc.PointsGrpc.newBlockingStub(channels.get(0))
+              .search(
+                  io.qdrant.client.grpc.Points.SearchPoints.newBuilder()
+                      .setCollectionName("g")
+                      .addAllVector(List.of(1f, 0f, 0f, 0f))
+                      .setLimit(3)
+                      .build())
+              .getResultList();
+      assertEquals(
+          List.of(39L, 38L, 37L),
+          top.stream().map(p -> p.getId().getNum()).toList(),
+          "merged over both shards");
+    } finally {
+      for (io.grpc.ManagedChannel c : channels) {
+        c.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    }
+  }
+
   @Test
   void threeNodesShardReplicateAndFailOverWithoutLosingAcknowledgedWrites() throws Exception {
-    try (ClusterHarness h = new ClusterHarness(dir, 3).start()) {
+    try (ClusterHarness h = new ClusterHarness(dir, 3).withGrpc().start()) {
       List<ServerProcess> nodes = h.nodes();
       h.ok(nodes.get(0), "PUT", C, createBody(2, 3));
       ClusterHarness.Reply w = h.ok(nodes.get(1), "PUT", C + "/points?wait=true", points(0, 100));
@@ -126,6 +227,7 @@ class ShardedClusterProcessTest {
           h.ok(nodes.get(1), "PUT", C + "/points?wait=false", points(110, 120));
       assertEquals("acknowledged", ((JsonObject) ack.result()).getString("status"));
       readEverywhere(h, ack.token(), 120);
+      grpcThroughEveryNode(h);
       JsonObject info = (JsonObject) h.ok(nodes.get(0), "GET", C + "/cluster", null).result();
       assertEquals(2, info.getInteger("shard_count"));
       assertEquals(2, info.getJsonArray("local_shards").size());

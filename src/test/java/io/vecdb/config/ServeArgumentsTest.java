@@ -20,6 +20,7 @@ class ServeArgumentsTest {
     assertEquals("data", o.getDataDir());
     assertEquals("127.0.0.1", o.getHost());
     assertEquals(6333, o.getHttpPort());
+    assertEquals(6334, o.getGrpcPort());
     assertEquals(32L * 1024 * 1024, o.getMaxRequestBytes());
   }
 
@@ -94,11 +95,13 @@ class ServeArgumentsTest {
                 .put("host", "0.0.0.0")
                 .put("api_key", "k")
                 .put("http_port", 7000)
+                .put("grpc_port", 7100)
                 .put("max_request_bytes", 4096));
     VecdbOptions fromFile =
         ServeArguments.parse(new String[] {"--config", file.toString()}, Map.of());
     assertEquals("/from/file", fromFile.getDataDir());
     assertEquals(7000, fromFile.getHttpPort());
+    assertEquals(7100, fromFile.getGrpcPort());
     assertEquals(4096, fromFile.getMaxRequestBytes());
     Map<String, String> env =
         Map.of(
@@ -108,11 +111,14 @@ class ServeArgumentsTest {
             "/from/env",
             "VECDB_HTTP_PORT",
             "7001",
+            "VECDB_GRPC_PORT",
+            "7101",
             "VECDB_HOST",
             "localhost");
     VecdbOptions fromEnv = ServeArguments.parse(NONE, env);
     assertEquals("/from/env", fromEnv.getDataDir());
     assertEquals(7001, fromEnv.getHttpPort());
+    assertEquals(7101, fromEnv.getGrpcPort());
     assertEquals("localhost", fromEnv.getHost());
     VecdbOptions fromFlags =
         ServeArguments.parse(
@@ -120,6 +126,8 @@ class ServeArgumentsTest {
               "--data-dir",
               "/from/flag",
               "--http-port=7002",
+              "--grpc-port",
+              "0",
               "--host",
               "::1",
               "--max-request-bytes",
@@ -128,6 +136,7 @@ class ServeArgumentsTest {
             env);
     assertEquals("/from/flag", fromFlags.getDataDir());
     assertEquals(7002, fromFlags.getHttpPort());
+    assertEquals(0, fromFlags.getGrpcPort(), "0 turns gRPC off");
     assertEquals("::1", fromFlags.getHost());
     assertEquals(2048, fromFlags.getMaxRequestBytes());
   }
@@ -196,6 +205,11 @@ class ServeArgumentsTest {
     assertMessage("--http-port", new String[] {"--http-port", "70000"}, env);
     assertMessage("'abc'", new String[] {"--http-port", "abc"}, env);
     assertMessage("--http-port: missing value", new String[] {"--http-port"}, env);
+    assertMessage("--grpc-port", new String[] {"--grpc-port", "65536"}, env);
+    assertMessage(
+        "VECDB_GRPC_PORT",
+        NONE,
+        Map.of("VECDB_CONFIG", env.get("VECDB_CONFIG"), "VECDB_GRPC_PORT", "x"));
     assertMessage(
         "VECDB_HTTP_PORT",
         NONE,

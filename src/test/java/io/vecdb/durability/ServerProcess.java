@@ -258,6 +258,8 @@ public final class ServerProcess implements AutoCloseable {
     command.add(options.dataDir().toAbsolutePath().toString());
     command.add("--http-port");
     command.add(Integer.toString(port));
+    command.add("--grpc-port");
+    command.add("0"); // off; a test that wants gRPC passes its own --grpc-port after this
     command.add("--host");
     command.add("127.0.0.1");
     command.addAll(options.extraArgs());

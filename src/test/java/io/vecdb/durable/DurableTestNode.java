@@ -69,6 +69,7 @@ final class DurableTestNode implements AutoCloseable {
   static VecdbOptions options(Path dataDir) {
     return new VecdbOptions()
         .setHttpPort(0)
+        .setGrpcPort(0)
         .setHost("127.0.0.1")
         .setDataDir(dataDir.toString())
         .setSearchInstances(2);

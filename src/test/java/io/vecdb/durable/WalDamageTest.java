@@ -125,7 +125,8 @@ class WalDamageTest {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(io.vecdb.Main.class.getName());
-    cmd.addAll(List.of("serve", "--data-dir", data.toString(), "--http-port", "0"));
+    cmd.addAll(
+        List.of("serve", "--data-dir", data.toString(), "--http-port", "0", "--grpc-port", "0"));
     cmd.addAll(List.of(more));
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }

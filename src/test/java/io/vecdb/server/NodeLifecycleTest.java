@@ -28,6 +28,7 @@ class NodeLifecycleTest {
     VecdbOptions options =
         new VecdbOptions()
             .setHttpPort(0)
+            .setGrpcPort(0)
             .setDataDir(dir.resolve("data").toString())
             .setSearchInstances(2);
     VecdbNode node =
@@ -86,7 +87,11 @@ class NodeLifecycleTest {
     VecdbNode node =
         TestNode.await(
             VecdbNode.start(
-                new VecdbOptions().setHttpPort(0).setDataDir(dir.toString()).setSearchInstances(1),
+                new VecdbOptions()
+                    .setHttpPort(0)
+                    .setGrpcPort(0)
+                    .setDataDir(dir.toString())
+                    .setSearchInstances(1),
                 o -> new ReplayingLog()));
     try {
       assertTrue(node.isReady());
@@ -131,7 +136,11 @@ class NodeLifecycleTest {
     Path dir = Files.createTempDirectory("vecdb-node");
     Future<VecdbNode> starting =
         VecdbNode.start(
-            new VecdbOptions().setHttpPort(port).setDataDir(dir.toString()).setSearchInstances(1),
+            new VecdbOptions()
+                .setHttpPort(port)
+                .setGrpcPort(0)
+                .setDataDir(dir.toString())
+                .setSearchInstances(1),
             o -> slow);
     var client =
         io.vertx.ext.web.client.WebClient.create(

@@ -35,6 +35,7 @@ class QdrantJsConformanceTest {
                 new VecdbOptions()
                     .setHost("127.0.0.1")
                     .setHttpPort(0)
+                    .setGrpcPort(0)
                     .setDataDir(dir.toString())
                     .setSearchInstances(2)));
     try {

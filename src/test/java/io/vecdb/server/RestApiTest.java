@@ -438,7 +438,7 @@ class RestApiTest {
                       .put("limit", 3))
               .resultObject()
               .getJsonArray("points");
-      assertEquals(qv, qn);
+      SameHits.assertSame(qv, qn, msg());
       int anchor = order.get(0);
       JsonArray byId =
           t.post(
@@ -469,7 +469,7 @@ class RestApiTest {
                               .add(new JsonObject().put("query", vec(q)).put("limit", 3))))
               .json()
               .getJsonArray("result");
-      assertEquals(qv, qb.getJsonObject(0).getJsonArray("points"));
+      SameHits.assertSame(qv, qb.getJsonObject(0).getJsonArray("points"), msg());
     }
   }
 

@@ -38,6 +38,9 @@ final class TestNode implements AutoCloseable {
   static TestNode start(Vertx clientVertx, VecdbOptions options) throws Exception {
     Path dir = Files.createTempDirectory("vecdb-test");
     options.setHttpPort(0).setHost("127.0.0.1").setDataDir(dir.toString()).setSearchInstances(2);
+    if (options.getGrpcPort() == VecdbOptions.DEFAULT_GRPC_PORT) {
+      options.setGrpcPort(0); // off unless the test asks for a port
+    }
     return new TestNode(await(VecdbNode.start(options)), clientVertx);
   }
 
