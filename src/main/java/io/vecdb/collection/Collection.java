@@ -310,17 +310,43 @@ public final class Collection {
 
   /** The point with {@code id}, or null. */
   public PointView point(PointId id) {
-    Integer ord = ordinals.get(id);
-    if (ord == null) {
-      return null;
+    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+      Integer ord = ordinals.get(id);
+      if (ord == null) {
+        return null;
+      }
+      StoredPoint p = points.get(ord);
+      return p == null || !p.id().equals(id)
+          ? null
+          : new PointView(p.id(), p.payload(), p.version(), ord, 0f);
     }
-    StoredPoint p = points.get(ord);
-    return p == null ? null : new PointView(p.id(), p.payload(), p.version(), ord, 0f);
   }
 
-  /** The stored vector of a point returned by a read (normalised for Cosine), or null. */
+  /**
+   * The stored vector (normalised for Cosine) of a point returned by a read, or null if that point
+   * has been deleted since. The read that returned the view may have closed its read section, so
+   * the view's ordinal may have been freed and handed to another point meanwhile: the vector is
+   * taken only while the ordinal still holds the view's point, checked before and after the copy (a
+   * point record changes with every write to that ordinal, so an unchanged record means an
+   * untouched vector).
+   */
   public float[] vector(PointView view) {
-    return index.vector(view.ordinal());
+    int ord = view.ordinal();
+    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+      for (int attempt = 0; attempt < 16; attempt++) {
+        StoredPoint before = points.get(ord);
+        if (before == null || !before.id().equals(view.id())) {
+          return null;
+        }
+        float[] v = index.vector(ord);
+        java.lang.invoke.VarHandle.acquireFence(); // the copy's reads before the check below
+        if (points.get(ord) == before) {
+          return v;
+        }
+        // A write to this point (its payload, say) ran meanwhile: read again.
+      }
+      return null;
+    }
   }
 
   /**
@@ -330,16 +356,20 @@ public final class Collection {
   public List<PointView> search(
       float[] query, int limit, int offset, SearchParams params, Filter filter, Float threshold) {
     Validation.checkVector(query, config, "query vector");
-    // A point deleted or replaced between the index search and the table lookup below is dropped,
-    // which could leave fewer than `limit` hits although enough points match: search again (the
-    // index then no longer sees it). Bounded: each retry needs a write racing with this search.
-    for (int attempt = 0; attempt < 4; attempt++) {
-      List<PointView> out = searchOnce(query, limit, offset, params, filter, threshold, false);
-      if (out != SHORT) {
-        return out;
+    // One read section over the index search and the mapping of its ordinals to points: no
+    // ordinal it returns is handed to another point before the mapping.
+    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+      // A point deleted or replaced between the index search and the table lookup below is
+      // dropped, which could leave fewer than `limit` hits although enough points match: search
+      // again (the index then no longer sees it). Bounded: each retry needs a racing write.
+      for (int attempt = 0; attempt < 4; attempt++) {
+        List<PointView> out = searchOnce(query, limit, offset, params, filter, threshold, false);
+        if (out != SHORT) {
+          return out;
+        }
       }
+      return searchOnce(query, limit, offset, params, filter, threshold, true);
     }
-    return searchOnce(query, limit, offset, params, filter, threshold, true);
   }
 
   /** Marker (compared by identity, never returned): a hit changed during the search. */
@@ -395,6 +425,12 @@ public final class Collection {
 
   /** Points in id order from {@code from} (inclusive, null: first) that pass {@code filter}. */
   public Page scroll(PointId from, int limit, Filter filter) {
+    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+      return scrollPinned(from, limit, filter);
+    }
+  }
+
+  private Page scrollPinned(PointId from, int limit, Filter filter) {
     ConcurrentNavigableMap<PointId, Integer> range =
         from == null ? ordinals : ordinals.tailMap(from, true);
     List<PointView> out = new ArrayList<>();
@@ -427,7 +463,9 @@ public final class Collection {
       return ordinals.size();
     }
     long[] n = {0};
-    forEachMatch(filter, p -> n[0]++);
+    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+      forEachMatch(filter, p -> n[0]++);
+    }
     return n[0];
   }
 

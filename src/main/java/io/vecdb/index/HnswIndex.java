@@ -61,6 +61,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>{@link #writeTo}: any thread; holds {@link #compactLock} (so it never queues on the write
  *       side behind a compaction's first phase, which would hold adds back until that ended), then
  *       the write side: adds and removes wait while it runs.
+ *   <li>Freed ordinals: {@link #compact} retires them (under the write side) with a stamp from
+ *       {@link #epochs}; {@link #add} takes one under {@link #freeLock} once its grace period is
+ *       over. Readers pin an epoch ({@link #pinReads}; {@link #search} pins its own) without locks.
  *   <li>Searches never block: no method they call takes a lock.
  * </ul>
  *
@@ -73,9 +76,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Deletes: {@link #remove} tombstones a node; searches still walk through it but never return
  * it. {@link #compact} unlinks tombstoned nodes, repairs their neighbours' lists and frees their
- * graph memory. Ordinals are not reused (the grace-period reuse allowed by {@link VectorIndex} is
- * not implemented): a freed node's vector slot stays allocated, and is dropped only when the index
- * is rebuilt from its live vectors. Note {@link #writeTo} keeps freed slots too.
+ * graph memory; their ordinals (and vector slots) are then handed out again by {@link #add}, lowest
+ * first, once every read section ({@link #pinReads}, and every {@link #search}) that was open when
+ * they were freed has closed: {@link ReadEpochs}. So an index overwritten again and again stays
+ * about as large as its live points plus the tombstones between two compactions. A snapshot keeps
+ * FREED slots as they are, and a loaded index reuses them at once.
  *
  * <p>Reachability: plain HNSW pruning can leave a node with no in-link (exact duplicates do so
  * reliably). Each page counts per node the layer-0 lists of live nodes naming it, and pruning never
@@ -235,6 +240,18 @@ public final class HnswIndex implements VectorIndex {
 
   private volatile Page[] pages = new Page[0];
 
+  /** Grace periods of freed ordinals (see {@link #takeFreed}). */
+  private final ReadEpochs epochs = new ReadEpochs();
+
+  // Freed ordinals, guarded by freeLock: free[0..freeCount) may be reused now (taken from the end,
+  // the lowest first); limbo holds retired batches, oldest first, until no reader pinned before
+  // their stamp is left. reusable (written under freeLock, read without) counts both.
+  private final Object freeLock = new Object();
+  private int[] free = new int[0];
+  private int freeCount;
+  private final java.util.ArrayDeque<Retired> limbo = new java.util.ArrayDeque<>();
+  private volatile int reusable;
+
   /** Tests only: runs inside {@link #search} right after it read the page table; else null. */
   volatile Runnable afterPagesRead;
 
@@ -342,13 +359,26 @@ public final class HnswIndex implements VectorIndex {
     long seenRemovals = removals.get(); // volatile read: orders the state reads below
     float[] q = distance == Distance.COSINE ? VectorMath.normalized(query) : query;
     Scratch s = acquireScratch();
-    try {
+    try (ReadSection pinned = epochs.enter()) {
       Hits hits = search(q, k, params, filter, s);
       assert seenRemovals <= removals.get();
       return hits;
     } finally {
       releaseScratch(s);
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here: freed ordinals are handed out again by {@link #add} once every section open when they
+   * were freed has closed ({@link ReadEpochs}). {@link #search} opens one of its own; a caller that
+   * maps the ordinals it returns (or reads {@link #vector} of an ordinal from its own table) holds
+   * one around that too.
+   */
+  @Override
+  public ReadSection pinReads() {
+    return epochs.enter();
   }
 
   private Hits search(float[] q, int k, SearchParams params, OrdinalFilter filter, Scratch s) {
@@ -571,14 +601,22 @@ public final class HnswIndex implements VectorIndex {
     var lock = structure.readLock();
     lock.lock();
     try {
-      int ord = nextOrdinal.getAndIncrement();
-      Runnable hook = afterOrdinalTaken;
-      if (hook != null) {
-        hook.run(); // tests: others see the ordinal before its page exists
+      int ord = takeFreed();
+      Page[] ps;
+      if (ord >= 0) {
+        ps = pages; // a freed ordinal's page exists
+      } else {
+        ord = nextOrdinal.getAndIncrement();
+        Runnable hook = afterOrdinalTaken;
+        if (hook != null) {
+          hook.run(); // tests: others see the ordinal before its page exists
+        }
+        ps = ensurePage(ord);
       }
-      Page[] ps = ensurePage(ord);
       Page page = ps[ord >>> PAGE_SHIFT];
       int slot = ord & PAGE_MASK;
+      // A reused slot is FREED until the LIVE store below: nothing names it and no reader that
+      // could hold it from before it was freed is still reading (the grace period).
       System.arraycopy(v, 0, page.vectors, slot * dimension, dimension);
       int level = levelFor(ord);
       page.levels[slot] = (byte) level;
@@ -586,6 +624,8 @@ public final class HnswIndex implements VectorIndex {
         int[][] up = new int[level][];
         Arrays.fill(up, EMPTY);
         page.upper[slot] = up;
+      } else {
+        page.upper[slot] = null;
       }
       STATES.setRelease(page.states, slot, LIVE);
       live.incrementAndGet();
@@ -1171,12 +1211,15 @@ public final class HnswIndex implements VectorIndex {
           int n = nextOrdinal.get();
           Page[] ps = pages;
           moveEntryToLive(dead, ps, n);
+          int[] freed = new int[deadCount];
           if (deadCount > 0) {
             repairAll(dead, n, s); // only lists that gained a removed node since the first pass
+            int f = 0;
             for (int ord = 0; ord < dead.length; ord++) {
               if (!dead[ord]) {
                 continue;
               }
+              freed[f++] = ord;
               Page p = ps[ord >>> PAGE_SHIFT];
               int slot = ord & PAGE_MASK;
               STATES.setRelease(p.states, slot, FREED);
@@ -1199,6 +1242,9 @@ public final class HnswIndex implements VectorIndex {
           }
           connectUnreachable(ps, n, s);
           tombstones.addAndGet(-deadCount);
+          if (deadCount > 0) {
+            retire(freed); // after every list naming them is gone
+          }
           if (beforeRelease != null) {
             beforeRelease.run();
           }
@@ -1651,10 +1697,94 @@ public final class HnswIndex implements VectorIndex {
     entry.set(entryPoint);
     Page[] ps = pages;
     int dead = 0;
+    int[] freed = new int[ordinals];
+    int f = 0;
     for (int ord = 0; ord < ordinals; ord++) {
-      dead += ps[ord >>> PAGE_SHIFT].states[ord & PAGE_MASK] == DELETED ? 1 : 0;
+      byte state = ps[ord >>> PAGE_SHIFT].states[ord & PAGE_MASK];
+      dead += state == DELETED ? 1 : 0;
+      if (state == FREED) {
+        freed[f++] = ord; // no reader has seen this index yet: free at once
+      }
     }
     tombstones.set(dead);
+    int[] descending = new int[f]; // taken from the end: the lowest first
+    for (int i = 0; i < f; i++) {
+      descending[i] = freed[f - 1 - i];
+    }
+    synchronized (freeLock) {
+      free = descending;
+      freeCount = f;
+      reusable = f;
+    }
+  }
+
+  // ---------------------------------------------------------------- ordinal reuse
+
+  /**
+   * A freed ordinal to reuse, lowest first among those whose grace period is over, or -1 (then the
+   * add takes a new one). Cheap when there is none: one volatile read.
+   */
+  private int takeFreed() {
+    if (reusable == 0 || !reuseFreed) {
+      return -1;
+    }
+    synchronized (freeLock) {
+      if (freeCount == 0 && !limbo.isEmpty()) {
+        long oldest = epochs.oldestPinned();
+        while (!limbo.isEmpty() && limbo.peekFirst().stamp() <= oldest) {
+          int[] ords = limbo.pollFirst().ordinals();
+          int[] merged = Arrays.copyOf(free, freeCount + ords.length);
+          System.arraycopy(ords, 0, merged, freeCount, ords.length);
+          freeCount = merged.length;
+          // Descending, so that the lowest is taken first (from the end): low pages fill up
+          // again and high ones stay empty.
+          Arrays.sort(merged);
+          for (int i = 0, j = merged.length - 1; i < j; i++, j--) {
+            int t = merged[i];
+            merged[i] = merged[j];
+            merged[j] = t;
+          }
+          free = merged;
+        }
+      }
+      if (freeCount == 0) {
+        return -1;
+      }
+      reusable--;
+      return free[--freeCount];
+    }
+  }
+
+  /** Ordinals just freed (FREED, named by no list): reusable once their grace period is over. */
+  private void retire(int[] ordinals) {
+    long stamp = epochs.advance();
+    synchronized (freeLock) {
+      limbo.addLast(new Retired(stamp, ordinals));
+      reusable += ordinals.length;
+    }
+  }
+
+  /** Freed ordinals and the epoch they were freed in. */
+  private record Retired(long stamp, int[] ordinals) {}
+
+  private volatile boolean reuseFreed = true;
+
+  /**
+   * Benchmarks only ({@code vecdb bench-overwrite}'s baseline): {@code false} never hands a freed
+   * ordinal out again, as before reuse existed, so every add takes a new one.
+   */
+  public void reuseFreedOrdinals(boolean reuse) {
+    this.reuseFreed = reuse;
+  }
+
+  /** The grace-period bookkeeping (tests: its hook). */
+  ReadEpochs epochs() {
+    return epochs;
+  }
+
+  /** Freed ordinals waiting for, and past, their grace period: for tests and metrics. */
+  int freedOrdinals() {
+    return reusable;
   }
 
   // ---------------------------------------------------------------- helpers

@@ -9,11 +9,13 @@ package io.vecdb.index;
  * {@link #score} and {@link #isLive} never block and never take locks. Writers may coordinate among
  * themselves (striped locks, CAS).
  *
- * <p>Ordinals: {@link #add} returns a fresh ordinal. A removed ordinal is never returned by a
- * search started after {@code remove} returned. An implementation may hand a removed ordinal out
- * again from a later {@code add} only after no search that could still see the old vector is in
- * flight (a grace period), so a caller that maps ordinals to its own ids must clear its mapping on
- * remove and set it on add.
+ * <p>Ordinals: {@link #add} returns an ordinal that is not in use. A removed ordinal is never
+ * returned by a search started after {@code remove} returned. An implementation may hand a removed
+ * ordinal out again from a later {@code add}, but only after a grace period: once no read section
+ * ({@link #pinReads}) that was open when the ordinal was freed is still open. So a caller that maps
+ * ordinals to its own ids must clear its mapping on remove and set it on add, and must hold a read
+ * section from the moment it obtains an ordinal (from a search, or from its own table) until it has
+ * finished using it: then the ordinal names the same vector throughout.
  *
  * <p>Vectors passed in are already validated by the caller (right length, finite values, non-zero
  * for {@link Distance#COSINE}); the index copies them and, for cosine, stores them normalised.
@@ -55,6 +57,23 @@ public interface VectorIndex {
 
   /** Approximate heap and off-heap bytes held: vectors, graph, bookkeeping. */
   long ramBytesUsed();
+
+  /**
+   * Opens a read section on this thread (see the class comment); close it on the same thread, with
+   * try-with-resources. Never blocks; sections nest. An index that never reuses ordinals needs
+   * none.
+   */
+  default ReadSection pinReads() {
+    return ReadSection.NONE;
+  }
+
+  /** An open read section: while it is open, no ordinal the reader may hold is handed out again. */
+  interface ReadSection extends AutoCloseable {
+    ReadSection NONE = () -> {};
+
+    @Override
+    void close();
+  }
 
   /** Which ordinals a search may return. Must be thread-safe and must not block. */
   @FunctionalInterface

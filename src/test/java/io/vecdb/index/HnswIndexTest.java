@@ -170,9 +170,29 @@ class HnswIndexTest {
         assertEquals(0, hnsw.neighbours(ord, 0).length, "freed node keeps links, " + where);
       }
     }
-    // New points after compaction link into the repaired graph.
+    // New points after compaction link into the repaired graph, in the freed ordinals first
+    // (lowest first; no reader is pinned here, so their grace period is over).
+    int freedBelowN = 0;
+    for (int ord = 0; ord < n; ord++) {
+      freedBelowN += removed[ord] ? 1 : 0;
+    }
+    int taken = 0;
     for (float[] v : clustered(random, 500, dim, 25)) {
-      assertEquals(exact.add(v), hnsw.add(v));
+      int ord = hnsw.add(v);
+      assertTrue(
+          taken < freedBelowN ? ord < n && removed[ord] : ord >= n,
+          "add " + taken + " took ordinal " + ord + ", " + where);
+      taken++;
+    }
+    // The exact twin, rebuilt over the same ordinals.
+    exact = new ExactIndex(dim, Distance.EUCLID);
+    for (int ord = 0; ord < hnsw.ordinalCount(); ord++) {
+      float[] v = hnsw.vector(ord);
+      int e = exact.add(v != null ? v : clustered(random, 1, dim, 1)[0]);
+      assertEquals(ord, e);
+      if (v == null) {
+        exact.remove(e);
+      }
     }
     assertEquals(0, unreachableLive(hnsw), where);
     // A bigger collection is not comparable to "before" at the same ef; this is a sanity bound.
@@ -379,7 +399,15 @@ class HnswIndexTest {
       assertArrayEquals(a.ordinals(), b.ordinals(), where);
       assertArrayEquals(a.scores(), b.scores(), where);
     }
-    assertEquals(2500, copy.add(clustered(random, 1, dim, 1)[0]), where);
+    // A loaded index reuses its freed ordinals at once, the lowest first.
+    int firstFreed = 2500;
+    for (int ord = 0; ord < 2500; ord++) {
+      if (!hnsw.isLive(ord) && hnsw.neighbours(ord, 0).length == 0 && hnsw.tombstones() == 0) {
+        firstFreed = ord;
+        break;
+      }
+    }
+    assertEquals(firstFreed, copy.add(clustered(random, 1, dim, 1)[0]), where);
 
     byte[] badMagic = image.clone();
     badMagic[0] ^= 1;
