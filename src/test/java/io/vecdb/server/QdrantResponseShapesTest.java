@@ -1,0 +1,243 @@
+package io.vecdb.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Every REST endpoint VecDB serves answers in the shape Qdrant publishes for that operation (issue
+ * 9, item 1): a scenario calls each route (successes and errors: bad input, unknown collection and
+ * point, an existing collection) and validates every JSON response against the schema of Qdrant's
+ * OpenAPI document for its path, method and status ({@link QdrantOpenApi}). The document is read
+ * from {@code ../shared/qdrant/openapi-1.17.json}; where a checkout lacks it, the test is skipped
+ * and says so.
+ */
+@ExtendWith(VertxExtension.class)
+class QdrantResponseShapesTest {
+  private final List<String> problems = new ArrayList<>();
+  private final Set<String> covered = new TreeSet<>();
+  private QdrantOpenApi api;
+  private TestNode t;
+
+  private TestNode.Reply call(HttpMethod method, String path, Object body) throws Exception {
+    TestNode.Reply r = t.call(method, path, body);
+    String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+    Object json = r.json();
+    for (String p : api.check(method.name(), bare, r.status(), json)) {
+      problems.add(method + " " + path + " -> " + r.status() + ": " + p);
+    }
+    covered.add(method + " " + api.template(bare) + " " + r.status());
+    return r;
+  }
+
+  private static JsonObject point(Object id, double... v) {
+    JsonArray vector = new JsonArray();
+    for (double x : v) {
+      vector.add(x);
+    }
+    return new JsonObject()
+        .put("id", id)
+        .put("vector", vector)
+        .put(
+            "payload",
+            new JsonObject()
+                .put("color", v[0] > 0.5 ? "red" : "blue")
+                .put("n", (int) (v[1] * 100))
+                .put("tags", new JsonArray().add("a").add("b"))
+                .put("nested", new JsonObject().put("x", v.length > 2 ? v[2] : 0)));
+  }
+
+  @Test
+  void everyServedEndpointAnswersInQdrantsPublishedShape(Vertx vertx) throws Exception {
+    Assumptions.assumeTrue(
+        Files.isRegularFile(QdrantOpenApi.DOCUMENT),
+        "Qdrant's OpenAPI document is not at " + QdrantOpenApi.DOCUMENT);
+    api = new QdrantOpenApi(QdrantOpenApi.DOCUMENT);
+    t = TestNode.start(vertx);
+    try {
+      String c = "/collections/shapes";
+      String uuid = "5c56c793-69f3-4fbf-87e6-c4bf54c28c26";
+      call(HttpMethod.GET, "/", null);
+      call(HttpMethod.GET, "/cluster", null);
+      call(
+          HttpMethod.PUT,
+          c,
+          new JsonObject()
+              .put("vectors", new JsonObject().put("size", 4).put("distance", "Cosine")));
+      call(
+          HttpMethod.PUT,
+          c,
+          new JsonObject()
+              .put("vectors", new JsonObject().put("size", 4).put("distance", "Cosine")));
+      call(HttpMethod.PUT, "/collections/bad%20name", new JsonObject().put("vectors", 3));
+      call(
+          HttpMethod.PUT,
+          c + "/index?wait=true",
+          new JsonObject().put("field_name", "color").put("field_schema", "keyword"));
+      call(
+          HttpMethod.PUT,
+          c + "/index?wait=true",
+          new JsonObject()
+              .put("field_name", "n")
+              .put("field_schema", new JsonObject().put("type", "integer").put("range", true)));
+      JsonArray points = new JsonArray();
+      java.util.Random r = new java.util.Random(7);
+      for (int i = 1; i <= 40; i++) {
+        points.add(
+            point(i == 40 ? uuid : i, r.nextDouble(), r.nextDouble(), r.nextDouble(), 0.1 + i));
+      }
+      call(HttpMethod.PUT, c + "/points?wait=true", new JsonObject().put("points", points));
+      call(
+          HttpMethod.PUT,
+          c + "/points",
+          new JsonObject().put("points", new JsonArray().add(point(41, 0.2, 0.3, 0.4, 0.5))));
+      call(
+          HttpMethod.PUT,
+          c + "/points?wait=true",
+          new JsonObject().put("points", new JsonArray().add(point(42, 0.2, 0.3))));
+      call(HttpMethod.GET, "/collections", null);
+      call(HttpMethod.GET, c, null);
+      call(HttpMethod.GET, "/collections/missing", null);
+      call(HttpMethod.GET, c + "/exists", null);
+      call(HttpMethod.GET, c + "/cluster", null);
+      call(
+          HttpMethod.PATCH,
+          c,
+          new JsonObject()
+              .put("optimizers_config", new JsonObject().put("deleted_threshold", 0.3)));
+      call(
+          HttpMethod.POST,
+          c + "/points",
+          new JsonObject()
+              .put("ids", new JsonArray().add(1).add(uuid).add(999))
+              .put("with_payload", true)
+              .put("with_vector", true));
+      call(HttpMethod.GET, c + "/points/2", null);
+      call(HttpMethod.GET, c + "/points/12345", null);
+      JsonArray q = new JsonArray().add(0.3).add(0.1).add(0.9).add(0.5);
+      JsonObject filter =
+          new JsonObject()
+              .put(
+                  "must",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put("key", "color")
+                              .put("match", new JsonObject().put("value", "red"))));
+      call(
+          HttpMethod.POST, c + "/points/search", new JsonObject().put("vector", q).put("limit", 3));
+      call(
+          HttpMethod.POST,
+          c + "/points/search",
+          new JsonObject()
+              .put("vector", q)
+              .put("limit", 3)
+              .put("filter", filter)
+              .put("with_payload", new JsonArray().add("n"))
+              .put("with_vector", true)
+              .put("score_threshold", 0.1));
+      call(
+          HttpMethod.POST,
+          c + "/points/search",
+          new JsonObject().put("vector", new JsonArray().add(1)));
+      call(
+          HttpMethod.POST, "/collections/missing/points/search", new JsonObject().put("vector", q));
+      call(HttpMethod.POST, c + "/points/search", "{not json");
+      call(
+          HttpMethod.POST,
+          c + "/points/search/batch",
+          new JsonObject()
+              .put(
+                  "searches",
+                  new JsonArray()
+                      .add(new JsonObject().put("vector", q).put("limit", 2))
+                      .add(
+                          new JsonObject()
+                              .put("vector", q)
+                              .put("limit", 2)
+                              .put("filter", filter))));
+      call(HttpMethod.POST, c + "/points/query", new JsonObject().put("query", q).put("limit", 3));
+      call(
+          HttpMethod.POST,
+          c + "/points/query",
+          new JsonObject().put("query", 3).put("limit", 3).put("with_payload", true));
+      call(HttpMethod.POST, c + "/points/query", new JsonObject().put("limit", 3));
+      call(
+          HttpMethod.POST,
+          c + "/points/query/batch",
+          new JsonObject()
+              .put(
+                  "searches",
+                  new JsonArray()
+                      .add(new JsonObject().put("query", q))
+                      .add(new JsonObject().put("query", 5))));
+      call(HttpMethod.POST, c + "/points/scroll", new JsonObject().put("limit", 10));
+      call(
+          HttpMethod.POST,
+          c + "/points/scroll",
+          new JsonObject()
+              .put("limit", 5)
+              .put("filter", filter)
+              .put("with_vector", true)
+              .put("order_by", new JsonObject().put("key", "n").put("direction", "desc")));
+      call(HttpMethod.POST, c + "/points/count", new JsonObject().put("filter", filter));
+      call(
+          HttpMethod.POST,
+          c + "/points/count",
+          new JsonObject().put("filter", new JsonObject().put("must", 3)));
+      call(
+          HttpMethod.POST,
+          c + "/points/payload?wait=true",
+          new JsonObject()
+              .put("payload", new JsonObject().put("flag", true))
+              .put("points", new JsonArray().add(1)));
+      call(
+          HttpMethod.PUT,
+          c + "/points/payload?wait=true",
+          new JsonObject().put("payload", new JsonObject().put("only", 1)).put("filter", filter));
+      call(
+          HttpMethod.POST,
+          c + "/points/payload/delete?wait=true",
+          new JsonObject()
+              .put("keys", new JsonArray().add("flag"))
+              .put("points", new JsonArray().add(1)));
+      call(
+          HttpMethod.POST,
+          c + "/points/payload/clear?wait=true",
+          new JsonObject().put("points", new JsonArray().add(2)));
+      call(HttpMethod.DELETE, c + "/index/color?wait=true", null);
+      call(HttpMethod.DELETE, c + "/index/nothing?wait=true", null);
+      call(
+          HttpMethod.POST,
+          c + "/points/delete?wait=true",
+          new JsonObject().put("points", new JsonArray().add(3).add(4)));
+      call(HttpMethod.POST, c + "/points/delete", new JsonObject().put("filter", filter));
+      call(HttpMethod.POST, c + "/snapshots", null);
+      TestNode.Reply listed = call(HttpMethod.GET, c + "/snapshots", null);
+      if (listed.status() == 200 && !((JsonArray) listed.result()).isEmpty()) {
+        String name = ((JsonArray) listed.result()).getJsonObject(0).getString("name");
+        call(HttpMethod.DELETE, c + "/snapshots/" + name, null);
+      }
+      call(HttpMethod.DELETE, c + "/snapshots/none.snapshot", null);
+      call(HttpMethod.DELETE, c, null);
+      call(HttpMethod.DELETE, c, null);
+      assertTrue(covered.size() >= 35, "covered " + covered);
+      assertEquals(List.of(), problems, "responses outside Qdrant's schema; covered " + covered);
+    } finally {
+      t.close();
+    }
+  }
+}
