@@ -180,13 +180,56 @@ public final class Collection {
   List<ChangeSet> applyUpserts(
       long[] seqs, List<Operation.UpsertPoints> ops, ParallelInserter inserter) {
     List<List<PointStruct>> batches = new ArrayList<>(ops.size());
+    // Ids written by the earlier ops of this call, with their payloads: a later op's condition
+    // sees them as stored, as it would had the ops been applied one by one.
+    Map<PointId, Payload> pending = new java.util.HashMap<>();
     for (Operation.UpsertPoints op : ops) {
       if (!op.collection().equals(name)) {
         throw new IllegalArgumentException("collection: upserts of one collection expected");
       }
-      batches.add(op.points());
+      batches.add(written(op, pending));
     }
     return applyBatches(seqs, batches, inserter);
+  }
+
+  /**
+   * The points of {@code op} its {@code update_mode} and {@code update_filter} let through, in
+   * order, each decided against the points stored before it (including earlier ones of the same
+   * call, in {@code pending}, which it extends). Apply lane only.
+   */
+  private List<PointStruct> written(Operation.UpsertPoints op, Map<PointId, Payload> pending) {
+    if (!op.conditional()) {
+      for (PointStruct p : op.points()) {
+        pending.put(p.id(), p.payload());
+      }
+      return op.points();
+    }
+    Filter filter =
+        op.updateFilter() == null ? null : Validation.filter(op.updateFilter(), "update_filter");
+    List<PointStruct> out = new ArrayList<>(op.points().size());
+    for (PointStruct p : op.points()) {
+      Payload current = pending.get(p.id());
+      if (current == null) {
+        Integer ord = ordinals.get(p.id());
+        StoredPoint stored = ord == null ? null : points.get(ord);
+        current = stored == null ? null : stored.payload();
+      }
+      boolean exists = current != null;
+      boolean write =
+          switch (op.mode()) {
+            case INSERT_ONLY -> !exists;
+            case UPDATE_ONLY -> exists;
+            case UPSERT -> true;
+          };
+      if (write && exists && filter != null && !filter.test(p.id(), current)) {
+        write = false; // a stored point that does not match keeps its state
+      }
+      if (write) {
+        out.add(p);
+        pending.put(p.id(), p.payload());
+      }
+    }
+    return out;
   }
 
   private List<ChangeSet> applyBatches(

@@ -105,7 +105,8 @@ public final class Collections {
         c.applyConfig(c.config().update(u.hnsw(), u.optimizers()));
         yield ChangeSet.NONE;
       }
-      case UpsertPoints u -> require(u.collection()).applyUpsert(seq, u.points(), inserter);
+      case UpsertPoints u ->
+          require(u.collection()).applyUpserts(new long[] {seq}, List.of(u), inserter).get(0);
       case DeletePoints d -> require(d.collection()).applyDelete(d.selector());
       case SetPayload s ->
           require(s.collection())

@@ -83,7 +83,8 @@ public final class MutationRequests {
    */
   public Operation upsert(String name, io.vertx.core.buffer.Buffer body) {
     CollectionConfig config = collections.require(name).config();
-    return new UpsertPoints(name, UpsertParser.parse(body, config));
+    UpsertParser.Request r = UpsertParser.parseRequest(body, config);
+    return new UpsertPoints(name, r.points(), r.mode(), r.updateFilter());
   }
 
   public Operation deletePoints(String name, JsonObject body) {

@@ -21,9 +21,60 @@ public sealed interface Operation {
   record UpdateCollection(String collection, JsonObject hnsw, JsonObject optimizers)
       implements Operation {}
 
-  record UpsertPoints(String collection, List<PointStruct> points) implements Operation {
+  /**
+   * Upserts {@code points}, as {@code mode} allows: {@code UPSERT} writes every point, {@code
+   * INSERT_ONLY} only those whose id is not stored, {@code UPDATE_ONLY} only those whose id is.
+   * With {@code updateFilter} (null: none), a stored point is replaced only if it matches the
+   * filter (new points are inserted regardless), as Qdrant's {@code update_filter}. Both are
+   * decided when the operation is applied, in log order, so every replay and every replica decides
+   * the same.
+   */
+  record UpsertPoints(
+      String collection, List<PointStruct> points, UpdateMode mode, JsonObject updateFilter)
+      implements Operation {
     public UpsertPoints {
       points = List.copyOf(points);
+      mode = mode == null ? UpdateMode.UPSERT : mode;
+      updateFilter = updateFilter == null ? null : updateFilter.copy();
+    }
+
+    /** A plain upsert: every point written. */
+    public UpsertPoints(String collection, List<PointStruct> points) {
+      this(collection, points, UpdateMode.UPSERT, null);
+    }
+
+    /** True if some points may be left unwritten (a mode other than upsert, or a filter). */
+    public boolean conditional() {
+      return mode != UpdateMode.UPSERT || updateFilter != null;
+    }
+
+    /** The same condition over other points (a shard's share of them). */
+    public UpsertPoints withPoints(List<PointStruct> other) {
+      return new UpsertPoints(collection, other, mode, updateFilter);
+    }
+  }
+
+  /** Qdrant's {@code update_mode}. */
+  enum UpdateMode {
+    UPSERT,
+    INSERT_ONLY,
+    UPDATE_ONLY;
+
+    public String wireName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the field and the values expected
+     */
+    public static UpdateMode parse(String name) {
+      for (UpdateMode m : values()) {
+        if (m.wireName().equals(name)) {
+          return m;
+        }
+      }
+      throw new IllegalArgumentException(
+          "update_mode: expected upsert, insert_only or update_only, got \"" + name + "\"");
     }
   }
 

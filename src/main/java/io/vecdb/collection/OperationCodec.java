@@ -34,11 +34,15 @@ public final class OperationCodec {
    * new record type and still reads every older one ({@link #decode(int, Buffer)}); {@code
    * WalFormatV1Test} reads a checked-in WAL of format 1.
    */
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
 
-  /** Decodes an operation written in format {@code version}. */
+  /**
+   * Decodes an operation written in format {@code version}. Format 2 is format 1 plus the
+   * conditional upsert ({@code update_mode}, {@code update_filter}); a plain upsert is written as
+   * in format 1.
+   */
   public static Operation decode(int version, Buffer in) {
-    if (version == 1) {
+    if (version == 1 || version == 2) {
       return decode(in);
     }
     throw new IllegalArgumentException(
@@ -60,6 +64,7 @@ public final class OperationCodec {
   private static final byte CLEAR_PAYLOAD = 9;
   private static final byte CREATE_FIELD_INDEX = 10;
   private static final byte DELETE_FIELD_INDEX = 11;
+  private static final byte CONDITIONAL_UPSERT = 12; // format 2
 
   private OperationCodec() {}
 
@@ -83,7 +88,13 @@ public final class OperationCodec {
         json(out, c.optimizers());
       }
       case UpsertPoints u -> {
-        header(out, UPSERT_POINTS, u);
+        if (u.conditional()) {
+          header(out, CONDITIONAL_UPSERT, u);
+          out.appendByte((byte) u.mode().ordinal());
+          json(out, u.updateFilter());
+        } else {
+          header(out, UPSERT_POINTS, u);
+        }
         out.appendIntLE(u.points().size());
         for (PointStruct p : u.points()) {
           id(out, p.id());
@@ -226,7 +237,17 @@ public final class OperationCodec {
         case CREATE_COLLECTION -> new CreateCollection(c, CollectionConfig.parse(json()));
         case DELETE_COLLECTION -> new DeleteCollection(c);
         case UPDATE_COLLECTION -> new UpdateCollection(c, json(), json());
-        case UPSERT_POINTS -> {
+        case UPSERT_POINTS, CONDITIONAL_UPSERT -> {
+          Operation.UpdateMode mode = Operation.UpdateMode.UPSERT;
+          JsonObject filter = null;
+          if (type == CONDITIONAL_UPSERT) {
+            int m = in.getByte(pos++);
+            if (m < 0 || m >= Operation.UpdateMode.values().length) {
+              throw new IllegalArgumentException("update mode " + m + " is not known");
+            }
+            mode = Operation.UpdateMode.values()[m];
+            filter = json();
+          }
           int n = integer();
           List<PointStruct> points = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
@@ -239,7 +260,7 @@ public final class OperationCodec {
             JsonObject p = json();
             points.add(new PointStruct(id, v, p == null ? Payload.EMPTY : new Payload(p)));
           }
-          yield new UpsertPoints(c, points);
+          yield new UpsertPoints(c, points, mode, filter);
         }
         case DELETE_POINTS -> new DeletePoints(c, selector());
         case SET_PAYLOAD -> new SetPayload(c, selector(), json(), string());

@@ -29,6 +29,8 @@ final class UpsertParser {
 
   private final CollectionConfig config;
   private final JsonParser p;
+  private Operation.UpdateMode mode = Operation.UpdateMode.UPSERT;
+  private JsonObject updateFilter;
 
   private UpsertParser(CollectionConfig config, JsonParser parser) {
     this.config = config;
@@ -39,11 +41,25 @@ final class UpsertParser {
    * @throws IllegalArgumentException naming the offending path; "body: malformed JSON" for syntax
    */
   static List<PointStruct> parse(Buffer body, CollectionConfig config) {
+    return parseRequest(body, config).points();
+  }
+
+  /** An upsert request: its points and Qdrant's {@code update_mode} and {@code update_filter}. */
+  record Request(List<PointStruct> points, Operation.UpdateMode mode, JsonObject updateFilter) {}
+
+  /**
+   * As {@link #parse}, with the request's condition ({@code update_filter} validated as a filter).
+   *
+   * @throws IllegalArgumentException naming the offending path
+   */
+  static Request parseRequest(Buffer body, CollectionConfig config) {
     if (body == null || body.length() == 0) {
       throw new IllegalArgumentException("body: expected a JSON object");
     }
     try (JsonParser parser = FACTORY.createParser(body.getBytes())) {
-      return new UpsertParser(config, parser).body();
+      UpsertParser u = new UpsertParser(config, parser);
+      List<PointStruct> points = u.body();
+      return new Request(points, u.mode, u.updateFilter);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("body: malformed JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
@@ -83,22 +99,28 @@ final class UpsertParser {
           }
           points = batch();
         }
-        case "shard_key", "update_filter" -> {
+        case "shard_key" -> {
           if (p.currentToken() != JsonToken.VALUE_NULL) {
             throw new IllegalArgumentException(
-                field
-                    + ": "
-                    + (field.equals("shard_key") ? "custom sharding" : "conditional updates")
-                    + " is not supported by VecDB");
+                "shard_key: custom sharding is not supported by VecDB");
+          }
+        }
+        case "update_filter" -> {
+          if (p.currentToken() != JsonToken.VALUE_NULL) {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+              throw JsonFields.bad("update_filter", "a filter object", token());
+            }
+            JsonObject f = payload("update_filter").json();
+            Validation.filter(f, "update_filter"); // refused here, not when applied
+            updateFilter = f;
           }
         }
         case "update_mode" -> {
-          if (p.currentToken() != JsonToken.VALUE_NULL
-              && !(p.currentToken() == JsonToken.VALUE_STRING && p.getText().equals("upsert"))) {
-            throw new IllegalArgumentException(
-                "update_mode: only \"upsert\" is supported by VecDB (insert_only and update_only"
-                    + " are not), got "
-                    + p.getText());
+          if (p.currentToken() != JsonToken.VALUE_NULL) {
+            if (p.currentToken() != JsonToken.VALUE_STRING) {
+              throw JsonFields.bad("update_mode", "upsert, insert_only or update_only", token());
+            }
+            mode = Operation.UpdateMode.parse(p.getText());
           }
         }
         default -> throw unknown("", field, "points, batch, shard_key, update_filter, update_mode");

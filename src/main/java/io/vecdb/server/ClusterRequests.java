@@ -337,7 +337,7 @@ final class ClusterRequests {
           by.computeIfAbsent(Hashing.shardOf(point.id(), shards), k -> new ArrayList<>())
               .add(point);
         }
-        by.forEach((s, points) -> out.put(s, new Operation.UpsertPoints(u.collection(), points)));
+        by.forEach((s, points) -> out.put(s, u.withPoints(points)));
       }
       case Operation.DeletePoints d ->
           bySelector(

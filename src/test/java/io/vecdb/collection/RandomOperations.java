@@ -93,7 +93,24 @@ final class RandomOperations {
               c,
               random.nextBoolean() ? null : new JsonObject().put("m", 8 + random.nextInt(20)),
               random.nextBoolean() ? null : new JsonObject().put("indexing_threshold", 5));
-      case 3, 4 -> new Operation.UpsertPoints(c, points(dim));
+      case 3 -> new Operation.UpsertPoints(c, points(dim));
+      case 4 ->
+          new Operation.UpsertPoints(
+              c,
+              points(dim),
+              Operation.UpdateMode.values()[random.nextInt(Operation.UpdateMode.values().length)],
+              random.nextBoolean()
+                  ? null
+                  : new JsonObject()
+                      .put(
+                          "must",
+                          new io.vertx.core.json.JsonArray()
+                              .add(
+                                  new JsonObject()
+                                      .put("key", "k")
+                                      .put(
+                                          "match",
+                                          new JsonObject().put("value", random.nextInt(3))))));
       case 5 -> new Operation.DeletePoints(c, selector());
       case 6 ->
           new Operation.SetPayload(

@@ -281,20 +281,21 @@ class BadInputTest {
                     .copy()
                     .put("multivector_config", new JsonObject().put("comparator", "max_sim"))),
         "vectors.multivector_config");
-    // Upserts: conditional and insert-only modes, custom shard keys, unknown point fields.
+    // Upserts: an unknown update mode, a malformed update filter (both are implemented:
+    // ConditionalUpsertTest), custom shard keys, unknown point fields.
     JsonObject one = points(point(100, 1, 2, 3));
     rejects(
         400,
         HttpMethod.PUT,
         "/collections/c/points?wait=true",
-        one.copy().put("update_mode", "insert_only"),
+        one.copy().put("update_mode", "sometimes"),
         "update_mode",
         "insert_only");
     rejects(
         400,
         HttpMethod.PUT,
         "/collections/c/points?wait=true",
-        one.copy().put("update_filter", new JsonObject().put("must", new JsonArray())),
+        one.copy().put("update_filter", new JsonObject().put("must", 3)),
         "update_filter");
     rejects(
         400,

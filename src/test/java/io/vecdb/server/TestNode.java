@@ -10,7 +10,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,8 +35,11 @@ final class TestNode implements AutoCloseable {
   }
 
   static TestNode start(Vertx clientVertx, VecdbOptions options) throws Exception {
-    Path dir = Files.createTempDirectory("vecdb-test");
-    options.setHttpPort(0).setHost("127.0.0.1").setDataDir(dir.toString()).setSearchInstances(2);
+    // A fresh data directory, unless the test chose one (to restart on it).
+    if (options.getDataDir().equals(VecdbOptions.DEFAULT_DATA_DIR)) {
+      options.setDataDir(Files.createTempDirectory("vecdb-test").toString());
+    }
+    options.setHttpPort(0).setHost("127.0.0.1").setSearchInstances(2);
     if (options.getGrpcPort() == VecdbOptions.DEFAULT_GRPC_PORT) {
       options.setGrpcPort(0); // off unless the test asks for a port
     }
