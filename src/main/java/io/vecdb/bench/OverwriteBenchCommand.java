@@ -99,11 +99,13 @@ public final class OverwriteBenchCommand {
           reused.overwritten.indexPerPoint / reused.fresh.indexPerPoint,
           reused.overwritten.recall - reused.fresh.recall);
       if (old != null) {
+        // Against the same fresh build (the final points are the same in both workloads; one
+        // fresh measurement, so that heap noise between two GCs does not skew one ratio).
         System.out.printf(
             "  before: heap %.2fx, index %.2fx, recall %+.3f%n",
-            old.overwritten.heapPerPoint / old.fresh.heapPerPoint,
-            old.overwritten.indexPerPoint / old.fresh.indexPerPoint,
-            old.overwritten.recall - old.fresh.recall);
+            old.overwritten.heapPerPoint / reused.fresh.heapPerPoint,
+            old.overwritten.indexPerPoint / reused.fresh.indexPerPoint,
+            old.overwritten.recall - reused.fresh.recall);
       }
     }
     return 0;

@@ -107,6 +107,17 @@ public final class Collections {
       }
       case UpsertPoints u ->
           require(u.collection()).applyUpserts(new long[] {seq}, List.of(u), inserter).get(0);
+      case Operation.Batch b -> {
+        require(b.collection());
+        List<io.vecdb.model.PointId> upserted = new java.util.ArrayList<>();
+        List<io.vecdb.model.PointId> deleted = new java.util.ArrayList<>();
+        for (Operation sub : b.operations()) {
+          ChangeSet changes = apply(seq, sub);
+          upserted.addAll(changes.upserted());
+          deleted.addAll(changes.deleted());
+        }
+        yield new ChangeSet(upserted, deleted);
+      }
       case DeletePoints d -> require(d.collection()).applyDelete(d.selector());
       case SetPayload s ->
           require(s.collection())

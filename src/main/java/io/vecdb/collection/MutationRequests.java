@@ -124,6 +124,61 @@ public final class MutationRequests {
     return new DeletePayloadKeys(name, selector(b), list);
   }
 
+  /** Operations in one {@code POST /points/batch}. */
+  public static final int MAX_BATCH_OPERATIONS = 1_000;
+
+  /**
+   * {@code POST /points/batch}: {@code {"operations": [{"upsert": {...}}, {"delete": {...}},
+   * {"set_payload": {...}}, {"overwrite_payload": {...}}, {"delete_payload": {...}},
+   * {"clear_payload": {...}}]}}, each validated as its own endpoint validates it; one bad operation
+   * refuses the whole request. Vector updates are refused (one vector per point).
+   */
+  public Operation batch(String name, JsonObject body) {
+    collections.require(name);
+    JsonObject b = known(body, Set.of("operations"));
+    JsonArray list = JsonFields.array(b, "operations", "operations");
+    if (list == null || list.isEmpty()) {
+      throw new IllegalArgumentException("operations: expected a non-empty list of operations");
+    }
+    Limits.count("operations", list.size(), MAX_BATCH_OPERATIONS, "operations");
+    List<Operation> ops = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      String at = "operations[" + i + "]";
+      if (!(list.getValue(i) instanceof JsonObject o) || o.size() != 1) {
+        throw JsonFields.bad(
+            at,
+            "an object with one of upsert, delete, set_payload, overwrite_payload, delete_payload,"
+                + " clear_payload",
+            list.getValue(i));
+      }
+      String kind = o.fieldNames().iterator().next();
+      if (!(o.getValue(kind) instanceof JsonObject inner)) {
+        throw JsonFields.bad(at + "." + kind, "an object", o.getValue(kind));
+      }
+      try {
+        ops.add(
+            switch (kind) {
+              case "upsert" -> upsert(name, inner.toBuffer());
+              case "delete" -> deletePoints(name, inner);
+              case "set_payload" -> setPayload(name, inner);
+              case "overwrite_payload" -> overwritePayload(name, inner);
+              case "delete_payload" -> deletePayload(name, inner);
+              case "clear_payload" -> clearPayload(name, inner);
+              case "update_vectors", "delete_vectors" ->
+                  throw new IllegalArgumentException(
+                      "named vector updates are not supported by VecDB (one vector per point)");
+              default ->
+                  throw new IllegalArgumentException(
+                      "unknown operation; expected one of upsert, delete, set_payload,"
+                          + " overwrite_payload, delete_payload, clear_payload");
+            });
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(at + "." + kind + ": " + e.getMessage(), e);
+      }
+    }
+    return new Operation.Batch(name, ops);
+  }
+
   public Operation clearPayload(String name, JsonObject body) {
     collections.require(name);
     return new ClearPayload(name, selector(known(body, SELECTOR)));

@@ -54,6 +54,30 @@ public sealed interface Operation {
     }
   }
 
+  /**
+   * {@code POST /points/batch}: point operations of one collection, applied in order as one log
+   * record (so all or none of them are logged; none is refused once logged, as every one was
+   * validated first).
+   */
+  record Batch(String collection, List<Operation> operations) implements Operation {
+    public Batch {
+      operations = List.copyOf(operations);
+      for (Operation op : operations) {
+        boolean pointOp =
+            op instanceof UpsertPoints
+                || op instanceof DeletePoints
+                || op instanceof SetPayload
+                || op instanceof OverwritePayload
+                || op instanceof DeletePayloadKeys
+                || op instanceof ClearPayload;
+        if (!pointOp || !op.collection().equals(collection)) {
+          throw new IllegalArgumentException(
+              "batch: expected point operations on collection " + collection + ", got " + op);
+        }
+      }
+    }
+  }
+
   /** Qdrant's {@code update_mode}. */
   enum UpdateMode {
     UPSERT,

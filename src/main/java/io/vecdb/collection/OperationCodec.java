@@ -38,8 +38,8 @@ public final class OperationCodec {
 
   /**
    * Decodes an operation written in format {@code version}. Format 2 is format 1 plus the
-   * conditional upsert ({@code update_mode}, {@code update_filter}); a plain upsert is written as
-   * in format 1.
+   * conditional upsert ({@code update_mode}, {@code update_filter}) and the batch of point
+   * operations; a plain upsert is written as in format 1.
    */
   public static Operation decode(int version, Buffer in) {
     if (version == 1 || version == 2) {
@@ -65,6 +65,7 @@ public final class OperationCodec {
   private static final byte CREATE_FIELD_INDEX = 10;
   private static final byte DELETE_FIELD_INDEX = 11;
   private static final byte CONDITIONAL_UPSERT = 12; // format 2
+  private static final byte BATCH = 13; // format 2
 
   private OperationCodec() {}
 
@@ -82,6 +83,13 @@ public final class OperationCodec {
         json(out, c.config().toCreateBody());
       }
       case DeleteCollection c -> header(out, DELETE_COLLECTION, c);
+      case Operation.Batch b -> {
+        header(out, BATCH, b);
+        out.appendIntLE(b.operations().size());
+        for (Operation sub : b.operations()) {
+          encode(out, sub);
+        }
+      }
       case UpdateCollection c -> {
         header(out, UPDATE_COLLECTION, c);
         json(out, c.hnsw());
@@ -165,6 +173,13 @@ public final class OperationCodec {
     if (op instanceof UpsertPoints u && !u.points().isEmpty()) {
       return 64 + u.points().size() * (32 + 4 * u.points().getFirst().vector().length);
     }
+    if (op instanceof Operation.Batch b) {
+      int n = 64;
+      for (Operation sub : b.operations()) {
+        n += estimate(sub);
+      }
+      return n;
+    }
     return 128;
   }
 
@@ -236,6 +251,14 @@ public final class OperationCodec {
       return switch (type) {
         case CREATE_COLLECTION -> new CreateCollection(c, CollectionConfig.parse(json()));
         case DELETE_COLLECTION -> new DeleteCollection(c);
+        case BATCH -> {
+          int n = integer();
+          List<Operation> ops = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            ops.add(operation());
+          }
+          yield new Operation.Batch(c, ops);
+        }
         case UPDATE_COLLECTION -> new UpdateCollection(c, json(), json());
         case UPSERT_POINTS, CONDITIONAL_UPSERT -> {
           Operation.UpdateMode mode = Operation.UpdateMode.UPSERT;

@@ -53,6 +53,10 @@ public final class VecdbMetrics implements AppliedListener {
         }
       }
       case Operation.UpsertPoints u -> upserted.increment(changes.upserted().size());
+      case Operation.Batch b -> {
+        upserted.increment(changes.upserted().size());
+        deleted.increment(changes.deleted().size());
+      }
       default -> deleted.increment(changes.deleted().size());
     }
   }

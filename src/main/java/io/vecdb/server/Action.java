@@ -13,6 +13,7 @@ public enum Action {
   OVERWRITE_PAYLOAD(true),
   DELETE_PAYLOAD(true),
   CLEAR_PAYLOAD(true),
+  BATCH_UPDATE(true),
   CREATE_FIELD_INDEX(true),
   DELETE_FIELD_INDEX(true),
   LIST_COLLECTIONS(false),
@@ -47,7 +48,8 @@ public enum Action {
         && this != SET_PAYLOAD
         && this != OVERWRITE_PAYLOAD
         && this != DELETE_PAYLOAD
-        && this != CLEAR_PAYLOAD;
+        && this != CLEAR_PAYLOAD
+        && this != BATCH_UPDATE;
   }
 
   /**

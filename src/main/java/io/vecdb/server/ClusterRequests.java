@@ -91,6 +91,7 @@ final class ClusterRequests {
           case OVERWRITE_PAYLOAD -> mutations.overwritePayload(c, body);
           case DELETE_PAYLOAD -> mutations.deletePayload(c, body);
           case CLEAR_PAYLOAD -> mutations.clearPayload(c, body);
+          case BATCH_UPDATE -> mutations.batch(c, body);
           case CREATE_FIELD_INDEX -> mutations.createFieldIndex(c, body);
           // Whether the index exists is known to the shards, which reject a missing one.
           case DELETE_FIELD_INDEX -> new Operation.DeleteFieldIndex(c, r.arg());
@@ -115,6 +116,13 @@ final class ClusterRequests {
                 result.put("status", "acknowledged");
               } else {
                 result.put("status", "completed").put("applied_replicas", w.appliedReplicas);
+              }
+              if (op instanceof Operation.Batch b) {
+                JsonArray each = new JsonArray();
+                for (int i = 0; i < b.operations().size(); i++) {
+                  each.add(result.copy());
+                }
+                return new Reply(each, w.token);
               }
               return new Reply(result, w.token);
             });
@@ -363,6 +371,15 @@ final class ClusterRequests {
       case Operation.ClearPayload cl ->
           bySelector(
               cl.selector(), shards, out, sel -> new Operation.ClearPayload(cl.collection(), sel));
+      case Operation.Batch b -> {
+        // Each shard gets its part of every operation, in order: atomic per shard.
+        Map<Integer, List<Operation>> parts = new TreeMap<>();
+        for (Operation sub : b.operations()) {
+          split(sub, shards)
+              .forEach((s, part) -> parts.computeIfAbsent(s, k -> new ArrayList<>()).add(part));
+        }
+        parts.forEach((s, ops) -> out.put(s, new Operation.Batch(b.collection(), ops)));
+      }
       default -> {
         for (int s = 0; s < shards; s++) {
           out.put(s, op);

@@ -83,12 +83,19 @@ final class IngestVerticle extends VerticleBase {
                 return;
               }
               LogReceipt receipt = ar.result().body();
-              Object result =
-                  collectionLevel
-                      ? Boolean.TRUE
-                      : new JsonObject()
-                          .put("operation_id", receipt.seq())
-                          .put("status", receipt.applied() ? "completed" : "acknowledged");
+              JsonObject update =
+                  new JsonObject()
+                      .put("operation_id", receipt.seq())
+                      .put("status", receipt.applied() ? "completed" : "acknowledged");
+              Object result = collectionLevel ? Boolean.TRUE : update;
+              if (op instanceof Operation.Batch b) {
+                // One update result per operation, as Qdrant: one log record, one id.
+                io.vertx.core.json.JsonArray each = new io.vertx.core.json.JsonArray();
+                for (int i = 0; i < b.operations().size(); i++) {
+                  each.add(update.copy());
+                }
+                result = each;
+              }
               BusMessages.reply(message, result);
             });
   }
@@ -105,6 +112,7 @@ final class IngestVerticle extends VerticleBase {
       case OVERWRITE_PAYLOAD -> mutations.overwritePayload(c, body);
       case DELETE_PAYLOAD -> mutations.deletePayload(c, body);
       case CLEAR_PAYLOAD -> mutations.clearPayload(c, body);
+      case BATCH_UPDATE -> mutations.batch(c, body);
       case CREATE_FIELD_INDEX -> mutations.createFieldIndex(c, body);
       case DELETE_FIELD_INDEX -> mutations.deleteFieldIndex(c, r.arg());
       default ->

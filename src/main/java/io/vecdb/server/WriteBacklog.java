@@ -77,6 +77,13 @@ final class WriteBacklog {
       }
       return w;
     }
+    if (op instanceof Operation.Batch b) {
+      long w = 0;
+      for (Operation sub : b.operations()) {
+        w += weight(sub);
+      }
+      return w;
+    }
     return OTHER_OPERATION;
   }
 

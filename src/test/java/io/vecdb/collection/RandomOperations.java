@@ -80,7 +80,7 @@ final class RandomOperations {
 
   /** Any operation on collection {@code c} of dimension {@code dim}. */
   Operation any(String c, int dim) {
-    return switch (random.nextInt(11)) {
+    return switch (random.nextInt(12)) {
       case 0 ->
           new Operation.CreateCollection(
               c,
@@ -118,6 +118,23 @@ final class RandomOperations {
       case 7 -> new Operation.OverwritePayload(c, selector(), payload());
       case 8 -> new Operation.DeletePayloadKeys(c, selector(), List.of("k0", "s1"));
       case 9 -> new Operation.ClearPayload(c, selector());
+      case 11 -> {
+        // A batch of point operations (cases 3 to 9), as POST /points/batch logs it.
+        List<Operation> ops = new java.util.ArrayList<>();
+        for (int i = 1 + random.nextInt(3); i > 0; i--) {
+          Operation op;
+          do {
+            op = any(c, dim);
+          } while (!(op instanceof Operation.UpsertPoints
+              || op instanceof Operation.DeletePoints
+              || op instanceof Operation.SetPayload
+              || op instanceof Operation.OverwritePayload
+              || op instanceof Operation.DeletePayloadKeys
+              || op instanceof Operation.ClearPayload));
+          ops.add(op);
+        }
+        yield new Operation.Batch(c, ops);
+      }
       default ->
           random.nextBoolean()
               ? new Operation.CreateFieldIndex(c, "k0", "integer")

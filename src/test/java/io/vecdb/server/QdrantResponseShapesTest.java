@@ -225,6 +225,30 @@ class QdrantResponseShapesTest {
           c + "/points/delete?wait=true",
           new JsonObject().put("points", new JsonArray().add(3).add(4)));
       call(HttpMethod.POST, c + "/points/delete", new JsonObject().put("filter", filter));
+      call(
+          HttpMethod.POST,
+          c + "/points/batch?wait=true",
+          new JsonObject()
+              .put(
+                  "operations",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put(
+                                  "upsert",
+                                  new JsonObject()
+                                      .put(
+                                          "points",
+                                          new JsonArray().add(point(50, 0.1, 0.2, 0.3, 0.4)))))
+                      .add(
+                          new JsonObject()
+                              .put(
+                                  "delete",
+                                  new JsonObject().put("points", new JsonArray().add(50))))));
+      call(
+          HttpMethod.POST,
+          c + "/points/batch",
+          new JsonObject().put("operations", new JsonArray().add(new JsonObject().put("nope", 1))));
       call(HttpMethod.POST, c + "/snapshots", null);
       TestNode.Reply listed = call(HttpMethod.GET, c + "/snapshots", null);
       if (listed.status() == 200 && !((JsonArray) listed.result()).isEmpty()) {
