@@ -42,6 +42,7 @@ final class GrpcServices {
     m.put(PointsGrpc.getOverwritePayloadMethod().getFullMethodName(), Action.OVERWRITE_PAYLOAD);
     m.put(PointsGrpc.getDeletePayloadMethod().getFullMethodName(), Action.DELETE_PAYLOAD);
     m.put(PointsGrpc.getClearPayloadMethod().getFullMethodName(), Action.CLEAR_PAYLOAD);
+    m.put(PointsGrpc.getUpdateBatchMethod().getFullMethodName(), Action.BATCH_UPDATE);
     m.put(PointsGrpc.getCreateFieldIndexMethod().getFullMethodName(), Action.CREATE_FIELD_INDEX);
     m.put(PointsGrpc.getDeleteFieldIndexMethod().getFullMethodName(), Action.DELETE_FIELD_INDEX);
     m.put(PointsGrpc.getSearchMethod().getFullMethodName(), Action.SEARCH);
@@ -159,8 +160,128 @@ final class GrpcServices {
     return b;
   }
 
+  /** A point struct list's points with PointStruct.vectors as REST's "vector". */
+  private static JsonArray restPoints(JsonObject body) {
+    JsonArray points = body.getJsonArray("points", new JsonArray());
+    for (int i = 0; i < points.size(); i++) {
+      JsonObject p = points.getJsonObject(i);
+      if (p.containsKey("vectors")) {
+        p.put("vector", p.remove("vectors"));
+      }
+    }
+    return points;
+  }
+
+  /** One operation of UpdateBatch as the REST batch's {@code {"<kind>": {...}}}. */
+  @SuppressWarnings("deprecation") // the deprecated delete and clear forms are still sent
+  private static JsonObject batchOperation(Points.PointsUpdateOperation op, String at) {
+    return switch (op.getOperationCase()) {
+      case UPSERT -> {
+        JsonObject b = GrpcRequests.object(op.getUpsert(), at + ".upsert", Set.of());
+        yield new JsonObject().put("upsert", b.put("points", restPoints(b)));
+      }
+      case DELETE_POINTS ->
+          new JsonObject()
+              .put(
+                  "delete",
+                  withSelector(
+                      op.getDeletePoints(),
+                      "points",
+                      op.getDeletePoints().hasPoints(),
+                      op.getDeletePoints().getPoints()));
+      case DELETE_DEPRECATED ->
+          new JsonObject()
+              .put("delete", GrpcRequests.selector(op.getDeleteDeprecated(), at + ".delete"));
+      case SET_PAYLOAD ->
+          new JsonObject()
+              .put(
+                  "set_payload",
+                  payloadOp(
+                      withSelector(
+                          op.getSetPayload(),
+                          "points_selector",
+                          op.getSetPayload().hasPointsSelector(),
+                          op.getSetPayload().getPointsSelector())));
+      case OVERWRITE_PAYLOAD ->
+          new JsonObject()
+              .put(
+                  "overwrite_payload",
+                  payloadOp(
+                      withSelector(
+                          op.getOverwritePayload(),
+                          "points_selector",
+                          op.getOverwritePayload().hasPointsSelector(),
+                          op.getOverwritePayload().getPointsSelector())));
+      case DELETE_PAYLOAD -> {
+        JsonObject b =
+            withSelector(
+                op.getDeletePayload(),
+                "points_selector",
+                op.getDeletePayload().hasPointsSelector(),
+                op.getDeletePayload().getPointsSelector());
+        if (!b.containsKey("keys")) {
+          b.put("keys", new JsonArray());
+        }
+        yield new JsonObject().put("delete_payload", b);
+      }
+      case CLEAR_PAYLOAD ->
+          new JsonObject()
+              .put(
+                  "clear_payload",
+                  withSelector(
+                      op.getClearPayload(),
+                      "points",
+                      op.getClearPayload().hasPoints(),
+                      op.getClearPayload().getPoints()));
+      case CLEAR_PAYLOAD_DEPRECATED ->
+          new JsonObject()
+              .put(
+                  "clear_payload",
+                  GrpcRequests.selector(op.getClearPayloadDeprecated(), at + ".clear_payload"));
+      // For the REST parser to refuse with its message.
+      case UPDATE_VECTORS -> new JsonObject().put("update_vectors", new JsonObject());
+      case DELETE_VECTORS -> new JsonObject().put("delete_vectors", new JsonObject());
+      case OPERATION_NOT_SET -> throw new IllegalArgumentException(at + ": expected an operation");
+    };
+  }
+
+  private static JsonObject payloadOp(JsonObject b) {
+    if (!b.containsKey("payload")) {
+      b.put("payload", new JsonObject());
+    }
+    return b;
+  }
+
   BindableService points() {
     return new PointsGrpc.PointsImplBase() {
+      @Override
+      public void updateBatch(
+          Points.UpdateBatchPoints r, StreamObserver<Points.UpdateBatchResponse> o) {
+        run(
+            Action.BATCH_UPDATE,
+            r.getCollectionName(),
+            null,
+            () -> {
+              JsonArray ops = new JsonArray();
+              for (int i = 0; i < r.getOperationsCount(); i++) {
+                ops.add(batchOperation(r.getOperations(i), "operations[" + i + "]"));
+              }
+              return new JsonObject().put("operations", ops);
+            },
+            r.hasWait() ? r.getWait() : null,
+            null,
+            null,
+            o,
+            (result, t) -> {
+              Points.UpdateBatchResponse.Builder b =
+                  Points.UpdateBatchResponse.newBuilder().setTime(t);
+              for (Object each : (JsonArray) result) {
+                b.addResult(GrpcReplies.update((JsonObject) each));
+              }
+              return b.build();
+            });
+      }
+
       @Override
       public void upsert(Points.UpsertPoints r, StreamObserver<Points.PointsOperationResponse> o) {
         run(

@@ -589,6 +589,72 @@ class GrpcApiTest {
         Object cleared = t.get("/collections/g/points/4").resultObject().getValue("payload");
         assertTrue(cleared == null || ((JsonObject) cleared).isEmpty(), String.valueOf(cleared));
 
+        // A batch of operations, in order, one result each.
+        Points.UpdateBatchResponse batched =
+            points.updateBatch(
+                Points.UpdateBatchPoints.newBuilder()
+                    .setCollectionName("g")
+                    .setWait(true)
+                    .addOperations(
+                        Points.PointsUpdateOperation.newBuilder()
+                            .setUpsert(
+                                Points.PointsUpdateOperation.PointStructList.newBuilder()
+                                    .addPoints(batch.get(5).toBuilder().setId(id(5000)).build())))
+                    .addOperations(
+                        Points.PointsUpdateOperation.newBuilder()
+                            .setSetPayload(
+                                Points.PointsUpdateOperation.SetPayload.newBuilder()
+                                    .putPayload("batched", str("yes"))
+                                    .setPointsSelector(
+                                        Points.PointsSelector.newBuilder()
+                                            .setPoints(
+                                                Points.PointsIdsList.newBuilder()
+                                                    .addIds(id(5000))))))
+                    .addOperations(
+                        Points.PointsUpdateOperation.newBuilder()
+                            .setDeletePoints(
+                                Points.PointsUpdateOperation.DeletePoints.newBuilder()
+                                    .setPoints(
+                                        Points.PointsSelector.newBuilder()
+                                            .setPoints(
+                                                Points.PointsIdsList.newBuilder().addIds(id(6))))))
+                    .build());
+        assertEquals(3, batched.getResultCount());
+        assertEquals(
+            "yes",
+            t.get("/collections/g/points/5000")
+                .resultObject()
+                .getJsonObject("payload")
+                .getString("batched"));
+        assertEquals(404, t.get("/collections/g/points/6").status());
+        String vectorUpdate =
+            refusal(
+                () ->
+                    points.updateBatch(
+                        Points.UpdateBatchPoints.newBuilder()
+                            .setCollectionName("g")
+                            .addOperations(
+                                Points.PointsUpdateOperation.newBuilder()
+                                    .setUpdateVectors(
+                                        Points.PointsUpdateOperation.UpdateVectors
+                                            .getDefaultInstance()))
+                            .build()));
+        assertTrue(vectorUpdate.contains("operations[0]"), vectorUpdate);
+        points.delete(
+            Points.DeletePoints.newBuilder()
+                .setCollectionName("g")
+                .setWait(true)
+                .setPoints(
+                    Points.PointsSelector.newBuilder()
+                        .setPoints(Points.PointsIdsList.newBuilder().addIds(id(5000))))
+                .build());
+        points.upsert(
+            Points.UpsertPoints.newBuilder()
+                .setCollectionName("g")
+                .setWait(true)
+                .addPoints(batch.get(6))
+                .build());
+
         // Field indexes, seen in the collection info; collection update; delete by ids.
         points.createFieldIndex(
             Points.CreateFieldIndexCollection.newBuilder()
@@ -791,7 +857,7 @@ class GrpcApiTest {
             }
           }
         }
-        assertEquals(21, served, "every served RPC was checked");
+        assertEquals(22, served, "every served RPC was checked");
 
         // A refused write changes nothing; the same write with the full key lands.
         Points.UpsertPoints upsert =
