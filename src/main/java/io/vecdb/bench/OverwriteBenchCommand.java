@@ -208,8 +208,16 @@ public final class OverwriteBenchCommand {
     return new Result(overwritten, freshFigures);
   }
 
-  /** Recall@10 at ef 100 against brute force over the live vectors. */
   private static double recall(HnswIndex index, int[] ords, float[][] vectors, List<float[]> qs) {
+    return recall(index, ords, vectors, qs, 100);
+  }
+
+  /**
+   * Recall@10 at {@code ef} against brute force (squared L2) over the live vectors: {@code
+   * vectors[i]} is stored at ordinal {@code ords[i]}.
+   */
+  public static double recall(
+      HnswIndex index, int[] ords, float[][] vectors, List<float[]> qs, int ef) {
     int k = 10;
     long found = 0;
     for (float[] q : qs) {
@@ -227,7 +235,7 @@ public final class OverwriteBenchCommand {
       for (int i = 0; i < k; i++) {
         truth.add(ords[(int) best[i]]);
       }
-      Hits hits = index.search(q, k, new SearchParams(100, false), null);
+      Hits hits = index.search(q, k, new SearchParams(ef, false), null);
       for (int i = 0; i < hits.size(); i++) {
         if (truth.contains(hits.ordinal(i))) {
           found++;

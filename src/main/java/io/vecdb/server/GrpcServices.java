@@ -93,6 +93,26 @@ final class GrpcServices {
     api.call(action, collection, arg, json, wait, timeout, consistency, out, reply);
   }
 
+  /** A point write: answered with its update result. */
+  private void write(
+      Action action,
+      String collection,
+      Body body,
+      Boolean wait,
+      StreamObserver<Points.PointsOperationResponse> out) {
+    run(action, collection, null, body, wait, null, null, out, GrpcServices::updated);
+  }
+
+  /** A collection create, update or delete: answered true or false. */
+  private void collectionOp(
+      Action action,
+      String collection,
+      Body body,
+      Long timeout,
+      StreamObserver<CollectionOperationResponse> out) {
+    run(action, collection, null, body, null, timeout, null, out, GrpcServices::operation);
+  }
+
   private static String consistency(boolean has, Points.ReadConsistency rc) {
     if (!has) {
       return null;
@@ -284,10 +304,9 @@ final class GrpcServices {
 
       @Override
       public void upsert(Points.UpsertPoints r, StreamObserver<Points.PointsOperationResponse> o) {
-        run(
+        write(
             Action.UPSERT_POINTS,
             r.getCollectionName(),
-            null,
             () -> {
               JsonObject b = GrpcRequests.body(r);
               JsonArray points = b.getJsonArray("points", new JsonArray());
@@ -300,24 +319,17 @@ final class GrpcServices {
               return b.put("points", points);
             },
             r.hasWait() ? r.getWait() : null,
-            null,
-            null,
-            o,
-            GrpcServices::updated);
+            o);
       }
 
       @Override
       public void delete(Points.DeletePoints r, StreamObserver<Points.PointsOperationResponse> o) {
-        run(
+        write(
             Action.DELETE_POINTS,
             r.getCollectionName(),
-            null,
             () -> withSelector(r, "points", r.hasPoints(), r.getPoints()),
             r.hasWait() ? r.getWait() : null,
-            null,
-            null,
-            o,
-            GrpcServices::updated);
+            o);
       }
 
       @Override
@@ -376,10 +388,9 @@ final class GrpcServices {
       @Override
       public void deletePayload(
           Points.DeletePayloadPoints r, StreamObserver<Points.PointsOperationResponse> o) {
-        run(
+        write(
             Action.DELETE_PAYLOAD,
             r.getCollectionName(),
-            null,
             () -> {
               JsonObject b =
                   withSelector(r, "points_selector", r.hasPointsSelector(), r.getPointsSelector());
@@ -389,34 +400,26 @@ final class GrpcServices {
               return b;
             },
             r.hasWait() ? r.getWait() : null,
-            null,
-            null,
-            o,
-            GrpcServices::updated);
+            o);
       }
 
       @Override
       public void clearPayload(
           Points.ClearPayloadPoints r, StreamObserver<Points.PointsOperationResponse> o) {
-        run(
+        write(
             Action.CLEAR_PAYLOAD,
             r.getCollectionName(),
-            null,
             () -> withSelector(r, "points", r.hasPoints(), r.getPoints()),
             r.hasWait() ? r.getWait() : null,
-            null,
-            null,
-            o,
-            GrpcServices::updated);
+            o);
       }
 
       @Override
       public void createFieldIndex(
           Points.CreateFieldIndexCollection r, StreamObserver<Points.PointsOperationResponse> o) {
-        run(
+        write(
             Action.CREATE_FIELD_INDEX,
             r.getCollectionName(),
-            null,
             () -> {
               String type =
                   GrpcRequests.enumName(r.getFieldType().getValueDescriptor()); // keyword if unset
@@ -437,10 +440,7 @@ final class GrpcServices {
                   .put("field_schema", schema);
             },
             r.hasWait() ? r.getWait() : null,
-            null,
-            null,
-            o,
-            GrpcServices::updated);
+            o);
       }
 
       @Override
@@ -657,44 +657,32 @@ final class GrpcServices {
 
       @Override
       public void create(CreateCollection r, StreamObserver<CollectionOperationResponse> o) {
-        run(
+        collectionOp(
             Action.CREATE_COLLECTION,
             r.getCollectionName(),
-            null,
             () -> GrpcRequests.body(r),
-            null,
             r.hasTimeout() ? r.getTimeout() : null,
-            null,
-            o,
-            GrpcServices::operation);
+            o);
       }
 
       @Override
       public void update(UpdateCollection r, StreamObserver<CollectionOperationResponse> o) {
-        run(
+        collectionOp(
             Action.UPDATE_COLLECTION,
             r.getCollectionName(),
-            null,
             () -> GrpcRequests.body(r),
-            null,
             r.hasTimeout() ? r.getTimeout() : null,
-            null,
-            o,
-            GrpcServices::operation);
+            o);
       }
 
       @Override
       public void delete(DeleteCollection r, StreamObserver<CollectionOperationResponse> o) {
-        run(
+        collectionOp(
             Action.DELETE_COLLECTION,
             r.getCollectionName(),
             null,
-            null,
-            null,
             r.hasTimeout() ? r.getTimeout() : null,
-            null,
-            o,
-            GrpcServices::operation);
+            o);
       }
 
       @Override

@@ -1,10 +1,8 @@
 package io.vecdb.index;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * Recall under overwrite churn, before any compaction: {@code live} points, each overwritten {@code
@@ -71,32 +69,7 @@ final class ChurnRecallBench {
 
   static double recall(
       HnswIndex index, int[] ords, float[][] vectors, List<float[]> queries, int ef) {
-    int k = 10;
-    long found = 0;
-    for (float[] q : queries) {
-      // exact top-k over the live vectors, by their ordinals in this index
-      long[] best = new long[vectors.length];
-      for (int i = 0; i < vectors.length; i++) {
-        float d = 0;
-        for (int j = 0; j < q.length; j++) {
-          float x = q[j] - vectors[i][j];
-          d += x * x;
-        }
-        best[i] = ((long) Float.floatToIntBits(d) << 32) | i;
-      }
-      java.util.Arrays.sort(best);
-      Set<Integer> truth = new HashSet<>();
-      for (int i = 0; i < k; i++) {
-        truth.add(ords[(int) best[i]]);
-      }
-      Hits hits = index.search(q, k, new SearchParams(ef, false), null);
-      for (int i = 0; i < hits.size(); i++) {
-        if (truth.contains(hits.ordinals()[i])) {
-          found++;
-        }
-      }
-    }
-    return found / (double) (k * queries.size());
+    return io.vecdb.bench.OverwriteBenchCommand.recall(index, ords, vectors, queries, ef);
   }
 
   static float[] gaussian(Random r, int dim) {
