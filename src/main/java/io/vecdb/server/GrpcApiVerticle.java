@@ -108,15 +108,9 @@ final class GrpcApiVerticle extends VerticleBase {
     return vertx.executeBlocking(
         () -> {
           int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-          AtomicReference<Integer> n = new AtomicReference<>(0);
           pool =
               Executors.newFixedThreadPool(
-                  threads,
-                  r -> {
-                    Thread t = new Thread(r, "vecdb-grpc-" + n.getAndUpdate(i -> i + 1));
-                    t.setDaemon(true);
-                    return t;
-                  });
+                  threads, Thread.ofPlatform().name("vecdb-grpc-", 0).daemon().factory());
           GrpcServices services = new GrpcServices(this);
           server =
               io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
@@ -131,8 +125,21 @@ final class GrpcApiVerticle extends VerticleBase {
                       ServerInterceptors.intercept(services.collections(), new Interceptor(keys)))
                   .addService(
                       ServerInterceptors.intercept(services.qdrant(), new Interceptor(keys)))
-                  .build()
-                  .start();
+                  .build();
+          try {
+            server.start();
+          } catch (java.io.IOException e) {
+            pool.shutdownNow();
+            throw new java.io.IOException(
+                "grpc_port: cannot listen on "
+                    + options.getHost()
+                    + ":"
+                    + options.getGrpcPort()
+                    + " ("
+                    + e.getMessage()
+                    + "; set grpc_port, --grpc-port or VECDB_GRPC_PORT, 0 to turn gRPC off)",
+                e);
+          }
           boundPort.accept(server.getPort());
           TlsOptions tls = options.getTls();
           if (tls.isEnabled() && tls.getReloadSeconds() > 0) {

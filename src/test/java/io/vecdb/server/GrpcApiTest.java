@@ -778,6 +778,28 @@ class GrpcApiTest {
     }
   }
 
+  @Test
+  void aTakenGrpcPortStopsTheStartNamingTheSetting() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Exception e =
+          assertThrows(
+              Exception.class,
+              () ->
+                  TestNode.start(vertx, new VecdbOptions().setGrpcPort(taken.getLocalPort()))
+                      .close());
+      Throwable cause = e;
+      while (cause.getCause() != null
+          && !String.valueOf(cause.getMessage()).contains("grpc_port")) {
+        cause = cause.getCause();
+      }
+      assertTrue(String.valueOf(cause.getMessage()).contains("grpc_port"), String.valueOf(e));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
   private static final String FULL = "grpc-full-key-0123";
   private static final String READ = "grpc-read-only-key-4567";
 
