@@ -771,7 +771,6 @@ public final class IngestBenchCommand {
 
   // ---- the server process -----------------------------------------------------------------
 
-  /** A server JVM started by this command: {@code io.vecdb.Main serve} on this JVM's classpath. */
   /** Prometheus text exposition: sample name -> sum of its values over all label sets. */
   static Map<String, Double> parseMetrics(String text) {
     Map<String, Double> sums = new LinkedHashMap<>();
@@ -800,6 +799,7 @@ public final class IngestBenchCommand {
     return sums;
   }
 
+  /** A server JVM started by this command: {@code io.vecdb.Main serve} on this JVM's classpath. */
   static final class ServerJvm implements AutoCloseable {
     final Path workDir;
     final Path dataDir;

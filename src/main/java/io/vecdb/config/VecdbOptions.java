@@ -218,19 +218,20 @@ public final class VecdbOptions {
     return optimizer;
   }
 
-  /** The bound on logged but unapplied writes ({@code write_backlog}); mutable. */
-  /** Cluster membership ({@code cluster}); disabled by default (a single node); mutable. */
   /**
-   * TLS of the HTTP and WebSocket listener ({@code tls.ca}: clients must present a certificate).
+   * TLS of the HTTP, WebSocket and gRPC listeners ({@code tls.ca}: clients must present a
+   * certificate).
    */
   public TlsOptions getTls() {
     return tls;
   }
 
+  /** Cluster membership ({@code cluster}); disabled by default (a single node); mutable. */
   public ClusterOptions getCluster() {
     return cluster;
   }
 
+  /** The bound on logged but unapplied writes ({@code write_backlog}); mutable. */
   public WriteBacklogOptions getWriteBacklog() {
     return writeBacklog;
   }

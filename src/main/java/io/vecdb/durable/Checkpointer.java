@@ -182,13 +182,6 @@ final class Checkpointer {
     }
   }
 
-  /**
-   * Replaces collection {@code name} with {@code restored} (snapshot recovery). On the lane, at cut
-   * {@code L}: installs it and commits a checkpoint of it at {@code L} before any later operation
-   * applies, so the restore is durable before this returns (records up to {@code L} are skipped on
-   * replay; later ones apply on top of the restored state). Serialised with rounds so that a
-   * round's older capture never overwrites it. Blocks; never call it on an event loop.
-   */
   /** A test hook: a storage fault at a named step of {@link #restore}. */
   interface RestoreFault {
     void at(String step) throws java.io.IOException;
@@ -201,6 +194,13 @@ final class Checkpointer {
     this.restoreFault = fault;
   }
 
+  /**
+   * Replaces collection {@code name} with {@code restored} (snapshot recovery). On the lane, at cut
+   * {@code L}: installs it and commits a checkpoint of it at {@code L} before any later operation
+   * applies, so the restore is durable before this returns (records up to {@code L} are skipped on
+   * replay; later ones apply on top of the restored state). Serialised with rounds so that a
+   * round's older capture never overwrites it. Blocks; never call it on an event loop.
+   */
   long restore(String name, Collection restored) throws Exception {
     roundLock.lock();
     try {
@@ -326,7 +326,6 @@ final class Checkpointer {
     return f.toCompletionStage().toCompletableFuture().get(LANE_TIMEOUT_MINUTES, TimeUnit.MINUTES);
   }
 
-  /** A snapshot written on the lane, to be committed off it (or null: nothing to write). */
   /** A capture: the writer to commit (null: unchanged, or deferred), at {@code cut}. */
   private record Pending(SnapshotWriter writer, long cut, boolean deferred) {
     Pending(SnapshotWriter writer, long cut) {

@@ -233,7 +233,9 @@ final class QdrantOpenApi {
     if (a.size() < schema.getInteger("minItems", 0)) {
       errors.add(at + ": fewer than " + schema.getInteger("minItems") + " items");
     }
-    if (schema.getBoolean("uniqueItems", false) && new HashSet<>(a.getList()).size() != a.size()) {
+    Set<Object> distinct = new HashSet<>();
+    a.forEach(distinct::add);
+    if (schema.getBoolean("uniqueItems", false) && distinct.size() != a.size()) {
       errors.add(at + ": items are not unique");
     }
     JsonObject items = schema.getJsonObject("items");
