@@ -145,22 +145,12 @@ final class GrpcReplies {
             .setScore(((Number) p.getValue("score", 0)).floatValue())
             .setVersion(((Number) p.getValue("version", 0)).longValue())
             .putAllPayload(payload(p.getValue("payload")));
-    VectorsOutput v = vectors(p.getValue("vector"));
-    if (v != null) {
-      b.setVectors(v);
-    }
-    if (p.getValue("order_value") instanceof Number n) {
-      b.setOrderValue(orderValue(n));
-    }
+    vectorAndOrder(p, b::setVectors, b::setOrderValue);
     return b.build();
   }
 
   static List<ScoredPoint> scored(JsonArray points) {
-    List<ScoredPoint> out = new ArrayList<>(points.size());
-    for (int i = 0; i < points.size(); i++) {
-      out.add(scored(points.getJsonObject(i)));
-    }
-    return out;
+    return each(points, GrpcReplies::scored);
   }
 
   static RetrievedPoint retrieved(JsonObject p) {
@@ -168,20 +158,33 @@ final class GrpcReplies {
         RetrievedPoint.newBuilder()
             .setId(pointId(p.getValue("id")))
             .putAllPayload(payload(p.getValue("payload")));
-    VectorsOutput v = vectors(p.getValue("vector"));
-    if (v != null) {
-      b.setVectors(v);
-    }
-    if (p.getValue("order_value") instanceof Number n) {
-      b.setOrderValue(orderValue(n));
-    }
+    vectorAndOrder(p, b::setVectors, b::setOrderValue);
     return b.build();
   }
 
   static List<RetrievedPoint> retrieved(JsonArray points) {
-    List<RetrievedPoint> out = new ArrayList<>(points.size());
+    return each(points, GrpcReplies::retrieved);
+  }
+
+  /** A point's vector and order value, where the REST point has them. */
+  private static void vectorAndOrder(
+      JsonObject p,
+      java.util.function.Consumer<VectorsOutput> vector,
+      java.util.function.Consumer<OrderValue> order) {
+    VectorsOutput v = vectors(p.getValue("vector"));
+    if (v != null) {
+      vector.accept(v);
+    }
+    if (p.getValue("order_value") instanceof Number n) {
+      order.accept(orderValue(n));
+    }
+  }
+
+  private static <T> List<T> each(
+      JsonArray points, java.util.function.Function<JsonObject, T> convert) {
+    List<T> out = new ArrayList<>(points.size());
     for (int i = 0; i < points.size(); i++) {
-      out.add(retrieved(points.getJsonObject(i)));
+      out.add(convert.apply(points.getJsonObject(i)));
     }
     return out;
   }
