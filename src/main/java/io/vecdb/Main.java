@@ -22,6 +22,7 @@ public final class Main {
       case "bench-raft-log" -> System.exit(io.vecdb.bench.RaftLogBench.run(rest));
       case "bench-cluster" -> System.exit(io.vecdb.bench.ClusterBenchCommand.run(rest));
       case "bench-overwrite" -> System.exit(io.vecdb.bench.OverwriteBenchCommand.run(rest));
+      case "bench-stall" -> System.exit(io.vecdb.bench.StallBenchCommand.run(rest));
       case "help", "-h", "--help" -> {
         System.out.println(USAGE);
         System.exit(0);
@@ -40,7 +41,8 @@ public final class Main {
              vecdb bench-ingest --help   durable ingest benchmark over HTTP
              vecdb bench-raft-log --help fsyncs of the node-wide Raft WAL vs one per group
              vecdb bench-cluster         3 nodes (RF 3 and 1) beside a single node, failover
-             vecdb bench-overwrite       memory and recall after overwriting every point 10 times""";
+             vecdb bench-overwrite       memory and recall after overwriting every point 10 times
+             vecdb bench-stall           longest write stall from a compaction or a checkpoint""";
 
   private static void usage(String problem) {
     System.err.println("vecdb: " + problem);

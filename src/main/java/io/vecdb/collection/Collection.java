@@ -134,25 +134,21 @@ public final class Collection {
   /**
    * Unlinks tombstoned points from the graph and frees their memory, and links any live point that
    * became unreachable ({@link HnswIndex#compact}). Any thread, beside the collection's writes:
-   * they wait only for its short last phase, and a checkpoint capture (which writes the graph)
-   * waits for the whole of it, so it sees the graph before or after. Points stay as they are (freed
-   * ordinals were unmapped when their points were deleted). Searches go on meanwhile. Returns the
-   * number of points freed.
+   * they wait only for its short second phase, and a checkpoint capture for one run of its repairs
+   * at most (the image may show some lists repaired and others not: both are valid graphs). Points
+   * stay as they are (freed ordinals were unmapped when their points were deleted). Searches go on
+   * meanwhile. Returns the number of points freed.
    */
   public int compact() {
     return index instanceof HnswIndex h ? h.compact() : 0;
   }
 
-  /** True while the graph is being compacted (a hint: it may start or end right after). */
-  public boolean compacting() {
-    return index instanceof HnswIndex h && h.compacting();
-  }
-
   /**
-   * As {@link #compact()}, with {@code afterScan} run once the nodes to free are chosen (tests).
+   * As {@link #compact()}, with {@code duringRepairs} run in the middle of its repairs, holding no
+   * lock: a compaction in progress (tests).
    */
-  public int compact(Runnable afterScan) {
-    return index instanceof HnswIndex h ? h.compact(afterScan, null) : 0;
+  public int compact(Runnable duringRepairs) {
+    return index instanceof HnswIndex h ? h.compact(null, duringRepairs, null) : 0;
   }
 
   // ---- writes: apply lane only ----

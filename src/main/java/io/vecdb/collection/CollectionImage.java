@@ -1,5 +1,6 @@
 package io.vecdb.collection;
 
+import io.vecdb.index.HnswImage;
 import io.vecdb.index.HnswIndex;
 import io.vecdb.model.Payload;
 import io.vecdb.model.PointId;
@@ -33,9 +34,10 @@ import java.util.UUID;
  *
  * Payload-index postings are not stored: they are rebuilt from the payloads at load.
  *
- * <p>Threading: {@link #write} must run on the collection's apply lane (see {@link Applier#onLane})
- * so that no operation changes the collection while it is captured; searches go on. {@link #read}
- * builds a new collection that no other thread sees yet.
+ * <p>Threading: {@link #capture} (and {@link #write}, a capture written at once) must run on the
+ * collection's apply lane (see {@link Applier#onLane}) so that no operation is half applied when it
+ * is captured; searches go on. A {@link Captured} is written on any thread, while the collection
+ * changes. {@link #read} builds a new collection that no other thread sees yet.
  */
 public final class CollectionImage {
   static final int IMAGE_VERSION = 1;
@@ -44,37 +46,19 @@ public final class CollectionImage {
 
   /** Appends {@code c}'s sections to {@code w}. Apply lane of {@code c} only. */
   public static void write(Collection c, SnapshotWriter w) throws IOException {
-    write(c, w, false);
+    try (Captured captured = capture(c)) {
+      captured.writeTo(w);
+    }
   }
 
   /**
-   * As {@link #write}, unless the collection's graph is being compacted: then returns false, and
-   * {@code w} must be discarded (a checkpoint then waits off the apply lane for the compaction and
-   * tries again, rather than hold the lane: issue 12, item 5). Apply lane of {@code c} only.
+   * Captures {@code c} as it is now, to write out later on any thread ({@link Captured#writeTo})
+   * while the collection goes on changing. Apply lane of {@code c} only, so that no operation is
+   * half applied; it takes reference copies of the point table and of the graph's pages ({@link
+   * HnswIndex#capture}): milliseconds per million points, where writing the sections on the lane
+   * held that collection's writes for as long as the file took (issue 12, item 5).
    */
-  public static boolean writeUnlessCompacting(Collection c, SnapshotWriter w) throws IOException {
-    if (c.index instanceof HnswIndex graph && graph.compacting()) {
-      return false;
-    }
-    try {
-      write(c, w, true);
-      return true;
-    } catch (CompactionStarted e) {
-      return false;
-    }
-  }
-
-  /** Thrown through the snapshot writer when a compaction started after the check above. */
-  private static final class CompactionStarted extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    CompactionStarted() {
-      super("a compaction started", null);
-    }
-  }
-
-  private static void write(Collection c, SnapshotWriter w, boolean unlessCompacting)
-      throws IOException {
+  public static Captured capture(Collection c) throws IOException {
     if (!(c.index instanceof HnswIndex graph)) {
       throw new IOException(
           "collection `" + c.name() + "`: only HNSW-indexed collections can be snapshotted");
@@ -86,32 +70,50 @@ public final class CollectionImage {
             .put("config", c.config().toCreateBody())
             .put("payload_schema", new JsonObject(Map.copyOf(c.payloadSchema())))
             .put("points", c.size());
-    w.section(
-        "collection",
-        ch -> ch.write(java.nio.ByteBuffer.wrap(meta.encode().getBytes(StandardCharsets.UTF_8))));
-    w.section(
-        "points",
-        ch -> {
-          DataOutputStream out =
-              new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
-          for (Integer ord : c.ordinals.values()) {
-            StoredPoint p = c.points.get(ord);
-            if (p != null) {
-              writePoint(out, ord, p);
-            }
-          }
-          out.flush();
-        });
-    if (unlessCompacting) {
+    Object[] points = c.points.copy();
+    return new Captured(meta, points, graph.capture());
+  }
+
+  /**
+   * A collection captured by {@link #capture}: its metadata, its point records by ordinal (records
+   * are immutable: an edit stores a new one) and its graph image. Written once, by one thread;
+   * {@link #close} releases the graph image (idempotent, any thread).
+   */
+  public static final class Captured implements AutoCloseable {
+    private final JsonObject meta;
+    private final Object[] points;
+    private final HnswImage graph;
+
+    private Captured(JsonObject meta, Object[] points, HnswImage graph) {
+      this.meta = meta;
+      this.points = points;
+      this.graph = graph;
+    }
+
+    /** Appends the collection's sections to {@code w}. */
+    public void writeTo(SnapshotWriter w) throws IOException {
       w.section(
-          "index",
+          "collection",
+          ch -> ch.write(java.nio.ByteBuffer.wrap(meta.encode().getBytes(StandardCharsets.UTF_8))));
+      w.section(
+          "points",
           ch -> {
-            if (!graph.tryWriteTo(ch)) {
-              throw new CompactionStarted();
+            DataOutputStream out =
+                new DataOutputStream(
+                    new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
+            for (int ord = 0; ord < points.length; ord++) {
+              if (points[ord] instanceof StoredPoint p) {
+                writePoint(out, ord, p);
+              }
             }
+            out.flush();
           });
-    } else {
       w.section("index", graph::writeTo);
+    }
+
+    @Override
+    public void close() {
+      graph.close();
     }
   }
 

@@ -42,6 +42,22 @@ final class OrdinalTable<T> {
     p[page].set(ordinal & PAGE_MASK, value);
   }
 
+  /**
+   * The entries as they are now, by ordinal ({@code null} where there is none): a copy, so it stays
+   * as it is while the table goes on changing. Writer only.
+   */
+  Object[] copy() {
+    AtomicReferenceArray<T>[] p = pages;
+    Object[] out = new Object[p.length << PAGE_SHIFT];
+    for (int i = 0; i < p.length; i++) {
+      AtomicReferenceArray<T> page = p[i];
+      for (int j = 0; j < PAGE_SIZE; j++) {
+        out[(i << PAGE_SHIFT) | j] = page.getPlain(j); // the writer's own writes
+      }
+    }
+    return out;
+  }
+
   @SuppressWarnings("unchecked")
   private static <T> AtomicReferenceArray<T>[] newPages(int n) {
     return (AtomicReferenceArray<T>[]) new AtomicReferenceArray<?>[n];

@@ -29,12 +29,13 @@ import java.util.stream.Stream;
  *   <li>{@link Applier#barrier()}: wait until every operation dispatched so far (up to {@code G})
  *       is applied, so a collection whose creation is in flight is live before names are listed.
  *   <li>For each live collection, a task on its apply lane ({@link Applier#onLane}) at cut {@code L
- *       >= G}: if the collection changed since its last snapshot, the lane writes the snapshot
- *       sections into a temporary file (page cache speed: the lane, i.e. writes to that collection,
- *       pause only for that; searches go on); otherwise the old snapshot already describes the
- *       state at {@code L}, since no later record touches it.
- *   <li>Off the lane, on the checkpoint thread: fsync, rename, fsync of the directory ({@link
- *       SnapshotWriter#commit}), then older snapshots of that collection are deleted.
+ *       >= G}: if the collection changed since its last snapshot, the lane captures it ({@link
+ *       CollectionImage#capture}: reference copies, milliseconds per million points; writes to that
+ *       collection pause only for that, searches not at all); otherwise the old snapshot already
+ *       describes the state at {@code L}, since no later record touches it.
+ *   <li>Off the lane, on the checkpoint thread: the capture is written into a temporary file, then
+ *       fsync, rename, fsync of the directory ({@link SnapshotWriter#commit}), then older snapshots
+ *       of that collection are deleted.
  *   <li>Snapshot directories of names that are no longer live are emptied (on their lane).
  *   <li>{@code wal.truncatePrefix(min(covered) + 1)}: only after every snapshot it relies on is
  *       durable.
@@ -56,8 +57,6 @@ final class Checkpointer {
   private final Applier applier;
   private final ReentrantLock roundLock = new ReentrantLock();
   private final java.util.concurrent.atomic.AtomicLong written =
-      new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong deferred =
       new java.util.concurrent.atomic.AtomicLong();
 
   /** Per collection name: the LSN up to which its state is described by a snapshot on disk. */
@@ -86,24 +85,9 @@ final class Checkpointer {
     return written.get();
   }
 
-  /** Captures put off (until a running compaction ended) so as not to hold a lane (metrics). */
-  long deferred() {
-    return deferred.get();
-  }
-
   /** Applier listener: called on the lane of {@code collection} after each applied operation. */
   void applied(long seq, String collection) {
     lastApplied.merge(collection, seq, Math::max);
-  }
-
-  /** Returns once collection {@code name}'s graph is not being compacted (or it is gone). */
-  private void awaitCompaction(String name) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(LANE_TIMEOUT_MINUTES);
-    for (Collection c = collections.get(name);
-        c != null && c.compacting() && System.nanoTime() < deadline;
-        c = collections.get(name)) {
-      Thread.sleep(10);
-    }
   }
 
   /** What one round did. */
@@ -120,21 +104,14 @@ final class Checkpointer {
       for (String name : live) {
         long t0 = System.nanoTime();
         Pending p = await(applier.onLane(name, cut -> capture(name, cut)));
-        while (p != null && p.deferred) {
-          // Its graph is being compacted: wait here, off its lane (writes to it go on), until the
-          // compaction ends, then capture again on the lane (rather than hold the lane for the
-          // whole compaction, as writeTo would).
-          deferred.incrementAndGet();
-          LOG.fine("checkpoint of `" + name + "` waits off its lane for a compaction to end");
-          awaitCompaction(name);
-          p = await(applier.onLane(name, cut -> capture(name, cut)));
-        }
         if (p == null) {
           continue; // deleted meanwhile
         }
-        if (p.writer != null) {
+        if (p.image != null) {
           long t1 = System.nanoTime();
-          try (SnapshotWriter w = p.writer) {
+          try (CollectionImage.Captured image = p.image;
+              SnapshotWriter w = store.of(name).create(p.cut, Map.of("collection", name))) {
+            image.writeTo(w);
             w.commit();
           }
           LOG.fine(
@@ -143,8 +120,10 @@ final class Checkpointer {
                   + "` at LSN "
                   + p.cut
                   + ": captured on its lane in "
-                  + (t1 - t0) / 1_000_000
-                  + " ms (including the wait for its turn), committed in "
+                  + p.captureMillis
+                  + " ms ("
+                  + ((t1 - t0) / 1_000_000 - p.captureMillis)
+                  + " ms waiting for its turn), written and committed in "
                   + (System.nanoTime() - t1) / 1_000_000
                   + " ms");
           written++;
@@ -240,31 +219,29 @@ final class Checkpointer {
                 name,
                 cut -> {
                   Collection c = collections.get(name);
-                  if (c == null) {
-                    return null;
-                  }
-                  SnapshotWriter w =
-                      SnapshotWriter.create(
-                          target,
-                          Map.of(
-                              "collection",
-                              name,
-                              SnapshotDirectory.LSN_PROPERTY,
-                              Long.toString(cut),
-                              "created",
-                              java.time.Instant.now().toString()));
-                  return written(c, w, cut, false); // a snapshot asked for: waits
+                  return c == null ? null : captured(c, cut);
                 }));
     if (p == null) {
       return -1;
     }
-    try (SnapshotWriter w = p.writer) {
+    try (CollectionImage.Captured image = p.image;
+        SnapshotWriter w =
+            SnapshotWriter.create(
+                target,
+                Map.of(
+                    "collection",
+                    name,
+                    SnapshotDirectory.LSN_PROPERTY,
+                    Long.toString(p.cut),
+                    "created",
+                    java.time.Instant.now().toString()))) {
+      image.writeTo(w);
       w.commit();
     }
     return p.cut;
   }
 
-  /** On the lane of {@code name}: writes its sections if it changed since it was last covered. */
+  /** On the lane of {@code name}: captures it if it changed since it was last covered. */
   private Pending capture(String name, long cut) throws IOException {
     Collection c = collections.get(name);
     if (c == null) {
@@ -272,34 +249,17 @@ final class Checkpointer {
     }
     Long cov = covered.get(name);
     if (cov != null && lastApplied.getOrDefault(name, 0L) <= cov) {
-      return new Pending(null, cut); // unchanged: its snapshot also describes the state at cut
+      return new Pending(null, cut, 0); // unchanged: its snapshot also describes the state at cut
     }
-    SnapshotDirectory dir = store.of(name);
-    io.vecdb.wal.WalStorage.files().createDirectories(dir.dir());
-    return written(c, dir.create(cut, Map.of("collection", name)), cut, true);
+    io.vecdb.wal.WalStorage.files().createDirectories(store.of(name).dir());
+    return captured(c, cut);
   }
 
-  /**
-   * Writes {@code c}'s sections into {@code w}, still to be committed; closes {@code w} if not. A
-   * collection whose graph is being compacted is deferred (nothing written: the round waits off the
-   * lane and tries again) if {@code defer}, else waited for on the lane.
-   */
-  private static Pending written(Collection c, SnapshotWriter w, long cut, boolean defer)
-      throws IOException {
-    try {
-      if (!defer) {
-        CollectionImage.write(c, w);
-        return new Pending(w, cut);
-      }
-      if (!CollectionImage.writeUnlessCompacting(c, w)) {
-        w.close();
-        return new Pending(null, cut, true);
-      }
-      return new Pending(w, cut);
-    } catch (IOException | RuntimeException e) {
-      w.close();
-      throw e;
-    }
+  /** On the lane of {@code c}: its capture at {@code cut}, to be written off the lane. */
+  private static Pending captured(Collection c, long cut) throws IOException {
+    long t0 = System.nanoTime();
+    CollectionImage.Captured image = CollectionImage.capture(c);
+    return new Pending(image, cut, (System.nanoTime() - t0) / 1_000_000);
   }
 
   /** On the lane of {@code name}: drops the snapshots of a collection that no longer exists. */
@@ -326,12 +286,8 @@ final class Checkpointer {
     return f.toCompletionStage().toCompletableFuture().get(LANE_TIMEOUT_MINUTES, TimeUnit.MINUTES);
   }
 
-  /** A capture: the writer to commit (null: unchanged, or deferred), at {@code cut}. */
-  private record Pending(SnapshotWriter writer, long cut, boolean deferred) {
-    Pending(SnapshotWriter writer, long cut) {
-      this(writer, cut, false);
-    }
-  }
+  /** A capture to write (null: unchanged), at {@code cut}, and how long the lane took for it. */
+  private record Pending(CollectionImage.Captured image, long cut, long captureMillis) {}
 
   static void logFailure(Exception e) {
     LOG.log(Level.WARNING, "checkpoint failed; the WAL keeps everything since the last one", e);

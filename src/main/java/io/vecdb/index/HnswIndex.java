@@ -41,38 +41,41 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       add whose node rises above the entry's level holds {@link #promotionLock} for its whole
  *       link (then stripes, one at a time, as any add; nothing holding a stripe takes it), and
  *       links from the entry as it reads it there.
- *   <li>{@link #compact}: any thread, one at a time ({@link #compactLock}). Two phases. First,
- *       under the read side of {@link #structure}, beside adds and removes: it chooses the nodes to
- *       free ({@code dead}: those DELETED when it scans) and repairs every list naming one, with
- *       the same stripes as adds. A live owner's list is rebuilt and published under the owner's
- *       stripe, merged with whatever concurrent adds published since it was read, with the same
- *       in-degree bookkeeping as any list change; a tombstone's list just loses those entries.
- *       Meanwhile a concurrent add or search sees each list either before or after its repair;
- *       nodes about to be freed are still DELETED, so walked and never returned, and an add links
- *       its new node to them only as it links to any tombstone (when no live node is among its
- *       candidates). A node removed while its own list is repaired may still gain in-links from
- *       that repair, as a node removed while an add links to it does; they go at the next
- *       compaction. Then, under the write side, while adds and removes wait (tens of milliseconds
- *       for 60,000 nodes): it repairs the lists that named a dead node after the first phase passed
- *       them (such an add, or a node removed before its repair), moves {@link #entry} off a dead
- *       node, marks the dead nodes FREED and drops their lists, relinks live nodes left without an
- *       in-link, runs the connectivity walk, and subtracts the freed nodes from {@link
- *       #tombstones}. Nodes removed after the scan stay tombstones until the next compaction.
- *   <li>{@link #writeTo}: any thread; holds {@link #compactLock} (so it never queues on the write
- *       side behind a compaction's first phase, which would hold adds back until that ended), then
- *       the write side: adds and removes wait while it runs.
+ *   <li>{@link #compact}: any thread, one at a time ({@link #compactLock}). Three phases. First,
+ *       under the read side of {@link #structure}, beside adds and removes, taken {@link
+ *       #REPAIR_RUN} nodes at a time: it chooses the nodes to free ({@code dead}: those DELETED
+ *       when it scans) and repairs every list naming one, with the same stripes as adds. A live
+ *       owner's list is rebuilt and published under the owner's stripe, merged with whatever
+ *       concurrent adds published since it was read, with the same in-degree bookkeeping as any
+ *       list change; a tombstone's list just loses those entries. Meanwhile a concurrent add or
+ *       search sees each list either before or after its repair; nodes about to be freed are still
+ *       DELETED, so walked and never returned, and an add links its new node to them only as it
+ *       links to any tombstone (when no live node is among its candidates). A node removed while
+ *       its own list is repaired may still gain in-links from that repair, as a node removed while
+ *       an add links to it does; they go at the next compaction. Lists that come to name a dead
+ *       node after the pass read their owner are journaled ({@link Journal}). Then, under the write
+ *       side, while adds and removes wait (for work proportional to the journal and the dead nodes,
+ *       not to the graph: issue 12, item 5): it repairs the journaled lists, moves {@link #entry}
+ *       off a dead node, marks the dead nodes FREED and drops their lists, subtracts them from
+ *       {@link #tombstones} and retires them. Last, under the read side again, yielded every {@link
+ *       #WALK_RUN} steps, beside adds and removes: it relinks live nodes left without an in-link
+ *       and runs the connectivity walk. Nodes removed after the scan stay tombstones until the next
+ *       compaction.
+ *   <li>{@link #capture} (and {@link #writeTo}, which writes a capture at once): any thread; holds
+ *       the write side for a few array copies per page ({@link HnswImage}); the image is written
+ *       afterwards, beside everything else.
  *   <li>Freed ordinals: {@link #compact} retires them (under the write side) with a stamp from
  *       {@link #epochs}; {@link #add} takes one under {@link #freeLock} once its grace period is
  *       over. Readers pin an epoch ({@link #pinReads}; {@link #search} pins its own) without locks.
  *   <li>Searches never block: no method they call takes a lock.
  * </ul>
  *
- * <p>When {@link #compact} releases the write side (so whenever it has returned and no add or
- * remove has run since): no list of a LIVE or DELETED node, on any layer, names a FREED node; every
- * live node is reachable from the entry point over layer 0; each in-degree equals the number of
- * layer-0 lists of live nodes naming the node; {@link #tombstones} equals the number of DELETED
- * nodes. Adds and removes that follow keep every live node's in-link (see Reachability) but not
- * every path, until the next compaction.
+ * <p>When {@link #compact} releases the write side: no list of a LIVE or DELETED node, on any
+ * layer, names a FREED node; each in-degree equals the number of layer-0 lists of live nodes naming
+ * the node; {@link #tombstones} equals the number of DELETED nodes. When it returns, and no add or
+ * remove ran during its last phase or since, every live node is also reachable from the entry point
+ * over layer 0. Adds and removes keep every live node's in-link (see Reachability) but not every
+ * path, until the next compaction.
  *
  * <p>Deletes: {@link #remove} tombstones a node; searches still walk through it but never return
  * it. {@link #compact} unlinks tombstoned nodes, repairs their neighbours' lists and frees their
@@ -204,7 +207,7 @@ public final class HnswIndex implements VectorIndex {
 
   private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
 
-  /** Held by {@link #compact} throughout and by {@link #writeTo}: one of them at a time. */
+  /** Held by {@link #compact} throughout: one compaction at a time. */
   private final java.util.concurrent.locks.ReentrantLock compactLock =
       new java.util.concurrent.locks.ReentrantLock();
 
@@ -251,6 +254,17 @@ public final class HnswIndex implements VectorIndex {
   private int freeCount;
   private final java.util.ArrayDeque<Retired> limbo = new java.util.ArrayDeque<>();
   private volatile int reusable;
+
+  /** Tests only: publishes the layer-0 link {@code from -> to} as the connectivity walk does. */
+  void linkForTest(int from, int to) {
+    var read = structure.readLock();
+    read.lock();
+    try {
+      forceLink(pages, from, to);
+    } finally {
+      read.unlock();
+    }
+  }
 
   /** Tests only: runs inside {@link #search} right after it read the page table; else null. */
   volatile Runnable afterPagesRead;
@@ -1134,12 +1148,17 @@ public final class HnswIndex implements VectorIndex {
     return out;
   }
 
-  private static void publish(Page[] ps, int node, int level, int[] list) {
+  /** Replaces a list; the caller holds {@code node}'s stripe. */
+  private void publish(Page[] ps, int node, int level, int[] list) {
     Page p = ps[node >>> PAGE_SHIFT];
     if (level == 0) {
       LISTS.setRelease(p.layer0, node & PAGE_MASK, list);
     } else {
       LISTS.setRelease(p.upper[node & PAGE_MASK], level - 1, list);
+    }
+    Journal j = journal;
+    if (j != null && (node < j.cursor || node >= j.end) && namesDead(list, j.dead)) {
+      j.add(node, level);
     }
   }
 
@@ -1159,10 +1178,11 @@ public final class HnswIndex implements VectorIndex {
    * heuristic, or a fresh graph search if nothing is left), the entry point moves off removed
    * nodes, then removed nodes are marked freed and their lists dropped. Runs on the calling thread,
    * one compaction at a time. Searches go on throughout (they may still pass through a node being
-   * freed, and never return it). Adds and removes go on during the repairs and wait only for the
-   * short second phase (see the class comment); nodes they remove meanwhile are left for the next
-   * compaction. When it returns, every live node is reachable from the entry point, unless an add
-   * or remove has run since.
+   * freed, and never return it). Adds, removes and {@link #capture}s go on during the repairs and
+   * wait only for the short second phase, whose work is proportional to what changed during the
+   * first (see the class comment); nodes removed meanwhile are left for the next compaction. When
+   * it returns, every live node is reachable from the entry point, unless an add or remove ran
+   * during its last phase (the connectivity walk) or has run since.
    *
    * @return the number of nodes freed
    */
@@ -1170,19 +1190,35 @@ public final class HnswIndex implements VectorIndex {
     return compact(null, null);
   }
 
+  /** Nodes the first phase repairs per hold of the read side (a capture waits for one such run). */
+  private static final int REPAIR_RUN = 64;
+
+  /** Steps of the connectivity walk per hold of the read side. */
+  private static final int WALK_RUN = 4096;
+
   /**
    * {@link #compact()} with test hooks: {@code afterScan} runs once the removed nodes are chosen,
    * under the read side of {@link #structure} (it may add and remove); {@code beforeRelease} runs
    * at the end of the second phase, under the write side (it must not add or remove).
    */
   public int compact(Runnable afterScan, Runnable beforeRelease) {
+    return compact(afterScan, null, beforeRelease);
+  }
+
+  /**
+   * As {@link #compact(Runnable, Runnable)}, with {@code duringRepairs} run once the first run of
+   * the repair pass ({@link #REPAIR_RUN} owners) is done, holding no lock (it may add, remove and
+   * capture: a compaction in progress, some lists repaired and most not, for tests).
+   */
+  public int compact(Runnable afterScan, Runnable duringRepairs, Runnable beforeRelease) {
     compactLock.lock();
     try {
       Scratch s = acquireScratch();
       try {
-        boolean[] dead;
-        int deadCount = 0;
         var read = structure.readLock();
+        boolean[] dead;
+        int[] deadList;
+        Journal j;
         read.lock();
         try {
           // An add takes its ordinal before it publishes the page that holds it: scan only what
@@ -1190,36 +1226,55 @@ public final class HnswIndex implements VectorIndex {
           Page[] ps = pages;
           int n = Math.min(nextOrdinal.get(), ps.length << PAGE_SHIFT);
           dead = new boolean[n];
+          int count = 0;
           for (int ord = 0; ord < n; ord++) {
             if (state(ps, ord) == DELETED) {
               dead[ord] = true;
-              deadCount++;
+              count++;
             }
+          }
+          deadList = new int[count];
+          for (int ord = 0, f = 0; f < count; ord++) {
+            if (dead[ord]) {
+              deadList[f++] = ord;
+            }
+          }
+          j = new Journal(dead, n);
+          if (count > 0) {
+            journal = j; // before the pass reads any list (see Journal)
           }
           if (afterScan != null) {
             afterScan.run();
           }
-          if (deadCount > 0) {
-            repairAll(dead, n, s);
-          }
         } finally {
           read.unlock();
+        }
+        if (deadList.length > 0) {
+          for (int from = 0; from < j.end; from += REPAIR_RUN) {
+            read.lock();
+            try {
+              repairRun(j, from, Math.min(j.end, from + REPAIR_RUN), s);
+            } finally {
+              read.unlock();
+            }
+            if (from == 0 && duringRepairs != null) {
+              duringRepairs.run();
+            }
+          }
         }
         var write = structure.writeLock();
         write.lock();
         try {
-          int n = nextOrdinal.get();
+          journal = null; // no list changes while the write side is held
           Page[] ps = pages;
-          moveEntryToLive(dead, ps, n);
-          int[] freed = new int[deadCount];
-          if (deadCount > 0) {
-            repairAll(dead, n, s); // only lists that gained a removed node since the first pass
-            int f = 0;
-            for (int ord = 0; ord < dead.length; ord++) {
-              if (!dead[ord]) {
-                continue;
-              }
-              freed[f++] = ord;
+          moveEntryToLive(dead, ps, nextOrdinal.get());
+          if (deadList.length > 0) {
+            // Only the lists that came to name a removed node after the pass read them.
+            long[] changed = j.entries();
+            for (long e : changed) {
+              repairLater(j, (int) e, (int) (e >>> 32), s);
+            }
+            for (int ord : deadList) {
               Page p = ps[ord >>> PAGE_SHIFT];
               int slot = ord & PAGE_MASK;
               STATES.setRelease(p.states, slot, FREED);
@@ -1232,59 +1287,155 @@ public final class HnswIndex implements VectorIndex {
                 }
               }
             }
-            // Repairs dropped links to removed nodes; a live node left with no live in-link (say
-            // one that only tombstones pointed at) is relinked.
-            for (int ord = 0; ord < n; ord++) {
-              if (state(ps, ord) == LIVE && inDegree(ps, ord) == 0) {
-                relink(ord, ps, s);
-              }
-            }
-          }
-          connectUnreachable(ps, n, s);
-          tombstones.addAndGet(-deadCount);
-          if (deadCount > 0) {
-            retire(freed); // after every list naming them is gone
+            tombstones.addAndGet(-deadList.length);
+            retire(deadList); // after every list naming them is gone
           }
           if (beforeRelease != null) {
             beforeRelease.run();
           }
-          return deadCount;
         } finally {
           write.unlock();
         }
+        reconnect(deadList.length > 0, s);
+        return deadList.length;
       } finally {
         releaseScratch(s);
       }
     } finally {
+      journal = null; // if the first phase failed
       compactLock.unlock();
     }
   }
 
   /**
-   * Every list, on any layer, of a node below {@code n} that names a node in {@code dead}: a live
-   * owner's list is repaired; a tombstoned owner's (one removed after {@code dead} was chosen) just
-   * loses those entries. Tombstones are walked by searches and inserts, and a walk that steps from
-   * one onto a freed node, whose lists are empty, stops there: an insert that did so linked its new
-   * node to nothing. Dead owners are skipped: their lists are dropped when they are freed.
+   * The first phase's repair pass over owners {@code [from, to)} (caller holds the read side):
+   * every list, on any layer, that names a node in {@code j.dead}: a live owner's list is repaired;
+   * a tombstoned owner's (one removed after the scan) just loses those entries. Tombstones are
+   * walked by searches and inserts, and a walk that steps from one onto a freed node, whose lists
+   * are empty, stops there: an insert that did so linked its new node to nothing. Dead owners are
+   * skipped: their lists are dropped when they are freed. Each owner's lists are read under its
+   * stripe, where the cursor moves past it: a list published after that is journaled.
    */
-  private void repairAll(boolean[] dead, int n, Scratch s) {
-    for (int ord = 0; ord < n; ord++) {
+  private void repairRun(Journal j, int from, int to, Scratch s) {
+    boolean[] dead = j.dead;
+    for (int ord = from; ord < to; ord++) {
       Page[] ps = pages;
-      byte state = state(ps, ord);
-      if (state != LIVE && (state != DELETED || isDead(dead, ord))) {
-        continue;
+      byte state;
+      int toRepair = 0; // bit l: the layer-l list names a dead node
+      synchronized (stripe(ord)) {
+        j.cursor = ord + 1;
+        state = state(ps, ord);
+        if (state != LIVE && (state != DELETED || isDead(dead, ord))) {
+          continue;
+        }
+        int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
+        for (int l = 0; l <= level; l++) {
+          if (namesDead(links(ps, ord, l), dead)) {
+            toRepair |= 1 << l;
+          }
+        }
       }
-      int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
-      for (int l = 0; l <= level; l++) {
-        int[] list = links(ps, ord, l);
-        if (namesDead(list, dead)) {
+      for (int l = 0; toRepair != 0; l++, toRepair >>>= 1) {
+        if ((toRepair & 1) != 0) {
           if (state == LIVE) {
-            repair(ord, l, list, dead, s);
+            repair(ord, l, links(ps, ord, l), dead, s);
           } else {
             dropDead(ord, l, dead);
           }
         }
       }
+    }
+  }
+
+  /** Second phase (write side held): a journaled list, if it still names a dead node. */
+  private void repairLater(Journal j, int ord, int level, Scratch s) {
+    Page[] ps = pages;
+    if (isDead(j.dead, ord) || (ord >>> PAGE_SHIFT) >= ps.length) {
+      return;
+    }
+    byte state = state(ps, ord);
+    if ((state != LIVE && state != DELETED)
+        || level > ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK]) {
+      return;
+    }
+    int[] list = links(ps, ord, level);
+    if (!namesDead(list, j.dead)) {
+      return;
+    }
+    if (state == LIVE) {
+      repair(ord, level, list, j.dead, s);
+    } else {
+      dropDead(ord, level, j.dead);
+    }
+  }
+
+  /**
+   * A compaction's record of the lists that came to name a node it frees after its repair pass had
+   * read their owner, so that its second phase (under the write side) repairs those only instead of
+   * rescanning every list (issue 12, item 5: that rescan made the phase O(N + E), 300 ms at 100,000
+   * nodes).
+   *
+   * <p>Concurrency: {@link #publish} runs under the owner's stripe and journals a list naming a
+   * dead node if its owner is below {@code cursor} (already read by the pass) or at or past {@code
+   * end} (added since the scan). The pass moves {@code cursor} past an owner under that owner's
+   * stripe, before it reads the owner's lists: so a publication to an owner either precedes the
+   * pass's read of it (and the pass sees the list) or follows it under the same monitor (and sees
+   * the cursor past the owner). {@link HnswIndex#journal} is set before the pass starts. Entries
+   * are guarded by this object's monitor; they are rare (a new node whose candidates were all dead,
+   * or an owner reused from a freed ordinal).
+   */
+  private static final class Journal {
+    final boolean[] dead;
+    final int end;
+    volatile int cursor;
+    private long[] entries = new long[8];
+    private int size;
+
+    Journal(boolean[] dead, int end) {
+      this.dead = dead;
+      this.end = end;
+    }
+
+    synchronized void add(int node, int level) {
+      if (size == entries.length) {
+        entries = Arrays.copyOf(entries, size * 2);
+      }
+      entries[size++] = ((long) level << 32) | node;
+    }
+
+    synchronized long[] entries() {
+      return Arrays.copyOf(entries, size);
+    }
+  }
+
+  /** Set by {@link #compact} for its first phase; see {@link Journal}. */
+  private volatile Journal journal;
+
+  /**
+   * Compaction's last phase, beside adds and removes (read side, yielded every {@link #WALK_RUN}
+   * steps): relinks live nodes left with no in-link (say one that only tombstones pointed at), if
+   * {@code relink}, then makes every live node reachable ({@link #connectUnreachable}).
+   */
+  private void reconnect(boolean relink, Scratch s) {
+    var read = structure.readLock();
+    read.lock();
+    try {
+      Page[] ps = pages;
+      int n = Math.min(nextOrdinal.get(), ps.length << PAGE_SHIFT);
+      if (relink) {
+        for (int ord = 0; ord < n; ord++) {
+          if ((ord & (WALK_RUN - 1)) == WALK_RUN - 1) {
+            read.unlock();
+            read.lock();
+          }
+          if (state(ps, ord) == LIVE && inDegree(ps, ord) == 0) {
+            relink(ord, pages, s);
+          }
+        }
+      }
+      connectUnreachable(ps, n, s, read);
+    } finally {
+      read.unlock();
     }
   }
 
@@ -1465,15 +1616,20 @@ public final class HnswIndex implements VectorIndex {
   }
 
   /**
-   * Makes every live node reachable from the entry point on layer 0: a breadth-first walk marks
-   * what is reachable, and each unreached live node gets a link from its nearest reached node
-   * (found by a graph search restricted to reached nodes), after which the walk goes on from it.
-   * In-degree bookkeeping already prevents orphans; this catches closed groups, which exact
-   * duplicates can form. Caller holds the write side of {@link #structure}.
+   * Makes every live node below {@code n} reachable from the entry point on layer 0: a
+   * breadth-first walk marks what is reachable, and each unreached live node gets a link from its
+   * nearest reached node (found by a graph search restricted to reached nodes), after which the
+   * walk goes on from it. In-degree bookkeeping already prevents orphans; this catches closed
+   * groups, which exact duplicates can form. Caller holds {@code read} (the read side of {@link
+   * #structure}), which this yields every {@link #WALK_RUN} steps so that a {@link #capture} or a
+   * compaction's second phase need not wait for the whole walk. Adds and removes may run meanwhile:
+   * nodes added since {@code n} are not walked, and a path cut by a prune after the walk crossed it
+   * is mended by the next compaction.
    */
-  private void connectUnreachable(Page[] ps, int n, Scratch s) {
+  private void connectUnreachable(
+      Page[] ps, int n, Scratch s, java.util.concurrent.locks.Lock read) {
     long e = entry.get();
-    if (e == NO_ENTRY) {
+    if (e == NO_ENTRY || entryNode(e) >= n) {
       return;
     }
     boolean[] reached = new boolean[n];
@@ -1482,13 +1638,19 @@ public final class HnswIndex implements VectorIndex {
     int tail = 0;
     reached[entryNode(e)] = true;
     queue[tail++] = entryNode(e);
+    int steps = 0;
     for (int start = 0; ; ) {
       while (head < tail) {
+        if (++steps % WALK_RUN == 0) {
+          read.unlock();
+          read.lock();
+        }
         int[] list = links(ps, queue[head++], 0);
         for (int i = 0; i < list.length >>> 1; i++) {
-          if (!reached[list[i]]) {
-            reached[list[i]] = true;
-            queue[tail++] = list[i];
+          int t = list[i];
+          if (t < n && !reached[t]) {
+            reached[t] = true;
+            queue[tail++] = t;
           }
         }
       }
@@ -1502,7 +1664,7 @@ public final class HnswIndex implements VectorIndex {
       float[] q = Arrays.copyOfRange(vectorsOf(ps, u), offsetOf(u), offsetOf(u) + dimension);
       int ep = entryNode(e);
       float epDist = dist(q, 0, vectorsOf(ps, ep), offsetOf(ep));
-      for (int l = entryLevel(e); l > 0; l--) {
+      for (int l = Math.min(entryLevel(e), levelOf(ps, ep)); l > 0; l--) {
         long best = greedy(q, ep, epDist, l, ps);
         ep = LongHeap.ordinal(best);
         epDist = LongHeap.distance(best);
@@ -1512,18 +1674,23 @@ public final class HnswIndex implements VectorIndex {
       long nearest = Long.MAX_VALUE;
       for (LongHeap r = s.results; !r.isEmpty(); ) {
         long key = ~r.pop();
-        if (reached[LongHeap.ordinal(key)]) {
+        int o = LongHeap.ordinal(key);
+        if (o < n && reached[o]) {
           nearest = Math.min(nearest, key);
         }
       }
       int from = nearest == Long.MAX_VALUE ? ep : LongHeap.ordinal(nearest);
-      if (!reached[from]) {
+      if (from >= n || !reached[from]) {
         from = entryNode(e);
       }
       forceLink(ps, from, u);
       reached[u] = true;
       queue[tail++] = u;
     }
+  }
+
+  private static int levelOf(Page[] ps, int node) {
+    return ps[node >>> PAGE_SHIFT].levels[node & PAGE_MASK];
   }
 
   /** Adds the link {@code from -> to} on layer 0, even beyond the list's usual maximum. */
@@ -1636,47 +1803,38 @@ public final class HnswIndex implements VectorIndex {
 
   /**
    * Writes a versioned binary image (config, vectors, states, levels, lists, entry point) to {@code
-   * out}; see {@link HnswSnapshot} for the format. Waits for a running {@link #compact}, then holds
-   * the write side of the structure lock: adds and removes wait, searches go on. Does not close
-   * {@code out}.
+   * out}; see {@link HnswSnapshot} for the format. A {@link #capture} written at once: adds and
+   * removes wait only for the capture, never for the writing or for a running compaction. Does not
+   * close {@code out}.
    */
   public void writeTo(WritableByteChannel out) throws IOException {
-    compactLock.lock();
-    try {
-      writeLocked(out);
-    } finally {
-      compactLock.unlock();
+    try (HnswImage image = capture()) {
+      image.writeTo(out);
     }
   }
 
   /**
-   * As {@link #writeTo}, unless a {@link #compact} is running: then writes nothing and returns
-   * false at once (a checkpoint then waits off the apply lane and tries again).
+   * A point-in-time image of the index, to write out later ({@link HnswImage#writeTo}) while the
+   * index goes on changing; close it once written (until then, ordinals freed after the capture are
+   * not reused). Holds the write side of the structure lock for a few array copies per page, so it
+   * waits for running adds and removes and for at most one run of a compaction's repairs ({@link
+   * #REPAIR_RUN} nodes) or its short second phase. Any thread.
    */
-  public boolean tryWriteTo(WritableByteChannel out) throws IOException {
-    if (!compactLock.tryLock()) {
-      return false;
-    }
+  public HnswImage capture() {
+    VectorIndex.ReadSection held = epochs.hold(); // before any state is read
     try {
-      writeLocked(out);
-      return true;
-    } finally {
-      compactLock.unlock();
-    }
-  }
-
-  /** True while a {@link #compact} runs (a hint: it may start or end right after). */
-  public boolean compacting() {
-    return compactLock.isLocked();
-  }
-
-  private void writeLocked(WritableByteChannel out) throws IOException {
-    var lock = structure.writeLock();
-    lock.lock();
-    try {
-      HnswSnapshot.write(this, pages, nextOrdinal.get(), entry.get(), removals.get(), out);
-    } finally {
-      lock.unlock();
+      var lock = structure.writeLock();
+      lock.lock();
+      try {
+        Page[] ps = pages;
+        int n = Math.min(nextOrdinal.get(), ps.length << PAGE_SHIFT);
+        return new HnswImage(this, ps, n, entry.get(), removals.get(), held);
+      } finally {
+        lock.unlock();
+      }
+    } catch (RuntimeException | Error e) {
+      held.close();
+      throw e;
     }
   }
 

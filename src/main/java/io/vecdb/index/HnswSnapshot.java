@@ -32,7 +32,7 @@ import java.nio.channels.WritableByteChannel;
  *
  * <p>Loading validates every count, state, level and link target, so a corrupt image fails with an
  * {@link IOException} naming what is wrong instead of producing a broken graph; in-degree counts
- * are recomputed. Stateless; the caller holds whatever lock makes the image consistent.
+ * are recomputed. Stateless: it writes a captured {@link HnswImage}.
  */
 final class HnswSnapshot {
   private static final int FORMAT_MAGIC = 0x57534E48; // "HNSW" little-endian
@@ -41,9 +41,9 @@ final class HnswSnapshot {
 
   private HnswSnapshot() {}
 
-  static void write(
-      HnswIndex index, Page[] ps, int n, long entry, long removals, WritableByteChannel out)
-      throws IOException {
+  static void write(HnswImage image, WritableByteChannel out) throws IOException {
+    HnswIndex index = image.index();
+    int n = image.n;
     ChannelIo.Writer w = new ChannelIo.Writer(out);
     w.putInt(FORMAT_MAGIC);
     w.putInt(FORMAT_VERSION);
@@ -55,18 +55,18 @@ final class HnswSnapshot {
     w.putInt(index.config().fullScanThreshold());
     w.putLong(index.config().seed());
     w.putInt(n);
-    w.putLong(entry);
-    w.putLong(removals);
+    w.putLong(image.entry);
+    w.putLong(image.removals);
     for (int pg = 0; pg << PAGE_SHIFT < n; pg++) {
       int len = Math.min(PAGE_SIZE, n - (pg << PAGE_SHIFT));
-      w.putBytes(ps[pg].states, 0, len);
-      w.putBytes(ps[pg].levels, 0, len);
-      w.putFloats(ps[pg].vectors, 0, len * index.dimension());
+      w.putBytes(image.states[pg], 0, len);
+      w.putBytes(image.levels[pg], 0, len);
+      w.putFloats(image.vectors[pg], 0, len * index.dimension());
     }
     for (int ord = 0; ord < n; ord++) {
-      int level = ps[ord >>> PAGE_SHIFT].levels[ord & PAGE_MASK];
+      int level = image.levels[ord >>> PAGE_SHIFT][ord & PAGE_MASK];
       for (int l = 0; l <= level; l++) {
-        int[] list = HnswIndex.links(ps, ord, l);
+        int[] list = image.links(ord, l);
         w.putInt(list.length);
         w.putInts(list, 0, list.length);
       }

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * sees everything the writer did before). Sections nest on a thread (a depth count). Slots are kept
  * per platform thread, and pooled for virtual threads; {@link #all} holds every slot ever made (as
  * many as threads that read at once), read by {@link #oldestPinned}. A section may be entered and
- * left on one thread only.
+ * left on one thread only; a {@link #hold} (an index image being written out) has a slot of its own
+ * and may be released on any thread.
  */
 final class ReadEpochs {
   /** A thread's pin: {@code pinned} is 0 when outside any section. */
@@ -70,6 +71,29 @@ final class ReadEpochs {
     } while (epoch.get() != e);
     s.depth = 1;
     return s;
+  }
+
+  /**
+   * Pins the current epoch in a slot of its own, not the thread's, until the returned section is
+   * closed, on any thread, once (an {@link HnswIndex.Image} captured on one thread and written on
+   * another). Same protocol as {@link #enter}.
+   */
+  VectorIndex.ReadSection hold() {
+    Slot s = new Slot();
+    all.add(s);
+    long e;
+    do {
+      e = epoch.get();
+      s.pinned = e;
+    } while (epoch.get() != e);
+    java.util.concurrent.atomic.AtomicBoolean open =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    return () -> {
+      if (open.compareAndSet(true, false)) {
+        s.pinned = 0;
+        all.remove(s);
+      }
+    };
   }
 
   private void exit(Slot s) {

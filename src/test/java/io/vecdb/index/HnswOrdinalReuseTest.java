@@ -68,6 +68,7 @@ class HnswOrdinalReuseTest {
       assertTrue(index.isLive(ord), where);
     }
     index.compact(null, () -> HnswCompactionTest.checkAtRelease(index, where));
+    HnswCompactionTest.checkAfterCompaction(index, where);
     HnswIndex fresh = new HnswIndex(dim, Distance.EUCLID, config);
     int[] freshOrds = new int[n];
     for (int i = 0; i < n; i++) {

@@ -33,7 +33,8 @@ class HnswSnapshotValidationTest {
 
   private static byte[] image(HnswIndex index, HnswIndex.Page[] ps, long entry) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    HnswSnapshot.write(index, ps, 3_000, entry, 0, Channels.newChannel(out));
+    // Captured from the (possibly forged) pages as they are now; single-threaded, so no lock.
+    new HnswImage(index, ps, 3_000, entry, 0, () -> {}).writeTo(Channels.newChannel(out));
     return out.toByteArray();
   }
 

@@ -78,21 +78,63 @@ public final class ShardCheckpoints {
 
   /** Writes the state at {@code index} durably. Apply lane, with no apply running. */
   void write(long index, Collections state, Sessions sessions) throws IOException {
-    WalStorage.files().createDirectories(dir);
+    try (Capture c = capture(index, state, sessions)) {
+      c.write();
+    }
+  }
+
+  /**
+   * Captures the state at {@code index} ({@link CollectionImage#capture}: reference copies, so the
+   * lane pauses for milliseconds, not for the file), to write out later on any thread with {@link
+   * Capture#write}. Apply lane, with no apply running.
+   */
+  Capture capture(long index, Collections state, Sessions sessions) throws IOException {
     List<String> names = state.names();
     if (names.size() > 1) {
       throw new IOException("shard checkpoint: expected one collection, got " + names);
     }
-    try (SnapshotWriter w =
-        SnapshotWriter.create(file(index), Map.of("raft_index", String.valueOf(index)))) {
+    Buffer b = Buffer.buffer();
+    RaftCodec.writeOperation(b, sessions);
+    List<CollectionImage.Captured> images = new java.util.ArrayList<>();
+    try {
       for (String name : names) {
-        CollectionImage.write(state.get(name), w);
+        images.add(CollectionImage.capture(state.get(name)));
       }
-      Buffer b = Buffer.buffer();
-      RaftCodec.writeOperation(b, sessions);
-      byte[] bytes = b.getBytes();
-      w.section("sessions", ch -> ch.write(ByteBuffer.wrap(bytes)));
-      w.commit();
+    } catch (IOException | RuntimeException e) {
+      images.forEach(CollectionImage.Captured::close);
+      throw e;
+    }
+    return new Capture(index, images, b.getBytes());
+  }
+
+  /** A shard's state captured at {@code index}, written once by {@link #write}; then closed. */
+  final class Capture implements AutoCloseable {
+    private final long index;
+    private final List<CollectionImage.Captured> images;
+    private final byte[] sessions;
+
+    private Capture(long index, List<CollectionImage.Captured> images, byte[] sessions) {
+      this.index = index;
+      this.images = images;
+      this.sessions = sessions;
+    }
+
+    /** Writes the checkpoint file of {@code index} durably. Any thread. */
+    void write() throws IOException {
+      WalStorage.files().createDirectories(dir);
+      try (SnapshotWriter w =
+          SnapshotWriter.create(file(index), Map.of("raft_index", String.valueOf(index)))) {
+        for (CollectionImage.Captured image : images) {
+          image.writeTo(w);
+        }
+        w.section("sessions", ch -> ch.write(ByteBuffer.wrap(sessions)));
+        w.commit();
+      }
+    }
+
+    @Override
+    public void close() {
+      images.forEach(CollectionImage.Captured::close);
     }
   }
 
