@@ -283,7 +283,16 @@ public final class StallBenchCommand {
     }
 
     /** A phase and when it ran (nanoTime). */
-    private record Window(String name, long start, long end) {}
+    /**
+     * A phase, when it ran (nanoTime), and {index write side held, capture on the lane} at most
+     * during it, in nanoseconds (-1: not measured for it).
+     */
+    private record Window(String name, long start, long end, long[] holds) {}
+
+    /** The longest index write hold and lane capture since the last call, which resets both. */
+    private static long[] takeHolds(DurableStorage storage, Collection c) {
+      return new long[] {c.takeLongestWriteHoldNanos(), storage.takeLongestCaptureNanos()};
+    }
 
     private void measure(
         OperationLog log, Applier applier, DurableStorage storage, Collection c, SplittableRandom r)
@@ -319,34 +328,49 @@ public final class StallBenchCommand {
                   });
       recording = true;
       sleep(2); // warm-up: the JIT compiles the single-point path
+      takeHolds(storage, c);
       long start = System.nanoTime();
       sleep(baselineSeconds);
-      windows.add(new Window("baseline (writes only)", start, System.nanoTime()));
+      windows.add(
+          new Window("baseline (writes only)", start, System.nanoTime(), takeHolds(storage, c)));
       long t = System.nanoTime();
       await(storage.checkpoint());
-      windows.add(new Window("checkpoint, no compaction", t, System.nanoTime()));
+      windows.add(
+          new Window("checkpoint, no compaction", t, System.nanoTime(), takeHolds(storage, c)));
       sleep(1);
       int[] freed = new int[1];
       long compactStart = System.nanoTime();
       Thread compactor =
           Thread.ofPlatform().name("bench-compact").start(() -> freed[0] = c.compact());
       sleep(2);
+      long[] beforeCheckpoint = takeHolds(storage, c);
       t = System.nanoTime();
       boolean during = compactor.isAlive();
       await(storage.checkpoint());
       long tEnd = System.nanoTime();
+      long[] checkpointHolds = takeHolds(storage, c);
       compactor.join(TimeUnit.MINUTES.toMillis(60));
       long compactEnd = System.nanoTime();
+      long[] afterCheckpoint = takeHolds(storage, c);
       windows.add(
           new Window(
               during ? "checkpoint during the compaction" : "checkpoint (compaction had ended)",
               t,
-              tEnd));
-      windows.add(new Window("compaction (freed " + freed[0] + ")", compactStart, compactEnd));
+              tEnd,
+              checkpointHolds));
+      windows.add(
+          new Window(
+              "compaction (freed " + freed[0] + ")",
+              compactStart,
+              compactEnd,
+              new long[] {Math.max(beforeCheckpoint[0], afterCheckpoint[0]), -1}));
       sleep(1);
+      takeHolds(storage, c);
       t = System.nanoTime();
       await(storage.checkpoint());
-      windows.add(new Window("checkpoint after the compaction", t, System.nanoTime()));
+      windows.add(
+          new Window(
+              "checkpoint after the compaction", t, System.nanoTime(), takeHolds(storage, c)));
       sleep(1);
       recording = false;
       writer.join(TimeUnit.MINUTES.toMillis(1));
@@ -373,7 +397,9 @@ public final class StallBenchCommand {
       }
       System.out.println(
           "(gaps in ms between consecutive applied writes that overlap the phase; no-GC: the gaps"
-              + " that contain no GC pause; max GC: the longest pause in the phase)");
+              + " that contain no GC pause; max GC: the longest pause in the phase; held: the"
+              + " longest time the graph's write side was held, by a compaction's second phase or"
+              + " a capture; capture: the longest checkpoint capture on the apply lane)");
     }
 
     /** The gaps between applied writes that overlap {@code w}. */
@@ -408,6 +434,10 @@ public final class StallBenchCommand {
       System.out.printf(
           "%-34s %9.0f %9.1f %9.2f %10.1f %9.0f %,8d%n",
           w.name, (w.end - w.start) / 1e6, max, p999, maxNoGc / 1e6, maxGc / 1e6, writes);
+    }
+
+    private static String ms(long nanos) {
+      return nanos < 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
     }
 
     private static void sleep(double seconds) throws InterruptedException {

@@ -143,6 +143,11 @@ public final class Collection {
     return index instanceof HnswIndex h ? h.compact() : 0;
   }
 
+  /** {@link HnswIndex#takeLongestWriteHoldNanos} of the graph (0 for an exact index). */
+  public long takeLongestWriteHoldNanos() {
+    return index instanceof HnswIndex h ? h.takeLongestWriteHoldNanos() : 0;
+  }
+
   /**
    * As {@link #compact()}, with {@code duringRepairs} run in the middle of its repairs, holding no
    * lock: a compaction in progress (tests).

@@ -256,10 +256,20 @@ final class Checkpointer {
   }
 
   /** On the lane of {@code c}: its capture at {@code cut}, to be written off the lane. */
-  private static Pending captured(Collection c, long cut) throws IOException {
+  private Pending captured(Collection c, long cut) throws IOException {
     long t0 = System.nanoTime();
     CollectionImage.Captured image = CollectionImage.capture(c);
-    return new Pending(image, cut, (System.nanoTime() - t0) / 1_000_000);
+    long nanos = System.nanoTime() - t0;
+    longestCapture.accumulateAndGet(nanos, Math::max);
+    return new Pending(image, cut, nanos / 1_000_000);
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong longestCapture =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** The longest capture on a lane since the last call, which resets it (benchmarks). */
+  long takeLongestCaptureNanos() {
+    return longestCapture.getAndSet(0);
   }
 
   /** On the lane of {@code name}: drops the snapshots of a collection that no longer exists. */

@@ -289,6 +289,15 @@ public final class DurableStorage {
     nanosAtLastRound = System.nanoTime();
   }
 
+  /**
+   * The longest time a checkpoint capture held a collection's apply lane since the last call, which
+   * resets it; 0 before the first (benchmarks: {@code vecdb bench-stall}).
+   */
+  public long takeLongestCaptureNanos() {
+    Checkpointer cp = checkpointer;
+    return cp == null ? 0 : cp.takeLongestCaptureNanos();
+  }
+
   /** The checkpointer once recovery is done (null before); tests. */
   Checkpointer checkpointer() {
     return checkpointer;

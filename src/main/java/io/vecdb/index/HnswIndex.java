@@ -255,6 +255,22 @@ public final class HnswIndex implements VectorIndex {
   private final java.util.ArrayDeque<Retired> limbo = new java.util.ArrayDeque<>();
   private volatile int reusable;
 
+  /** The longest time the write side was held (adds and removes waiting) since last taken. */
+  private final AtomicLong longestWriteHold = new AtomicLong();
+
+  private void noteWriteHold(long since) {
+    longestWriteHold.accumulateAndGet(System.nanoTime() - since, Math::max);
+  }
+
+  /**
+   * The longest time, in nanoseconds, that a compaction's second phase or a {@link #capture} held
+   * the write side of the structure lock (so held adds and removes back) since the last call, which
+   * resets it: for benchmarks and metrics.
+   */
+  public long takeLongestWriteHoldNanos() {
+    return longestWriteHold.getAndSet(0);
+  }
+
   /** Tests only: publishes the layer-0 link {@code from -> to} as the connectivity walk does. */
   void linkForTest(int from, int to) {
     var read = structure.readLock();
@@ -1264,6 +1280,7 @@ public final class HnswIndex implements VectorIndex {
         }
         var write = structure.writeLock();
         write.lock();
+        long held = System.nanoTime();
         try {
           journal = null; // no list changes while the write side is held
           Page[] ps = pages;
@@ -1295,6 +1312,7 @@ public final class HnswIndex implements VectorIndex {
           }
         } finally {
           write.unlock();
+          noteWriteHold(held);
         }
         reconnect(deadList.length > 0, s);
         return deadList.length;
@@ -1825,12 +1843,14 @@ public final class HnswIndex implements VectorIndex {
     try {
       var lock = structure.writeLock();
       lock.lock();
+      long start = System.nanoTime();
       try {
         Page[] ps = pages;
         int n = Math.min(nextOrdinal.get(), ps.length << PAGE_SHIFT);
         return new HnswImage(this, ps, n, entry.get(), removals.get(), held);
       } finally {
         lock.unlock();
+        noteWriteHold(start);
       }
     } catch (RuntimeException | Error e) {
       held.close();
