@@ -385,8 +385,16 @@ public final class StallBenchCommand {
           "%n%,d single-point writes applied over %.1f s (%.0f/s)%n",
           count, (at[count - 1] - at[0]) / 1e9, count / ((at[count - 1] - at[0]) / 1e9));
       System.out.printf(
-          "%-34s %9s %9s %9s %10s %9s %8s%n",
-          "", "took ms", "max gap", "p99.9 gap", "max no-GC", "max GC", "writes");
+          "%-34s %9s %9s %9s %10s %8s %8s %8s %8s%n",
+          "",
+          "took ms",
+          "max gap",
+          "p99.9 gap",
+          "max no-GC",
+          "max GC",
+          "held",
+          "capture",
+          "writes");
       windows.sort(Comparator.comparingLong(Window::start));
       List<long[]> gcs;
       synchronized (pauses) {
@@ -432,8 +440,16 @@ public final class StallBenchCommand {
       double p999 =
           g.length == 0 ? Double.NaN : g[(int) Math.min(g.length - 1, g.length * 0.999)] / 1e6;
       System.out.printf(
-          "%-34s %9.0f %9.1f %9.2f %10.1f %9.0f %,8d%n",
-          w.name, (w.end - w.start) / 1e6, max, p999, maxNoGc / 1e6, maxGc / 1e6, writes);
+          "%-34s %9.0f %9.1f %9.2f %10.1f %8.0f %8s %8s %,8d%n",
+          w.name,
+          (w.end - w.start) / 1e6,
+          max,
+          p999,
+          maxNoGc / 1e6,
+          maxGc / 1e6,
+          ms(w.holds[0]),
+          ms(w.holds[1]),
+          writes);
     }
 
     private static String ms(long nanos) {

@@ -102,7 +102,7 @@ public final class Collection {
 
   /** Deleted points whose graph memory a compaction has not reclaimed yet; any thread. */
   public int tombstones() {
-    return index instanceof HnswIndex h ? h.tombstones() : 0;
+    return index.tombstones();
   }
 
   /** True while a background compaction of this collection runs (info reports "yellow"). */
@@ -140,7 +140,7 @@ public final class Collection {
    * meanwhile. Returns the number of points freed.
    */
   public int compact() {
-    return index instanceof HnswIndex h ? h.compact() : 0;
+    return index.compact();
   }
 
   /** {@link HnswIndex#takeLongestWriteHoldNanos} of the graph (0 for an exact index). */

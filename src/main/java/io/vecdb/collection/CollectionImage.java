@@ -1,7 +1,7 @@
 package io.vecdb.collection;
 
-import io.vecdb.index.HnswImage;
 import io.vecdb.index.HnswIndex;
+import io.vecdb.index.VectorIndex;
 import io.vecdb.model.Payload;
 import io.vecdb.model.PointId;
 import io.vecdb.snapshot.SnapshotReader;
@@ -59,10 +59,6 @@ public final class CollectionImage {
    * held that collection's writes for as long as the file took (issue 12, item 5).
    */
   public static Captured capture(Collection c) throws IOException {
-    if (!(c.index instanceof HnswIndex graph)) {
-      throw new IOException(
-          "collection `" + c.name() + "`: only HNSW-indexed collections can be snapshotted");
-    }
     JsonObject meta =
         new JsonObject()
             .put("image_version", IMAGE_VERSION)
@@ -70,8 +66,15 @@ public final class CollectionImage {
             .put("config", c.config().toCreateBody())
             .put("payload_schema", new JsonObject(Map.copyOf(c.payloadSchema())))
             .put("points", c.size());
-    Object[] points = c.points.copy();
-    return new Captured(meta, points, graph.capture());
+    Object[][] points = c.points.copy();
+    VectorIndex.Image graph;
+    try {
+      graph = c.index.capture();
+    } catch (IOException e) {
+      throw new IOException(
+          "collection `" + c.name() + "` cannot be snapshotted: " + e.getMessage(), e);
+    }
+    return new Captured(meta, points, graph);
   }
 
   /**
@@ -81,10 +84,10 @@ public final class CollectionImage {
    */
   public static final class Captured implements AutoCloseable {
     private final JsonObject meta;
-    private final Object[] points;
-    private final HnswImage graph;
+    private final Object[][] points;
+    private final VectorIndex.Image graph;
 
-    private Captured(JsonObject meta, Object[] points, HnswImage graph) {
+    private Captured(JsonObject meta, Object[][] points, VectorIndex.Image graph) {
       this.meta = meta;
       this.points = points;
       this.graph = graph;
@@ -101,9 +104,12 @@ public final class CollectionImage {
             DataOutputStream out =
                 new DataOutputStream(
                     new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
-            for (int ord = 0; ord < points.length; ord++) {
-              if (points[ord] instanceof StoredPoint p) {
-                writePoint(out, ord, p);
+            for (int page = 0; page < points.length; page++) {
+              Object[] entries = points[page];
+              for (int slot = 0; slot < entries.length; slot++) {
+                if (entries[slot] instanceof StoredPoint p) {
+                  writePoint(out, OrdinalTable.ordinal(page, slot), p);
+                }
               }
             }
             out.flush();

@@ -1,9 +1,9 @@
 package io.vecdb.index;
 
-import static io.vecdb.index.HnswIndex.PAGE_SHIFT;
-import static io.vecdb.index.HnswIndex.PAGE_SIZE;
+import static io.vecdb.index.HnswGraph.PAGE_SHIFT;
+import static io.vecdb.index.HnswGraph.PAGE_SIZE;
 
-import io.vecdb.index.HnswIndex.Page;
+import io.vecdb.index.HnswGraph.Page;
 import java.io.IOException;
 import java.nio.channels.WritableByteChannel;
 
@@ -28,7 +28,7 @@ import java.nio.channels.WritableByteChannel;
  * mid-change); afterwards immutable apart from the vectors above, and written by one thread. {@link
  * #close} releases the read section; idempotent, any thread.
  */
-public final class HnswImage implements AutoCloseable {
+public final class HnswImage implements VectorIndex.Image {
   private final HnswIndex index;
   final int n;
   final long entry;
@@ -78,7 +78,7 @@ public final class HnswImage implements AutoCloseable {
   /** Node {@code node}'s list on {@code level} as captured. */
   int[] links(int node, int level) {
     int pg = node >>> PAGE_SHIFT;
-    int slot = node & HnswIndex.PAGE_MASK;
+    int slot = node & HnswGraph.PAGE_MASK;
     return level == 0 ? layer0[pg][slot] : upper[pg][slot][level - 1];
   }
 
@@ -87,6 +87,7 @@ public final class HnswImage implements AutoCloseable {
   }
 
   /** Writes the image ({@link HnswSnapshot}'s format) to {@code out}; does not close it. */
+  @Override
   public void writeTo(WritableByteChannel out) throws IOException {
     HnswSnapshot.write(this, out);
   }

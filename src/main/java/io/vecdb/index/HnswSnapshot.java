@@ -1,18 +1,18 @@
 package io.vecdb.index;
 
-import static io.vecdb.index.HnswIndex.ABSENT;
-import static io.vecdb.index.HnswIndex.EMPTY;
-import static io.vecdb.index.HnswIndex.FREED;
-import static io.vecdb.index.HnswIndex.LIVE;
-import static io.vecdb.index.HnswIndex.MAX_LEVEL;
-import static io.vecdb.index.HnswIndex.MAX_LIST_LENGTH;
-import static io.vecdb.index.HnswIndex.NO_ENTRY;
-import static io.vecdb.index.HnswIndex.PAGE_MASK;
-import static io.vecdb.index.HnswIndex.PAGE_SHIFT;
-import static io.vecdb.index.HnswIndex.PAGE_SIZE;
-import static io.vecdb.index.HnswIndex.entryNode;
+import static io.vecdb.index.HnswGraph.ABSENT;
+import static io.vecdb.index.HnswGraph.EMPTY;
+import static io.vecdb.index.HnswGraph.FREED;
+import static io.vecdb.index.HnswGraph.LIVE;
+import static io.vecdb.index.HnswGraph.MAX_LEVEL;
+import static io.vecdb.index.HnswGraph.MAX_LIST_LENGTH;
+import static io.vecdb.index.HnswGraph.NO_ENTRY;
+import static io.vecdb.index.HnswGraph.PAGE_MASK;
+import static io.vecdb.index.HnswGraph.PAGE_SHIFT;
+import static io.vecdb.index.HnswGraph.PAGE_SIZE;
+import static io.vecdb.index.HnswGraph.entryNode;
 
-import io.vecdb.index.HnswIndex.Page;
+import io.vecdb.index.HnswGraph.Page;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
@@ -106,7 +106,7 @@ final class HnswSnapshot {
     if (n < 0) {
       throw new IOException("corrupt HNSW snapshot: node count " + n);
     }
-    Page[] ps = n == 0 ? new Page[0] : index.ensurePage(n - 1);
+    Page[] ps = n == 0 ? new Page[0] : index.graph().ensurePage(n - 1);
     int liveCount = 0;
     for (int pg = 0; pg << PAGE_SHIFT < n; pg++) {
       int len = Math.min(PAGE_SIZE, n - (pg << PAGE_SHIFT));
@@ -199,12 +199,12 @@ final class HnswSnapshot {
       // Searches descend from the entry's level through the entry node's lists: they must agree.
       int node = entryNode(entry);
       int nodeLevel = ps[node >>> PAGE_SHIFT].levels[node & PAGE_MASK];
-      if (HnswIndex.entryLevel(entry) != nodeLevel) {
+      if (HnswGraph.entryLevel(entry) != nodeLevel) {
         throw new IOException(
             "corrupt HNSW snapshot: entry point "
                 + node
                 + " at level "
-                + HnswIndex.entryLevel(entry)
+                + HnswGraph.entryLevel(entry)
                 + ", but the node's level is "
                 + nodeLevel);
       }

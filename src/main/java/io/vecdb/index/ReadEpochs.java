@@ -75,7 +75,7 @@ final class ReadEpochs {
 
   /**
    * Pins the current epoch in a slot of its own, not the thread's, until the returned section is
-   * closed, on any thread, once (an {@link HnswIndex.Image} captured on one thread and written on
+   * closed, on any thread, once (an {@link HnswImage} captured on one thread and written on
    * another). Same protocol as {@link #enter}.
    */
   VectorIndex.ReadSection hold() {

@@ -1,5 +1,8 @@
 package io.vecdb.index;
 
+import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
+
 /**
  * A nearest-neighbour index over float32 vectors of one dimension, addressed by dense int ordinals
  * that the index hands out.
@@ -57,6 +60,49 @@ public interface VectorIndex {
 
   /** Approximate heap and off-heap bytes held: vectors, graph, bookkeeping. */
   long ramBytesUsed();
+
+  /**
+   * Removed points whose memory {@link #compact} has not reclaimed yet (searches walk past them); 0
+   * for an index that frees on remove. Any thread, no locks.
+   */
+  default int tombstones() {
+    return 0;
+  }
+
+  /**
+   * Reclaims the memory of the points removed so far and repairs what their removal left behind;
+   * returns how many were reclaimed. Any thread, beside searches and writes (an implementation says
+   * what it holds back, and for how long); one at a time. An index that frees on remove has nothing
+   * to do.
+   */
+  default int compact() {
+    return 0;
+  }
+
+  /**
+   * A point-in-time image of the index, to write out later on any thread while the index goes on
+   * changing; close it once written. An index that cannot be persisted says so.
+   *
+   * @throws IOException naming the index kind if it has no image format
+   */
+  default Image capture() throws IOException {
+    throw new IOException(getClass().getSimpleName() + " has no image format");
+  }
+
+  /** {@link #capture} written to {@code out} at once; does not close {@code out}. */
+  default void writeTo(WritableByteChannel out) throws IOException {
+    try (Image image = capture()) {
+      image.writeTo(out);
+    }
+  }
+
+  /** A captured image ({@link #capture}): written once, then closed (any thread, idempotent). */
+  interface Image extends AutoCloseable {
+    void writeTo(WritableByteChannel out) throws IOException;
+
+    @Override
+    void close();
+  }
 
   /**
    * Opens a read section on this thread (see the class comment); close it on the same thread, with

@@ -153,7 +153,7 @@ class HnswCompactionTest {
     checkAfterCompaction(index, where);
     for (int owner : owners) {
       for (int nb : index.neighbours(owner, 0)) {
-        assertTrue(index.stateOf(nb) != HnswIndex.FREED, owner + " links to freed " + nb);
+        assertTrue(index.stateOf(nb) != HnswGraph.FREED, owner + " links to freed " + nb);
       }
     }
   }
@@ -305,7 +305,7 @@ class HnswCompactionTest {
   private static boolean namesTombstone(HnswIndex index, int ord) {
     for (int level = 0; level <= index.level(ord); level++) {
       for (int nb : index.neighbours(ord, level)) {
-        if (index.stateOf(nb) == HnswIndex.DELETED) {
+        if (index.stateOf(nb) == HnswGraph.DELETED) {
           return true;
         }
       }

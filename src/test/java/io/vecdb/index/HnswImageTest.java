@@ -30,7 +30,7 @@ class HnswImageTest {
 
   private static Node[] expected(HnswIndex index) {
     Node[] nodes = new Node[index.ordinalCount()];
-    HnswIndex.Page[] ps = index.pagesForTest();
+    HnswGraph.Page[] ps = index.pagesForTest();
     for (int ord = 0; ord < nodes.length; ord++) {
       byte state = index.stateOf(ord);
       int level = index.level(ord);
@@ -38,8 +38,8 @@ class HnswImageTest {
       for (int l = 0; l <= level; l++) {
         lists.add(index.neighbours(ord, l));
       }
-      HnswIndex.Page p = ps[ord >>> HnswIndex.PAGE_SHIFT];
-      int off = (ord & HnswIndex.PAGE_MASK) * index.dimension();
+      HnswGraph.Page p = ps[ord >>> HnswGraph.PAGE_SHIFT];
+      int off = (ord & HnswGraph.PAGE_MASK) * index.dimension();
       float[] v = java.util.Arrays.copyOfRange(p.vectors, off, off + index.dimension());
       nodes[ord] = new Node(state, level, v, lists);
     }
@@ -59,7 +59,7 @@ class HnswImageTest {
       Node e = expected[ord];
       Node a = actual[ord];
       assertEquals(e.state(), a.state(), "state of " + ord + ", " + where);
-      if (e.state() != HnswIndex.LIVE && e.state() != HnswIndex.DELETED) {
+      if (e.state() != HnswGraph.LIVE && e.state() != HnswGraph.DELETED) {
         continue; // a freed slot's vector and level mean nothing
       }
       assertEquals(e.level(), a.level(), "level of " + ord + ", " + where);
@@ -100,7 +100,7 @@ class HnswImageTest {
         int ord = index.add(v);
         // The 750 slots freed before the capture may be taken; those freed since may not.
         assertTrue(
-            ord >= n || atCapture[ord].state() == HnswIndex.FREED,
+            ord >= n || atCapture[ord].state() == HnswGraph.FREED,
             "slot " + ord + " reused while an image shows it, " + where);
       }
       for (int ord = 2; ord < n; ord += 7) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class HnswPageGrowthTest {
   @Test
   void onlyThePagesInUseAreAllocated() {
-    int pageSize = 1 << HnswIndex.PAGE_SHIFT;
+    int pageSize = 1 << HnswGraph.PAGE_SHIFT;
     HnswIndex h =
         new HnswIndex(4, Distance.EUCLID, HnswConfig.DEFAULT.withM(4).withEfConstruct(16));
     Random r = new Random(3);

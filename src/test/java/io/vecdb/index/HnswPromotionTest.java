@@ -44,7 +44,7 @@ class HnswPromotionTest {
     CountDownLatch firstRead = new CountDownLatch(1);
     CountDownLatch secondRead = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
-    h.afterEntryRead =
+    h.builder().afterEntryRead =
         () -> {
           if (calls.getAndIncrement() == 0) {
             firstRead.countDown();
@@ -67,7 +67,7 @@ class HnswPromotionTest {
     tb.start();
     assertEquals(first, a.get(10, TimeUnit.SECONDS));
     assertEquals(second, b.get(10, TimeUnit.SECONDS));
-    h.afterEntryRead = null;
+    h.builder().afterEntryRead = null;
     for (int level = top + 1; level <= shared; level++) {
       int[] ofFirst = h.neighbours(first, level);
       int[] ofSecond = h.neighbours(second, level);

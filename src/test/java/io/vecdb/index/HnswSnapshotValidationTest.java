@@ -31,7 +31,7 @@ class HnswSnapshotValidationTest {
     return index;
   }
 
-  private static byte[] image(HnswIndex index, HnswIndex.Page[] ps, long entry) throws IOException {
+  private static byte[] image(HnswIndex index, HnswGraph.Page[] ps, long entry) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     // Captured from the (possibly forged) pages as they are now; single-threaded, so no lock.
     new HnswImage(index, ps, 3_000, entry, 0, () -> {}).writeTo(Channels.newChannel(out));
@@ -45,10 +45,10 @@ class HnswSnapshotValidationTest {
   @Test
   void anEntryAboveItsNodesLevelIsRefused() throws Exception {
     HnswIndex index = build(new Random(SEED));
-    HnswIndex.Page[] ps = index.pagesForTest();
+    HnswGraph.Page[] ps = index.pagesForTest();
     long entry = index.entryForTest();
     load(image(index, ps, entry)); // the true image loads
-    long forged = HnswIndex.packEntry(HnswIndex.entryNode(entry), HnswIndex.entryLevel(entry) + 2);
+    long forged = HnswGraph.packEntry(HnswGraph.entryNode(entry), HnswGraph.entryLevel(entry) + 2);
     IOException e = assertThrows(IOException.class, () -> load(image(index, ps, forged)));
     assertTrue(e.getMessage().contains("entry point"), e.getMessage());
   }
@@ -56,11 +56,11 @@ class HnswSnapshotValidationTest {
   @Test
   void anUpperLayerLinkToALowerNodeIsRefused() throws Exception {
     HnswIndex index = build(new Random(SEED));
-    HnswIndex.Page[] ps = index.pagesForTest();
+    HnswGraph.Page[] ps = index.pagesForTest();
     int high = -1;
     int low = -1;
     for (int ord = 0; ord < 3_000 && (high < 0 || low < 0); ord++) {
-      int level = ps[ord >>> HnswIndex.PAGE_SHIFT].levels[ord & HnswIndex.PAGE_MASK];
+      int level = ps[ord >>> HnswGraph.PAGE_SHIFT].levels[ord & HnswGraph.PAGE_MASK];
       if (level >= 1 && high < 0) {
         high = ord;
       } else if (level == 0 && low < 0) {
@@ -68,7 +68,7 @@ class HnswSnapshotValidationTest {
       }
     }
     // Node `high`'s layer-1 list names a node that lives on layer 0 only.
-    ps[high >>> HnswIndex.PAGE_SHIFT].upper[high & HnswIndex.PAGE_MASK][0] =
+    ps[high >>> HnswGraph.PAGE_SHIFT].upper[high & HnswGraph.PAGE_MASK][0] =
         new int[] {low, Float.floatToRawIntBits(0.5f)};
     IOException e =
         assertThrows(IOException.class, () -> load(image(index, ps, index.entryForTest())));

@@ -21,7 +21,7 @@ class HnswStalePagesTest {
         new HnswIndex(
             2, Distance.EUCLID, HnswConfig.DEFAULT.withM(4).withFullScanThreshold(0).withSeed(11));
     Random r = new Random(5);
-    int pageSize = 1 << HnswIndex.PAGE_SHIFT;
+    int pageSize = 1 << HnswGraph.PAGE_SHIFT;
     int top = 0;
     for (int i = 0; i < pageSize; i++) {
       h.add(new float[] {r.nextFloat(), r.nextFloat()});
@@ -31,9 +31,9 @@ class HnswStalePagesTest {
     float[] target = {100, 100};
     int entryLevel = top;
     int[] high = {-1};
-    h.afterPagesRead =
+    h.searcher().afterPagesRead =
         () -> {
-          h.afterPagesRead = null;
+          h.searcher().afterPagesRead = null;
           for (int ord = pageSize; high[0] < 0; ord++) {
             if (h.levelFor(ord) >= entryLevel) {
               high[0] = h.add(target);
@@ -58,7 +58,7 @@ class HnswStalePagesTest {
         new HnswIndex(
             2, Distance.EUCLID, HnswConfig.DEFAULT.withM(4).withFullScanThreshold(0).withSeed(3));
     Random r = new Random(9);
-    int pageSize = 1 << HnswIndex.PAGE_SHIFT;
+    int pageSize = 1 << HnswGraph.PAGE_SHIFT;
     for (int i = 0; i < pageSize; i++) {
       h.add(new float[] {r.nextFloat(), r.nextFloat()});
     }

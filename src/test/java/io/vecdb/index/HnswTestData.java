@@ -98,7 +98,7 @@ final class HnswTestData {
     int n = index.ordinalCount();
     int[] recount = new int[n];
     for (int owner = 0; owner < n; owner++) {
-      if (index.stateOf(owner) == HnswIndex.LIVE) {
+      if (index.stateOf(owner) == HnswGraph.LIVE) {
         for (int nb : index.neighbours(owner, 0)) {
           recount[nb]++;
         }
@@ -130,12 +130,12 @@ final class HnswTestData {
     int count = 0;
     for (int owner = 0; owner < n; owner++) {
       byte state = index.stateOf(owner);
-      if (state != HnswIndex.LIVE && state != HnswIndex.DELETED) {
+      if (state != HnswGraph.LIVE && state != HnswGraph.DELETED) {
         continue;
       }
       for (int level = 0; level <= index.level(owner); level++) {
         for (int nb : index.neighbours(owner, level)) {
-          count += index.stateOf(nb) == HnswIndex.FREED ? 1 : 0;
+          count += index.stateOf(nb) == HnswGraph.FREED ? 1 : 0;
         }
       }
     }
@@ -146,7 +146,7 @@ final class HnswTestData {
   static int deletedCount(HnswIndex index) {
     int count = 0;
     for (int ord = 0; ord < index.ordinalCount(); ord++) {
-      count += index.stateOf(ord) == HnswIndex.DELETED ? 1 : 0;
+      count += index.stateOf(ord) == HnswGraph.DELETED ? 1 : 0;
     }
     return count;
   }

@@ -1,0 +1,113 @@
+package io.vecdb.index;
+
+import static io.vecdb.index.HnswGraph.PAGE_MASK;
+import static io.vecdb.index.HnswGraph.PAGE_SHIFT;
+
+import io.vecdb.index.HnswGraph.Page;
+
+/**
+ * Distances between a query and stored vectors, and their conversion to scores: the seam where a
+ * quantized scorer will plug in. Internal distances are "lower is better": squared L2, negated dot
+ * product (cosine on normalised vectors, and dot), or L1. Stateless apart from its configuration;
+ * any thread.
+ */
+final class HnswScorer {
+  private static final int METRIC_L2 = 0;
+
+  private static final int METRIC_NEG_DOT = 1;
+
+  private static final int METRIC_L1 = 2;
+
+  /** Internal distance, lower is better: squared L2, negated dot (cosine, dot) or L1. */
+  float dist(float[] a, int ao, float[] b, int bo) {
+    return switch (metric) {
+      case METRIC_L2 -> VectorMath.squareDistance(a, ao, b, bo, dimension);
+      case METRIC_NEG_DOT -> -VectorMath.dot(a, ao, b, bo, dimension);
+      default -> VectorMath.manhattan(a, ao, b, bo, dimension);
+    };
+  }
+
+  /** Internal distances of {@code q} to {@code nodes[from..from+3]} into {@code out[from..]}. */
+  void dist4(float[] q, Page[] ps, int[] nodes, int from, float[] out) {
+    int a = nodes[from];
+    int b = nodes[from + 1];
+    int c = nodes[from + 2];
+    int d = nodes[from + 3];
+    float[] va = ps[a >>> PAGE_SHIFT].vectors;
+    float[] vb = ps[b >>> PAGE_SHIFT].vectors;
+    float[] vc = ps[c >>> PAGE_SHIFT].vectors;
+    float[] vd = ps[d >>> PAGE_SHIFT].vectors;
+    switch (metric) {
+      case METRIC_L2 ->
+          VectorMath.squareDistance4(
+              q,
+              va,
+              offsetOf(a),
+              vb,
+              offsetOf(b),
+              vc,
+              offsetOf(c),
+              vd,
+              offsetOf(d),
+              dimension,
+              out,
+              from);
+      case METRIC_NEG_DOT -> {
+        VectorMath.dot4(
+            q,
+            va,
+            offsetOf(a),
+            vb,
+            offsetOf(b),
+            vc,
+            offsetOf(c),
+            vd,
+            offsetOf(d),
+            dimension,
+            out,
+            from);
+        for (int i = from; i < from + 4; i++) {
+          out[i] = -out[i];
+        }
+      }
+      default -> {
+        out[from] = dist(q, 0, va, offsetOf(a));
+        out[from + 1] = dist(q, 0, vb, offsetOf(b));
+        out[from + 2] = dist(q, 0, vc, offsetOf(c));
+        out[from + 3] = dist(q, 0, vd, offsetOf(d));
+      }
+    }
+  }
+
+  float toScore(float internal) {
+    return switch (metric) {
+      case METRIC_L2 -> (float) Math.sqrt(Math.max(0f, internal));
+      case METRIC_NEG_DOT -> -internal;
+      default -> internal;
+    };
+  }
+
+  private final int dimension;
+  private final Distance distance;
+  private final int metric;
+
+  HnswScorer(int dimension, Distance distance) {
+    this.dimension = dimension;
+    this.distance = distance;
+    this.metric =
+        switch (distance) {
+          case EUCLID -> METRIC_L2;
+          case COSINE, DOT -> METRIC_NEG_DOT;
+          case MANHATTAN -> METRIC_L1;
+        };
+  }
+
+  /** {@code v} as it is stored and compared: normalised for cosine, else itself. */
+  float[] prepare(float[] v) {
+    return distance == Distance.COSINE ? VectorMath.normalized(v) : v;
+  }
+
+  private int offsetOf(int node) {
+    return (node & PAGE_MASK) * dimension;
+  }
+}

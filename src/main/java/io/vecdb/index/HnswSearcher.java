@@ -1,0 +1,350 @@
+package io.vecdb.index;
+
+import static io.vecdb.index.HnswGraph.DELETED;
+import static io.vecdb.index.HnswGraph.LIVE;
+import static io.vecdb.index.HnswGraph.NO_ENTRY;
+import static io.vecdb.index.HnswGraph.PAGE_MASK;
+import static io.vecdb.index.HnswGraph.PAGE_SHIFT;
+import static io.vecdb.index.HnswGraph.PAGE_SIZE;
+import static io.vecdb.index.HnswGraph.entryLevel;
+import static io.vecdb.index.HnswGraph.entryNode;
+import static io.vecdb.index.HnswGraph.links;
+
+import io.vecdb.index.HnswGraph.Page;
+import io.vecdb.index.VectorIndex.OrdinalFilter;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Reads of an {@link HnswIndex}'s graph: the greedy descent of the upper layers, the best-first
+ * search of one layer (hnswlib's searchBaseLayer) that searches and inserts share, the exact scan,
+ * and the per-thread scratch they run on. Never takes a lock; may run beside any change (see {@link
+ * HnswIndex}'s class comment for what a reader may see). Scratches are per platform thread (a
+ * thread-local) and pooled for virtual threads; {@code scratches} is guarded by its own monitor.
+ */
+final class HnswSearcher {
+  /** Per-thread search state, reused so that a search allocates only its result. */
+  static final class Scratch {
+    int[] visited = new int[PAGE_SIZE];
+    int generation;
+    final LongHeap candidates = new LongHeap(256);
+    final LongHeap results = new LongHeap(256);
+    int[] batch = new int[64];
+    float[] distances = new float[64];
+
+    /** Distances taken by layer searches on this thread; a cost measure for tests. */
+    long distanceCount;
+
+    int[] batch(int n) {
+      if (batch.length < n) {
+        batch = new int[n];
+        distances = new float[n];
+      }
+      return batch;
+    }
+
+    void startVisit(int capacity) {
+      if (visited.length < capacity) {
+        visited = new int[Math.max(capacity, visited.length * 2)];
+        generation = 0;
+      }
+      if (++generation == 0) {
+        Arrays.fill(visited, 0);
+        generation = 1;
+      }
+    }
+
+    /** Marks {@code node} visited; false if it already was in this search. */
+    boolean visit(int node) {
+      int[] v = visited;
+      if (node >= v.length) {
+        visited = v = Arrays.copyOf(v, Math.max(node + 1, v.length * 2));
+      }
+      if (v[node] == generation) {
+        return false;
+      }
+      v[node] = generation;
+      return true;
+    }
+  }
+
+  private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(this::newScratch);
+
+  // Every live scratch (a thread's, or pooled for virtual threads), weakly: counted by
+  // ramBytesUsed, forgotten when its thread is gone. Guarded by its own monitor.
+  private final java.util.Set<Scratch> scratches =
+      java.util.Collections.synchronizedSet(
+          java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+
+  private Scratch newScratch() {
+    Scratch s = new Scratch();
+    scratches.add(s);
+    return s;
+  }
+
+  /**
+   * Scratch for virtual threads, which are too many and too short-lived for a thread-local each (a
+   * visited array is 4 bytes per node). Lock-free queue; grows to the peak concurrency.
+   */
+  private final ConcurrentLinkedQueue<Scratch> scratchPool = new ConcurrentLinkedQueue<>();
+
+  /** Tests only: runs inside {@link #search} right after it read the page table; else null. */
+  volatile Runnable afterPagesRead;
+
+  Hits search(float[] q, int k, SearchParams params, OrdinalFilter filter, Scratch s) {
+    long e = graph.entry.get();
+    if (e == NO_ENTRY) {
+      return Hits.EMPTY;
+    }
+    int ef = Math.max(k, params.ef() > 0 ? params.ef() : config.ef());
+    Page[] ps = graph.pages;
+    Runnable hook = afterPagesRead;
+    if (hook != null) {
+      hook.run(); // tests: the table grows after this search read it
+    }
+    int ep = entryNode(e);
+    float epDist = scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
+    for (int level = entryLevel(e); level > 0; level--) {
+      long best = greedy(q, ep, epDist, level, ps);
+      ep = LongHeap.ordinal(best);
+      epDist = LongHeap.distance(best);
+    }
+    searchLayer(q, ep, epDist, ef, 0, true, filter, s);
+    LongHeap results = s.results;
+    if (results.size() < k) {
+      // The walk ran out of reachable candidates (tiny or disconnected graph, or a very selective
+      // filter): an exact scan is the only way to keep the "k hits if k match" promise.
+      return exactSearch(q, k, filter, s);
+    }
+    return drain(results, k);
+  }
+
+  /** Scores every live ordinal accepted by {@code filter}; {@code q} is already normalised. */
+  Hits exactSearch(float[] q, int k, OrdinalFilter filter, Scratch s) {
+    LongHeap top = s.results;
+    top.clear();
+    int n = graph.nextOrdinal.get();
+    Page[] ps = graph.pages;
+    n = Math.min(n, ps.length << PAGE_SHIFT);
+    for (int ord = 0; ord < n; ord++) {
+      if ((ord & 4095) == 4095) {
+        Deadline.check();
+      }
+      Page p = ps[ord >>> PAGE_SHIFT];
+      int slot = ord & PAGE_MASK;
+      if (HnswGraph.stateAcquire(p, slot) != LIVE) {
+        continue;
+      }
+      if (filter != null && !filter.accept(ord)) {
+        continue;
+      }
+      float d = scorer.dist(q, 0, p.vectors, slot * graph.dimension);
+      long key = ~LongHeap.pack(d, ord);
+      if (top.size() < k) {
+        top.push(key);
+      } else if (key > top.peek()) {
+        top.replaceTop(key);
+      }
+    }
+    return drain(top, Math.min(k, top.size()));
+  }
+
+  /** Empties a max-heap (keys stored as {@code ~pack}) into the best {@code k}, best first. */
+  private Hits drain(LongHeap results, int k) {
+    while (results.size() > k) {
+      results.pop();
+    }
+    int size = results.size();
+    int[] ords = new int[size];
+    float[] scores = new float[size];
+    for (int i = size - 1; i >= 0; i--) {
+      long key = ~results.pop();
+      ords[i] = LongHeap.ordinal(key);
+      scores[i] = scorer.toScore(LongHeap.distance(key));
+    }
+    return new Hits(ords, scores);
+  }
+
+  /** Greedy walk on an upper layer; returns the packed (distance, ordinal) of the local optimum. */
+  long greedy(float[] q, int start, float startDist, int level, Page[] ps) {
+    int cur = start;
+    float curDist = startDist;
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      if ((cur >>> PAGE_SHIFT) >= ps.length) {
+        // The caller read the page table before the node it starts from was added (the last
+        // level's walk moved to it): read the table again, or the old one is indexed past its end.
+        ps = graph.pages;
+      }
+      int[] links = links(ps, cur, level);
+      int n = links.length >>> 1;
+      for (int i = 0; i < n; i++) {
+        int nb = links[i];
+        if ((nb >>> PAGE_SHIFT) >= ps.length) {
+          ps = graph.pages;
+        }
+        float d = scorer.dist(q, 0, ps[nb >>> PAGE_SHIFT].vectors, graph.offsetOf(nb));
+        if (d < curDist) {
+          curDist = d;
+          cur = nb;
+          changed = true;
+        }
+      }
+    }
+    return LongHeap.pack(curDist, cur);
+  }
+
+  /**
+   * Best-first search of one layer from one entry point (hnswlib's searchBaseLayer). Every reached
+   * node is traversed; only accepted ones enter {@code s.results} (a max-heap of {@code ~pack}, at
+   * most {@code ef}). For a search, accepted means LIVE and passing {@code filter}; while building,
+   * any node still in the graph (LIVE or DELETED) is a valid neighbour.
+   */
+  void searchLayer(
+      float[] q,
+      int ep,
+      float epDist,
+      int ef,
+      int level,
+      boolean forSearch,
+      OrdinalFilter filter,
+      Scratch s) {
+    LongHeap candidates = s.candidates;
+    LongHeap results = s.results;
+    candidates.clear();
+    results.clear();
+    s.startVisit(graph.nextOrdinal.get());
+    Page[] ps = graph.pages;
+    s.visit(ep);
+    candidates.push(LongHeap.pack(epDist, ep));
+    float worst = Float.POSITIVE_INFINITY;
+    if (accepts(ps, ep, forSearch, filter)) {
+      results.push(~LongHeap.pack(epDist, ep));
+      if (ef == 1) {
+        worst = epDist;
+      }
+    }
+    int expanded = 0;
+    while (!candidates.isEmpty()) {
+      long c = candidates.pop();
+      if (LongHeap.distance(c) > worst) {
+        break;
+      }
+      if ((++expanded & 63) == 0) {
+        Deadline.check(); // a request's timeout (never bound on the apply threads that insert)
+      }
+      int[] links = links(ps, LongHeap.ordinal(c), level);
+      int n = links.length >>> 1;
+      // Unvisited neighbours first, then their distances four at a time (see squareDistance4).
+      int[] batch = s.batch(n);
+      int m = 0;
+      for (int i = 0; i < n; i++) {
+        int nb = links[i];
+        if (s.visit(nb)) {
+          batch[m++] = nb;
+          if ((nb >>> PAGE_SHIFT) >= ps.length) {
+            ps = graph.pages;
+          }
+        }
+      }
+      float[] ds = s.distances;
+      s.distanceCount += m;
+      int j = 0;
+      for (; j + 3 < m; j += 4) {
+        scorer.dist4(q, ps, batch, j, ds);
+      }
+      for (; j < m; j++) {
+        ds[j] = scorer.dist(q, 0, ps[batch[j] >>> PAGE_SHIFT].vectors, graph.offsetOf(batch[j]));
+      }
+      for (int i = 0; i < m; i++) {
+        int nb = batch[i];
+        float d = ds[i];
+        Page p = ps[nb >>> PAGE_SHIFT];
+        int slot = nb & PAGE_MASK;
+        if (d < worst || results.size() < ef) {
+          candidates.push(LongHeap.pack(d, nb));
+          if (acceptsSlot(p, slot, nb, forSearch, filter)) {
+            long key = ~LongHeap.pack(d, nb);
+            if (results.size() < ef) {
+              results.push(key);
+            } else {
+              results.replaceTop(key);
+            }
+            if (results.size() >= ef) {
+              worst = LongHeap.distance(~results.peek());
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean accepts(Page[] ps, int node, boolean forSearch, OrdinalFilter filter) {
+    return acceptsSlot(ps[node >>> PAGE_SHIFT], node & PAGE_MASK, node, forSearch, filter);
+  }
+
+  private static boolean acceptsSlot(
+      Page p, int slot, int node, boolean forSearch, OrdinalFilter filter) {
+    byte st = p.states[slot];
+    if (forSearch) {
+      return st == LIVE && (filter == null || filter.accept(node));
+    }
+    return st == LIVE || st == DELETED;
+  }
+
+  Scratch acquireScratch() {
+    if (!Thread.currentThread().isVirtual()) {
+      return scratch.get();
+    }
+    Scratch s = scratchPool.poll();
+    return s != null ? s : newScratch();
+  }
+
+  void releaseScratch(Scratch s) {
+    if (Thread.currentThread().isVirtual()) {
+      scratchPool.offer(s);
+    }
+  }
+
+  private final HnswGraph graph;
+  private final HnswScorer scorer;
+  private final HnswConfig config;
+
+  HnswSearcher(HnswGraph graph, HnswScorer scorer, HnswConfig config) {
+    this.graph = graph;
+    this.scorer = scorer;
+    this.config = config;
+  }
+
+  /**
+   * From the entry point {@code e} down to {@code level} by greedy walks: the packed (distance,
+   * ordinal) of the node to search layer {@code level} from.
+   */
+  long descend(float[] q, long e, int level, Page[] ps) {
+    int ep = entryNode(e);
+    float epDist = scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
+    for (int l = entryLevel(e); l > level; l--) {
+      long best = greedy(q, ep, epDist, l, ps);
+      ep = LongHeap.ordinal(best);
+      epDist = LongHeap.distance(best);
+    }
+    return LongHeap.pack(epDist, ep);
+  }
+
+  /** Bytes held by the live scratches (an estimate; their arrays grow with the graph). */
+  long scratchBytes() {
+    long bytes = 0;
+    synchronized (scratches) {
+      for (Scratch sc : scratches) {
+        bytes += 64L + 16L + 4L * sc.visited.length + 2L * (16L + 8L * 256) + 8L * sc.batch.length;
+      }
+    }
+    return bytes;
+  }
+
+  /** Distances taken by layer searches on the calling platform thread so far; for tests. */
+  long distanceCount() {
+    return scratch.get().distanceCount;
+  }
+}
