@@ -29,6 +29,7 @@ def main():
     ap.add_argument("--build-threads", type=int, required=True)
     ap.add_argument("--search-threads", type=int, required=True)
     ap.add_argument("--seed", type=int, default=100)
+    ap.add_argument("--space", choices=["l2", "cosine", "ip"], default="l2")
     a = ap.parse_args()
 
     import numpy as np
@@ -42,7 +43,7 @@ def main():
     if gt.shape != (nq, k):
         raise SystemExit("peer data file %s is truncated" % a.data)
 
-    index = hnswlib.Index(space="l2", dim=dim)
+    index = hnswlib.Index(space=a.space, dim=dim)
     index.init_index(max_elements=n, ef_construction=a.ef_construction, M=a.m, random_seed=a.seed)
     index.set_num_threads(a.build_threads)
     c0 = time.process_time()

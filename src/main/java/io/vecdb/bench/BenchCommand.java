@@ -1,6 +1,5 @@
 package io.vecdb.bench;
 
-import io.vecdb.index.Distance;
 import io.vecdb.index.Hits;
 import io.vecdb.index.HnswConfig;
 import io.vecdb.index.HnswIndex;
@@ -101,7 +100,9 @@ public final class BenchCommand {
     Dataset data =
         o.dataset().equals("random")
             ? Dataset.random(o.n(), o.dim(), o.queries(), o.seed())
-            : Dataset.fashionMnist(Path.of(o.dataDir()), o.n());
+            : o.texmex()
+                ? Dataset.texmex(Path.of(o.dataset()), o.n(), o.queries())
+                : Dataset.fashionMnist(Path.of(o.dataDir()), o.n());
     if (!o.json()) {
       err.printf(
           Locale.ROOT,
@@ -111,9 +112,22 @@ public final class BenchCommand {
           data.dim(),
           data.nq(),
           VectorMath.implementationName());
-      err.println("ground truth (exact, Euclidean, k=" + o.k() + ") ...");
     }
-    int[] gt = GroundTruth.load(data, o.k(), Path.of("target", "bench-cache"), cpus);
+    // A TEXMEX directory's own ground truth holds for its own metric only: used when the whole
+    // base and --metric's default (euclid) are kept, else computed.
+    int[] gt =
+        o.texmex() && o.metric().equals("euclid")
+            ? Dataset.texmexTruth(Path.of(o.dataset()), data, o.k(), o.n() <= 0)
+            : null;
+    if (!o.json()) {
+      err.println(
+          gt != null
+              ? "ground truth from groundtruth.ivecs (k=" + o.k() + ")"
+              : "ground truth (exact, " + o.metric() + ", k=" + o.k() + ") ...");
+    }
+    if (gt == null) {
+      gt = GroundTruth.load(data, o.k(), o.distance(), Path.of("target", "bench-cache"), cpus);
+    }
 
     List<Result> results = new ArrayList<>();
     HnswConfig config =
@@ -122,7 +136,7 @@ public final class BenchCommand {
             .withEfConstruct(o.efConstruction())
             .withFullScanThreshold(0)
             .withSeed(o.seed());
-    HnswIndex index = new HnswIndex(data.dim(), Distance.EUCLID, config);
+    HnswIndex index = new HnswIndex(data.dim(), o.distance(), config);
     int[] ordToRow = new int[data.n()];
     double cpuBefore = processCpuSeconds();
     double buildSeconds = build(index, data, o.buildThreads(), ordToRow, o.json() ? null : err);

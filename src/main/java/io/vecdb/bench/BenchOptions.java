@@ -19,10 +19,12 @@ record BenchOptions(
     String peer,
     int k,
     String dataDir,
-    String python) {
+    String python,
+    String metric) {
 
   static final String USAGE =
-      "usage: vecdb bench [--dataset fashion-mnist|random] [--n N] [--dim D] [--seed S]"
+      "usage: vecdb bench [--dataset fashion-mnist|random|DIR] [--metric euclid|cosine|dot]"
+          + " [--n N] [--dim D] [--seed S]"
           + " [--queries Q] [--m 16] [--ef-construction 200] [--ef 10,20,40,80,160]"
           + " [--build-threads 2] [--search-threads 1] [--k 10] [--json] [--peer hnswlib]"
           + " [--data-dir DIR] [--python PATH]";
@@ -50,6 +52,7 @@ record BenchOptions(
     int k = 10;
     String dataDir = "/usr/share/datasets/fashion-mnist";
     String python = System.getenv().getOrDefault("VECDB_PYTHON", "/usr/bin/python3");
+    String metric = "euclid";
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("bench") && i == 0) {
@@ -59,8 +62,14 @@ record BenchOptions(
         case "--json" -> json = true;
         case "--dataset" -> {
           dataset = value(args, ++i, flag);
-          if (!dataset.equals("fashion-mnist") && !dataset.equals("random")) {
-            throw new BadFlag("--dataset: expected fashion-mnist or random, got '" + dataset + "'");
+          if (!dataset.equals("fashion-mnist")
+              && !dataset.equals("random")
+              && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(dataset))) {
+            throw new BadFlag(
+                "--dataset: expected fashion-mnist, random or a directory of TEXMEX files"
+                    + " (base.fvecs, query.fvecs, optional groundtruth.ivecs), got '"
+                    + dataset
+                    + "'");
           }
         }
         case "--n" -> n = positiveInt(args, ++i, flag);
@@ -87,6 +96,12 @@ record BenchOptions(
           }
         }
         case "--data-dir" -> dataDir = value(args, ++i, flag);
+        case "--metric" -> {
+          metric = value(args, ++i, flag);
+          if (!metric.equals("euclid") && !metric.equals("cosine") && !metric.equals("dot")) {
+            throw new BadFlag("--metric: expected euclid, cosine or dot, got '" + metric + "'");
+          }
+        }
         case "--python" -> python = value(args, ++i, flag);
         default -> throw new BadFlag("unknown flag '" + flag + "'");
       }
@@ -113,7 +128,22 @@ record BenchOptions(
         peer,
         k,
         dataDir,
-        python);
+        python,
+        metric);
+  }
+
+  /** True when {@code --dataset} names a directory of TEXMEX files. */
+  boolean texmex() {
+    return !dataset.equals("fashion-mnist") && !dataset.equals("random");
+  }
+
+  /** The index distance {@code --metric} names. */
+  io.vecdb.index.Distance distance() {
+    return switch (metric) {
+      case "cosine" -> io.vecdb.index.Distance.COSINE;
+      case "dot" -> io.vecdb.index.Distance.DOT;
+      default -> io.vecdb.index.Distance.EUCLID;
+    };
   }
 
   /** The value after flag {@code args[i - 1]} (not another flag); shared by the bench commands. */

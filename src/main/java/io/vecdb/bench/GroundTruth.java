@@ -1,5 +1,6 @@
 package io.vecdb.bench;
 
+import io.vecdb.index.Distance;
 import io.vecdb.index.VectorMath;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,8 +16,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Exact Euclidean k-nearest neighbours of every test query, computed in parallel and cached in
- * {@code target/bench-cache} keyed by the dataset's key and k.
+ * Exact k-nearest neighbours of every test query (Euclidean, cosine or dot product), computed in
+ * parallel and cached in {@code target/bench-cache} keyed by the dataset's key, the metric and k.
  */
 final class GroundTruth {
   private static final int MAGIC = 0x47544E4E; // "NNTG"
@@ -25,17 +26,42 @@ final class GroundTruth {
 
   /** Row-major {@code nq x k} train indices, nearest first. */
   static int[] load(Dataset data, int k, Path cacheDir, int threads) throws Exception {
-    Path file = cacheDir.resolve(data.key() + "-k" + k + ".gt");
+    return load(data, k, Distance.EUCLID, cacheDir, threads);
+  }
+
+  /** As above, for {@code distance} (cosine: by the angle; dot: by the largest product). */
+  static int[] load(Dataset data, int k, Distance distance, Path cacheDir, int threads)
+      throws Exception {
+    String suffix = distance == Distance.EUCLID ? "" : "-" + distance.name().toLowerCase();
+    Path file = cacheDir.resolve(data.key() + suffix + "-k" + k + ".gt");
     int[] cached = read(file, data.nq(), k);
     if (cached != null) {
       return cached;
     }
-    int[] gt = compute(data, k, threads);
+    int[] gt = compute(data, k, distance, threads);
     write(file, gt, data.nq(), k);
     return gt;
   }
 
   static int[] compute(Dataset data, int k, int threads) throws Exception {
+    return compute(data, k, Distance.EUCLID, threads);
+  }
+
+  /** Lower is nearer: squared L2, or the negated product (of normalised vectors for cosine). */
+  static int[] compute(Dataset data, int k, Distance distance, int threads) throws Exception {
+    if (distance == Distance.COSINE) {
+      data =
+          new Dataset(
+              data.name(),
+              data.key(),
+              data.dim(),
+              normalizedRows(data.train(), data.dim()),
+              data.n(),
+              normalizedRows(data.test(), data.dim()),
+              data.nq());
+    }
+    boolean euclid = distance == Distance.EUCLID;
+    Dataset d0 = data;
     int nq = data.nq();
     int n = data.n();
     int dim = data.dim();
@@ -56,8 +82,10 @@ final class GroundTruth {
                     int size = 0;
                     for (int i = 0; i < n; i++) {
                       float d =
-                          VectorMath.squareDistance(
-                              data.test(), q * dim, data.train(), i * dim, dim);
+                          euclid
+                              ? VectorMath.squareDistance(
+                                  d0.test(), q * dim, d0.train(), i * dim, dim)
+                              : -VectorMath.dot(d0.test(), q * dim, d0.train(), i * dim, dim);
                       if (size < kk || d < bestD[size - 1]) {
                         int pos = size < kk ? size++ : size - 1;
                         while (pos > 0 && bestD[pos - 1] > d) {
@@ -79,6 +107,21 @@ final class GroundTruth {
       }
     } finally {
       pool.shutdownNow();
+    }
+    return out;
+  }
+
+  private static float[] normalizedRows(float[] v, int dim) {
+    float[] out = new float[v.length];
+    for (int r = 0; r < v.length / dim; r++) {
+      double norm = 0;
+      for (int j = 0; j < dim; j++) {
+        norm += (double) v[r * dim + j] * v[r * dim + j];
+      }
+      float inv = norm == 0 ? 0f : (float) (1 / Math.sqrt(norm));
+      for (int j = 0; j < dim; j++) {
+        out[r * dim + j] = v[r * dim + j] * inv;
+      }
     }
     return out;
   }

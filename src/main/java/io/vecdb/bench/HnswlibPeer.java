@@ -60,7 +60,13 @@ final class HnswlibPeer {
               "--build-threads",
               Integer.toString(o.buildThreads()),
               "--search-threads",
-              Integer.toString(o.searchThreads())));
+              Integer.toString(o.searchThreads()),
+              "--space",
+              switch (o.distance()) {
+                case COSINE -> "cosine";
+                case DOT -> "ip";
+                default -> "l2";
+              }));
       Process p;
       try {
         p = new ProcessBuilder(cmd).redirectErrorStream(false).start();

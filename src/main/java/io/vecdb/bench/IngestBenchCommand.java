@@ -422,7 +422,8 @@ public final class IngestBenchCommand {
               "hnswlib",
               1,
               o.datasetDir().toString(),
-              o.python());
+              o.python(),
+              "euclid");
       // The peer script also runs queries; one query keeps that negligible: only build_s is used.
       Dataset buildOnly =
           new Dataset(

@@ -103,7 +103,7 @@ final class Checkpointer {
       int written = 0;
       for (String name : live) {
         long t0 = System.nanoTime();
-        Pending p = await(applier.onLane(name, cut -> capture(name, cut)));
+        Pending p = awaitCapture(applier.onLane(name, cut -> capture(name, cut)));
         if (p == null) {
           continue; // deleted meanwhile
         }
@@ -214,7 +214,7 @@ final class Checkpointer {
    */
   long export(String name, Path target) throws Exception {
     Pending p =
-        await(
+        awaitCapture(
             applier.onLane(
                 name,
                 cut -> {
@@ -290,6 +290,25 @@ final class Checkpointer {
     }
     covered.remove(name);
     return null;
+  }
+
+  /**
+   * {@link #await} for a capture: if the wait gives up (a lane stuck for {@link
+   * #LANE_TIMEOUT_MINUTES}) and the capture is made later, it is closed then, or its read section
+   * would keep freed ordinals from being reused for good.
+   */
+  private static Pending awaitCapture(io.vertx.core.Future<Pending> f) throws Exception {
+    try {
+      return await(f);
+    } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+      f.onSuccess(
+          p -> {
+            if (p != null && p.image != null) {
+              p.image.close();
+            }
+          });
+      throw e;
+    }
   }
 
   private static <T> T await(io.vertx.core.Future<T> f) throws Exception {

@@ -136,4 +136,98 @@ class BenchCommandTest {
     assertEquals(2, text.split("\"system\":\"hnswlib\"").length - 1, text);
     assertTrue(text.contains("\"system\":\"hnswlib\",\"dataset\":\"random\",\"m\":16"), text);
   }
+
+  /** Writes {@code rows} (row-major, {@code dim} wide) as an fvecs file. */
+  private static void writeFvecs(java.nio.file.Path file, float[] rows, int dim) throws Exception {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(rows.length / dim * (4 + 4 * dim))
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int r = 0; r < rows.length / dim; r++) {
+      b.putInt(dim);
+      for (int j = 0; j < dim; j++) {
+        b.putFloat(rows[r * dim + j]);
+      }
+    }
+    java.nio.file.Files.write(file, b.array());
+  }
+
+  /**
+   * A TEXMEX directory (issue 10, item 7): fvecs read back exactly; its groundtruth.ivecs is used
+   * for the Euclidean metric (a deliberately wrong one drops recall to 0, so it is really read);
+   * with {@code --metric cosine} the truth is computed by angle, and the index searches by angle.
+   */
+  @Test
+  void aTexmexDirectoryIsReadAndEachMetricIsMeasuredAgainstItsOwnTruth() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vecdb-texmex");
+    try {
+      Dataset src = Dataset.random(2_000, 16, 100, SEED);
+      // Shifted off the origin, so that angle and distance order the neighbours differently.
+      float[] base = src.train().clone();
+      float[] query = src.test().clone();
+      for (int i = 0; i < base.length; i++) {
+        base[i] += 3;
+      }
+      for (int i = 0; i < query.length; i++) {
+        query[i] += 3;
+      }
+      writeFvecs(dir.resolve("base.fvecs"), base, 16);
+      writeFvecs(dir.resolve("query.fvecs"), query, 16);
+      Dataset read = Dataset.texmex(dir, -1, -1);
+      assertEquals(2_000, read.n());
+      assertEquals(100, read.nq());
+      assertTrue(java.util.Arrays.equals(base, read.train()), "base read back exactly");
+      assertTrue(java.util.Arrays.equals(query, read.test()), "queries read back exactly");
+
+      int[] euclid = GroundTruth.compute(read, 10, io.vecdb.index.Distance.EUCLID, 2);
+      int[] cosine = GroundTruth.compute(read, 10, io.vecdb.index.Distance.COSINE, 2);
+      assertTrue(!java.util.Arrays.equals(euclid, cosine), "the metrics disagree here");
+
+      // groundtruth.ivecs, 10 per query: first the true one, then a wrong one.
+      java.nio.ByteBuffer gt =
+          java.nio.ByteBuffer.allocate(100 * 44).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      for (int q = 0; q < 100; q++) {
+        gt.putInt(10);
+        for (int j = 0; j < 10; j++) {
+          gt.putInt(euclid[q * 10 + j]);
+        }
+      }
+      java.nio.file.Files.write(dir.resolve("groundtruth.ivecs"), gt.array());
+      assertTrue(java.util.Arrays.equals(euclid, Dataset.texmexTruth(dir, read, 10, true)));
+      assertTrue(recall(dir, "euclid") >= 0.9, "euclid against the file, seed " + SEED);
+      gt.clear();
+      for (int q = 0; q < 100; q++) {
+        gt.putInt(10);
+        for (int j = 0; j < 10; j++) {
+          gt.putInt(1_990 + j); // not the neighbours of any query
+        }
+      }
+      java.nio.file.Files.write(dir.resolve("groundtruth.ivecs"), gt.array());
+      assertTrue(recall(dir, "euclid") < 0.2, "the file is what recall is measured against");
+      assertTrue(recall(dir, "cosine") >= 0.9, "cosine against computed truth, seed " + SEED);
+
+      java.nio.file.Files.write(dir.resolve("query.fvecs"), new byte[] {7, 0, 0, 0, 1, 2});
+      Exception e = assertThrows(java.io.IOException.class, () -> Dataset.texmex(dir, -1, -1));
+      assertTrue(e.getMessage().contains("query.fvecs"), e.getMessage());
+    } finally {
+      try (var files = java.nio.file.Files.walk(dir)) {
+        for (var f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          java.nio.file.Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
+
+  /** recall@10 at ef 80 of {@code vecdb bench} on TEXMEX {@code dir} with {@code metric}. */
+  private static double recall(java.nio.file.Path dir, String metric) throws Exception {
+    BenchOptions o =
+        BenchOptions.parse(
+            new String[] {
+              "--dataset", dir.toString(), "--metric", metric, "--ef", "80", "--json", "--seed", "7"
+            });
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(
+        0, BenchCommand.run(o, new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+    String line = out.toString(StandardCharsets.UTF_8).strip();
+    return Double.parseDouble(line.replaceAll(".*\"recall\":([0-9.]+).*", "$1"));
+  }
 }
