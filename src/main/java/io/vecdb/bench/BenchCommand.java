@@ -154,24 +154,33 @@ public final class BenchCommand {
     String peerError = null;
     if (o.peer() != null) {
       index = null; // let the JVM's heap shrink a little while the peer runs
-      if (!o.json()) {
-        err.println("running hnswlib peer (" + o.python() + ") ...");
-      }
-      try {
-        HnswlibPeer.run(
-            o,
-            data,
-            gt,
-            line -> {
-              if (o.json()) {
-                out.println(line);
-                out.flush();
-              } else {
-                results.add(parseLine(line));
-              }
-            });
-      } catch (HnswlibPeer.PeerFailed e) {
-        peerError = e.getMessage();
+      for (String peer : o.peers()) {
+        boolean nativeBuild = peer.equals("hnswlib-native");
+        if (!o.json()) {
+          err.println(
+              nativeBuild
+                  ? "running hnswlib peer compiled with -O3 -march=native from "
+                      + o.hnswlibSrc()
+                      + " ..."
+                  : "running hnswlib peer (" + o.python() + ") ...");
+        }
+        try {
+          HnswlibPeer.run(
+              o,
+              data,
+              gt,
+              line -> {
+                if (o.json()) {
+                  out.println(line);
+                  out.flush();
+                } else {
+                  results.add(parseLine(line));
+                }
+              },
+              nativeBuild);
+        } catch (HnswlibPeer.PeerFailed e) {
+          peerError = peer + ": " + e.getMessage();
+        }
       }
     }
     if (!o.json()) {
@@ -361,7 +370,7 @@ public final class BenchCommand {
   private static void printTable(List<Result> results, PrintStream out) {
     out.printf(
         Locale.ROOT,
-        "%-8s %-14s %3s %5s %5s %8s %7s %10s %7s %10s %9s %10s%n",
+        "%-14s %-14s %3s %5s %5s %8s %7s %10s %7s %10s %9s %10s%n",
         "system",
         "dataset",
         "m",
@@ -377,7 +386,7 @@ public final class BenchCommand {
     for (Result r : results) {
       out.printf(
           Locale.ROOT,
-          "%-8s %-14s %3d %5d %5d %8.2f %7.4f %10.1f %7d %10.1f %9.2f %10.1f%n",
+          "%-14s %-14s %3d %5d %5d %8.2f %7.4f %10.1f %7d %10.1f %9.2f %10.1f%n",
           r.system(),
           r.dataset(),
           r.m(),

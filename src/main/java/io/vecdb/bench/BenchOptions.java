@@ -20,13 +20,15 @@ record BenchOptions(
     int k,
     String dataDir,
     String python,
-    String metric) {
+    String metric,
+    String hnswlibSrc) {
 
   static final String USAGE =
       "usage: vecdb bench [--dataset fashion-mnist|random|DIR] [--metric euclid|cosine|dot]"
           + " [--n N] [--dim D] [--seed S]"
           + " [--queries Q] [--m 16] [--ef-construction 200] [--ef 10,20,40,80,160]"
-          + " [--build-threads 2] [--search-threads 1] [--k 10] [--json] [--peer hnswlib]"
+          + " [--build-threads 2] [--search-threads 1] [--k 10] [--json]"
+          + " [--peer hnswlib|hnswlib-native|hnswlib,hnswlib-native] [--hnswlib-src DIR]"
           + " [--data-dir DIR] [--python PATH]";
 
   /** A flag that is unknown, lacks its value or has a bad one. */
@@ -53,6 +55,7 @@ record BenchOptions(
     String dataDir = "/usr/share/datasets/fashion-mnist";
     String python = System.getenv().getOrDefault("VECDB_PYTHON", "/usr/bin/python3");
     String metric = "euclid";
+    String hnswlibSrc = "/usr/include";
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("bench") && i == 0) {
@@ -91,10 +94,16 @@ record BenchOptions(
         case "--k" -> k = positiveInt(args, ++i, flag);
         case "--peer" -> {
           peer = value(args, ++i, flag);
-          if (!peer.equals("hnswlib")) {
-            throw new BadFlag("--peer: expected hnswlib, got '" + peer + "'");
+          for (String one : peer.split(",", -1)) {
+            if (!one.equals("hnswlib") && !one.equals("hnswlib-native")) {
+              throw new BadFlag(
+                  "--peer: expected hnswlib, hnswlib-native or both (comma-separated), got '"
+                      + peer
+                      + "'");
+            }
           }
         }
+        case "--hnswlib-src" -> hnswlibSrc = value(args, ++i, flag);
         case "--data-dir" -> dataDir = value(args, ++i, flag);
         case "--metric" -> {
           metric = value(args, ++i, flag);
@@ -129,7 +138,13 @@ record BenchOptions(
         k,
         dataDir,
         python,
-        metric);
+        metric,
+        hnswlibSrc);
+  }
+
+  /** The peers {@code --peer} names, in order (none if it was not given). */
+  List<String> peers() {
+    return peer == null ? List.of() : List.of(peer.split(","));
   }
 
   /** True when {@code --dataset} names a directory of TEXMEX files. */

@@ -29,23 +29,41 @@ final class HnswlibPeer {
     }
   }
 
-  /** Runs the peer; each JSON line it prints is handed to {@code lines} as it arrives. */
+  /** Runs the Python peer; each JSON line it prints is handed to {@code lines} as it arrives. */
   static void run(BenchOptions o, Dataset data, int[] gt, Consumer<String> lines)
       throws IOException, InterruptedException, PeerFailed {
+    run(o, data, gt, lines, false);
+  }
+
+  /**
+   * Runs Debian's Python binding ({@code nativeBuild} false) or a driver compiled here from the
+   * hnswlib headers in {@code --hnswlib-src} with {@code -O3 -march=native} ({@code
+   * bench/hnswlib_native_peer.cpp}): same data file, same flags, same JSON lines.
+   */
+  static void run(
+      BenchOptions o, Dataset data, int[] gt, Consumer<String> lines, boolean nativeBuild)
+      throws IOException, InterruptedException, PeerFailed {
     Path dir = Files.createTempDirectory("vecdb-bench-peer");
-    Path script = dir.resolve("hnswlib_peer.py");
+    Path script = dir.resolve(nativeBuild ? "hnswlib_native_peer.cpp" : "hnswlib_peer.py");
+    Path binary = dir.resolve("hnswlib_native_peer");
     Path file = dir.resolve("data.bin");
     try {
-      try (InputStream in = HnswlibPeer.class.getResourceAsStream("/bench/hnswlib_peer.py")) {
+      String resource = "/bench/" + script.getFileName();
+      try (InputStream in = HnswlibPeer.class.getResourceAsStream(resource)) {
         if (in == null) {
-          throw new PeerFailed("resource /bench/hnswlib_peer.py is missing from the class path");
+          throw new PeerFailed("resource " + resource + " is missing from the class path");
         }
         Files.copy(in, script);
       }
-      writeData(file, data, gt, o.k());
       List<String> cmd = new ArrayList<>();
-      cmd.add(o.python());
-      cmd.add(script.toString());
+      if (nativeBuild) {
+        compile(script, binary, includeDir(o.hnswlibSrc()));
+        cmd.add(binary.toString());
+      } else {
+        cmd.add(o.python());
+        cmd.add(script.toString());
+      }
+      writeData(file, data, gt, o.k());
       cmd.add(file.toString());
       cmd.addAll(
           List.of(
@@ -116,7 +134,56 @@ final class HnswlibPeer {
     } finally {
       Files.deleteIfExists(file);
       Files.deleteIfExists(script);
+      Files.deleteIfExists(binary);
       Files.deleteIfExists(dir);
+    }
+  }
+
+  /**
+   * The directory to put on the include path for {@code src}: {@code src} itself if it holds {@code
+   * hnswlib/hnswlib.h} (a source tree's root, or {@code /usr/include}), its parent if it is the
+   * {@code hnswlib} directory.
+   */
+  static Path includeDir(String src) throws PeerFailed {
+    Path p = Path.of(src);
+    if (Files.isRegularFile(p.resolve("hnswlib").resolve("hnswlib.h"))) {
+      return p;
+    }
+    if (Files.isRegularFile(p.resolve("hnswlib.h")) && p.toAbsolutePath().getParent() != null) {
+      return p.toAbsolutePath().getParent();
+    }
+    throw new PeerFailed(
+        "--hnswlib-src "
+            + src
+            + ": no hnswlib/hnswlib.h there (point it at an hnswlib source tree, or install the"
+            + " Debian package libhnswlib-dev for /usr/include)");
+  }
+
+  /** {@code g++ -O3 -march=native} of the driver against the headers under {@code include}. */
+  private static void compile(Path source, Path binary, Path include)
+      throws IOException, InterruptedException, PeerFailed {
+    String cxx = System.getenv().getOrDefault("CXX", "g++");
+    List<String> cmd =
+        List.of(
+            cxx,
+            "-O3",
+            "-march=native",
+            "-std=c++17",
+            "-pthread",
+            "-I" + include,
+            "-o",
+            binary.toString(),
+            source.toString());
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new PeerFailed("cannot start " + cxx + " (set CXX, or install g++): " + e.getMessage());
+    }
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      String tail = output.length() > 4000 ? output.substring(output.length() - 4000) : output;
+      throw new PeerFailed(String.join(" ", cmd) + " failed:\n" + tail.strip());
     }
   }
 

@@ -423,7 +423,8 @@ public final class IngestBenchCommand {
               1,
               o.datasetDir().toString(),
               o.python(),
-              "euclid");
+              "euclid",
+              "/usr/include");
       // The peer script also runs queries; one query keeps that negligible: only build_s is used.
       Dataset buildOnly =
           new Dataset(

@@ -22,6 +22,8 @@ class BenchCommandTest {
             new String[] {"--m", "0"},
             new String[] {"--dataset", "sift"},
             new String[] {"--peer", "faiss"},
+            new String[] {"--peer", "hnswlib,faiss"},
+            new String[] {"--metric", "hamming"},
             new String[] {"--n"},
             new String[] {"--frobnicate"})) {
       BenchOptions.BadFlag e =
@@ -229,5 +231,71 @@ class BenchCommandTest {
         0, BenchCommand.run(o, new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
     String line = out.toString(StandardCharsets.UTF_8).strip();
     return Double.parseDouble(line.replaceAll(".*\"recall\":([0-9.]+).*", "$1"));
+  }
+
+  /**
+   * {@code --peer hnswlib-native} compiles hnswlib's headers with -O3 -march=native into the driver
+   * and runs it on the same data (issue 10, item 6): its lines come back with their own system name
+   * and a recall computed against the same ground truth. Needs g++ and the headers (Debian's
+   * libhnswlib-dev, which .ci/run installs); a missing tree is refused with a message.
+   */
+  @Test
+  void theNativePeerIsCompiledFromTheHeadersAndRunsOnTheSameData() throws Exception {
+    String[] flags = {
+      "--dataset",
+      "random",
+      "--n",
+      "3000",
+      "--dim",
+      "12",
+      "--queries",
+      "200",
+      "--seed",
+      Long.toString(SEED),
+      "--m",
+      "12",
+      "--ef-construction",
+      "100",
+      "--ef",
+      "10,80",
+      "--build-threads",
+      "2",
+      "--json",
+      "--peer",
+      "hnswlib-native",
+      "--hnswlib-src",
+      ""
+    };
+    flags[flags.length - 1] = "/nonexistent/hnswlib";
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status =
+        BenchCommand.run(
+            BenchOptions.parse(flags),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(1, status);
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8).contains("no hnswlib/hnswlib.h"), err.toString());
+
+    Assumptions.assumeTrue(
+        java.nio.file.Files.isRegularFile(java.nio.file.Path.of("/usr/include/hnswlib/hnswlib.h")),
+        "libhnswlib-dev is not installed (.ci/run installs it)");
+    flags[flags.length - 1] = "/usr/include";
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(
+        0,
+        BenchCommand.run(
+            BenchOptions.parse(flags),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            System.err));
+    String text = out.toString(StandardCharsets.UTF_8);
+    String[] lines = text.strip().split("\n");
+    assertEquals(4, lines.length, text);
+    for (int i = 2; i < 4; i++) {
+      assertTrue(
+          lines[i].startsWith("{\"system\":\"hnswlib-native\",\"dataset\":\"random\""), text);
+    }
+    double recall = Double.parseDouble(lines[3].replaceAll(".*\"recall\":([0-9.]+).*", "$1"));
+    assertTrue(recall >= 0.9, "native hnswlib recall at ef 80 " + recall + ", seed " + SEED);
   }
 }
