@@ -273,10 +273,14 @@ public final class ShardStateMachine implements StateMachine {
               return;
             }
             long captured = System.nanoTime();
+            // After the previous write whatever its outcome (a failed one has reported itself),
+            // so that one failure does not skip, and leak the captures of, every later one.
             checkpointWrites =
-                checkpointWrites.thenRunAsync(
-                    () -> writeCheckpoint(capture, commitIndex, started, captured),
-                    CHECKPOINT_WRITERS);
+                checkpointWrites
+                    .exceptionally(t -> null)
+                    .thenRunAsync(
+                        () -> writeCheckpoint(capture, commitIndex, started, captured),
+                        CHECKPOINT_WRITERS);
           });
       return;
     }
@@ -310,7 +314,7 @@ public final class ShardStateMachine implements StateMachine {
       ShardCheckpoints.Capture capture, long commitIndex, long started, long captured) {
     try (capture) {
       capture.write();
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       LOG.log(java.util.logging.Level.SEVERE, name + ": checkpoint " + commitIndex, e);
       onFailure.run();
       return;
