@@ -317,21 +317,6 @@ final class HnswSearcher {
     this.config = config;
   }
 
-  /**
-   * From the entry point {@code e} down to {@code level} by greedy walks: the packed (distance,
-   * ordinal) of the node to search layer {@code level} from.
-   */
-  long descend(float[] q, long e, int level, Page[] ps) {
-    int ep = entryNode(e);
-    float epDist = scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
-    for (int l = entryLevel(e); l > level; l--) {
-      long best = greedy(q, ep, epDist, l, ps);
-      ep = LongHeap.ordinal(best);
-      epDist = LongHeap.distance(best);
-    }
-    return LongHeap.pack(epDist, ep);
-  }
-
   /** Bytes held by the live scratches (an estimate; their arrays grow with the graph). */
   long scratchBytes() {
     long bytes = 0;
