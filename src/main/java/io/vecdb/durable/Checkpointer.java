@@ -59,6 +59,10 @@ final class Checkpointer {
   private final java.util.concurrent.atomic.AtomicLong written =
       new java.util.concurrent.atomic.AtomicLong();
 
+  /** The longest capture on a lane since {@link #takeLongestCaptureNanos} last took it. */
+  private final java.util.concurrent.atomic.AtomicLong longestCapture =
+      new java.util.concurrent.atomic.AtomicLong();
+
   /** Per collection name: the LSN up to which its state is described by a snapshot on disk. */
   private final Map<String, Long> covered = new ConcurrentHashMap<>();
 
@@ -263,9 +267,6 @@ final class Checkpointer {
     longestCapture.accumulateAndGet(nanos, Math::max);
     return new Pending(image, cut, nanos / 1_000_000);
   }
-
-  private final java.util.concurrent.atomic.AtomicLong longestCapture =
-      new java.util.concurrent.atomic.AtomicLong();
 
   /** The longest capture on a lane since the last call, which resets it (benchmarks). */
   long takeLongestCaptureNanos() {

@@ -33,7 +33,10 @@ final class HnswBuilder {
    */
   private final Object promotionLock = new Object();
 
-  /** Tests only: runs inside {@link #add} once it read the entry point it links from; else null. */
+  /**
+   * Tests only: runs inside {@link HnswIndex#add} once it read the entry point it links from; else
+   * null.
+   */
   volatile Runnable afterEntryRead;
 
   /**
@@ -66,8 +69,8 @@ final class HnswBuilder {
   }
 
   /**
-   * Links node {@code ord} into layers {@code 0..level} from entry {@code e}; raises the
-   * graph.entry.
+   * Links node {@code ord} into layers {@code 0..level} from entry {@code e}; raises the entry
+   * point if the node is above it.
    */
   private void linkFrom(long e, int ord, float[] vecs, int off, int level, Scratch s) {
     Runnable hook = afterEntryRead;

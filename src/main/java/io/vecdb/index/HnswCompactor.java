@@ -200,12 +200,12 @@ final class HnswCompactor {
    * rescanning every list (issue 12, item 5: that rescan made the phase O(N + E), 300 ms at 100,000
    * nodes).
    *
-   * <p>Concurrency: {@link #publish} runs under the owner's stripe and journals a list naming a
-   * dead node if its owner is below {@code cursor} (already read by the pass) or at or past {@code
-   * end} (added since the scan). The pass moves {@code cursor} past an owner under that owner's
-   * stripe, before it reads the owner's lists: so a publication to an owner either precedes the
-   * pass's read of it (and the pass sees the list) or follows it under the same monitor (and sees
-   * the cursor past the owner). {@link HnswIndex#graph.journal} is set before the pass starts.
+   * <p>Concurrency: {@link HnswGraph#publish} runs under the owner's stripe and journals a list
+   * naming a dead node if its owner is below {@code cursor} (already read by the pass) or at or
+   * past {@code end} (added since the scan). The pass moves {@code cursor} past an owner under that
+   * owner's stripe, before it reads the owner's lists: so a publication to an owner either precedes
+   * the pass's read of it (and the pass sees the list) or follows it under the same monitor (and
+   * sees the cursor past the owner). {@link HnswGraph#journal} is set before the pass starts.
    * Entries are guarded by this object's monitor; they are rare (a new node whose candidates were
    * all dead, or an owner reused from a freed ordinal).
    */

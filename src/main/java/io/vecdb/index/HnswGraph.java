@@ -17,35 +17,25 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class HnswGraph {
   static final int PAGE_SHIFT = 10;
-
   static final int PAGE_SIZE = 1 << PAGE_SHIFT;
-
   static final int PAGE_MASK = PAGE_SIZE - 1;
-
   static final int MAX_LEVEL = 24;
 
   /** Sanity bound when loading: lists may exceed 2m a little (see keepLastInLinks), not this. */
   static final int MAX_LIST_LENGTH = 1 << 16;
 
   static final byte ABSENT = 0;
-
   static final byte LIVE = 1;
-
   static final byte DELETED = 2;
-
   static final byte FREED = 3;
 
-  static final int STRIPES = 1024;
-
+  private static final int STRIPES = 1024;
   static final int[] EMPTY = new int[0];
-
   static final long NO_ENTRY = -1L;
 
-  static final VarHandle LISTS = MethodHandles.arrayElementVarHandle(int[][].class);
-
-  static final VarHandle STATES = MethodHandles.arrayElementVarHandle(byte[].class);
-
-  static final VarHandle IN_DEGREE = MethodHandles.arrayElementVarHandle(int[].class);
+  private static final VarHandle LISTS = MethodHandles.arrayElementVarHandle(int[][].class);
+  private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(byte[].class);
+  private static final VarHandle IN_DEGREE = MethodHandles.arrayElementVarHandle(int[].class);
 
   /** One page of nodes; the arrays are fixed-size, their elements change as described above. */
   static final class Page {
@@ -66,9 +56,10 @@ final class HnswGraph {
     }
   }
 
-  final Object[] stripes = new Object[STRIPES];
+  private final Object[] stripes = new Object[STRIPES];
 
-  final Object growLock = new Object();
+  /** Held while the page table grows (copy-on-write; readers never take it). */
+  private final Object growLock = new Object();
 
   final AtomicInteger nextOrdinal = new AtomicInteger();
 
@@ -135,7 +126,7 @@ final class HnswGraph {
     return (int[]) LISTS.getAcquire(p.upper[node & PAGE_MASK], level - 1);
   }
 
-  /** Set by {@link #compact} for its first phase; see {@link Journal}. */
+  /** Set by a compaction for its first phase; see {@link HnswCompactor.Journal}. */
   volatile HnswCompactor.Journal journal;
 
   static int levelOf(Page[] ps, int node) {

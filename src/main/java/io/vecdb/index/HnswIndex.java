@@ -19,7 +19,6 @@ import io.vecdb.index.HnswGraph.Page;
 import io.vecdb.index.HnswSearcher.Scratch;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -329,8 +328,9 @@ public final class HnswIndex implements VectorIndex {
   /**
    * {@inheritDoc}
    *
-   * <p>Thread-safe; several threads may add at once (parallel bulk build). Waits while {@link
-   * #writeTo} or the second phase of {@link #compact} runs, not for its repairs.
+   * <p>Thread-safe; several threads may add at once (parallel bulk build). Waits while a {@link
+   * #capture} copies references or the second phase of {@link #compact} runs, not for its repairs
+   * or for an image being written.
    */
   @Override
   public int add(float[] vector) {
@@ -495,19 +495,6 @@ public final class HnswIndex implements VectorIndex {
   }
 
   // ---------------------------------------------------------------- persistence
-
-  /**
-   * Writes a versioned binary image (config, vectors, states, levels, lists, entry point) to {@code
-   * out}; see {@link HnswSnapshot} for the format. A {@link #capture} written at once: adds and
-   * removes wait only for the capture, never for the writing or for a running compaction. Does not
-   * close {@code out}.
-   */
-  @Override
-  public void writeTo(WritableByteChannel out) throws IOException {
-    try (HnswImage image = capture()) {
-      image.writeTo(out);
-    }
-  }
 
   /**
    * A point-in-time image of the index, to write out later ({@link HnswImage#writeTo}) while the

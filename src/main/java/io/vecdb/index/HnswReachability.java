@@ -30,11 +30,11 @@ final class HnswReachability {
    * breadth-first walk marks what is reachable, and each unreached live node gets a link from its
    * nearest reached node (found by a graph search restricted to reached nodes), after which the
    * walk goes on from it. In-degree bookkeeping already prevents orphans; this catches closed
-   * groups, which exact duplicates can form. Caller holds {@code read} (the read side of {@link
-   * #structure}), which this yields every {@link #WALK_RUN} steps so that a {@link #capture} or a
-   * compaction's second phase need not wait for the whole walk. Adds and removes may run meanwhile:
-   * nodes added since {@code n} are not walked, and a path cut by a prune after the walk crossed it
-   * is mended by the next compaction.
+   * groups, which exact duplicates can form. Caller holds {@code read} (the read side of the
+   * index's structure lock), which this yields every {@link #WALK_RUN} steps so that a {@link
+   * HnswIndex#capture} or a compaction's second phase need not wait for the whole walk. Adds and
+   * removes may run meanwhile: nodes added since {@code n} are not walked, and a path cut by a
+   * prune after the walk crossed it is mended by the next compaction.
    */
   void connectUnreachable(Page[] ps, int n, Scratch s, java.util.concurrent.locks.Lock read) {
     long e = graph.entry.get();

@@ -223,36 +223,9 @@ class HnswCompactionTest {
     AtomicInteger freed = new AtomicInteger();
     List<Thread> threads = new ArrayList<>();
     for (int w = 0; w < 3; w++) {
-      long seed = setup.nextLong();
       threads.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      Random r = new Random(seed);
-                      for (int op = 0; op < 40_000 && System.nanoTime() < deadline; op++) {
-                        if (r.nextInt(100) < 55) {
-                          float[] v = HnswTestData.clustered(r, 1, dim, 1)[0];
-                          int ord = index.add(v);
-                          synchronized (live) {
-                            live.add(ord);
-                          }
-                        } else {
-                          int ord;
-                          synchronized (live) {
-                            if (live.size() < 1000) {
-                              continue;
-                            }
-                            ord = live.remove(r.nextInt(live.size()));
-                          }
-                          index.remove(ord);
-                          removes.incrementAndGet();
-                        }
-                      }
-                    } catch (Throwable e) {
-                      failure.compareAndSet(null, e);
-                    }
-                  }));
+          HnswTestData.churn(
+              index, dim, live, setup.nextLong(), 40_000, 55, deadline, removes, failure));
     }
     threads.add(
         Thread.ofPlatform()

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -140,34 +141,9 @@ class HnswImageTest {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     List<Thread> threads = new ArrayList<>();
     for (int w = 0; w < 2; w++) {
-      long seed = setup.nextLong();
       threads.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      Random r = new Random(seed);
-                      for (int op = 0; op < 50_000 && System.nanoTime() < deadline; op++) {
-                        if (r.nextBoolean()) {
-                          int ord = index.add(HnswTestData.clustered(r, 1, dim, 1)[0]);
-                          synchronized (live) {
-                            live.add(ord);
-                          }
-                        } else {
-                          int ord;
-                          synchronized (live) {
-                            if (live.size() < 1000) {
-                              continue;
-                            }
-                            ord = live.remove(r.nextInt(live.size()));
-                          }
-                          index.remove(ord);
-                        }
-                      }
-                    } catch (Throwable e) {
-                      failure.compareAndSet(null, e);
-                    }
-                  }));
+          HnswTestData.churn(
+              index, dim, live, setup.nextLong(), 50_000, 50, deadline, new AtomicLong(), failure));
     }
     threads.add(
         Thread.ofPlatform()

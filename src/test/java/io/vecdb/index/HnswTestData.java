@@ -150,4 +150,49 @@ final class HnswTestData {
     }
     return count;
   }
+
+  /**
+   * Starts a writer thread: up to {@code ops} operations until {@code deadline} (nanoTime), each an
+   * add of a clustered point ({@code addPercent} of them) or the remove of a random point of {@code
+   * live} (guarded by its own monitor; never below 1,000 points), counted in {@code removes}. The
+   * first failure goes to {@code failure}.
+   */
+  static Thread churn(
+      HnswIndex index,
+      int dim,
+      java.util.List<Integer> live,
+      long seed,
+      int ops,
+      int addPercent,
+      long deadline,
+      java.util.concurrent.atomic.AtomicLong removes,
+      java.util.concurrent.atomic.AtomicReference<Throwable> failure) {
+    return Thread.ofPlatform()
+        .start(
+            () -> {
+              try {
+                Random r = new Random(seed);
+                for (int op = 0; op < ops && System.nanoTime() < deadline; op++) {
+                  if (r.nextInt(100) < addPercent) {
+                    int ord = index.add(clustered(r, 1, dim, 1)[0]);
+                    synchronized (live) {
+                      live.add(ord);
+                    }
+                  } else {
+                    int ord;
+                    synchronized (live) {
+                      if (live.size() < 1000) {
+                        continue;
+                      }
+                      ord = live.remove(r.nextInt(live.size()));
+                    }
+                    index.remove(ord);
+                    removes.incrementAndGet();
+                  }
+                }
+              } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+              }
+            });
+  }
 }

@@ -76,13 +76,6 @@ public final class ShardCheckpoints {
     return dir.resolve(index + SUFFIX);
   }
 
-  /** Writes the state at {@code index} durably. Apply lane, with no apply running. */
-  void write(long index, Collections state, Sessions sessions) throws IOException {
-    try (Capture c = capture(index, state, sessions)) {
-      c.write();
-    }
-  }
-
   /**
    * Captures the state at {@code index} ({@link CollectionImage#capture}: reference copies, so the
    * lane pauses for milliseconds, not for the file), to write out later on any thread with {@link
