@@ -42,13 +42,19 @@ final class HnswCompactor {
       Scratch s = searcher.acquireScratch();
       try {
         var read = structure.readLock();
+        var write = structure.writeLock();
         boolean[] dead;
         int[] deadList;
         Journal j;
-        read.lock();
+        // The scan and the journal's installation under the write side, so that no add or remove
+        // is midway: a list published before it belongs to an owner the pass will read, and one
+        // published after it is checked against the complete set of nodes to free. (Scanning
+        // under the read side let an add publish a new node's list naming a node being freed
+        // between the scan and the installation, past the pass's end and so never repaired:
+        // HnswStressTest found one.) States only: milliseconds per million nodes.
+        write.lock();
+        long scanned = System.nanoTime();
         try {
-          // An add takes its ordinal before it publishes the page that holds it: scan only what
-          // the table read here covers (ordinals past it are being added, so not removed).
           Page[] ps = graph.pages;
           int n = Math.min(graph.nextOrdinal.get(), ps.length << PAGE_SHIFT);
           dead = new boolean[n];
@@ -69,6 +75,12 @@ final class HnswCompactor {
           if (count > 0) {
             graph.journal = j; // before the pass reads any list (see Journal)
           }
+          read.lock(); // downgraded: the hook runs beside adds and removes
+        } finally {
+          write.unlock();
+          onWriteHeld.accept(scanned);
+        }
+        try {
           if (afterScan != null) {
             afterScan.run();
           }
@@ -88,7 +100,6 @@ final class HnswCompactor {
             }
           }
         }
-        var write = structure.writeLock();
         write.lock();
         long held = System.nanoTime();
         try {
@@ -205,9 +216,10 @@ final class HnswCompactor {
    * past {@code end} (added since the scan). The pass moves {@code cursor} past an owner under that
    * owner's stripe, before it reads the owner's lists: so a publication to an owner either precedes
    * the pass's read of it (and the pass sees the list) or follows it under the same monitor (and
-   * sees the cursor past the owner). {@link HnswGraph#journal} is set before the pass starts.
-   * Entries are guarded by this object's monitor; they are rare (a new node whose candidates were
-   * all dead, or an owner reused from a freed ordinal).
+   * sees the cursor past the owner). {@link HnswGraph#journal} is set with the scan, under the
+   * write side (no publication is midway then), before the pass starts. Entries are guarded by this
+   * object's monitor; they are rare (a new node whose candidates were all dead, or an owner reused
+   * from a freed ordinal).
    */
   static final class Journal {
     final boolean[] dead;

@@ -67,26 +67,26 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       (then stripes, one at a time, as any add; nothing holding a stripe takes it), and links
  *       from the entry as it reads it there.
  *   <li>{@link #compact}: any thread, one at a time ({@link HnswCompactor}'s {@code compactLock}).
- *       Three phases. First, under the read side of {@link #structure}, beside adds and removes,
- *       taken {@link HnswCompactor#REPAIR_RUN} nodes at a time: it chooses the nodes to free
- *       ({@code dead}: those DELETED when it scans) and repairs every list naming one, with the
- *       same stripes as adds. A live owner's list is rebuilt and published under the owner's
- *       stripe, merged with whatever concurrent adds published since it was read, with the same
- *       in-degree bookkeeping as any list change; a tombstone's list just loses those entries.
- *       Meanwhile a concurrent add or search sees each list either before or after its repair;
- *       nodes about to be freed are still DELETED, so walked and never returned, and an add links
- *       its new node to them only as it links to any tombstone (when no live node is among its
- *       candidates). A node removed while its own list is repaired may still gain in-links from
- *       that repair, as a node removed while an add links to it does; they go at the next
- *       compaction. Lists that come to name a dead node after the pass read their owner are
- *       journaled ({@link HnswCompactor.Journal}). Then, under the write side, while adds and
- *       removes wait (for work proportional to the journal and the dead nodes, not to the graph:
- *       issue 12, item 5): it repairs the journaled lists, moves the entry point ({@link
- *       HnswGraph#entry}) off a dead node, marks the dead nodes FREED and drops their lists,
- *       subtracts them from {@link #tombstones} and retires them. Last, under the read side again,
- *       yielded every {@link HnswReachability#WALK_RUN} steps, beside adds and removes: it relinks
- *       live nodes left without an in-link and runs the connectivity walk. Nodes removed after the
- *       scan stay tombstones until the next compaction.
+ *       Three phases. First, it chooses the nodes to free ({@code dead}: those DELETED when it
+ *       scans the states, under the write side for that scan alone) and then, under the read side
+ *       of {@link #structure}, beside adds and removes, taken {@link HnswCompactor#REPAIR_RUN}
+ *       nodes at a time, repairs every list naming one, with the same stripes as adds. A live
+ *       owner's list is rebuilt and published under the owner's stripe, merged with whatever
+ *       concurrent adds published since it was read, with the same in-degree bookkeeping as any
+ *       list change; a tombstone's list just loses those entries. Meanwhile a concurrent add or
+ *       search sees each list either before or after its repair; nodes about to be freed are still
+ *       DELETED, so walked and never returned, and an add links its new node to them only as it
+ *       links to any tombstone (when no live node is among its candidates). A node removed while
+ *       its own list is repaired may still gain in-links from that repair, as a node removed while
+ *       an add links to it does; they go at the next compaction. Lists that come to name a dead
+ *       node after the pass read their owner are journaled ({@link HnswCompactor.Journal}). Then,
+ *       under the write side, while adds and removes wait (for work proportional to the journal and
+ *       the dead nodes, not to the graph: issue 12, item 5): it repairs the journaled lists, moves
+ *       the entry point ({@link HnswGraph#entry}) off a dead node, marks the dead nodes FREED and
+ *       drops their lists, subtracts them from {@link #tombstones} and retires them. Last, under
+ *       the read side again, yielded every {@link HnswReachability#WALK_RUN} steps, beside adds and
+ *       removes: it relinks live nodes left without an in-link and runs the connectivity walk.
+ *       Nodes removed after the scan stay tombstones until the next compaction.
  *   <li>{@link #capture} (and {@link #writeTo}, which writes a capture at once): any thread; holds
  *       the write side for a few array copies per page ({@link HnswImage}); the image is written
  *       afterwards, beside everything else.
