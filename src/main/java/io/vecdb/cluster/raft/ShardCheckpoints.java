@@ -77,9 +77,8 @@ public final class ShardCheckpoints {
   }
 
   /**
-   * Captures the state at {@code index} ({@link CollectionImage#capture}: reference copies, so the
-   * lane pauses for milliseconds, not for the file), to write out later on any thread with {@link
-   * Capture#write}. Apply lane, with no apply running.
+   * Captures the state at {@code index} ({@link CollectionImage#capture}: reference copies), to
+   * write with {@link Capture#write}. Apply lane, with no apply running.
    */
   Capture capture(long index, Collections state, Sessions sessions) throws IOException {
     List<String> names = state.names();
