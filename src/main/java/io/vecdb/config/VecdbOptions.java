@@ -22,6 +22,8 @@ public final class VecdbOptions {
       Math.max(2, Runtime.getRuntime().availableProcessors());
   public static final int DEFAULT_APPLY_THREADS =
       Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+  public static final int DEFAULT_INDEX_NICE = 10;
+
   public static final int DEFAULT_INDEX_THREADS =
       Math.max(1, Runtime.getRuntime().availableProcessors());
 
@@ -35,6 +37,7 @@ public final class VecdbOptions {
           "search_instances",
           "apply_threads",
           "index_threads",
+          "index_nice",
           "wal",
           "snapshots",
           "optimizer",
@@ -54,6 +57,7 @@ public final class VecdbOptions {
   private int searchInstances = DEFAULT_SEARCH_INSTANCES;
   private int applyThreads = DEFAULT_APPLY_THREADS;
   private int indexThreads = DEFAULT_INDEX_THREADS;
+  private int indexNice = DEFAULT_INDEX_NICE;
   private DurabilityOptions durability = new DurabilityOptions();
   private OptimizerOptions optimizer = new OptimizerOptions();
   private WriteBacklogOptions writeBacklog = new WriteBacklogOptions();
@@ -102,6 +106,9 @@ public final class VecdbOptions {
     if (json.containsKey("index_threads")) {
       setIndexThreads(intValue(json, "index_threads"));
     }
+    if (json.containsKey("index_nice")) {
+      setIndexNice(intValue(json, "index_nice"));
+    }
     durability = new DurabilityOptions(object(json, "wal"), object(json, "snapshots"));
     optimizer = new OptimizerOptions(object(json, "optimizer"));
     writeBacklog = new WriteBacklogOptions(object(json, "write_backlog"));
@@ -135,6 +142,7 @@ public final class VecdbOptions {
         .put("search_instances", searchInstances)
         .put("apply_threads", applyThreads)
         .put("index_threads", indexThreads)
+        .put("index_nice", indexNice)
         .put("wal", durability.walJson())
         .put("snapshots", durability.snapshotsJson())
         .put("optimizer", optimizer.toJson())
@@ -333,6 +341,20 @@ public final class VecdbOptions {
 
   public VecdbOptions setIndexThreads(int indexThreads) {
     this.indexThreads = (int) ConfigJson.inRange("index_threads", indexThreads, 1, 256);
+    return this;
+  }
+
+  /**
+   * The Linux nice value (0..19) of the threads that apply writes and insert them into graphs:
+   * above 0 they yield the cores to accepting writes and to searches while both compete (see {@code
+   * io.vecdb.index.ThreadNice}); 0 leaves them at normal priority.
+   */
+  public int getIndexNice() {
+    return indexNice;
+  }
+
+  public VecdbOptions setIndexNice(int indexNice) {
+    this.indexNice = (int) ConfigJson.inRange("index_nice", indexNice, 0, 19);
     return this;
   }
 

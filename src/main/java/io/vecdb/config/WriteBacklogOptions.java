@@ -9,7 +9,7 @@ import java.util.Set;
  * VecdbOptions}; not thread-safe, built once at start-up and then only read.
  *
  * <pre>{@code
- * "write_backlog": {"max_operations": 4096, "max_mb": 256, "timeout_ms": 30000}
+ * "write_backlog": {"max_operations": 1048576, "max_mb": 256, "timeout_ms": 30000}
  * }</pre>
  *
  * A write is admitted (logged) only while the backlog is under both limits; an operation larger
@@ -18,7 +18,7 @@ import java.util.Set;
  * logged.
  */
 public final class WriteBacklogOptions {
-  public static final int DEFAULT_MAX_OPERATIONS = 4096;
+  public static final int DEFAULT_MAX_OPERATIONS = 1 << 20;
   public static final int DEFAULT_MAX_MB = 256;
   public static final long DEFAULT_TIMEOUT_MS = 30_000;
 

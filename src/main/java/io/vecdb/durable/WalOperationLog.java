@@ -44,18 +44,102 @@ public final class WalOperationLog implements OperationLog {
     this.wal = wal;
   }
 
+  /**
+   * Operations estimated at most this many encoded bytes are encoded on the calling thread (about a
+   * microsecond per kilobyte), saving the hand-off to a worker and back.
+   */
+  static final long INLINE_ENCODE_BYTES = 16 * 1024;
+
+  // Appends handed to a worker whose WAL append has not been called yet. An inline append waits
+  // its turn behind them (it goes to the worker too while any is pending), so the appends of one
+  // thread reach the WAL in call order either way.
+  private final java.util.concurrent.atomic.AtomicInteger onWorker =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   @Override
   public Future<Long> append(Operation op) {
     Context context = vertx.getOrCreateContext();
+    if (onWorker.get() == 0 && estimatedBytes(op) <= INLINE_ENCODE_BYTES) {
+      java.util.concurrent.CompletableFuture<Long> appended;
+      try {
+        appended = wal.append(OPERATION_RECORD, OperationCodec.encode(op).getBytes());
+      } catch (RuntimeException e) {
+        return Future.failedFuture(toVecdb(e));
+      }
+      return Future.fromCompletionStage(appended, context)
+          .recover(t -> Future.failedFuture(toVecdb(t)));
+    }
     // Encoding a large batch is CPU work (a 256 x 784 batch is 800 KB): it runs on a worker,
     // ordered per context so that operations reach the WAL (and get LSNs) in the order they were
     // appended here. The WAL's future completes on its writer thread; fromCompletionStage with
     // the context hops back to it before any Vert.x callback runs.
+    onWorker.incrementAndGet();
     return context
         .executeBlocking(
-            () -> wal.append(OPERATION_RECORD, OperationCodec.encode(op).getBytes()), true)
+            () -> {
+              try {
+                return wal.append(OPERATION_RECORD, OperationCodec.encode(op).getBytes());
+              } finally {
+                onWorker.decrementAndGet();
+              }
+            },
+            true)
         .compose(appended -> Future.fromCompletionStage(appended, context))
         .recover(t -> Future.failedFuture(toVecdb(t)));
+  }
+
+  /** A cheap upper bound of an operation's encoded size: its vectors, plus a margin per point. */
+  static long estimatedBytes(Operation op) {
+    return switch (op) {
+      case Operation.UpsertPoints u -> {
+        long bytes = 64;
+        for (io.vecdb.collection.PointStruct p : u.points()) {
+          bytes += 4L * p.vector().length + 64;
+          if (p.payload() != null && !p.payload().isEmpty()) {
+            bytes = jsonBytes(p.payload().json(), bytes);
+          }
+          if (bytes > INLINE_ENCODE_BYTES) {
+            yield bytes;
+          }
+        }
+        yield bytes;
+      }
+      default -> Long.MAX_VALUE; // other operations keep the worker
+    };
+  }
+
+  /**
+   * {@code bytes} plus a rough encoded size of a JSON value (keys, strings, 16 per other value);
+   * stops walking once past {@link #INLINE_ENCODE_BYTES}, so a huge payload costs no more to
+   * estimate than a small one.
+   */
+  private static long jsonBytes(Object value, long bytes) {
+    switch (value) {
+      case io.vertx.core.json.JsonObject o -> {
+        for (java.util.Map.Entry<String, Object> e : o) {
+          bytes = jsonBytes(e.getValue(), bytes + e.getKey().length() + 4);
+          if (bytes > INLINE_ENCODE_BYTES) {
+            return bytes;
+          }
+        }
+        return bytes + 2;
+      }
+      case io.vertx.core.json.JsonArray a -> {
+        for (Object v : a) {
+          bytes = jsonBytes(v, bytes + 1);
+          if (bytes > INLINE_ENCODE_BYTES) {
+            return bytes;
+          }
+        }
+        return bytes + 2;
+      }
+      case String str -> {
+        return bytes + str.length() * 3L + 2; // UTF-8: at most 3 bytes per char
+      }
+      case null, default -> {
+        return bytes + 16;
+      }
+    }
   }
 
   @Override

@@ -39,6 +39,14 @@ public final class ParallelInserter implements AutoCloseable {
    * @param threads threads that insert one batch, the caller's included (1: serial)
    */
   public ParallelInserter(int threads) {
+    this(threads, 0);
+  }
+
+  /**
+   * @param threads threads that insert one batch, the caller's included (1: serial)
+   * @param nice the helper threads' Linux nice value ({@link ThreadNice}; 0: normal priority)
+   */
+  public ParallelInserter(int threads, int nice) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads: expected at least 1, got " + threads);
     }
@@ -53,7 +61,11 @@ public final class ParallelInserter implements AutoCloseable {
                     Thread.ofPlatform()
                         .name("vecdb-index-" + count.incrementAndGet())
                         .daemon(true)
-                        .unstarted(r));
+                        .unstarted(
+                            () -> {
+                              ThreadNice.set(nice);
+                              r.run();
+                            }));
   }
 
   /**

@@ -30,7 +30,10 @@ final class BusMessages {
             + (body == null ? "null" : body.getClass().getSimpleName()));
   }
 
-  /** Parses the body JSON; null when absent. Runs on workers. */
+  /**
+   * Parses the body JSON; null when absent. Runs on workers, or on an event loop for bodies of at
+   * most {@link LocalWrites#INLINE_MAX_BYTES}.
+   */
   static JsonObject body(ApiRequest request) {
     Buffer raw = request.body();
     if (raw == null || raw.length() == 0) {
@@ -77,6 +80,15 @@ final class BusMessages {
 
   /** Fails {@code message} with the code of {@code t} (an {@link ErrorCode}) and its message. */
   static void fail(Message<?> message, Throwable t) {
+    VecdbException e = failure(t);
+    message.fail(e.code().code(), e.getMessage());
+  }
+
+  /**
+   * What a request's failure {@code t} tells its client: the {@link VecdbException} inside any
+   * completion wrapper or bus reply failure. An internal error is logged here, once.
+   */
+  static VecdbException failure(Throwable t) {
     while ((t instanceof java.util.concurrent.CompletionException
             || t instanceof java.util.concurrent.ExecutionException)
         && t.getCause() != null) {
@@ -86,7 +98,7 @@ final class BusMessages {
     if (e.code() == ErrorCode.INTERNAL) {
       LOG.log(Level.SEVERE, "request failed", t);
     }
-    message.fail(e.code().code(), e.getMessage());
+    return e;
   }
 
   /** A failed bus reply back as a {@link VecdbException}. */

@@ -20,8 +20,10 @@ import java.util.function.IntConsumer;
 
 /**
  * The HTTP face: Qdrant-compatible REST routes forwarded to the bus, health probes, {@code
- * /metrics}, {@code /openapi.json} and the {@code /ws} WebSocket. Runs on an event loop and only
- * forwards: bodies are passed as raw bytes and parsed by workers.
+ * /metrics}, {@code /openapi.json} and the {@code /ws} WebSocket. Runs on an event loop and
+ * forwards: bodies are passed as raw bytes and parsed by workers, except a single node's writes of
+ * at most {@link LocalWrites#INLINE_MAX_BYTES}, which {@link LocalWrites} validates here and sends
+ * straight to the log.
  */
 final class HttpApiVerticle extends VerticleBase {
   private final VecdbOptions options;
@@ -34,6 +36,7 @@ final class HttpApiVerticle extends VerticleBase {
   private Buffer openApi;
 
   private final java.util.function.Supplier<io.vecdb.cluster.ClusterNode> cluster;
+  private final java.util.function.Supplier<LocalWrites> localWrites; // null until the log is open
   private final io.vecdb.wal.InjectedFaults walFaults; // null unless --fault-injection
   private final ApiKeys keys;
 
@@ -45,7 +48,9 @@ final class HttpApiVerticle extends VerticleBase {
       IntConsumer boundPort,
       java.util.function.Supplier<io.vecdb.durable.SnapshotService> snapshots,
       java.util.function.Supplier<io.vecdb.cluster.ClusterNode> cluster,
+      java.util.function.Supplier<LocalWrites> localWrites,
       io.vecdb.wal.InjectedFaults walFaults) {
+    this.localWrites = localWrites;
     this.walFaults = walFaults;
     this.snapshots = snapshots;
     this.cluster = cluster;
@@ -327,6 +332,21 @@ final class HttpApiVerticle extends VerticleBase {
             body,
             "true".equals(waitParam),
             requestParams(ctx));
+    LocalWrites local = action.isWrite() ? localWrites.get() : null;
+    if (local != null && LocalWrites.inline(request)) {
+      // A small write on a single node: validated here and sent straight to the log.
+      local
+          .write(request)
+          .onComplete(
+              ar -> {
+                if (ar.succeeded()) {
+                  Envelope.ok(ctx, ApiReply.of(ar.result()), start);
+                } else {
+                  Envelope.error(ctx, BusMessages.failure(ar.cause()), start);
+                }
+              });
+      return;
+    }
     // Served by this node's verticles (which route within the cluster themselves).
     DeliveryOptions delivery =
         (action.isWrite()

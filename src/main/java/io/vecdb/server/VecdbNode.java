@@ -80,10 +80,14 @@ public final class VecdbNode {
   /** This node's cluster side; null on a single node. Set once during start-up. */
   private volatile io.vecdb.cluster.ClusterNode cluster;
 
+  // A single node's write path, for the HTTP verticle's small writes: set once the log is open
+  // (null before, and always null on a clustered node, whose writes go through ClusterRequests).
+  private volatile LocalWrites localWrites;
+
   private VecdbNode(VecdbOptions options, Vertx vertx, ExecutorService applyPool) {
     this.options = options;
     this.vertx = vertx;
-    this.inserter = new ParallelInserter(options.getIndexThreads());
+    this.inserter = new ParallelInserter(options.getIndexThreads(), options.getIndexNice());
     this.collections = new Collections(inserter);
     this.applyPool = applyPool;
   }
@@ -235,7 +239,14 @@ public final class VecdbNode {
               Executors.newFixedThreadPool(
                   opts.getApplyThreads(),
                   r -> {
-                    Thread t = new Thread(r, "vecdb-apply-" + threads.incrementAndGet());
+                    // Applying (graph insertion) yields to accepting writes and to searches.
+                    Thread t =
+                        new Thread(
+                            () -> {
+                              io.vecdb.index.ThreadNice.set(opts.getIndexNice());
+                              r.run();
+                            },
+                            "vecdb-apply-" + threads.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                   });
@@ -308,6 +319,7 @@ public final class VecdbNode {
                     httpPort::set,
                     () -> storage == null ? null : storage.snapshots(),
                     () -> cluster,
+                    () -> localWrites,
                     walFaults),
             new DeploymentOptions())
         .compose(
@@ -330,6 +342,7 @@ public final class VecdbNode {
         .compose(
             rawLog -> {
               OperationLog log = new MeteredOperationLog(rawLog, registry);
+              LocalWrites local = new LocalWrites(vertx, mutations);
               return vertx
                   .deployVerticle(
                       () -> new WalVerticle(log, applier, options.getWriteBacklog(), registry),
@@ -337,7 +350,7 @@ public final class VecdbNode {
                   .compose(
                       id ->
                           vertx.deployVerticle(
-                              () -> new IngestVerticle(mutations, clusterRequests()),
+                              () -> new IngestVerticle(local, clusterRequests()),
                               new DeploymentOptions(worker).setInstances(2)))
                   .compose(
                       id ->
@@ -346,7 +359,13 @@ public final class VecdbNode {
                               new DeploymentOptions(worker)
                                   .setInstances(options.getSearchInstances())))
                   // The WAL log has recovered already (in logSource); other logs replay here.
-                  .compose(id -> log.recover(applier));
+                  .compose(id -> log.recover(applier))
+                  .andThen(
+                      ar -> {
+                        if (ar.succeeded() && cluster == null) {
+                          localWrites = local;
+                        }
+                      });
             })
         .onSuccess(
             v -> {
