@@ -9,24 +9,29 @@ import java.util.Set;
  * VecdbOptions}; not thread-safe, built once at start-up and then only read.
  *
  * <pre>{@code
- * "write_backlog": {"max_operations": 1048576, "max_mb": 256, "timeout_ms": 30000}
+ * "write_backlog": {"max_operations": 1048576, "max_mb": 256, "timeout_ms": 30000,
+ *                   "burst_ms": 10000}
  * }</pre>
  *
- * A write is admitted (logged) only while the backlog is under both limits; an operation larger
- * than {@code max_mb} ({@code max_bytes} sets it in bytes instead) on its own is admitted when the
- * backlog is empty. A write that waits longer than {@code timeout_ms} is answered 503 and not
- * logged.
+ * A write is admitted (logged) only while the backlog is under both limits, and once its oldest
+ * write was logged more than {@code burst_ms} ago, only as applied writes leave it; an operation
+ * larger than {@code max_mb} ({@code max_bytes} sets it in bytes instead) on its own is admitted
+ * when the backlog is empty. A write that waits longer than {@code timeout_ms} is answered 503 and
+ * not logged.
  */
 public final class WriteBacklogOptions {
   public static final int DEFAULT_MAX_OPERATIONS = 1 << 20;
   public static final int DEFAULT_MAX_MB = 256;
   public static final long DEFAULT_TIMEOUT_MS = 30_000;
+  public static final long DEFAULT_BURST_MS = 10_000;
 
-  static final Set<String> KEYS = Set.of("max_operations", "max_mb", "max_bytes", "timeout_ms");
+  static final Set<String> KEYS =
+      Set.of("max_operations", "max_mb", "max_bytes", "timeout_ms", "burst_ms");
 
   private int maxOperations = DEFAULT_MAX_OPERATIONS;
   private long maxBytes = (long) DEFAULT_MAX_MB << 20;
   private long timeoutMs = DEFAULT_TIMEOUT_MS;
+  private long burstMs = DEFAULT_BURST_MS;
 
   public WriteBacklogOptions() {}
 
@@ -53,6 +58,9 @@ public final class WriteBacklogOptions {
     if (json.containsKey("timeout_ms")) {
       setTimeoutMs(ConfigJson.integer(json, "timeout_ms", "write_backlog.timeout_ms"));
     }
+    if (json.containsKey("burst_ms")) {
+      setBurstMs(ConfigJson.integer(json, "burst_ms", "write_backlog.burst_ms"));
+    }
   }
 
   public JsonObject toJson() {
@@ -62,7 +70,24 @@ public final class WriteBacklogOptions {
     } else {
       json.put("max_bytes", maxBytes);
     }
-    return json.put("timeout_ms", timeoutMs);
+    return json.put("timeout_ms", timeoutMs).put("burst_ms", burstMs);
+  }
+
+  /**
+   * How long the backlog may grow faster than it drains: once its oldest logged-but-unapplied write
+   * is older than this, new writes are admitted one per applied write (0: never held by age). A
+   * burst shorter than this is acknowledged at the log's pace, sustained load at the apply rate.
+   */
+  public long getBurstMs() {
+    return burstMs;
+  }
+
+  public WriteBacklogOptions setBurstMs(long ms) {
+    if (ms < 0 || ms > 86_400_000) {
+      throw new IllegalArgumentException("write_backlog.burst_ms: expected 0..86400000, got " + ms);
+    }
+    this.burstMs = ms;
+    return this;
   }
 
   public int getMaxOperations() {

@@ -53,6 +53,9 @@ public final class MetricNames {
   /** Gauge: writes held back (not logged yet) because the backlog is full. */
   public static final String BACKLOG_WAITING = "vecdb.write.backlog.waiting";
 
+  /** Seconds since the oldest logged-but-unapplied write was admitted (0 when none). */
+  public static final String BACKLOG_LAG = "vecdb.write.backlog.lag.seconds";
+
   /** Counter: writes refused with 503 after waiting {@code write_backlog.timeout_ms}. */
   public static final String BACKLOG_REJECTED = "vecdb.write.backlog.rejected";
 

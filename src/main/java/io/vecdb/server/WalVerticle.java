@@ -47,24 +47,28 @@ final class WalVerticle extends VerticleBase {
   private void append(Message<LogRequest> message) {
     LogRequest request = message.body();
     long weight = WriteBacklog.weight(request.op());
+    WriteBacklog.Ticket[] ticket = new WriteBacklog.Ticket[1];
     backlog
         .admit(weight)
         .compose(
-            admitted ->
-                log.append(request.op())
-                    .recover(
-                        t -> {
-                          backlog.release(weight); // not logged: never reaches the applier
-                          return Future.failedFuture(
-                              t instanceof VecdbException
-                                  ? t
-                                  : new VecdbException(
-                                      ErrorCode.UNAVAILABLE, "operation log: " + t.getMessage()));
-                        }))
+            admitted -> {
+              ticket[0] = admitted;
+              return log.append(request.op())
+                  .recover(
+                      t -> {
+                        backlog.release(admitted); // not logged: never reaches the applier
+                        return Future.failedFuture(
+                            t instanceof VecdbException
+                                ? t
+                                : new VecdbException(
+                                    ErrorCode.UNAVAILABLE, "operation log: " + t.getMessage()));
+                      });
+            })
         .compose(
             seq -> {
               Future<?> applied = applier.submit(seq, request.op());
-              applied.onComplete(done -> backlog.release(weight));
+              WriteBacklog.Ticket admitted = ticket[0];
+              applied.onComplete(done -> backlog.release(admitted));
               if (!request.waitApplied()) {
                 return Future.succeededFuture(new LogReceipt(seq, false));
               }

@@ -18,16 +18,25 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bounds the node's logged-but-unapplied operations. {@link WalVerticle} asks {@link #admit} before
- * logging a write and calls {@link #release} once it is applied (or failed to log). While the
- * backlog is at its limit (operations or estimated bytes), new writes wait in a FIFO queue of
- * promises, released in arrival order as the applier drains; a write that waits longer than the
- * timeout fails with 503 ({@link ErrorCode#UNAVAILABLE}) and is never logged. Nothing blocks a
- * thread: waiting is a pending future.
+ * logging a write and calls {@link #release} with its {@link Ticket} once it is applied (or failed
+ * to log). While the backlog is at its limit (operations, estimated bytes, or the age of its oldest
+ * admitted write), new writes wait in a FIFO queue of promises, released in arrival order as the
+ * applier drains; a write that waits longer than the timeout fails with 503 ({@link
+ * ErrorCode#UNAVAILABLE}) and is never logged. Nothing blocks a thread: waiting is a pending
+ * future.
+ *
+ * <p>The age bound ({@code burst_ms}) is what a burst meets. A burst of small writes is logged far
+ * faster than the graph takes them in, so it is acknowledged at the log's pace until its oldest
+ * unapplied write is that old. From then on the backlog may not grow: each applied write lets one
+ * waiting write in, so acknowledgements follow the apply rate, in arrival order, and no write is
+ * starved. Under sustained load that keeps the cores for applying rather than for accepting writes
+ * ever further ahead. The lag stays at what the burst built up (more than {@code burst_ms}) until
+ * the load lets the backlog drain.
  *
  * <p>Concurrency: confined to {@code context} (the WAL verticle's event loop): {@link #admit} is
  * called there, timers fire there, and {@link #release}, which any thread may call (apply lanes
- * complete there), hops onto it. So the counters and the queue need no lock. The meters read atomic
- * copies of the counters from the scrape thread.
+ * complete there), hops onto it. So the counters and the queues need no lock. The meters read
+ * atomic copies of the counters from the scrape thread.
  */
 final class WriteBacklog {
   /** Estimated bytes per point beyond its vector (id, payload reference, bookkeeping). */
@@ -40,8 +49,13 @@ final class WriteBacklog {
   private final int maxOperations;
   private final long maxBytes;
   private final long timeoutMs;
+  private final long burstNanos; // 0: no bound by age
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+  // Admitted, in admission order; released ones are dropped from the head (context only).
+  private final ArrayDeque<Ticket> admitted = new ArrayDeque<>();
+  private final AtomicLong oldestGauge = new AtomicLong(); // admission nanoTime of the head, or 0
   private int operations; // admitted, not yet released; context only
+  private int frozenAt = -1; // the size the backlog may not exceed while lagging, or -1; context
   private long bytes; // context only
   private final AtomicInteger operationsGauge = new AtomicInteger();
   private final AtomicLong bytesGauge = new AtomicLong();
@@ -53,11 +67,21 @@ final class WriteBacklog {
     this.maxOperations = options.getMaxOperations();
     this.maxBytes = options.getMaxBytes();
     this.timeoutMs = options.getTimeoutMs();
+    this.burstNanos = options.getBurstMs() * 1_000_000;
     Gauge.builder(MetricNames.BACKLOG_OPERATIONS, operationsGauge, AtomicInteger::get)
         .description("Logged operations not yet applied")
         .register(registry);
     Gauge.builder(MetricNames.BACKLOG_BYTES, bytesGauge, AtomicLong::get)
         .description("Estimated bytes of logged operations not yet applied")
+        .register(registry);
+    Gauge.builder(
+            MetricNames.BACKLOG_LAG,
+            oldestGauge,
+            g -> {
+              long t = g.get();
+              return t == 0 ? 0 : (System.nanoTime() - t) / 1e9;
+            })
+        .description("Seconds since the oldest logged write not yet applied was admitted")
         .register(registry);
     Gauge.builder(MetricNames.BACKLOG_WAITING, waitingGauge, AtomicInteger::get)
         .description("Writes held back, not yet logged, because the write backlog is full")
@@ -87,15 +111,26 @@ final class WriteBacklog {
     return OTHER_OPERATION;
   }
 
+  /** One admitted write: what {@link #release} gives back. */
+  static final class Ticket {
+    final long weight;
+    final long admittedNanos;
+    boolean released; // context only
+
+    private Ticket(long weight, long admittedNanos) {
+      this.weight = weight;
+      this.admittedNanos = admittedNanos;
+    }
+  }
+
   /**
    * Completes (on the context) once {@code weight} more fits in the backlog and every earlier
    * waiter was admitted; fails with 503 after the timeout. Call on the context. The caller must
-   * {@link #release} the same weight exactly once after a successful admission.
+   * {@link #release} the ticket exactly once.
    */
-  Future<Void> admit(long weight) {
+  Future<Ticket> admit(long weight) {
     if (waiting.isEmpty() && fits(weight)) {
-      take(weight);
-      return Future.succeededFuture();
+      return Future.succeededFuture(take(weight));
     }
     Waiter w = new Waiter(weight, Promise.promise());
     waiting.addLast(w);
@@ -104,12 +139,19 @@ final class WriteBacklog {
     return w.promise.future();
   }
 
-  /** Returns an admitted operation's weight (applied, or failed before it was logged). */
-  void release(long weight) {
+  /** Returns an admitted operation's ticket (applied, or failed before it was logged). */
+  void release(Ticket ticket) {
     context.runOnContext(
         v -> {
+          if (ticket.released) {
+            return;
+          }
+          ticket.released = true;
           operations--;
-          bytes -= weight;
+          bytes -= ticket.weight;
+          while (!admitted.isEmpty() && admitted.peekFirst().released) {
+            admitted.pollFirst();
+          }
           publish();
           drain();
         });
@@ -124,21 +166,38 @@ final class WriteBacklog {
     if (operations == 0) {
       return true; // an operation over the byte limit on its own still gets in, alone
     }
-    return operations < maxOperations && bytes + weight <= maxBytes;
+    if (operations >= maxOperations || bytes + weight > maxBytes) {
+      return false;
+    }
+    boolean lagging =
+        burstNanos > 0
+            && !admitted.isEmpty()
+            && System.nanoTime() - admitted.peekFirst().admittedNanos > burstNanos;
+    if (!lagging) {
+      frozenAt = -1;
+      return true;
+    }
+    // Too far behind: the backlog may not grow, so each applied write lets one new write in.
+    if (frozenAt < 0) {
+      frozenAt = operations;
+    }
+    return operations < frozenAt;
   }
 
-  private void take(long weight) {
+  private Ticket take(long weight) {
     operations++;
     bytes += weight;
+    Ticket t = new Ticket(weight, System.nanoTime());
+    admitted.addLast(t);
     publish();
+    return t;
   }
 
   private void drain() {
     while (!waiting.isEmpty() && fits(waiting.peekFirst().weight)) {
       Waiter w = waiting.pollFirst();
       context.owner().cancelTimer(w.timer);
-      take(w.weight);
-      w.promise.complete();
+      w.promise.complete(take(w.weight));
     }
     waitingGauge.set(waiting.size());
   }
@@ -159,6 +218,8 @@ final class WriteBacklog {
                 + maxOperations
                 + ", max_bytes "
                 + maxBytes
+                + ", burst_ms "
+                + burstNanos / 1_000_000
                 + "); waited "
                 + timeoutMs
                 + " ms, nothing was written; retry later"));
@@ -168,14 +229,15 @@ final class WriteBacklog {
   private void publish() {
     operationsGauge.set(operations);
     bytesGauge.set(bytes);
+    oldestGauge.set(admitted.isEmpty() ? 0 : admitted.peekFirst().admittedNanos);
   }
 
   private static final class Waiter {
     final long weight;
-    final Promise<Void> promise;
+    final Promise<Ticket> promise;
     long timer;
 
-    Waiter(long weight, Promise<Void> promise) {
+    Waiter(long weight, Promise<Ticket> promise) {
       this.weight = weight;
       this.promise = promise;
     }

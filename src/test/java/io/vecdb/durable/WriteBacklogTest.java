@@ -120,6 +120,42 @@ class WriteBacklogTest {
     }
   }
 
+  @Test
+  void anOldUnappliedWriteHoldsNewWritesUntilItIsApplied() throws Exception {
+    for (long lagMs : new long[] {300, 0}) {
+      Random rnd = new Random(SEED);
+      Path dir = DurableTestNode.tempDir("vecdb-backlog-lag");
+      VecdbOptions options = DurableTestNode.options(dir);
+      options.getWriteBacklog().setBurstMs(lagMs).setTimeoutMs(60_000);
+      try (DurableTestNode n = DurableTestNode.start(options, WalStorage.files())) {
+        Scenario.create(n, "c", 4, "Euclid");
+        CountDownLatch gate = hold(n, "c");
+        long first = operationId(n.ok("PUT", "/collections/c/points?wait=false", write(rnd, 0)));
+        // Far under every other limit, but older than burst_ms once this holds.
+        poll(
+            () -> metric(n, "vecdb_write_backlog_lag_seconds") >= 0.35,
+            "the unapplied write is 350 ms old");
+        CompletableFuture<HttpResponse<String>> next =
+            send(n, "PUT", "/collections/c/points?wait=false", write(rnd, 1));
+        if (lagMs > 0) {
+          poll(() -> metric(n, "vecdb_write_backlog_waiting") == 1, "the new write is held");
+          Thread.sleep(100); // still held a while later
+          assertFalse(next.isDone(), "admitted behind a write older than the bound, seed " + SEED);
+          gate.countDown();
+        }
+        HttpResponse<String> r = next.get(60, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body() + ", seed " + SEED);
+        assertEquals(
+            first + 1,
+            operationId(new JsonObject(r.body()).getValue("result")),
+            "burst_ms " + lagMs + ", seed " + SEED);
+        gate.countDown();
+        poll(() -> metric(n, "vecdb_write_backlog_operations") == 0, "backlog drained");
+        assertEquals(0.0, metric(n, "vecdb_write_backlog_lag_seconds"), "seed " + SEED);
+      }
+    }
+  }
+
   /** Holds the apply lane of {@code collection} until the returned latch opens (max 60 s). */
   private static CountDownLatch hold(DurableTestNode n, String collection) throws Exception {
     CountDownLatch gate = new CountDownLatch(1);
