@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -273,7 +272,7 @@ public final class IngestBenchCommand {
         }
         http.close();
         if (workDir != null && !o.keepData() && o.workDir() == null) {
-          deleteTree(workDir);
+          BenchOutput.deleteTree(workDir);
         } else if (workDir != null) {
           progress("data and server log kept in %s", workDir);
         }
@@ -737,27 +736,12 @@ public final class IngestBenchCommand {
     // ---- output -------------------------------------------------------------------------------
 
     private Map<String, Object> record(String phase, String what) {
-      Map<String, Object> r = new LinkedHashMap<>();
-      r.put("bench", "ingest");
-      r.put("phase", phase);
-      r.put("what", what);
-      return r;
+      return BenchOutput.record("ingest", phase, what);
     }
 
     private void emit(Map<String, Object> r) {
       results.add(r);
-      if (o.json()) {
-        out.println(new JsonObject(r).encode());
-        return;
-      }
-      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-13s", r.get("phase")));
-      r.forEach(
-          (k, v) -> {
-            if (!k.equals("bench") && !k.equals("phase")) {
-              line.append("  ").append(k).append('=').append(v);
-            }
-          });
-      out.println(line);
+      out.println(BenchOutput.line(r, o.json(), 13));
     }
 
     private void progress(String format, Object... args) {
@@ -1048,14 +1032,6 @@ public final class IngestBenchCommand {
           + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     } catch (IOException e) {
       return "(server log " + log + " unreadable: " + e + ")";
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

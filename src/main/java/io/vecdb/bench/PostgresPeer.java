@@ -293,7 +293,7 @@ final class PostgresPeer implements AutoCloseable {
               "stop"),
           120);
     } finally {
-      WritesBenchCommand.deleteTree(dir);
+      BenchOutput.deleteTree(dir);
     }
   }
 }

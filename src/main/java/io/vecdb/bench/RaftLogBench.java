@@ -98,7 +98,7 @@ public final class RaftLogBench {
 
   private static Result measure(Path dir, int n, boolean shared, double seconds, int entryBytes)
       throws Exception {
-    deleteTree(dir);
+    BenchOutput.deleteTree(dir);
     List<RaftLogStore> logs = new ArrayList<>();
     List<RaftStore> stores = new ArrayList<>();
     for (int g = 0; g < n; g++) {
@@ -154,16 +154,7 @@ public final class RaftLogBench {
     double elapsed = (System.nanoTime() - t0) / 1e9;
     long fsyncs = logs.stream().mapToLong(l -> l.stats().fsyncs()).sum() - fsyncsBefore;
     logs.forEach(RaftLogStore::close);
-    deleteTree(dir);
+    BenchOutput.deleteTree(dir);
     return new Result(flushes.get(), fsyncs, elapsed);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
   }
 }

@@ -17,7 +17,6 @@ import io.vecdb.wal.WalStorage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +30,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * {@code vecdb bench-stall}: how long a compaction and a checkpoint hold writes back (issue 12,
@@ -237,7 +235,7 @@ public final class StallBenchCommand {
         inserter.close();
         applyPool.shutdownNow();
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        deleteTree(data);
+        BenchOutput.deleteTree(data);
       }
     }
 
@@ -467,16 +465,5 @@ public final class StallBenchCommand {
 
   private static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.MINUTES);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -238,7 +237,7 @@ public final class WritesBenchCommand {
       } finally {
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         if (o.workDir() == null) {
-          deleteTree(workDir);
+          BenchOutput.deleteTree(workDir);
         }
       }
     }
@@ -578,27 +577,12 @@ public final class WritesBenchCommand {
     }
 
     private Map<String, Object> record(String phase, String what) {
-      Map<String, Object> r = new LinkedHashMap<>();
-      r.put("bench", "writes");
-      r.put("phase", phase);
-      r.put("what", what);
-      return r;
+      return BenchOutput.record("writes", phase, what);
     }
 
     private void emit(Map<String, Object> r) {
       results.add(r);
-      if (o.json()) {
-        System.out.println(new JsonObject(r).encode());
-        return;
-      }
-      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-19s", r.get("phase")));
-      r.forEach(
-          (k, v) -> {
-            if (!k.equals("bench") && !k.equals("phase")) {
-              line.append("  ").append(k).append('=').append(v);
-            }
-          });
-      System.out.println(line);
+      System.out.println(BenchOutput.line(r, o.json(), 19));
     }
 
     private void progress(String format, Object... args) {
@@ -610,16 +594,5 @@ public final class WritesBenchCommand {
 
   static double round(double x) {
     return Math.round(x * 100) / 100.0;
-  }
-
-  static void deleteTree(Path dir) throws java.io.IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -82,19 +82,22 @@ public final class ThreadNice {
     }
   }
 
-  /**
-   * The calling thread's nice value as Linux reports it ({@code /proc/thread-self/stat}), or -100.
-   */
+  /** The calling thread's nice value as Linux reports it, or -100 where it cannot be read. */
   public static int current() {
     try {
-      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/stat"));
-      // Fields after the command name (which is in parentheses and may hold spaces): the nice
-      // value is field 19 of the whole line, the 17th after ") ".
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Integer.parseInt(f[16]);
+      return niceOf(java.nio.file.Path.of("/proc/thread-self/stat"));
     } catch (java.io.IOException | RuntimeException e) {
       return -100;
     }
+  }
+
+  /** The nice value in a Linux {@code /proc/.../stat} file (of a thread or a process). */
+  static int niceOf(java.nio.file.Path stat) throws java.io.IOException {
+    String line = java.nio.file.Files.readString(stat);
+    // Fields after the command name (which is in parentheses and may hold spaces): the nice
+    // value is field 19 of the whole line, the 17th after ") ".
+    String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+    return Integer.parseInt(f[16]);
   }
 
   private static void warnOnce(String why) {

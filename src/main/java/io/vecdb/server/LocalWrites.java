@@ -11,10 +11,11 @@ import io.vertx.core.json.JsonObject;
 /**
  * A single node's write path: validates a write request into an {@link Operation}, sends it to the
  * log ({@link Addresses#WAL_APPEND}) and forms Qdrant's update result. {@link IngestVerticle} runs
- * it on its workers for requests from the bus and for large bodies; {@link HttpApiVerticle} and
- * {@link WebSocketSession} run it on their event loop for bodies of at most {@link
- * #INLINE_MAX_BYTES}, whose parsing takes microseconds, which saves the two thread hand-offs to and
- * from a worker. A clustered node never uses it (its writes go through {@link ClusterRequests}).
+ * it on its workers for requests from the bus and for large bodies; {@link HttpApiVerticle} runs it
+ * on its event loop for bodies of at most {@link #INLINE_MAX_BYTES}, whose parsing takes
+ * microseconds, which saves the two thread hand-offs to and from a worker. (WebSocket frames are
+ * decoded on an ordered worker per session and keep the bus path.) A clustered node never uses it:
+ * its writes go through {@link ClusterRequests}.
  *
  * <p>Concurrency: stateless apart from its final fields, so any Vert.x context may call {@link
  * #write}; its future completes on the caller's context.

@@ -46,29 +46,35 @@ final class WalVerticle extends VerticleBase {
 
   private void append(Message<LogRequest> message) {
     LogRequest request = message.body();
-    long weight = WriteBacklog.weight(request.op());
-    WriteBacklog.Ticket[] ticket = new WriteBacklog.Ticket[1];
     backlog
-        .admit(weight)
-        .compose(
-            admitted -> {
-              ticket[0] = admitted;
-              return log.append(request.op())
-                  .recover(
-                      t -> {
-                        backlog.release(admitted); // not logged: never reaches the applier
-                        return Future.failedFuture(
-                            t instanceof VecdbException
-                                ? t
-                                : new VecdbException(
-                                    ErrorCode.UNAVAILABLE, "operation log: " + t.getMessage()));
-                      });
+        .admit(WriteBacklog.weight(request.op()))
+        .compose(ticket -> logAndApply(request, ticket))
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                message.reply(ar.result());
+              } else {
+                BusMessages.fail(message, ar.cause());
+              }
+            });
+  }
+
+  /** Logs an admitted operation, hands it to the applier and answers as the request asks. */
+  private Future<LogReceipt> logAndApply(LogRequest request, WriteBacklog.Ticket ticket) {
+    return log.append(request.op())
+        .recover(
+            t -> {
+              backlog.release(ticket); // not logged: never reaches the applier
+              return Future.failedFuture(
+                  t instanceof VecdbException
+                      ? t
+                      : new VecdbException(
+                          ErrorCode.UNAVAILABLE, "operation log: " + t.getMessage()));
             })
         .compose(
             seq -> {
               Future<?> applied = applier.submit(seq, request.op());
-              WriteBacklog.Ticket admitted = ticket[0];
-              applied.onComplete(done -> backlog.release(admitted));
+              applied.onComplete(done -> backlog.release(ticket));
               if (!request.waitApplied()) {
                 return Future.succeededFuture(new LogReceipt(seq, false));
               }
@@ -91,14 +97,6 @@ final class WalVerticle extends VerticleBase {
                     }
                   });
               return answer.future();
-            })
-        .onComplete(
-            ar -> {
-              if (ar.succeeded()) {
-                message.reply(ar.result());
-              } else {
-                BusMessages.fail(message, ar.cause());
-              }
             });
   }
 

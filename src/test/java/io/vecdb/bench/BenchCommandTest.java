@@ -14,6 +14,29 @@ import org.junit.jupiter.api.Test;
 class BenchCommandTest {
   private static final long SEED = Long.getLong("tests.seed", System.nanoTime());
 
+  /** A small random run printing JSON: 3,000 x 12, 200 queries, ef 10 and 80, 2 build threads. */
+  private static final String[] SMALL_RANDOM_RUN = {
+    "--dataset",
+    "random",
+    "--n",
+    "3000",
+    "--dim",
+    "12",
+    "--queries",
+    "200",
+    "--seed",
+    Long.toString(SEED),
+    "--m",
+    "12",
+    "--ef-construction",
+    "100",
+    "--ef",
+    "10,80",
+    "--build-threads",
+    "2",
+    "--json"
+  };
+
   @Test
   void badFlagsNameTheFlag() {
     for (String[] args :
@@ -35,29 +58,7 @@ class BenchCommandTest {
 
   @Test
   void randomRunPrintsOneJsonLinePerEf() throws Exception {
-    BenchOptions o =
-        BenchOptions.parse(
-            new String[] {
-              "--dataset",
-              "random",
-              "--n",
-              "3000",
-              "--dim",
-              "12",
-              "--queries",
-              "200",
-              "--seed",
-              Long.toString(SEED),
-              "--m",
-              "12",
-              "--ef-construction",
-              "100",
-              "--ef",
-              "10,80",
-              "--build-threads",
-              "2",
-              "--json"
-            });
+    BenchOptions o = BenchOptions.parse(SMALL_RANDOM_RUN);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int status =
         BenchCommand.run(o, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
@@ -241,31 +242,11 @@ class BenchCommandTest {
    */
   @Test
   void theNativePeerIsCompiledFromTheHeadersAndRunsOnTheSameData() throws Exception {
-    String[] flags = {
-      "--dataset",
-      "random",
-      "--n",
-      "3000",
-      "--dim",
-      "12",
-      "--queries",
-      "200",
-      "--seed",
-      Long.toString(SEED),
-      "--m",
-      "12",
-      "--ef-construction",
-      "100",
-      "--ef",
-      "10,80",
-      "--build-threads",
-      "2",
-      "--json",
-      "--peer",
-      "hnswlib-native",
-      "--hnswlib-src",
-      ""
-    };
+    String[] flags =
+        java.util.stream.Stream.concat(
+                java.util.Arrays.stream(SMALL_RANDOM_RUN),
+                java.util.stream.Stream.of("--peer", "hnswlib-native", "--hnswlib-src", ""))
+            .toArray(String[]::new);
     flags[flags.length - 1] = "/nonexistent/hnswlib";
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status =

@@ -62,9 +62,7 @@ class ThreadNiceTest {
       for (java.nio.file.Path task : tasks.toList()) {
         try {
           String comm = java.nio.file.Files.readString(task.resolve("comm")).trim();
-          String stat = java.nio.file.Files.readString(task.resolve("stat"));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          if (comm.startsWith("vecdb-index-") && Integer.parseInt(f[16]) == nice) {
+          if (comm.startsWith("vecdb-index-") && ThreadNice.niceOf(task.resolve("stat")) == nice) {
             n++;
           }
         } catch (java.nio.file.NoSuchFileException gone) {
