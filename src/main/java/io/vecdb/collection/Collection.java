@@ -394,6 +394,33 @@ public final class Collection {
   }
 
   /**
+   * The score of {@code query} against the point a read returned (Qdrant's convention for the
+   * collection's distance), or NaN if that point has been deleted or rewritten since: checked
+   * before and after, as {@link #vector} does.
+   */
+  public float score(float[] query, PointView view) {
+    Validation.checkVector(query, config, "query vector");
+    int ord = view.ordinal();
+    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+      StoredPoint before = points.get(ord);
+      if (before == null || !before.id().equals(view.id())) {
+        return Float.NaN;
+      }
+      float s = index.score(query, ord);
+      java.lang.invoke.VarHandle.acquireFence();
+      return points.get(ord) == before ? s : Float.NaN;
+    }
+  }
+
+  /**
+   * A read section over this collection's index (sections nest): no ordinal a read inside it saw is
+   * handed to another point before it closes. For reads made of several steps.
+   */
+  VectorIndex.ReadSection pinReads() {
+    return index.pinReads();
+  }
+
+  /**
    * The {@code limit} best points after skipping {@code offset}, that pass {@code filter} (null:
    * all) and {@code threshold} (null: none), best first. The filter runs inside the index search.
    */

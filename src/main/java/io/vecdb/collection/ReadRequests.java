@@ -5,7 +5,6 @@ import io.vecdb.model.PointId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -148,8 +147,16 @@ public final class ReadRequests {
       if (b.getValue("offset") != null) {
         throw new IllegalArgumentException("offset: cannot be used together with order_by");
       }
-      for (PointView p : ordered(c, orderBy, filter, limit)) {
-        out.add(PointJson.record(c, p, payload, withVector));
+      // A nested key resolves as in filters (meta.rank, items[].price); no payload index needed.
+      UniversalQuery.OrderBy order = UniversalQuery.orderBy(orderBy, "order_by");
+      List<UniversalQuery.Hit> all = new ArrayList<>();
+      for (PointView p : c.all(filter)) {
+        all.add(new UniversalQuery.Hit(p, 0f, null));
+      }
+      for (UniversalQuery.Hit h : UniversalQuery.ordered(all, order, limit)) {
+        out.add(
+            PointJson.record(c, h.point(), payload, withVector)
+                .put("order_value", UniversalQuery.orderValue(h.orderValue())));
       }
       return new JsonObject().put("points", out).putNull("next_page_offset");
     }
@@ -162,49 +169,6 @@ public final class ReadRequests {
     return new JsonObject()
         .put("points", out)
         .put("next_page_offset", page.next() == null ? null : page.next().toJson());
-  }
-
-  /** Qdrant's order_by: a key, or {@code {"key", "direction": "asc"|"desc", "start_from"}}. */
-  private static List<PointView> ordered(Collection c, Object orderBy, Filter filter, int limit) {
-    String key;
-    boolean desc = false;
-    Double startFrom = null;
-    if (orderBy instanceof String s) {
-      key = s;
-    } else if (orderBy instanceof JsonObject o) {
-      key = JsonFields.string(o, "key", "order_by.key");
-      String dir = JsonFields.string(o, "direction", "order_by.direction");
-      if (dir != null && !dir.equals("asc") && !dir.equals("desc")) {
-        throw JsonFields.bad("order_by.direction", "\"asc\" or \"desc\"", dir);
-      }
-      desc = "desc".equals(dir);
-      Float f = JsonFields.number(o, "start_from", "order_by.start_from");
-      startFrom = f == null ? null : f.doubleValue();
-    } else {
-      throw JsonFields.bad("order_by", "a payload key or {\"key\", \"direction\"}", orderBy);
-    }
-    if (key == null || key.isEmpty()) {
-      throw new IllegalArgumentException("order_by.key: expected a payload key");
-    }
-    record Keyed(PointView p, double v) {}
-    // A nested key resolves as in filters; a point with several values sorts by its lowest one
-    // ascending, its highest descending; one without a number is left out.
-    java.util.function.Function<JsonObject, List<Double>> numbers =
-        io.vecdb.filter.PayloadKeys.numbers(key, "order_by.key");
-    List<Keyed> keyed = new ArrayList<>();
-    for (PointView p : c.all(filter)) {
-      List<Double> values = numbers.apply(p.payload().json());
-      if (values.isEmpty()) {
-        continue;
-      }
-      double v = desc ? java.util.Collections.max(values) : java.util.Collections.min(values);
-      if (startFrom == null || (desc ? v <= startFrom : v >= startFrom)) {
-        keyed.add(new Keyed(p, v));
-      }
-    }
-    Comparator<Keyed> cmp = Comparator.comparingDouble(Keyed::v);
-    keyed.sort(desc ? cmp.reversed() : cmp);
-    return keyed.stream().limit(limit).map(Keyed::p).toList();
   }
 
   /** {@code POST /points/count}. Always exact. */

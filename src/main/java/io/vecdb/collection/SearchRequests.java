@@ -2,7 +2,6 @@ package io.vecdb.collection;
 
 import io.vecdb.filter.Filter;
 import io.vecdb.index.SearchParams;
-import io.vecdb.model.PointId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -65,7 +64,7 @@ public final class SearchRequests {
       vector = named.getValue("vector");
     }
     float[] q = JsonFields.vector(vector, "vector", c.config().size());
-    return run(c, b, q, (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10), null);
+    return run(c, b, q, (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10));
   }
 
   /** {@code POST /points/search/batch}: {@code {"searches": [...]}}. */
@@ -83,9 +82,11 @@ public final class SearchRequests {
   }
 
   /**
-   * {@code POST /points/query}: {@code query} is a vector, {@code {"nearest": vector|id}} or a
-   * point id (whose vector is used; that point is left out of the results); without {@code query}
-   * the points come in id order.
+   * {@code POST /points/query}: Qdrant's Query API ({@link UniversalQuery}): {@code query} is a
+   * vector, a point id (whose vector is used; that point is left out of the results), {@code
+   * nearest} (with {@code mmr}), a fusion, {@code order_by} or {@code sample}, over the whole
+   * collection or over what the {@code prefetch}es found; without {@code query} the points come in
+   * id order.
    */
   public JsonObject query(String name, JsonObject body) {
     Collection c = collections.require(name);
@@ -94,54 +95,18 @@ public final class SearchRequests {
     JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
     JsonFields.notImplemented(
         b, "lookup_from", "", "lookup_from (vectors from another collection)");
-    String using = JsonFields.string(b, "using", "using");
-    if (using != null && !using.isEmpty()) {
-      throw new IllegalArgumentException(
-          "using: named vectors are not supported by VecDB, got \"" + using + "\"");
-    }
-    if (b.getValue("query") instanceof JsonObject q && q.containsKey("nearest")) {
-      JsonFields.notImplemented(q, "mmr", "query", "MMR (maximal marginal relevance)");
-      JsonFields.onlyKnown(q, "query", Set.of("nearest", "mmr"));
-    }
-    if (b.getValue("prefetch") != null) {
-      throw new IllegalArgumentException("prefetch: not supported, expected a single-stage query");
-    }
+    UniversalQuery.defaultVectorOnly(b, "");
     int limit = (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10);
-    Limits.searchHits(limit, (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0));
-    Object query = b.getValue("query");
-    String path = "query";
-    if (query instanceof JsonObject o && o.containsKey("nearest")) {
-      query = o.getValue("nearest");
-      path = "query.nearest";
-    }
-    if (query == null) {
-      int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
-      Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
-      PayloadSelector payload =
-          PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
-      List<PointView> page = c.scroll(null, offset + limit, filter).points();
-      List<PointView> slice = page.subList(Math.min(offset, page.size()), page.size());
-      return new JsonObject()
-          .put("points", PointJson.scored(c, slice, payload, ReadRequests.withVector(b)));
-    }
-    PointId exclude = null;
-    float[] q;
-    if (query instanceof JsonArray) {
-      q = JsonFields.vector(query, path, c.config().size());
-    } else if (query instanceof Number || query instanceof String) {
-      exclude = PointId.parse(query, path);
-      PointView p = c.point(exclude);
-      if (p == null) {
-        throw VecdbException.notFound("No point with id " + exclude + " found");
-      }
-      q = c.vector(p);
-      if (q == null) {
-        throw VecdbException.notFound("No point with id " + exclude + " found");
-      }
-    } else {
-      throw JsonFields.bad(path, "a vector, a point id or {\"nearest\": ...}", query);
-    }
-    return new JsonObject().put("points", run(c, b, q, limit, exclude));
+    int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
+    Limits.searchHits(limit, offset);
+    PayloadSelector payload =
+        PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
+    boolean withVector = ReadRequests.withVector(b);
+    SearchParams params = params(JsonFields.object(b, "params", "params"), "params");
+    UniversalQuery.Stage root = UniversalQuery.root(c, b, limit + offset, params);
+    List<UniversalQuery.Hit> hits = UniversalQuery.run(c, root);
+    List<UniversalQuery.Hit> page = hits.subList(Math.min(offset, hits.size()), hits.size());
+    return new JsonObject().put("points", UniversalQuery.render(c, page, payload, withVector));
   }
 
   /** {@code POST /points/query/batch}: {@code {"searches": [...]}}. */
@@ -158,36 +123,31 @@ public final class SearchRequests {
     return out;
   }
 
-  private JsonArray run(Collection c, JsonObject b, float[] q, int limit, PointId exclude) {
+  private JsonArray run(Collection c, JsonObject b, float[] q, int limit) {
     int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
     Limits.searchHits(limit, offset);
     Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
-    if (exclude != null) {
-      PointId skip = exclude;
-      Filter inner = filter;
-      filter = (id, payload) -> !id.equals(skip) && (inner == null || inner.test(id, payload));
-    }
     Float threshold = JsonFields.number(b, "score_threshold", "score_threshold");
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
-    SearchParams params = params(JsonFields.object(b, "params", "params"));
+    SearchParams params = params(JsonFields.object(b, "params", "params"), "params");
     List<PointView> hits = c.search(q, limit, offset, params, filter, threshold);
     return PointJson.scored(c, hits, payload, ReadRequests.withVector(b));
   }
 
-  private static SearchParams params(JsonObject p) {
+  static SearchParams params(JsonObject p, String path) {
     if (p == null) {
       return SearchParams.DEFAULT;
     }
     // quantization (rescoring of quantized vectors) and indexed_only are hints that change nothing
     // here: no collection is quantized and every point is indexed as it is written.
     JsonFields.onlyKnown(
-        p, "params", Set.of("hnsw_ef", "exact", "quantization", "indexed_only", "acorn"));
-    JsonFields.notImplemented(p, "acorn", "params", "ACORN filtered search");
-    JsonFields.object(p, "quantization", "params.quantization");
-    JsonFields.bool(p, "indexed_only", "params.indexed_only");
-    int ef = (int) JsonFields.integer(p, "hnsw_ef", "params.hnsw_ef", 0, 100_000, 0);
-    Boolean exact = JsonFields.bool(p, "exact", "params.exact");
+        p, path, Set.of("hnsw_ef", "exact", "quantization", "indexed_only", "acorn"));
+    JsonFields.notImplemented(p, "acorn", path, "ACORN filtered search");
+    JsonFields.object(p, "quantization", path + ".quantization");
+    JsonFields.bool(p, "indexed_only", path + ".indexed_only");
+    int ef = (int) JsonFields.integer(p, "hnsw_ef", path + ".hnsw_ef", 0, 100_000, 0);
+    Boolean exact = JsonFields.bool(p, "exact", path + ".exact");
     return new SearchParams(ef, exact != null && exact);
   }
 

@@ -798,7 +798,11 @@ final class ClusterRequests {
       }
     }
     if (q.getValue("query") instanceof JsonObject o
-        && (o.containsKey("fusion") || o.containsKey("order_by") || o.containsKey("sample"))) {
+        && (o.containsKey("fusion")
+            || o.containsKey("rrf")
+            || o.containsKey("order_by")
+            || o.containsKey("sample")
+            || o.getValue("mmr") != null)) {
       throw new VecdbException(
           ErrorCode.NOT_IMPLEMENTED,
           "query: "

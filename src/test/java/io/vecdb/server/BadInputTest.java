@@ -310,7 +310,7 @@ class BadInputTest {
         points(point(100, 1, 2, 3).put("vectors", new JsonArray())),
         "points[0].vectors",
         "unknown field");
-    // Searches and queries: MMR, lookup_from, named vectors, unknown params.
+    // Searches and queries: lookup_from, named vectors, unknown params and MMR fields.
     rejects(
         400,
         HttpMethod.POST,
@@ -320,8 +320,8 @@ class BadInputTest {
                 "query",
                 new JsonObject()
                     .put("nearest", q)
-                    .put("mmr", new JsonObject().put("diversity", 0.5))),
-        "query.mmr");
+                    .put("mmr", new JsonObject().put("diversity", 0.5).put("lambda", 0.5))),
+        "query.mmr.lambda");
     rejects(
         400,
         HttpMethod.POST,

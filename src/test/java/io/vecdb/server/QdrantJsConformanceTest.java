@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * npm registry into src/test/js (versions pinned by the committed lockfile) and runs
  * conformance.mjs against a node on a free 127.0.0.1 port. The script checks every result (create,
  * upsert 1,000 points, search with and without a filter, scroll, count, set payload, delete by
- * filter, delete collection) and prints OK.
+ * filter, delete collection) and prints OK; langchain.mjs does the same through LangChain's store.
  */
 class QdrantJsConformanceTest {
   private static final Path JS_DIR =
@@ -26,6 +26,20 @@ class QdrantJsConformanceTest {
 
   @Test
   void officialJsClientScenario() throws Exception {
+    runScript("conformance.mjs");
+  }
+
+  /**
+   * LangChain's JS vector store ({@code @langchain/qdrant}): documents added, similarity search
+   * with and without a metadata filter, MMR search, delete by ids, a second store on the same
+   * collection; each answer checked against brute force over the documents (langchain.mjs).
+   */
+  @Test
+  void langChainVectorStore() throws Exception {
+    runScript("langchain.mjs");
+  }
+
+  private static void runScript(String script) throws Exception {
     long seed = Long.getLong("tests.seed", System.nanoTime());
     install();
     Path dir = Files.createTempDirectory("vecdb-conformance");
@@ -43,19 +57,19 @@ class QdrantJsConformanceTest {
           run(
               List.of(
                   "node",
-                  "conformance.mjs",
+                  script,
                   "http://127.0.0.1:" + node.httpPort(),
                   Long.toString(seed & 0xffffffffL)),
               180);
-      assertEquals(0, r.exit, "conformance.mjs failed (seed " + seed + "):\n" + r.output);
+      assertEquals(0, r.exit, script + " failed (seed " + seed + "):\n" + r.output);
       assertTrue(r.output.contains("OK"), "seed " + seed + ":\n" + r.output);
     } finally {
       TestNode.await(node.close());
     }
   }
 
-  private static void install() throws Exception {
-    boolean fresh = !Files.isDirectory(JS_DIR.resolve("node_modules/@qdrant/js-client-rest"));
+  private static synchronized void install() throws Exception {
+    boolean fresh = !Files.isDirectory(JS_DIR.resolve("node_modules/@langchain/qdrant"));
     List<String> cmd =
         fresh
             ? List.of("npm", "ci", "--no-audit", "--no-fund")

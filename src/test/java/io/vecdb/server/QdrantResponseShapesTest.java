@@ -175,6 +175,31 @@ class QdrantResponseShapesTest {
           c + "/points/query",
           new JsonObject().put("query", 3).put("limit", 3).put("with_payload", true));
       call(HttpMethod.POST, c + "/points/query", new JsonObject().put("limit", 3));
+      // The Query API's stages: fusion over prefetches, re-scoring, mmr, order_by, sample.
+      JsonArray prefetch =
+          new JsonArray()
+              .add(new JsonObject().put("query", q).put("limit", 5))
+              .add(new JsonObject().put("query", q).put("filter", filter).put("limit", 5));
+      for (JsonObject query :
+          List.of(
+              new JsonObject().put("fusion", "rrf"),
+              new JsonObject().put("fusion", "dbsf"),
+              new JsonObject().put("rrf", new JsonObject().put("k", 10)),
+              new JsonObject().put("nearest", q),
+              new JsonObject()
+                  .put("nearest", q)
+                  .put("mmr", new JsonObject().put("diversity", 0.5).put("candidates_limit", 8)),
+              new JsonObject().put("order_by", "n"),
+              new JsonObject().put("sample", "random"))) {
+        call(
+            HttpMethod.POST,
+            c + "/points/query",
+            new JsonObject().put("prefetch", prefetch).put("query", query).put("limit", 3));
+      }
+      call(
+          HttpMethod.POST,
+          c + "/points/query",
+          new JsonObject().put("query", new JsonObject().put("fusion", "rrf")));
       call(
           HttpMethod.POST,
           c + "/points/query/batch",
