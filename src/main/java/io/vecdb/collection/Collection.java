@@ -87,6 +87,17 @@ public final class Collection {
     return payloadIndex.schemas();
   }
 
+  /**
+   * Parses a request's filter for this collection (null: none): as {@link Validation#filter}, with
+   * {@code match.text} on keys with a full-text index matching tokens the way the index tokenizes
+   * them. Accepts exactly what {@link Validation#filter} accepts.
+   */
+  public Filter filter(io.vertx.core.json.JsonObject json, String path) {
+    return json == null
+        ? null
+        : io.vecdb.filter.FilterParser.parse(json, path, payloadIndex.textIndexes());
+  }
+
   /** Points with a value indexed under {@code field}, -1 if it is not indexed. */
   public int indexedPoints(String field) {
     return payloadIndex.indexedPoints(field);
@@ -205,8 +216,7 @@ public final class Collection {
       }
       return op.points();
     }
-    Filter filter =
-        op.updateFilter() == null ? null : Validation.filter(op.updateFilter(), "update_filter");
+    Filter filter = op.updateFilter() == null ? null : filter(op.updateFilter(), "update_filter");
     List<PointStruct> out = new ArrayList<>(op.points().size());
     for (PointStruct p : op.points()) {
       Payload current = pending.get(p.id());
@@ -311,7 +321,7 @@ public final class Collection {
     if (selector.ids() != null) {
       return new ArrayList<>(new LinkedHashSet<>(selector.ids()));
     }
-    Filter filter = Validation.filter(selector.filter(), "filter");
+    Filter filter = filter(selector.filter(), "filter");
     List<PointId> out = new ArrayList<>();
     forEachMatch(filter, p -> out.add(p.id()));
     return out;

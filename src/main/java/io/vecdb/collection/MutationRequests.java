@@ -11,7 +11,9 @@ import io.vecdb.collection.Operation.OverwritePayload;
 import io.vecdb.collection.Operation.SetPayload;
 import io.vecdb.collection.Operation.UpdateCollection;
 import io.vecdb.collection.Operation.UpsertPoints;
+import io.vecdb.filter.IndexSpec;
 import io.vecdb.filter.PayloadSchema;
+import io.vecdb.filter.TextIndex;
 import io.vecdb.model.PointId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -193,31 +195,71 @@ public final class MutationRequests {
       throw new IllegalArgumentException("field_name: expected a payload key");
     }
     Object schema = b.getValue("field_schema");
+    JsonObject params = null;
     if (schema instanceof JsonObject o) {
       JsonFields.onlyKnown(
           o,
           "field_schema",
-          Set.of("type", "is_tenant", "is_principal", "on_disk", "lookup", "range", "enable_hnsw"));
+          Set.of(
+              "type",
+              "is_tenant",
+              "is_principal",
+              "on_disk",
+              "lookup",
+              "range",
+              "enable_hnsw",
+              "tokenizer",
+              "min_token_len",
+              "max_token_len",
+              "lowercase",
+              "ascii_folding",
+              "phrase_matching",
+              "stopwords",
+              "stemmer"));
       for (String flag : List.of("is_tenant", "is_principal", "on_disk")) {
         if (Boolean.TRUE.equals(JsonFields.bool(o, flag, "field_schema." + flag))) {
           throw new IllegalArgumentException(
               "field_schema." + flag + ": not supported by VecDB (payload indexes are in RAM)");
         }
       }
+      params = o;
       schema = o.getValue("type");
     }
     if (!(schema instanceof String type)) {
       throw JsonFields.bad(
           "field_schema",
-          "a schema name (keyword, integer, float, bool)",
+          "a schema name (keyword, integer, float, bool, text, uuid, datetime, geo)",
           b.getValue("field_schema"));
     }
+    PayloadSchema parsed;
     try {
-      PayloadSchema.parse(type);
+      parsed = PayloadSchema.parse(type);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("field_schema: " + e.getMessage());
     }
-    return new CreateFieldIndex(name, field, type);
+    if (parsed != PayloadSchema.TEXT && params != null) {
+      for (String textOnly :
+          List.of(
+              "tokenizer",
+              "min_token_len",
+              "max_token_len",
+              "lowercase",
+              "ascii_folding",
+              "phrase_matching",
+              "stopwords",
+              "stemmer")) {
+        if (params.getValue(textOnly) != null) {
+          throw new IllegalArgumentException(
+              "field_schema." + textOnly + ": only a text index has it, not " + type);
+        }
+      }
+    }
+    // A text index's tokenizer travels in the logged schema string (IndexSpec).
+    String spec =
+        parsed == PayloadSchema.TEXT
+            ? new IndexSpec(parsed, TextIndex.parse(params, "field_schema")).encode()
+            : parsed.qdrantName();
+    return new CreateFieldIndex(name, field, spec);
   }
 
   public Operation deleteFieldIndex(String name, String field) {

@@ -37,11 +37,12 @@ public final class ReadRequests {
     Collection c = collections.require(name);
     JsonObject schema = new JsonObject();
     for (Map.Entry<String, String> e : c.payloadSchema().entrySet()) {
+      io.vecdb.filter.IndexSpec spec = io.vecdb.filter.IndexSpec.parse(e.getValue());
       schema.put(
           e.getKey(),
           new JsonObject()
-              .put("data_type", e.getValue())
-              .put("params", new JsonObject().put("type", e.getValue())) // Qdrant: typed params
+              .put("data_type", spec.schema().qdrantName())
+              .put("params", spec.params()) // Qdrant: typed params
               .put("points", Math.max(0, c.indexedPoints(e.getKey()))));
     }
     int size = c.size();
@@ -137,7 +138,7 @@ public final class ReadRequests {
             "shard_key", "offset", "limit", "filter", "with_payload", "with_vector", "order_by"));
     JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
     int limit = (int) JsonFields.integer(b, "limit", "limit", 1, Limits.SCROLL_PAGE, 10);
-    Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
+    Filter filter = c.filter(JsonFields.object(b, "filter", "filter"), "filter");
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.ALL);
     boolean withVector = withVector(b);
@@ -178,7 +179,7 @@ public final class ReadRequests {
     JsonFields.onlyKnown(b, "", Set.of("shard_key", "filter", "exact"));
     JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
     JsonFields.bool(b, "exact", "exact");
-    Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
+    Filter filter = c.filter(JsonFields.object(b, "filter", "filter"), "filter");
     return new JsonObject().put("count", c.count(filter));
   }
 

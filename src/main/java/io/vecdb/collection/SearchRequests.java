@@ -126,7 +126,7 @@ public final class SearchRequests {
   private JsonArray run(Collection c, JsonObject b, float[] q, int limit) {
     int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
     Limits.searchHits(limit, offset);
-    Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
+    Filter filter = c.filter(JsonFields.object(b, "filter", "filter"), "filter");
     Float threshold = JsonFields.number(b, "score_threshold", "score_threshold");
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);

@@ -97,7 +97,7 @@ final class UniversalQuery {
    */
   static Stage root(Collection c, JsonObject b, int limitWithOffset, SearchParams params) {
     int[] budget = {Limits.BATCH_HITS - limitWithOffset};
-    Filter filter = Validation.filter(JsonFields.object(b, "filter", "filter"), "filter");
+    Filter filter = c.filter(JsonFields.object(b, "filter", "filter"), "filter");
     Float threshold = JsonFields.number(b, "score_threshold", "score_threshold");
     List<Stage> prefetch = prefetches(c, b.getValue("prefetch"), "prefetch", 1, budget);
     Scoring query = scoring(c, b.getValue("query"), "query", limitWithOffset);
@@ -143,8 +143,7 @@ final class UniversalQuery {
               + Limits.BATCH_HITS
               + " points in all (limit + offset and every prefetch's limit summed)");
     }
-    Filter filter =
-        Validation.filter(JsonFields.object(p, "filter", path + ".filter"), path + ".filter");
+    Filter filter = c.filter(JsonFields.object(p, "filter", path + ".filter"), path + ".filter");
     Float threshold = JsonFields.number(p, "score_threshold", path + ".score_threshold");
     SearchParams params =
         SearchRequests.params(JsonFields.object(p, "params", path + ".params"), path + ".params");

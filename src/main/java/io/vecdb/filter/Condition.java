@@ -333,6 +333,100 @@ sealed interface Condition {
     }
   }
 
+  /**
+   * {@code match.text} ({@code all}) or {@code match.text_any} on a key with a full-text index: the
+   * point's text is the union of the tokens of every string value under the key (arrays unpacked),
+   * and it matches if it holds every query token ({@code text}; an empty query matches nothing) or
+   * any of them ({@code text_any}), as in Qdrant's full-text index.
+   */
+  record TextMatch(JsonKey key, TextIndex index, List<String> tokens, boolean all)
+      implements Condition {
+    @Override
+    public boolean test(PointId id, JsonObject object) {
+      if (tokens.isEmpty()) {
+        return false;
+      }
+      Set<String> doc = new java.util.HashSet<>();
+      for (Object v : key.values(object)) {
+        if (v instanceof JsonArray arr) {
+          for (int i = 0; i < arr.size(); i++) {
+            if (arr.getValue(i) instanceof String s) {
+              doc.addAll(index.documentTokens(s));
+            }
+          }
+        } else if (v instanceof String s) {
+          doc.addAll(index.documentTokens(s));
+        }
+      }
+      if (all) {
+        return doc.containsAll(tokens);
+      }
+      for (String t : tokens) {
+        if (doc.contains(t)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /**
+   * {@code range} with RFC 3339 bounds (Qdrant's {@code DatetimeRange}): string values that parse
+   * as a datetime ({@link Datetimes}), compared in microseconds since the epoch.
+   */
+  record DatetimeRange(Range micros) implements ValuePredicate {
+    @Override
+    public boolean testElement(Object e) {
+      Long t = e instanceof String s ? Datetimes.micros(s) : null;
+      return t != null && micros.contains(t);
+    }
+  }
+
+  /** {@code geo_radius}: within {@code meters} (great-circle, haversine) of the center. */
+  record GeoRadius(double lat, double lon, double meters) implements ValuePredicate {
+    @Override
+    public boolean testElement(Object e) {
+      double[] p = Geo.point(e);
+      return p != null && Geo.meters(lat, lon, p[0], p[1]) <= meters;
+    }
+  }
+
+  /**
+   * {@code geo_bounding_box}: latitude between bottom and top, longitude between left and right
+   * (across the antimeridian when left is east of right), edges included.
+   */
+  record GeoBox(double top, double left, double bottom, double right) implements ValuePredicate {
+    @Override
+    public boolean testElement(Object e) {
+      double[] p = Geo.point(e);
+      if (p == null || p[0] > top || p[0] < bottom) {
+        return false;
+      }
+      return left <= right ? p[1] >= left && p[1] <= right : p[1] >= left || p[1] <= right;
+    }
+  }
+
+  /**
+   * {@code geo_polygon}: inside the exterior ring and outside every interior one (each ring a
+   * closed list of {lat, lon}; planar point-in-polygon on longitude/latitude, as in Qdrant).
+   */
+  record GeoPolygon(List<double[]> exterior, List<List<double[]>> interiors)
+      implements ValuePredicate {
+    @Override
+    public boolean testElement(Object e) {
+      double[] p = Geo.point(e);
+      if (p == null || !Geo.inside(exterior, p)) {
+        return false;
+      }
+      for (List<double[]> hole : interiors) {
+        if (Geo.inside(hole, p)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
   /** True for JSON numbers (as Vert.x/Jackson represent them). */
   static boolean isNumber(Object e) {
     return e instanceof Number;

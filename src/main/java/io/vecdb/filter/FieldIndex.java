@@ -29,6 +29,7 @@ final class FieldIndex {
   private static final double[] NO_NUMBERS = new double[0];
 
   final JsonKey key;
+  final IndexSpec spec;
   final PayloadSchema schema;
   final Map<Object, Posting> exact;
   final NavigableMap<Double, Posting> numeric;
@@ -40,14 +41,22 @@ final class FieldIndex {
 
   private record Indexed(Object[] exact, double[] numeric) {}
 
-  FieldIndex(JsonKey key, PayloadSchema schema) {
+  FieldIndex(JsonKey key, IndexSpec spec) {
     this.key = key;
-    this.schema = schema;
-    this.exact = schema == PayloadSchema.FLOAT ? null : new ConcurrentHashMap<>();
+    this.spec = spec;
+    this.schema = spec.schema();
+    this.exact =
+        switch (schema) {
+          case KEYWORD, INTEGER, BOOL, TEXT, UUID -> new ConcurrentHashMap<>();
+          case FLOAT, DATETIME, GEO -> null;
+        };
+    // Numbers: integers and floats by value, datetimes by microseconds since the epoch, geo
+    // points by latitude (a latitude band narrows every geo condition).
     this.numeric =
-        schema == PayloadSchema.INTEGER || schema == PayloadSchema.FLOAT
-            ? new ConcurrentSkipListMap<>()
-            : null;
+        switch (schema) {
+          case INTEGER, FLOAT, DATETIME, GEO -> new ConcurrentSkipListMap<>();
+          case KEYWORD, BOOL, TEXT, UUID -> null;
+        };
   }
 
   /** Number of points with at least one indexed value. */
@@ -167,6 +176,37 @@ final class FieldIndex {
         addNumber(e, numbers);
       }
       case FLOAT -> addNumber(e, numbers);
+      case TEXT -> {
+        if (e instanceof String s) {
+          keys.addAll(spec.text().documentTokens(s));
+        }
+      }
+      case UUID -> {
+        if (e instanceof String s && isUuid(s)) {
+          keys.add(s);
+        }
+      }
+      case DATETIME -> {
+        Long micros = e instanceof String s ? Datetimes.micros(s) : null;
+        if (micros != null) {
+          numbers.add(numericKey((double) micros));
+        }
+      }
+      case GEO -> {
+        double[] p = Geo.point(e);
+        if (p != null) {
+          numbers.add(numericKey(p[0]));
+        }
+      }
+    }
+  }
+
+  private static boolean isUuid(String s) {
+    try {
+      java.util.UUID.fromString(s);
+      return s.length() == 36;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

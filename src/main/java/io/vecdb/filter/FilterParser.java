@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -19,16 +20,18 @@ import java.util.Set;
  * condition or an array of conditions) and {@code min_should} ({@code {conditions, min_count}});
  * conditions {@code {key, match}} ({@code value} string/integer/bool, {@code any}, {@code except},
  * {@code text}, {@code phrase}, {@code text_any}), {@code {key, range}} ({@code gt, gte, lt, lte}
- * numbers), {@code {key, values_count}}, {@code {key, is_empty: bool}}, {@code {key, is_null:
- * bool}}, {@code {is_empty: {key}}}, {@code {is_null: {key}}}, {@code {has_id: [ids]}}, {@code
- * {nested: {key, filter}}} and a nested filter object. Keys: {@code a}, {@code a.b}, {@code a[]},
- * {@code a[].b}, {@code a[0]}.
+ * numbers, or RFC 3339 datetimes), {@code {key, values_count}}, {@code {key, is_empty: bool}},
+ * {@code {key, is_null: bool}}, {@code {key, geo_radius | geo_bounding_box | geo_polygon}}, {@code
+ * {is_empty: {key}}}, {@code {is_null: {key}}}, {@code {has_id: [ids]}}, {@code {nested: {key,
+ * filter}}} and a nested filter object. Keys: {@code a}, {@code a.b}, {@code a[]}, {@code a[].b},
+ * {@code a[0]}.
  *
- * <p>Differences from Qdrant, all rejected with a clear error rather than answered differently: geo
- * conditions, {@code has_vector}, datetime ranges, {@code has_id} inside {@code nested}, and a
- * field condition carrying more than one of match/range/values_count/is_empty/is_null (Qdrant ORs
- * them, which is rarely what the sender meant). Without a full-text index {@code text} and {@code
- * phrase} are case-sensitive substring matches, as in Qdrant on an unindexed field.
+ * <p>Differences from Qdrant, all rejected with a clear error rather than answered differently:
+ * {@code has_vector}, {@code has_id} inside {@code nested}, and a field condition carrying more
+ * than one predicate (Qdrant ORs them, which is rarely what the sender meant). On a key with a
+ * full-text index {@code text} needs every token and {@code text_any} one of them, as the index
+ * tokenizes; otherwise (and always for {@code phrase}, and inside {@code nested}) they are
+ * case-sensitive substring matches, as in Qdrant on an unindexed field.
  */
 public final class FilterParser {
   /** Deeper filters are rejected so evaluation can never overflow the stack. */
@@ -37,9 +40,15 @@ public final class FilterParser {
   private static final Set<String> FILTER_FIELDS =
       Set.of("must", "should", "must_not", "min_should");
   private static final List<String> FIELD_PREDICATES =
-      List.of("match", "range", "values_count", "is_empty", "is_null");
-  private static final Set<String> GEO =
-      Set.of("geo_bounding_box", "geo_radius", "geo_polygon", "geo");
+      List.of(
+          "match",
+          "range",
+          "values_count",
+          "is_empty",
+          "is_null",
+          "geo_radius",
+          "geo_bounding_box",
+          "geo_polygon");
 
   private FilterParser() {}
 
@@ -51,14 +60,24 @@ public final class FilterParser {
    *     filter.must[1].range.gt}) and what was expected
    */
   public static Filter parse(JsonObject json, String field) {
+    return parse(json, field, Map.of());
+  }
+
+  /**
+   * As {@link #parse(JsonObject, String)}, for a collection whose keys in {@code text} have a
+   * full-text index: {@code match.text} and {@code match.text_any} on them match tokens (all, any)
+   * as that index tokenizes them, not substrings. Accepts exactly what the two-argument form
+   * accepts.
+   */
+  public static Filter parse(JsonObject json, String field, Map<JsonKey, TextIndex> text) {
     if (json == null) {
       throw new IllegalArgumentException(field + ": expected a filter object, got null");
     }
-    return parseGroup(json, field, 1, false);
+    return parseGroup(json, field, 1, false, text);
   }
 
   private static Condition.Group parseGroup(
-      JsonObject json, String path, int depth, boolean inNested) {
+      JsonObject json, String path, int depth, boolean inNested, Map<JsonKey, TextIndex> text) {
     if (depth > MAX_DEPTH) {
       throw new IllegalArgumentException(
           path + ": filter nested deeper than " + MAX_DEPTH + " levels");
@@ -72,10 +91,11 @@ public final class FilterParser {
                 + "\", expected must, should, must_not or min_should");
       }
     }
-    List<Condition> must = parseList(json.getValue("must"), path + ".must", depth, inNested);
-    List<Condition> should = parseList(json.getValue("should"), path + ".should", depth, inNested);
+    List<Condition> must = parseList(json.getValue("must"), path + ".must", depth, inNested, text);
+    List<Condition> should =
+        parseList(json.getValue("should"), path + ".should", depth, inNested, text);
     List<Condition> mustNot =
-        parseList(json.getValue("must_not"), path + ".must_not", depth, inNested);
+        parseList(json.getValue("must_not"), path + ".must_not", depth, inNested, text);
     List<Condition> minShould = null;
     int minCount = 0;
     Object ms = json.getValue("min_should");
@@ -92,35 +112,38 @@ public final class FilterParser {
       if (conds == null) {
         throw new IllegalArgumentException(msPath + ".conditions: required");
       }
-      minShould = parseList(conds, msPath + ".conditions", depth, inNested);
+      minShould = parseList(conds, msPath + ".conditions", depth, inNested, text);
       long count = nonNegativeInteger(mso.getValue("min_count"), msPath + ".min_count", true);
       minCount = (int) Math.min(count, Integer.MAX_VALUE);
     }
     return new Condition.Group(must, should, minShould, minCount, mustNot);
   }
 
-  private static List<Condition> parseList(Object value, String path, int depth, boolean inNested) {
+  private static List<Condition> parseList(
+      Object value, String path, int depth, boolean inNested, Map<JsonKey, TextIndex> text) {
     if (value == null) {
       return null;
     }
     if (value instanceof JsonObject single) {
-      return List.of(parseCondition(single, path, depth, inNested));
+      return List.of(parseCondition(single, path, depth, inNested, text));
     }
     if (value instanceof JsonArray arr) {
       List<Condition> out = new ArrayList<>(arr.size());
       for (int i = 0; i < arr.size(); i++) {
         String p = path + "[" + i + "]";
         out.add(
-            parseCondition(object(arr.getValue(i), p, "a condition object"), p, depth, inNested));
+            parseCondition(
+                object(arr.getValue(i), p, "a condition object"), p, depth, inNested, text));
       }
       return List.copyOf(out);
     }
     throw expected(path, "a condition object or an array of conditions", value);
   }
 
-  private static Condition parseCondition(JsonObject c, String path, int depth, boolean inNested) {
+  private static Condition parseCondition(
+      JsonObject c, String path, int depth, boolean inNested, Map<JsonKey, TextIndex> text) {
     if (c.containsKey("key")) {
-      return parseField(c, path);
+      return parseField(c, path, text);
     }
     if (c.containsKey("is_empty")) {
       onlyFields(c, path, "is_empty");
@@ -147,26 +170,21 @@ public final class FilterParser {
           path + ".has_vector: has_vector conditions are not supported by VecDB");
     }
     for (String name : c.fieldNames()) {
-      if (GEO.contains(name)) {
-        throw new IllegalArgumentException(
-            path + "." + name + ": geo conditions are not supported by VecDB");
-      }
-    }
-    for (String name : c.fieldNames()) {
       if (!FILTER_FIELDS.contains(name)) {
         throw new IllegalArgumentException(
             path
                 + ": unknown condition field \""
                 + name
-                + "\", expected a field condition {key, match|range|values_count|is_empty|is_null},"
+                + "\", expected a field condition {key, match|range|values_count|is_empty|is_null"
+                + "|geo_radius|geo_bounding_box|geo_polygon},"
                 + " is_empty, is_null, has_id, nested, or a filter (must, should, must_not,"
                 + " min_should)");
       }
     }
-    return parseGroup(c, path, depth + 1, inNested);
+    return parseGroup(c, path, depth + 1, inNested, text);
   }
 
-  private static Condition parseField(JsonObject c, String path) {
+  private static Condition parseField(JsonObject c, String path, Map<JsonKey, TextIndex> text) {
     Object keyValue = c.getValue("key");
     if (!(keyValue instanceof String keyText)) {
       throw expected(path + ".key", "a string", keyValue);
@@ -176,10 +194,6 @@ public final class FilterParser {
     for (String name : c.fieldNames()) {
       if (name.equals("key")) {
         continue;
-      }
-      if (GEO.contains(name)) {
-        throw new IllegalArgumentException(
-            path + "." + name + ": geo conditions are not supported by VecDB");
       }
       if (!FIELD_PREDICATES.contains(name)) {
         throw new IllegalArgumentException(
@@ -214,10 +228,25 @@ public final class FilterParser {
     }
     String p = path + "." + predicateName;
     Object v = c.getValue(predicateName);
+    TextIndex index = text.get(key);
+    if (index != null && predicateName.equals("match") && v instanceof JsonObject m) {
+      Condition.ValuePredicate plain = parseMatch(m, p); // same checks as without the index
+      if (plain instanceof Condition.MatchText && m.containsKey("text")) {
+        return new Condition.TextMatch(key, index, index.queryTokens(m.getString("text")), true);
+      }
+      if (plain instanceof Condition.MatchTextAny) {
+        return new Condition.TextMatch(
+            key, index, index.queryTokens(m.getString("text_any")), false);
+      }
+    }
     Condition.ValuePredicate predicate =
         switch (predicateName) {
           case "match" -> parseMatch(object(v, p, "an object"), p);
-          case "range" -> parseRange(object(v, p, "an object {gt, gte, lt, lte}"), p);
+          case "range" -> parseAnyRange(object(v, p, "an object {gt, gte, lt, lte}"), p);
+          case "geo_radius" -> Geos.radius(object(v, p, "an object {center, radius}"), p);
+          case "geo_bounding_box" ->
+              Geos.box(object(v, p, "an object {top_left, bottom_right}"), p);
+          case "geo_polygon" -> Geos.polygon(object(v, p, "an object {exterior, interiors}"), p);
           case "values_count" -> parseValuesCount(object(v, p, "an object {gt, gte, lt, lte}"), p);
           case "is_empty" -> new Condition.FieldIsEmpty(bool(v, p));
           case "is_null" -> new Condition.FieldIsNull(bool(v, p));
@@ -321,6 +350,40 @@ public final class FilterParser {
     return new Object[] {null, Set.copyOf(longs)};
   }
 
+  /** A numeric range, or a datetime range when its bounds are strings (all of them). */
+  private static Condition.ValuePredicate parseAnyRange(JsonObject r, String path) {
+    boolean datetime = false;
+    for (String name : r.fieldNames()) {
+      datetime |= r.getValue(name) instanceof String;
+    }
+    if (!datetime) {
+      return parseRange(r, path);
+    }
+    double[] bounds = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+    String[] names = {"gt", "gte", "lt", "lte"};
+    for (String name : r.fieldNames()) {
+      int i = Arrays.asList(names).indexOf(name);
+      if (i < 0) {
+        throw new IllegalArgumentException(
+            path + ": unknown field \"" + name + "\", expected gt, gte, lt or lte");
+      }
+      Object v = r.getValue(name);
+      if (v == null) {
+        continue;
+      }
+      Long micros = v instanceof String s ? Datetimes.micros(s) : null;
+      if (micros == null) {
+        throw expected(
+            path + "." + name,
+            "an RFC 3339 datetime (as the range's other bounds are), e.g. \"2023-02-08T10:49:00Z\"",
+            v);
+      }
+      bounds[i] = micros;
+    }
+    return new Condition.DatetimeRange(
+        new Condition.Range(bounds[0], bounds[1], bounds[2], bounds[3]));
+  }
+
   private static Condition.Range parseRange(JsonObject r, String path) {
     double[] bounds = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
     String[] names = {"gt", "gte", "lt", "lte"};
@@ -335,11 +398,7 @@ public final class FilterParser {
         continue;
       }
       if (!(v instanceof Number n)) {
-        throw expected(
-            path + "." + name,
-            "a number"
-                + (v instanceof String ? " (datetime ranges are not supported by VecDB)" : ""),
-            v);
+        throw expected(path + "." + name, "a number", v);
       }
       double d = n.doubleValue();
       if (!Double.isFinite(d)) {
@@ -379,6 +438,7 @@ public final class FilterParser {
   }
 
   private static Condition.Nested parseNested(Object v, String path, int depth) {
+    // Keys inside are relative to the array's elements: no full-text index applies there.
     JsonObject n = object(v, path, "an object {key, filter}");
     for (String name : n.fieldNames()) {
       if (!name.equals("key") && !name.equals("filter")) {
@@ -393,7 +453,7 @@ public final class FilterParser {
     JsonKey key = JsonKey.parse(keyText, path + ".key");
     JsonObject filter = object(n.getValue("filter"), path + ".filter", "a filter object");
     return new Condition.Nested(
-        key.asArrayKey(), parseGroup(filter, path + ".filter", depth + 1, true));
+        key.asArrayKey(), parseGroup(filter, path + ".filter", depth + 1, true, Map.of()));
   }
 
   private static JsonKey keyObject(Object v, String path) {

@@ -77,13 +77,14 @@ public final class PayloadIndex {
   // ---------------------------------------------------------------- writer side
 
   /**
-   * Creates (or replaces) the index of {@code key} with Qdrant schema name {@code schema} and
-   * indexes every current point. Nothing changes if the key or schema is invalid.
+   * Creates (or replaces) the index of {@code key} with {@code schema} (a Qdrant schema name or an
+   * {@link IndexSpec#encode} string) and indexes every current point. Nothing changes if the key or
+   * schema is invalid.
    *
    * @throws IllegalArgumentException for an invalid key or an unsupported schema, naming it
    */
   public synchronized void createField(String key, String schema) {
-    PayloadSchema s = PayloadSchema.parse(schema);
+    IndexSpec s = IndexSpec.parse(schema);
     JsonKey k = JsonKey.parse(key, "field_name");
     FieldIndex field = new FieldIndex(k, s);
     // Built before it is published: readers never see a half-filled field.
@@ -162,11 +163,25 @@ public final class PayloadIndex {
 
   // ---------------------------------------------------------------- reader side
 
-  /** Indexed keys (canonical form) and their Qdrant schema names. */
+  /**
+   * Indexed keys (canonical form) and their index specs ({@link IndexSpec#encode}: the Qdrant
+   * schema name, or a text index's parameters), as {@link #createField} takes them.
+   */
   public Map<String, String> schemas() {
     Map<String, String> out = new LinkedHashMap<>();
     for (FieldIndex f : fields.values()) {
-      out.put(f.key.toString(), f.schema.qdrantName());
+      out.put(f.key.toString(), f.spec.encode());
+    }
+    return out;
+  }
+
+  /** The keys with a full-text index and its tokenizer (filters parse {@code match.text} so). */
+  public Map<JsonKey, TextIndex> textIndexes() {
+    Map<JsonKey, TextIndex> out = new HashMap<>();
+    for (FieldIndex f : fields.values()) {
+      if (f.spec.text() != null) {
+        out.put(f.key, f.spec.text());
+      }
     }
     return out;
   }
@@ -339,8 +354,37 @@ public final class PayloadIndex {
       case Condition.Group g -> group(g, fs);
       case Condition.Field f -> field(f, fs);
       case Condition.HasId h -> hasId(h);
+      case Condition.TextMatch t -> text(t, fs);
       default -> null;
     };
+  }
+
+  /** A text match on its index: every token's posting (all) intersected, or united (any). */
+  private Est text(Condition.TextMatch t, Map<JsonKey, FieldIndex> fs) {
+    FieldIndex index = fs.get(t.key());
+    if (index == null || index.spec.text() == null || !index.spec.text().equals(t.index())) {
+      return null;
+    }
+    if (t.tokens().isEmpty()) {
+      return NOTHING;
+    }
+    List<Est> parts = new ArrayList<>();
+    long upper = t.all() ? Long.MAX_VALUE : 0;
+    for (String token : t.tokens()) {
+      List<Posting> p = index.postings(List.of(token));
+      long size = p.isEmpty() ? 0 : p.get(0).size();
+      if (t.all() && size == 0) {
+        return NOTHING;
+      }
+      parts.add(new Union(p, size, true));
+      upper = t.all() ? Math.min(upper, size) : saturatedAdd(upper, size);
+    }
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    return t.all()
+        ? new And(List.copyOf(parts), upper, false)
+        : new Or(List.copyOf(parts), upper, false);
   }
 
   private Est field(Condition.Field f, Map<JsonKey, FieldIndex> fs) {
@@ -351,16 +395,46 @@ public final class PayloadIndex {
     List<Posting> postings =
         switch (f.predicate()) {
           case Condition.MatchString m ->
-              index.schema == PayloadSchema.KEYWORD ? index.postings(List.of(m.value())) : null;
+              index.schema == PayloadSchema.KEYWORD || index.schema == PayloadSchema.UUID
+                  ? index.postings(List.of(m.value()))
+                  : null;
           case Condition.MatchLong m ->
               index.schema == PayloadSchema.INTEGER ? index.postings(List.of(m.value())) : null;
           case Condition.MatchBool m ->
               index.schema == PayloadSchema.BOOL ? index.postings(List.of(m.value())) : null;
           case Condition.MatchAny m when m.strings() != null ->
-              index.schema == PayloadSchema.KEYWORD ? index.postings(m.strings()) : null;
+              index.schema == PayloadSchema.KEYWORD || index.schema == PayloadSchema.UUID
+                  ? index.postings(m.strings())
+                  : null;
           case Condition.MatchAny m ->
               index.schema == PayloadSchema.INTEGER ? index.postings(m.longs()) : null;
-          case Condition.Range r -> index.rangePostings(r);
+          case Condition.Range r ->
+              index.schema == PayloadSchema.INTEGER || index.schema == PayloadSchema.FLOAT
+                  ? index.rangePostings(r)
+                  : null;
+          case Condition.DatetimeRange d ->
+              index.schema == PayloadSchema.DATETIME ? index.rangePostings(d.micros()) : null;
+          case Condition.GeoRadius g ->
+              index.schema == PayloadSchema.GEO
+                  ? latitudeBand(
+                      index,
+                      g.lat() - Geo.latitudeSpan(g.meters()),
+                      g.lat() + Geo.latitudeSpan(g.meters()))
+                  : null;
+          case Condition.GeoBox b ->
+              index.schema == PayloadSchema.GEO ? latitudeBand(index, b.bottom(), b.top()) : null;
+          case Condition.GeoPolygon p -> {
+            if (index.schema != PayloadSchema.GEO) {
+              yield null;
+            }
+            double lo = 90;
+            double hi = -90;
+            for (double[] q : p.exterior()) {
+              lo = Math.min(lo, q[0]);
+              hi = Math.max(hi, q[0]);
+            }
+            yield latitudeBand(index, lo, hi);
+          }
           default -> null;
         };
     if (postings == null) {
@@ -370,8 +444,19 @@ public final class PayloadIndex {
     for (Posting p : postings) {
       upper = saturatedAdd(upper, p.size());
     }
-    // One posting is exactly the matching set; several may overlap (array values).
-    return new Union(postings, upper, postings.size() <= 1);
+    // One posting is exactly the matching set; several may overlap (array values). A latitude
+    // band is only a superset of a geo condition's points.
+    boolean geo =
+        f.predicate() instanceof Condition.GeoRadius
+            || f.predicate() instanceof Condition.GeoBox
+            || f.predicate() instanceof Condition.GeoPolygon;
+    return new Union(postings, upper, !geo && postings.size() <= 1);
+  }
+
+  /** The postings of every point with a latitude in [lo, hi]: a superset for a geo condition. */
+  private static List<Posting> latitudeBand(FieldIndex index, double lo, double hi) {
+    return index.rangePostings(
+        new Condition.Range(Double.NaN, Math.max(-90, lo), Double.NaN, Math.min(90, hi)));
   }
 
   private Est hasId(Condition.HasId h) {

@@ -2,10 +2,7 @@ package io.vecdb.filter;
 
 import java.util.Locale;
 
-/**
- * The payload index types VecDB builds, with Qdrant's names. Qdrant's {@code text}, {@code geo},
- * {@code datetime} and {@code uuid} are not supported (rejected by {@link #parse}).
- */
+/** The payload index types VecDB builds, with Qdrant's names. */
 public enum PayloadSchema {
   /** Exact string values: serves {@code match.value} / {@code match.any} on strings. */
   KEYWORD("keyword"),
@@ -14,7 +11,15 @@ public enum PayloadSchema {
   /** Numbers: serves {@code range}. */
   FLOAT("float"),
   /** Booleans: serves {@code match.value} true/false. */
-  BOOL("bool");
+  BOOL("bool"),
+  /** Full-text: tokens ({@link TextIndex}); serves {@code match.text} and {@code text_any}. */
+  TEXT("text"),
+  /** UUID strings: serves {@code match.value} / {@code match.any} on them. */
+  UUID("uuid"),
+  /** RFC 3339 datetimes ({@link Datetimes}): serves {@code range} with datetime bounds. */
+  DATETIME("datetime"),
+  /** Geo points {lon, lat}: narrows geo conditions by latitude band. */
+  GEO("geo");
 
   private final String qdrantName;
 
@@ -43,6 +48,6 @@ public enum PayloadSchema {
     throw new IllegalArgumentException(
         "unsupported payload index schema \""
             + name
-            + "\": VecDB supports keyword, integer, float and bool");
+            + "\": expected one of keyword, integer, float, bool, text, uuid, datetime, geo");
   }
 }

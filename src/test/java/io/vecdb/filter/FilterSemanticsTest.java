@@ -310,6 +310,9 @@ class FilterSemanticsTest {
     String ok = "{\"key\": \"a\", \"match\": {\"value\": 1}}";
     rejects(
         "{\"must\": [" + ok + ", {\"key\": \"a\", \"range\": {\"gt\": \"abc\"}}]}",
+        "filter.must[1].range.gt: expected an RFC 3339 datetime");
+    rejects(
+        "{\"must\": [" + ok + ", {\"key\": \"a\", \"range\": {\"gt\": true}}]}",
         "filter.must[1].range.gt: expected a number");
     rejects("{\"must\": {\"key\": \"a\", \"range\": {\"gt\": \"abc\"}}}", "filter.must.range.gt:");
     rejects(
@@ -381,8 +384,8 @@ class FilterSemanticsTest {
     rejects(
         "{\"must\": [{\"key\": \"a\", \"match\": 3}]}", "filter.must[0].match: expected an object");
     rejects(
-        "{\"must\": [{\"key\": \"a\", \"range\": {\"gt\": \"2020-01-01T00:00:00Z\"}}]}",
-        "filter.must[0].range.gt: expected a number (datetime ranges are not supported");
+        "{\"must\": [{\"key\": \"a\", \"range\": {\"gt\": \"2020-01-01T00:00:00Z\", \"lt\": 3}}]}",
+        "filter.must[0].range.lt: expected an RFC 3339 datetime");
     rejects(
         "{\"must\": [{\"key\": \"a\", \"values_count\": {\"gt\": -1}}]}",
         "filter.must[0].values_count.gt: expected a non-negative integer");
@@ -421,10 +424,10 @@ class FilterSemanticsTest {
         "filter.must[0].nested.filter.must[0].range.lt: expected a number");
     rejects(
         "{\"must\": [{\"key\": \"loc\", \"geo_radius\": {}}]}",
-        "filter.must[0].geo_radius: geo conditions are not supported");
+        "filter.must[0].geo_radius.center: expected {\"lon\": x, \"lat\": y}");
     rejects(
         "{\"must\": [{\"geo_bounding_box\": {}}]}",
-        "filter.must[0].geo_bounding_box: geo conditions are not supported");
+        "filter.must[0]: unknown condition field \"geo_bounding_box\"");
     rejects(
         "{\"must\": [{\"has_vector\": \"v\"}]}",
         "filter.must[0].has_vector: has_vector conditions are not supported");

@@ -172,11 +172,12 @@ class PayloadIndexTest {
     assertEquals(0, store.index.indexedPoints("n"));
     assertEquals(-1, store.index.indexedPoints("nope"));
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> store.index.createField("t", "text"));
+        assertThrows(
+            IllegalArgumentException.class, () -> store.index.createField("t", "fulltext"));
     assertEquals(
-        "unsupported payload index schema \"text\": VecDB supports keyword, integer, float and bool",
+        "unsupported payload index schema \"fulltext\": expected one of keyword, integer, float,"
+            + " bool, text, uuid, datetime, geo",
         e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> store.index.createField("g", "geo"));
     assertThrows(IllegalArgumentException.class, () -> store.index.createField("a..b", "keyword"));
     assertEquals(Map.of("k", "keyword", "n", "float"), store.index.schemas(), "nothing changed");
     // A filter the indexes cannot narrow: no candidates, inexact full estimate.

@@ -600,9 +600,9 @@ class BadInputTest {
         400,
         HttpMethod.PUT,
         "/collections/c/index",
-        new JsonObject().put("field_name", "i").put("field_schema", "geo"),
+        new JsonObject().put("field_name", "i").put("field_schema", "fulltext"),
         "field_schema",
-        "geo");
+        "fulltext");
     rejects(
         400,
         HttpMethod.POST,

@@ -93,6 +93,25 @@ class QdrantResponseShapesTest {
           new JsonObject()
               .put("field_name", "n")
               .put("field_schema", new JsonObject().put("type", "integer").put("range", true)));
+      // The other index types, a text one with its tokenizer (typed params in collection info).
+      call(
+          HttpMethod.PUT,
+          c + "/index?wait=true",
+          new JsonObject()
+              .put("field_name", "body")
+              .put(
+                  "field_schema",
+                  new JsonObject()
+                      .put("type", "text")
+                      .put("tokenizer", "prefix")
+                      .put("min_token_len", 2)
+                      .put("max_token_len", 10)));
+      for (String[] f : new String[][] {{"ts", "datetime"}, {"where", "geo"}, {"ref", "uuid"}}) {
+        call(
+            HttpMethod.PUT,
+            c + "/index?wait=true",
+            new JsonObject().put("field_name", f[0]).put("field_schema", f[1]));
+      }
       JsonArray points = new JsonArray();
       java.util.Random r = new java.util.Random(7);
       for (int i = 1; i <= 40; i++) {
