@@ -3,6 +3,7 @@ package io.vecdb.cluster;
 import io.vecdb.cluster.raft.RaftCodec;
 import io.vecdb.cluster.raft.WireRead;
 import io.vecdb.collection.Collections;
+import io.vecdb.collection.GroupRequests;
 import io.vecdb.collection.ReadRequests;
 import io.vecdb.collection.SearchRequests;
 import io.vecdb.collection.VecdbException;
@@ -45,7 +46,9 @@ public record ShardRead(
     SEARCH,
     SEARCH_BATCH,
     QUERY,
-    QUERY_BATCH
+    QUERY_BATCH,
+    SEARCH_GROUPS,
+    QUERY_GROUPS
   }
 
   @Override
@@ -87,6 +90,8 @@ public record ShardRead(
       case SEARCH_BATCH -> searches.searchBatch(collection, body);
       case QUERY -> searches.query(collection, body);
       case QUERY_BATCH -> searches.queryBatch(collection, body);
+      case SEARCH_GROUPS -> new GroupRequests(c).searchGroups(collection, body);
+      case QUERY_GROUPS -> new GroupRequests(c).queryGroups(collection, body);
     };
   }
 

@@ -424,10 +424,30 @@ public final class Collection {
 
   /**
    * A read section over this collection's index (sections nest): no ordinal a read inside it saw is
-   * handed to another point before it closes. For reads made of several steps.
+   * handed to another point before it closes. For reads made of several steps, and around a read
+   * and the rendering of its points ({@link #vectorAsRead}).
    */
-  VectorIndex.ReadSection pinReads() {
+  public VectorIndex.ReadSection pinReads() {
     return index.pinReads();
+  }
+
+  /**
+   * The vector of the point as {@code view} saw it: as {@link #vector}, and if the point has been
+   * overwritten or deleted since, the vector its ordinal still holds: the one that went with the
+   * view's payload. The caller must hold a read section ({@link #pinReads}) opened before the read
+   * that made the view: then that ordinal cannot have been handed to another point meanwhile. Null
+   * only if the ordinal already holds another point (the precondition was not met).
+   */
+  public float[] vectorAsRead(PointView view) {
+    float[] v = vector(view);
+    if (v != null) {
+      return v;
+    }
+    StoredPoint now = points.get(view.ordinal());
+    if (now != null && !now.id().equals(view.id())) {
+      return null;
+    }
+    return index.vectorInSection(view.ordinal());
   }
 
   /**

@@ -35,8 +35,9 @@ final class PointJson {
     return out;
   }
 
+  /** The read's vector; callers render inside the read section their read ran in. */
   private static JsonArray vector(Collection c, PointView p) {
-    float[] v = c.vector(p);
+    float[] v = c.vectorAsRead(p);
     if (v == null) {
       return null;
     }

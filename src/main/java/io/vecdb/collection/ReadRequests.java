@@ -95,10 +95,14 @@ public final class ReadRequests {
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.ALL);
     boolean withVector = withVector(b);
     JsonArray out = new JsonArray();
-    for (int i = 0; i < ids.size(); i++) {
-      PointView p = c.point(PointId.parse(ids.getValue(i), "ids[" + i + "]"));
-      if (p != null) {
-        out.add(PointJson.record(c, p, payload, withVector));
+    // Every read renders inside the read section it ran in: a point overwritten meanwhile is
+    // shown whole as it was read (Collection.vectorAsRead).
+    try (var pinned = c.pinReads()) {
+      for (int i = 0; i < ids.size(); i++) {
+        PointView p = c.point(PointId.parse(ids.getValue(i), "ids[" + i + "]"));
+        if (p != null) {
+          out.add(PointJson.record(c, p, payload, withVector));
+        }
       }
     }
     return out;
@@ -108,11 +112,13 @@ public final class ReadRequests {
   public JsonObject point(String name, String idText) {
     Collection c = collections.require(name);
     PointId id = parsePathId(idText);
-    PointView p = c.point(id);
-    if (p == null) {
-      throw VecdbException.notFound("No point with id " + id + " found");
+    try (var pinned = c.pinReads()) {
+      PointView p = c.point(id);
+      if (p == null) {
+        throw VecdbException.notFound("No point with id " + id + " found");
+      }
+      return PointJson.record(c, p, PayloadSelector.ALL, true);
     }
-    return PointJson.record(c, p, PayloadSelector.ALL, true);
   }
 
   public static PointId parsePathId(String text) {
@@ -142,35 +148,44 @@ public final class ReadRequests {
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.ALL);
     boolean withVector = withVector(b);
-    Object orderBy = b.getValue("order_by");
-    JsonArray out = new JsonArray();
-    if (orderBy != null) {
-      if (b.getValue("offset") != null) {
-        throw new IllegalArgumentException("offset: cannot be used together with order_by");
+    try (var pinned = c.pinReads()) {
+      Object orderBy = b.getValue("order_by");
+      JsonArray out = new JsonArray();
+      if (orderBy != null) {
+        if (b.getValue("offset") != null) {
+          throw new IllegalArgumentException("offset: cannot be used together with order_by");
+        }
+        // A nested key resolves as in filters (meta.rank, items[].price); no payload index needed.
+        UniversalQuery.OrderBy order = UniversalQuery.orderBy(orderBy, "order_by");
+        List<UniversalQuery.Hit> all = new ArrayList<>();
+        for (PointView p : c.all(filter)) {
+          all.add(new UniversalQuery.Hit(p, 0f, null));
+        }
+        for (UniversalQuery.Hit h : UniversalQuery.ordered(all, order, limit)) {
+          out.add(
+              PointJson.record(c, h.point(), payload, withVector)
+                  .put("order_value", UniversalQuery.orderValue(h.orderValue())));
+        }
+        return new JsonObject().put("points", out).putNull("next_page_offset");
       }
-      // A nested key resolves as in filters (meta.rank, items[].price); no payload index needed.
-      UniversalQuery.OrderBy order = UniversalQuery.orderBy(orderBy, "order_by");
-      List<UniversalQuery.Hit> all = new ArrayList<>();
-      for (PointView p : c.all(filter)) {
-        all.add(new UniversalQuery.Hit(p, 0f, null));
+      Object offset = b.getValue("offset");
+      PointId from = offset == null ? null : PointId.parse(offset, "offset");
+      Collection.Page page = c.scroll(from, limit, filter);
+      Runnable hook = afterScrollRead;
+      if (hook != null) {
+        hook.run();
       }
-      for (UniversalQuery.Hit h : UniversalQuery.ordered(all, order, limit)) {
-        out.add(
-            PointJson.record(c, h.point(), payload, withVector)
-                .put("order_value", UniversalQuery.orderValue(h.orderValue())));
+      for (PointView p : page.points()) {
+        out.add(PointJson.record(c, p, payload, withVector));
       }
-      return new JsonObject().put("points", out).putNull("next_page_offset");
+      return new JsonObject()
+          .put("points", out)
+          .put("next_page_offset", page.next() == null ? null : page.next().toJson());
     }
-    Object offset = b.getValue("offset");
-    PointId from = offset == null ? null : PointId.parse(offset, "offset");
-    Collection.Page page = c.scroll(from, limit, filter);
-    for (PointView p : page.points()) {
-      out.add(PointJson.record(c, p, payload, withVector));
-    }
-    return new JsonObject()
-        .put("points", out)
-        .put("next_page_offset", page.next() == null ? null : page.next().toJson());
   }
+
+  /** Tests only: runs in a scroll between the read of its points and their rendering. */
+  static volatile Runnable afterScrollRead;
 
   /** {@code POST /points/count}. Always exact. */
   public JsonObject count(String name, JsonObject body) {

@@ -53,6 +53,12 @@ public final class SearchRequests {
     JsonObject b = requireBody(body);
     JsonFields.onlyKnown(b, "", SEARCH_FIELDS);
     JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
+    float[] q = searchVector(c, b);
+    return run(c, b, q, (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10));
+  }
+
+  /** A search's {@code vector}: a vector, or a NamedVector of the default (empty) name. */
+  static float[] searchVector(Collection c, JsonObject b) {
     Object vector = b.getValue("vector");
     if (vector instanceof JsonObject named && named.containsKey("vector")) {
       JsonFields.onlyKnown(named, "vector", Set.of("name", "vector"));
@@ -63,8 +69,7 @@ public final class SearchRequests {
       }
       vector = named.getValue("vector");
     }
-    float[] q = JsonFields.vector(vector, "vector", c.config().size());
-    return run(c, b, q, (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10));
+    return JsonFields.vector(vector, "vector", c.config().size());
   }
 
   /** {@code POST /points/search/batch}: {@code {"searches": [...]}}. */
@@ -104,9 +109,11 @@ public final class SearchRequests {
     boolean withVector = ReadRequests.withVector(b);
     SearchParams params = params(JsonFields.object(b, "params", "params"), "params");
     UniversalQuery.Stage root = UniversalQuery.root(c, b, limit + offset, params);
-    List<UniversalQuery.Hit> hits = UniversalQuery.run(c, root);
-    List<UniversalQuery.Hit> page = hits.subList(Math.min(offset, hits.size()), hits.size());
-    return new JsonObject().put("points", UniversalQuery.render(c, page, payload, withVector));
+    try (var pinned = c.pinReads()) { // rendered as read (Collection.vectorAsRead)
+      List<UniversalQuery.Hit> hits = UniversalQuery.run(c, root);
+      List<UniversalQuery.Hit> page = hits.subList(Math.min(offset, hits.size()), hits.size());
+      return new JsonObject().put("points", UniversalQuery.render(c, page, payload, withVector));
+    }
   }
 
   /** {@code POST /points/query/batch}: {@code {"searches": [...]}}. */
@@ -131,8 +138,11 @@ public final class SearchRequests {
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
     SearchParams params = params(JsonFields.object(b, "params", "params"), "params");
-    List<PointView> hits = c.search(q, limit, offset, params, filter, threshold);
-    return PointJson.scored(c, hits, payload, ReadRequests.withVector(b));
+    boolean withVector = ReadRequests.withVector(b);
+    try (var pinned = c.pinReads()) { // rendered as read (Collection.vectorAsRead)
+      List<PointView> hits = c.search(q, limit, offset, params, filter, threshold);
+      return PointJson.scored(c, hits, payload, withVector);
+    }
   }
 
   static SearchParams params(JsonObject p, String path) {
@@ -176,7 +186,7 @@ public final class SearchRequests {
     return searches;
   }
 
-  private static JsonObject requireBody(JsonObject body) {
+  static JsonObject requireBody(JsonObject body) {
     if (body == null) {
       throw new IllegalArgumentException("body: expected a JSON object");
     }

@@ -37,4 +37,38 @@ public final class PayloadKeys {
       return out;
     };
   }
+
+  /**
+   * The values {@code key} finds that can name a group (Qdrant's {@code group_by}): strings and
+   * integers, a leaf array contributing its elements, each once.
+   *
+   * @throws IllegalArgumentException naming {@code path} if the key is malformed
+   */
+  public static Function<JsonObject, List<Object>> groupValues(String key, String path) {
+    JsonKey k = JsonKey.parse(key, path);
+    return payload -> {
+      java.util.LinkedHashSet<Object> out = new java.util.LinkedHashSet<>(2);
+      for (Object v : k.values(payload)) {
+        if (v instanceof JsonArray a) {
+          for (Object e : a) {
+            addGroupValue(e, out);
+          }
+        } else {
+          addGroupValue(v, out);
+        }
+      }
+      return new ArrayList<>(out);
+    };
+  }
+
+  private static void addGroupValue(Object v, java.util.Set<Object> out) {
+    if (v instanceof String s) {
+      out.add(s);
+    } else {
+      Long l = Condition.asLong(v);
+      if (l != null) {
+        out.add(l);
+      }
+    }
+  }
 }

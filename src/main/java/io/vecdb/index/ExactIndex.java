@@ -100,6 +100,18 @@ public final class ExactIndex implements VectorIndex {
   }
 
   @Override
+  public float[] vectorInSection(int ordinal) {
+    if (ordinal < 0 || ordinal >= count) {
+      return null;
+    }
+    // Ordinals are never reused here: a removed one keeps its vector.
+    float[] out = new float[dimension];
+    System.arraycopy(
+        vectorPages[ordinal >>> PAGE_SHIFT], (ordinal & PAGE_MASK) * dimension, out, 0, dimension);
+    return out;
+  }
+
+  @Override
   public float score(float[] query, int ordinal) {
     float[] q = distance == Distance.COSINE ? normalized(query) : query;
     return score(q, vectorPages[ordinal >>> PAGE_SHIFT], (ordinal & PAGE_MASK) * dimension);

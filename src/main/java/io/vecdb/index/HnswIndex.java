@@ -271,6 +271,17 @@ public final class HnswIndex implements VectorIndex {
   }
 
   @Override
+  public float[] vectorInSection(int ordinal) {
+    if (graph.stateOf(ordinal) == ABSENT) {
+      return null;
+    }
+    // A FREED slot keeps its vector until the slot is reused, which the caller's section defers.
+    Page p = graph.pages[ordinal >>> PAGE_SHIFT];
+    return Arrays.copyOfRange(
+        p.vectors, (ordinal & PAGE_MASK) * dimension, ((ordinal & PAGE_MASK) + 1) * dimension);
+  }
+
+  @Override
   public float score(float[] query, int ordinal) {
     checkDimension(query);
     if (graph.stateOf(ordinal) == ABSENT) {

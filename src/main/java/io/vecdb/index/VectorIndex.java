@@ -45,6 +45,14 @@ public interface VectorIndex {
   float[] vector(int ordinal);
 
   /**
+   * A copy of the vector stored at {@code ordinal} whether it is live or deleted since (null if it
+   * never held one). Meaningful only inside a read section ({@link #pinReads}) that was already
+   * open when the ordinal was seen holding the point: until that section closes the ordinal is not
+   * handed to another point, so this is still that point's vector.
+   */
+  float[] vectorInSection(int ordinal);
+
+  /**
    * The Qdrant-convention score (see {@link Distance}) of {@code ordinal} against {@code query}.
    * The query is taken as given by the user (the index normalises it for cosine itself).
    */

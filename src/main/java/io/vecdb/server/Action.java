@@ -27,6 +27,8 @@ public enum Action {
   SEARCH_BATCH(false),
   QUERY(false),
   QUERY_BATCH(false),
+  SEARCH_GROUPS(false),
+  QUERY_GROUPS(false),
   COLLECTION_CLUSTER(false);
 
   private final boolean write;

@@ -482,6 +482,28 @@ final class ClusterRequests {
       case SEARCH_BATCH -> searchBatch(p, b, params, "searches", ShardRead.Kind.SEARCH_BATCH);
       case QUERY -> query(p, b, params);
       case QUERY_BATCH -> searchBatch(p, b, params, "searches", ShardRead.Kind.QUERY_BATCH);
+      case SEARCH_GROUPS, QUERY_GROUPS -> {
+        // Groups need every shard's hits of a group together, and with_lookup another
+        // collection's points: one shard (replicated) serves them whole.
+        if (shards > 1) {
+          throw new VecdbException(
+              ErrorCode.NOT_IMPLEMENTED,
+              "groups across "
+                  + shards
+                  + " shards are not implemented; use a collection with shard_number 1");
+        }
+        if (b.getValue("with_lookup") != null) {
+          throw new VecdbException(
+              ErrorCode.NOT_IMPLEMENTED,
+              "with_lookup: not implemented on a cluster (the lookup collection's points live on"
+                  + " other shards)");
+        }
+        ShardRead.Kind kind =
+            r.action() == Action.SEARCH_GROUPS
+                ? ShardRead.Kind.SEARCH_GROUPS
+                : ShardRead.Kind.QUERY_GROUPS;
+        yield fanOut(p, kind, null, b, params).thenApply(g -> g.reply(g.results.get(0)));
+      }
       case COLLECTION_CLUSTER -> clusterInfo(p);
       default ->
           throw new IllegalArgumentException("action: '" + r.action().wireName() + "' is a write");

@@ -39,6 +39,8 @@ final class RestRoutes {
     route(r, HttpMethod.POST, p + "/search/batch", Action.SEARCH_BATCH, null, f);
     route(r, HttpMethod.POST, p + "/query", Action.QUERY, null, f);
     route(r, HttpMethod.POST, p + "/query/batch", Action.QUERY_BATCH, null, f);
+    route(r, HttpMethod.POST, p + "/search/groups", Action.SEARCH_GROUPS, null, f);
+    route(r, HttpMethod.POST, p + "/query/groups", Action.QUERY_GROUPS, null, f);
     // After the fixed point paths, so "/points/scroll" is never read as an id.
     route(r, HttpMethod.GET, p + "/:id", Action.GET_POINT, "id", f);
   }

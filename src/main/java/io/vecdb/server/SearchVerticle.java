@@ -1,5 +1,6 @@
 package io.vecdb.server;
 
+import io.vecdb.collection.GroupRequests;
 import io.vecdb.collection.ReadRequests;
 import io.vecdb.collection.SearchRequests;
 import io.vecdb.metrics.VecdbMetrics;
@@ -16,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 final class SearchVerticle extends VerticleBase {
   private final ReadRequests reads;
   private final SearchRequests searches;
+  private final GroupRequests groups;
   private final VecdbMetrics metrics;
   private final ClusterRequests cluster;
 
@@ -23,9 +25,14 @@ final class SearchVerticle extends VerticleBase {
    * @param cluster how a clustered node reads shards; null on a single node
    */
   SearchVerticle(
-      ReadRequests reads, SearchRequests searches, VecdbMetrics metrics, ClusterRequests cluster) {
+      ReadRequests reads,
+      SearchRequests searches,
+      GroupRequests groups,
+      VecdbMetrics metrics,
+      ClusterRequests cluster) {
     this.reads = reads;
     this.searches = searches;
+    this.groups = groups;
     this.metrics = metrics;
     this.cluster = cluster;
   }
@@ -79,6 +86,8 @@ final class SearchVerticle extends VerticleBase {
       case SEARCH_BATCH -> searches.searchBatch(c, body);
       case QUERY -> searches.query(c, body);
       case QUERY_BATCH -> searches.queryBatch(c, body);
+      case SEARCH_GROUPS -> groups.searchGroups(c, body);
+      case QUERY_GROUPS -> groups.queryGroups(c, body);
       default ->
           throw new IllegalArgumentException(
               "action: '" + r.action().wireName() + "' is a write, send it to " + Addresses.INGEST);

@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vecdb.collection.Applier;
 import io.vecdb.collection.Collections;
+import io.vecdb.collection.GroupRequests;
 import io.vecdb.collection.IndexFactory;
 import io.vecdb.collection.MutationRequests;
 import io.vecdb.collection.OperationLog;
@@ -355,7 +356,13 @@ public final class VecdbNode {
                   .compose(
                       id ->
                           vertx.deployVerticle(
-                              () -> new SearchVerticle(reads, searches, metrics, clusterRequests()),
+                              () ->
+                                  new SearchVerticle(
+                                      reads,
+                                      searches,
+                                      new GroupRequests(collections),
+                                      metrics,
+                                      clusterRequests()),
                               new DeploymentOptions(worker)
                                   .setInstances(options.getSearchInstances())))
                   // The WAL log has recovered already (in logSource); other logs replay here.

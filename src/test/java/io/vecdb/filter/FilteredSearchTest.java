@@ -50,6 +50,11 @@ class FilteredSearchTest {
     }
 
     @Override
+    public float[] vectorInSection(int ordinal) {
+      return delegate.vectorInSection(ordinal);
+    }
+
+    @Override
     public int add(float[] vector) {
       return delegate.add(vector);
     }

@@ -221,6 +221,23 @@ class QdrantResponseShapesTest {
           new JsonObject().put("query", new JsonObject().put("fusion", "rrf")));
       call(
           HttpMethod.POST,
+          c + "/points/search/groups",
+          new JsonObject()
+              .put("vector", q)
+              .put("group_by", "color")
+              .put("group_size", 2)
+              .put("limit", 3)
+              .put("with_payload", true));
+      call(
+          HttpMethod.POST,
+          c + "/points/query/groups",
+          new JsonObject().put("query", q).put("group_by", "n").put("with_lookup", "shapes"));
+      call(
+          HttpMethod.POST,
+          c + "/points/query/groups",
+          new JsonObject().put("query", q).put("with_lookup", "shapes"));
+      call(
+          HttpMethod.POST,
           c + "/points/query/batch",
           new JsonObject()
               .put(

@@ -102,6 +102,8 @@ class RestApiTest {
             "/collections/{collection_name}/points/search/batch",
             "/collections/{collection_name}/points/query",
             "/collections/{collection_name}/points/query/batch",
+            "/collections/{collection_name}/points/search/groups",
+            "/collections/{collection_name}/points/query/groups",
             "/collections/{collection_name}/cluster",
             "/cluster")) {
       assertTrue(paths.containsKey(p), "openapi.json lacks " + p);
