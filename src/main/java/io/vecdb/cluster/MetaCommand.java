@@ -37,4 +37,15 @@ public record MetaCommand(String client, long request, MetaOp op) {
 
   /** Deletes a collection and, on every node, its shard groups. */
   public record DeleteCollection(String name) implements MetaOp {}
+
+  /**
+   * Alias actions applied together or not at all, checked against the shard map they apply to
+   * (incarnations are not used: the metadata log orders aliases and deletes).
+   */
+  public record ChangeAliases(java.util.List<io.vecdb.collection.Operation.AliasAction> actions)
+      implements MetaOp {
+    public ChangeAliases {
+      actions = java.util.List.copyOf(actions);
+    }
+  }
 }

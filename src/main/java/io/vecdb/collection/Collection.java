@@ -44,8 +44,20 @@ public final class Collection {
 
   private volatile String optimizerError;
 
+  /**
+   * The log sequence number of the operation that created this collection (0: unknown, from an
+   * image older than this field). Aliases bind to it, so an alias of a deleted collection does not
+   * come back with a new collection of the same name. Set before the collection is published.
+   */
+  private volatile long incarnation;
+
   Collection(String name, CollectionConfig config) {
     this(name, config, IndexFactory.create(config));
+  }
+
+  Collection(String name, CollectionConfig config, long incarnation) {
+    this(name, config, IndexFactory.create(config));
+    this.incarnation = incarnation;
   }
 
   /** A collection over {@code index} (empty, or loaded from a snapshot by CollectionImage). */
@@ -76,6 +88,24 @@ public final class Collection {
 
   public String name() {
     return name;
+  }
+
+  /** See the field: the sequence number that created this collection. */
+  public long incarnation() {
+    return incarnation;
+  }
+
+  /**
+   * For a snapshot restore: takes over the incarnation of the collection this one replaces, so the
+   * aliases of that collection name this one; with none, {@code otherwise} (the restore's log
+   * position, new like a create's). Call before it is installed.
+   */
+  public void inheritIncarnation(Collection replaced, long otherwise) {
+    this.incarnation = replaced != null ? replaced.incarnation : otherwise;
+  }
+
+  void incarnation(long value) {
+    this.incarnation = value;
   }
 
   public CollectionConfig config() {

@@ -65,6 +65,7 @@ public final class CollectionImage {
             .put("name", c.name())
             .put("config", c.config().toCreateBody())
             .put("payload_schema", new JsonObject(Map.copyOf(c.payloadSchema())))
+            .put("incarnation", c.incarnation())
             .put("points", c.size());
     Object[][] points = c.points.copy();
     VectorIndex.Image graph;
@@ -175,6 +176,7 @@ public final class CollectionImage {
           r.path() + ": graph of dimension " + graph.dimension() + " does not match the config");
     }
     Collection c = new Collection(name, config, graph);
+    c.incarnation(meta.getLong("incarnation", 0L));
     long expected = meta.getLong("points", -1L);
     long n = 0;
     try (DataInputStream in =

@@ -37,23 +37,33 @@ public final class MutationRequests {
     Validation.checkCollectionName(name);
     CollectionConfig.checkCreateRequest(body);
     CollectionConfig config = CollectionConfig.parse(body);
-    if (collections.get(name) != null) {
+    if (collections.exists(name)) {
       throw new VecdbException(ErrorCode.CONFLICT, "Collection `" + name + "` already exists!");
+    }
+    if (collections.get(name) != null) {
+      throw new VecdbException(
+          ErrorCode.CONFLICT, "`" + name + "` is an alias; a collection needs a name of its own");
     }
     return new CreateCollection(name, config);
   }
 
-  /** Whether collection {@code name} exists now (a delete of a missing one answers false). */
+  /**
+   * Whether collection {@code name} exists now (a delete of a missing one answers false). An alias
+   * is not a collection: deleting by an alias's name deletes nothing.
+   */
   public boolean exists(String name) {
-    return collections.get(name) != null;
+    return collections.exists(name);
   }
 
   public Operation deleteCollection(String name) {
-    collections.require(name);
+    if (!collections.exists(name)) {
+      throw VecdbException.notFound("Collection `" + name + "` doesn't exist!");
+    }
     return new DeleteCollection(name);
   }
 
   public Operation updateCollection(String name, JsonObject body) {
+    name = real(name); // an alias names its collection; operations carry the real name
     Collection c = collections.require(name);
     JsonObject b = body == null ? new JsonObject() : body;
     JsonFields.onlyKnown(
@@ -84,17 +94,20 @@ public final class MutationRequests {
    * streamed from the raw body (see {@link UpsertParser}).
    */
   public Operation upsert(String name, io.vertx.core.buffer.Buffer body) {
+    name = real(name); // an alias names its collection; operations carry the real name
     CollectionConfig config = collections.require(name).config();
     UpsertParser.Request r = UpsertParser.parseRequest(body, config);
     return new UpsertPoints(name, r.points(), r.mode(), r.updateFilter());
   }
 
   public Operation deletePoints(String name, JsonObject body) {
+    name = real(name); // an alias names its collection; operations carry the real name
     collections.require(name);
     return new DeletePoints(name, selector(known(body, SELECTOR)));
   }
 
   public Operation setPayload(String name, JsonObject body) {
+    name = real(name); // an alias names its collection; operations carry the real name
     collections.require(name);
     JsonObject b = known(body, SET_PAYLOAD);
     JsonObject payload = payloadField(b);
@@ -103,6 +116,7 @@ public final class MutationRequests {
   }
 
   public Operation overwritePayload(String name, JsonObject body) {
+    name = real(name); // an alias names its collection; operations carry the real name
     collections.require(name);
     JsonObject b = known(body, SET_PAYLOAD);
     JsonFields.notImplemented(b, "key", "", "overwriting under a nested key");
@@ -110,6 +124,7 @@ public final class MutationRequests {
   }
 
   public Operation deletePayload(String name, JsonObject body) {
+    name = real(name); // an alias names its collection; operations carry the real name
     collections.require(name);
     JsonObject b = known(body, DELETE_PAYLOAD);
     JsonArray keys = JsonFields.array(b, "keys", "keys");
@@ -136,6 +151,7 @@ public final class MutationRequests {
    * refuses the whole request. Vector updates are refused (one vector per point).
    */
   public Operation batch(String name, JsonObject body) {
+    name = real(name); // an alias names its collection; operations carry the real name
     collections.require(name);
     JsonObject b = known(body, Set.of("operations"));
     JsonArray list = JsonFields.array(b, "operations", "operations");
@@ -182,12 +198,14 @@ public final class MutationRequests {
   }
 
   public Operation clearPayload(String name, JsonObject body) {
+    name = real(name); // an alias names its collection; operations carry the real name
     collections.require(name);
     return new ClearPayload(name, selector(known(body, SELECTOR)));
   }
 
   /** {@code {"field_name": "city", "field_schema": "keyword" | {"type": "keyword", ...}}}. */
   public Operation createFieldIndex(String name, JsonObject body) {
+    name = real(name); // an alias names its collection; operations carry the real name
     collections.require(name);
     JsonObject b = known(body, Set.of("field_name", "field_schema"));
     String field = JsonFields.string(b, "field_name", "field_name");
@@ -263,6 +281,7 @@ public final class MutationRequests {
   }
 
   public Operation deleteFieldIndex(String name, String field) {
+    name = real(name); // an alias names its collection; operations carry the real name
     Collection c = collections.require(name);
     if (!c.payloadSchema().containsKey(field)) {
       throw VecdbException.notFound("field index `" + field + "` doesn't exist in `" + name + "`");
@@ -304,6 +323,152 @@ public final class MutationRequests {
   private static final Set<String> DELETE_PAYLOAD = Set.of("keys", "points", "filter", "shard_key");
 
   /** The body, once it is known to hold only {@code fields} and no shard key. */
+  /** At most this many actions in one alias change. */
+  static final int MAX_ALIAS_ACTIONS = 1_000;
+
+  /**
+   * {@code POST /collections/aliases}: {@code {"actions": [{"create_alias": {"collection_name",
+   * "alias_name"}}, {"delete_alias": {"alias_name"}}, {"rename_alias": {"old_alias_name",
+   * "new_alias_name"}}]}}, checked in order against the aliases as they would be after the actions
+   * before (so the whole list is valid or nothing is logged) and applied together. A create of an
+   * existing alias moves it to the new collection (the usual switch is delete then create in one
+   * request); an alias may not have a collection's name.
+   */
+  public Operation changeAliases(JsonObject body) {
+    List<Operation.AliasAction> parsed = parseAliasActions(body);
+    java.util.Map<String, String> live = new java.util.HashMap<>(collections.aliases());
+    List<Operation.AliasAction> actions = new ArrayList<>(parsed.size());
+    for (int i = 0; i < parsed.size(); i++) {
+      Operation.AliasAction x = parsed.get(i);
+      String at = "actions[" + i + "]";
+      switch (x.kind()) {
+        case CREATE -> {
+          if (!collections.exists(x.collection())) {
+            throw VecdbException.notFound(
+                at
+                    + ".create_alias.collection_name: Collection `"
+                    + x.collection()
+                    + "` doesn't exist!");
+          }
+          notACollection(x.alias(), at + ".create_alias.alias_name");
+          live.put(x.alias(), x.collection());
+          actions.add(
+              Operation.AliasAction.create(
+                  x.alias(), x.collection(), collections.get(x.collection()).incarnation()));
+        }
+        case DELETE -> {
+          if (live.remove(x.alias()) == null) {
+            throw VecdbException.notFound(
+                at + ".delete_alias.alias_name: Alias `" + x.alias() + "` doesn't exist!");
+          }
+          actions.add(x);
+        }
+        case RENAME -> {
+          String target = live.remove(x.alias());
+          if (target == null) {
+            throw VecdbException.notFound(
+                at + ".rename_alias.old_alias_name: Alias `" + x.alias() + "` doesn't exist!");
+          }
+          notACollection(x.newAlias(), at + ".rename_alias.new_alias_name");
+          live.put(x.newAlias(), target);
+          actions.add(x);
+        }
+      }
+    }
+    return new Operation.ChangeAliases(actions);
+  }
+
+  /**
+   * The actions of an alias change as written, with their names checked (syntax only: whether
+   * collections and aliases exist is for the state they apply to). Incarnations are 0.
+   */
+  public static List<Operation.AliasAction> parseAliasActions(JsonObject body) {
+    JsonObject b = require(body);
+    JsonFields.onlyKnown(b, "", Set.of("actions"));
+    JsonArray list = JsonFields.array(b, "actions", "actions");
+    if (list == null) {
+      throw new IllegalArgumentException("actions: expected a list of alias actions");
+    }
+    Limits.count("actions", list.size(), MAX_ALIAS_ACTIONS, "actions");
+    List<Operation.AliasAction> actions = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      String at = "actions[" + i + "]";
+      if (!(list.getValue(i) instanceof JsonObject o) || o.size() != 1) {
+        throw JsonFields.bad(
+            at, "one of {create_alias}, {delete_alias}, {rename_alias}", list.getValue(i));
+      }
+      String kind = o.fieldNames().iterator().next();
+      String p = at + "." + kind;
+      switch (kind) {
+        case "create_alias" -> {
+          JsonObject a = action(o, kind, p);
+          JsonFields.onlyKnown(a, p, Set.of("collection_name", "alias_name"));
+          actions.add(
+              Operation.AliasAction.create(
+                  aliasName(a, "alias_name", p), requiredName(a, "collection_name", p), 0));
+        }
+        case "delete_alias" -> {
+          JsonObject a = action(o, kind, p);
+          JsonFields.onlyKnown(a, p, Set.of("alias_name"));
+          actions.add(Operation.AliasAction.delete(requiredName(a, "alias_name", p)));
+        }
+        case "rename_alias" -> {
+          JsonObject a = action(o, kind, p);
+          JsonFields.onlyKnown(a, p, Set.of("old_alias_name", "new_alias_name"));
+          actions.add(
+              Operation.AliasAction.rename(
+                  requiredName(a, "old_alias_name", p), aliasName(a, "new_alias_name", p)));
+        }
+        default ->
+            throw new IllegalArgumentException(
+                at
+                    + "."
+                    + kind
+                    + ": unknown field; expected one of [create_alias, delete_alias, rename_alias]");
+      }
+    }
+    return actions;
+  }
+
+  private static JsonObject action(JsonObject o, String kind, String path) {
+    JsonObject a = JsonFields.object(o, kind, path);
+    if (a == null) {
+      throw new IllegalArgumentException(path + ": expected an object");
+    }
+    return a;
+  }
+
+  private void notACollection(String alias, String path) {
+    if (collections.exists(alias)) {
+      throw new VecdbException(
+          ErrorCode.CONFLICT,
+          path + ": `" + alias + "` is a collection's name; an alias needs its own");
+    }
+  }
+
+  private static String requiredName(JsonObject a, String key, String path) {
+    String v = JsonFields.string(a, key, path + "." + key);
+    if (v == null || v.isEmpty()) {
+      throw new IllegalArgumentException(path + "." + key + ": expected a name");
+    }
+    return v;
+  }
+
+  /** A new alias's name: a valid collection name. */
+  private static String aliasName(JsonObject a, String key, String path) {
+    String v = requiredName(a, key, path);
+    try {
+      Validation.checkCollectionName(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(path + "." + key + ": " + e.getMessage());
+    }
+    return v;
+  }
+
+  private String real(String name) {
+    return collections.require(name).name();
+  }
+
   private static JsonObject known(JsonObject body, Set<String> fields) {
     JsonObject b = require(body);
     JsonFields.onlyKnown(b, "", fields);

@@ -125,4 +125,47 @@ public sealed interface Operation {
       implements Operation {}
 
   record DeleteFieldIndex(String collection, String field) implements Operation {}
+
+  /**
+   * {@code POST /collections/aliases}: alias actions applied together, in order. Logged on their
+   * own lane ({@link #ALIASES}, a name no collection can have), so they apply in log order among
+   * themselves; each create binds its alias to a collection's incarnation ({@link
+   * Collection#incarnation}), so whether the alias is live never depends on how far another lane
+   * has got. Applying one never fails: the request was checked before it was logged.
+   */
+  record ChangeAliases(List<AliasAction> actions) implements Operation {
+    public ChangeAliases {
+      actions = List.copyOf(actions);
+    }
+
+    @Override
+    public String collection() {
+      return ALIASES;
+    }
+  }
+
+  /** The lane (and WAL "collection") of alias changes: empty, which no collection name is. */
+  String ALIASES = "";
+
+  /** One alias action: create (alias to collection at incarnation), delete or rename. */
+  record AliasAction(
+      Kind kind, String alias, String collection, long incarnation, String newAlias) {
+    public enum Kind {
+      CREATE,
+      DELETE,
+      RENAME
+    }
+
+    public static AliasAction create(String alias, String collection, long incarnation) {
+      return new AliasAction(Kind.CREATE, alias, collection, incarnation, null);
+    }
+
+    public static AliasAction delete(String alias) {
+      return new AliasAction(Kind.DELETE, alias, null, 0, null);
+    }
+
+    public static AliasAction rename(String alias, String newAlias) {
+      return new AliasAction(Kind.RENAME, alias, null, 0, newAlias);
+    }
+  }
 }

@@ -34,15 +34,15 @@ public final class OperationCodec {
    * new record type and still reads every older one ({@link #decode(int, Buffer)}); {@code
    * WalFormatV1Test} reads a checked-in WAL of format 1.
    */
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
 
   /**
    * Decodes an operation written in format {@code version}. Format 2 is format 1 plus the
    * conditional upsert ({@code update_mode}, {@code update_filter}) and the batch of point
-   * operations; a plain upsert is written as in format 1.
+   * operations; format 3 adds alias changes. Every other operation is written as in format 1.
    */
   public static Operation decode(int version, Buffer in) {
-    if (version == 1 || version == 2) {
+    if (version >= 1 && version <= 3) {
       return decode(in);
     }
     throw new IllegalArgumentException(
@@ -66,6 +66,7 @@ public final class OperationCodec {
   private static final byte DELETE_FIELD_INDEX = 11;
   private static final byte CONDITIONAL_UPSERT = 12; // format 2
   private static final byte BATCH = 13; // format 2
+  private static final byte CHANGE_ALIASES = 14; // format 3
 
   private OperationCodec() {}
 
@@ -148,6 +149,17 @@ public final class OperationCodec {
       case DeleteFieldIndex c -> {
         header(out, DELETE_FIELD_INDEX, c);
         string(out, c.field());
+      }
+      case Operation.ChangeAliases a -> {
+        header(out, CHANGE_ALIASES, a);
+        out.appendIntLE(a.actions().size());
+        for (Operation.AliasAction x : a.actions()) {
+          out.appendByte((byte) x.kind().ordinal());
+          string(out, x.alias());
+          string(out, x.collection());
+          out.appendLongLE(x.incarnation());
+          string(out, x.newAlias());
+        }
       }
     }
   }
@@ -300,6 +312,28 @@ public final class OperationCodec {
         case CLEAR_PAYLOAD -> new ClearPayload(c, selector());
         case CREATE_FIELD_INDEX -> new CreateFieldIndex(c, string(), string());
         case DELETE_FIELD_INDEX -> new DeleteFieldIndex(c, string());
+        case CHANGE_ALIASES -> {
+          int n = integer();
+          List<Operation.AliasAction> actions = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            int kind = in.getByte(pos++);
+            if (kind < 0 || kind >= Operation.AliasAction.Kind.values().length) {
+              throw new IllegalArgumentException("alias action " + kind + " is not known");
+            }
+            String alias = string();
+            String collection = string();
+            long incarnation = in.getLongLE(pos);
+            pos += 8;
+            actions.add(
+                new Operation.AliasAction(
+                    Operation.AliasAction.Kind.values()[kind],
+                    alias,
+                    collection,
+                    incarnation,
+                    string()));
+          }
+          yield new Operation.ChangeAliases(actions);
+        }
         default ->
             throw new IllegalArgumentException(
                 "unknown operation type " + type + " at offset " + (pos - 1));

@@ -29,6 +29,27 @@ public final class ReadRequests {
     return new JsonObject().put("collections", out);
   }
 
+  /** {@code GET /aliases}: every live alias. */
+  public JsonObject aliases() {
+    return aliasList(null);
+  }
+
+  /** {@code GET /collections/{name}/aliases}: the live aliases of one collection. */
+  public JsonObject aliases(String name) {
+    return aliasList(collections.require(name).name());
+  }
+
+  private JsonObject aliasList(String only) {
+    JsonArray out = new JsonArray();
+    for (Map.Entry<String, String> e : collections.aliases().entrySet()) {
+      if (only == null || only.equals(e.getValue())) {
+        out.add(
+            new JsonObject().put("alias_name", e.getKey()).put("collection_name", e.getValue()));
+      }
+    }
+    return new JsonObject().put("aliases", out);
+  }
+
   public JsonObject exists(String name) {
     return new JsonObject().put("exists", collections.get(name) != null);
   }

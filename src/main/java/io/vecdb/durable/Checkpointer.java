@@ -201,6 +201,8 @@ final class Checkpointer {
                   restoreFault.at("commit");
                   w.commit();
                 }
+                restored.inheritIncarnation(
+                    collections.exists(name) ? collections.get(name) : null, cut);
                 collections.install(restored);
                 lastApplied.put(name, cut);
                 covered.put(name, cut);

@@ -115,6 +115,14 @@ final class Recovery {
     Map<String, Long> snapshotLsn = new HashMap<>();
     Map<String, Long> lastApplied = new HashMap<>();
     long maxSnapshot = 0;
+    // Aliases: as last saved, then the alias changes logged after that (the alias lane's
+    // "snapshot").
+    AliasFile aliasFile = new AliasFile(store.root().toAbsolutePath().getParent());
+    AliasFile.Saved aliases = aliasFile.load();
+    collections.restoreAliases(aliases.aliases());
+    collections.aliasStore(aliasFile);
+    // So no new operation reuses an LSN the file covers (its record may be lost with the tail).
+    maxSnapshot = aliases.lsn();
     if (Files.isDirectory(store.root())) {
       List<Path> dirs;
       try (Stream<Path> s = Files.list(store.root())) {
@@ -165,7 +173,11 @@ final class Recovery {
           throw new IOException(
               "WAL record " + rec.lsn() + " passed its CRC but does not decode: " + e, e);
         }
-        if (rec.lsn() <= snapshotLsn.getOrDefault(op.collection(), 0L)) {
+        long covered =
+            op instanceof io.vecdb.collection.Operation.ChangeAliases
+                ? aliases.lsn()
+                : snapshotLsn.getOrDefault(op.collection(), 0L);
+        if (rec.lsn() <= covered) {
           skipped++;
           continue;
         }

@@ -228,6 +228,12 @@ public final class SnapshotService {
     return f;
   }
 
+  /** The collection's own name when {@code name} is one of its aliases, else {@code name}. */
+  public String canonical(String name) {
+    io.vecdb.collection.Collection c = collections.get(name);
+    return c == null ? name : c.name();
+  }
+
   private Path dirOf(String collection) {
     return root.resolve(SnapshotStore.dirName(collection));
   }

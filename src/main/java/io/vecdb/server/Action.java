@@ -29,7 +29,10 @@ public enum Action {
   QUERY_BATCH(false),
   SEARCH_GROUPS(false),
   QUERY_GROUPS(false),
-  COLLECTION_CLUSTER(false);
+  COLLECTION_CLUSTER(false),
+  CHANGE_ALIASES(true),
+  LIST_ALIASES(false),
+  COLLECTION_ALIASES(false);
 
   private final boolean write;
 
@@ -59,7 +62,10 @@ public enum Action {
    * Qdrant; every other write answers an update result ({@code operation_id}, {@code status}).
    */
   boolean answersBoolean() {
-    return this == CREATE_COLLECTION || this == DELETE_COLLECTION || this == UPDATE_COLLECTION;
+    return this == CREATE_COLLECTION
+        || this == DELETE_COLLECTION
+        || this == UPDATE_COLLECTION
+        || this == CHANGE_ALIASES;
   }
 
   /** The wire name: lower case, e.g. {@code upsert_points}. */

@@ -72,13 +72,21 @@ final class ClusterRequests {
     return switch (r.action()) {
       case CREATE_COLLECTION -> createCollection(c, body, params);
       case DELETE_COLLECTION -> deleteCollection(c, params);
+      case CHANGE_ALIASES ->
+          // Checked against the shard map by the metadata group, which orders aliases with
+          // collection deletes (an alias never outlives its collection).
+          node.metaWrite(
+                  new MetaCommand.ChangeAliases(MutationRequests.parseAliasActions(body)),
+                  params.timeoutMs)
+              .thenCompose(outcome -> metaApplied(outcome, params))
+              .thenApply(v -> new Reply(Boolean.TRUE, null));
       default -> placementOf(c, params).thenCompose(p -> writePoints(p, r, body, params));
     };
   }
 
   private CompletableFuture<Reply> writePoints(
       ShardMap.Placement p, ApiRequest r, JsonObject body, Params params) {
-    String c = r.collection();
+    String c = p.name(); // the collection's own name, also when the request named an alias
     // Validated against the placement this request is routed by (the reconciler's schema may not
     // have caught up with a collection created a moment ago).
     MutationRequests mutations = new MutationRequests(node.schemaFor(p));
@@ -133,7 +141,7 @@ final class ClusterRequests {
    * moment ago), after catching up with the metadata leader; else 404.
    */
   private CompletableFuture<ShardMap.Placement> placementOf(String c, Params params) {
-    ShardMap.Placement p = node.shards().get(c);
+    ShardMap.Placement p = node.shards().resolve(c);
     if (p != null) {
       return CompletableFuture.completedFuture(p);
     }
@@ -429,6 +437,31 @@ final class ClusterRequests {
                   return new Reply(new JsonObject().put("collections", out), null);
                 });
       }
+      case LIST_ALIASES, COLLECTION_ALIASES -> {
+        return node.syncMetadata(Math.min(params.timeoutMs, 5_000))
+            .thenApply(
+                v -> {
+                  ShardMap m = node.shards();
+                  String only = null;
+                  if (r.action() == Action.COLLECTION_ALIASES) {
+                    ShardMap.Placement p = m.resolve(c);
+                    if (p == null) {
+                      throw VecdbException.notFound("Collection `" + c + "` doesn't exist!");
+                    }
+                    only = p.name();
+                  }
+                  JsonArray out = new JsonArray();
+                  for (var e : m.aliases().entrySet()) {
+                    if (only == null || only.equals(e.getValue())) {
+                      out.add(
+                          new JsonObject()
+                              .put("alias_name", e.getKey())
+                              .put("collection_name", e.getValue()));
+                    }
+                  }
+                  return new Reply(new JsonObject().put("aliases", out), null);
+                });
+      }
       case COLLECTION_EXISTS -> {
         return placementOf(c, params)
             .handle((p, e) -> new Reply(new JsonObject().put("exists", e == null), null));
@@ -440,7 +473,7 @@ final class ClusterRequests {
 
   private CompletableFuture<Reply> readShards(
       ShardMap.Placement p, ApiRequest r, JsonObject body, Params params) {
-    String c = r.collection();
+    String c = p.name(); // the collection's own name, also when the request named an alias
     JsonObject b = body == null ? new JsonObject() : body;
     int shards = p.shardCount();
     return switch (r.action()) {
@@ -595,7 +628,7 @@ final class ClusterRequests {
   }
 
   private ShardMap.Placement placement(String c) {
-    ShardMap.Placement p = node.shards().get(c);
+    ShardMap.Placement p = node.shards().resolve(c);
     if (p == null) {
       throw VecdbException.notFound("Collection `" + c + "` doesn't exist!");
     }

@@ -102,6 +102,7 @@ final class LocalWrites {
       case BATCH_UPDATE -> mutations.batch(c, body);
       case CREATE_FIELD_INDEX -> mutations.createFieldIndex(c, body);
       case DELETE_FIELD_INDEX -> mutations.deleteFieldIndex(c, r.arg());
+      case CHANGE_ALIASES -> mutations.changeAliases(body);
       default ->
           throw new IllegalArgumentException(
               "action: '" + r.action().wireName() + "' is a read, send it to " + Addresses.SEARCH);

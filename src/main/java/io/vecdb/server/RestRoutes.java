@@ -17,12 +17,16 @@ final class RestRoutes {
     String c = "/collections/:name";
     String p = c + "/points";
     route(r, HttpMethod.GET, "/collections", Action.LIST_COLLECTIONS, null, f);
+    // Before the /collections/:name routes, so "aliases" is never read as a collection name.
+    route(r, HttpMethod.POST, "/collections/aliases", Action.CHANGE_ALIASES, null, f);
+    route(r, HttpMethod.GET, "/aliases", Action.LIST_ALIASES, null, f);
     route(r, HttpMethod.GET, c, Action.GET_COLLECTION, null, f);
     route(r, HttpMethod.PUT, c, Action.CREATE_COLLECTION, null, f);
     route(r, HttpMethod.DELETE, c, Action.DELETE_COLLECTION, null, f);
     route(r, HttpMethod.PATCH, c, Action.UPDATE_COLLECTION, null, f);
     route(r, HttpMethod.GET, c + "/exists", Action.COLLECTION_EXISTS, null, f);
     route(r, HttpMethod.GET, c + "/cluster", Action.COLLECTION_CLUSTER, null, f);
+    route(r, HttpMethod.GET, c + "/aliases", Action.COLLECTION_ALIASES, null, f);
     route(r, HttpMethod.PUT, c + "/index", Action.CREATE_FIELD_INDEX, null, f);
     route(r, HttpMethod.DELETE, c + "/index/:field", Action.DELETE_FIELD_INDEX, "field", f);
     route(r, HttpMethod.PUT, p, Action.UPSERT_POINTS, null, f);

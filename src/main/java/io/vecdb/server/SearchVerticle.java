@@ -75,6 +75,8 @@ final class SearchVerticle extends VerticleBase {
     String c = r.collection();
     return switch (r.action()) {
       case LIST_COLLECTIONS -> reads.list();
+      case LIST_ALIASES -> reads.aliases();
+      case COLLECTION_ALIASES -> reads.aliases(c);
       case GET_COLLECTION -> reads.info(c);
       case COLLECTION_EXISTS -> reads.exists(c);
       case COLLECTION_CLUSTER -> reads.clusterInfo(c);

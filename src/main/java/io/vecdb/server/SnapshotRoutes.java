@@ -35,16 +35,22 @@ final class SnapshotRoutes {
     r.post(base + "/upload").handler(ctx -> upload(ctx, service.get()));
     r.put(base + "/recover").handler(BodyHandler.create(false).setBodyLimit(maxRequestBytes));
     r.put(base + "/recover").handler(ctx -> recover(ctx, service.get()));
-    r.post(base).handler(ctx -> reply(ctx, service, s -> s.create(name(ctx)).map(d -> d.toJson())));
+    r.post(base)
+        .handler(
+            ctx -> reply(ctx, service, s -> s.create(s.canonical(name(ctx))).map(d -> d.toJson())));
     r.get(base)
-        .handler(ctx -> reply(ctx, service, s -> s.list(name(ctx)).map(SnapshotRoutes::json)));
+        .handler(
+            ctx ->
+                reply(ctx, service, s -> s.list(s.canonical(name(ctx))).map(SnapshotRoutes::json)));
     r.delete(base + "/:snapshot")
         .handler(
             ctx ->
                 reply(
                     ctx,
                     service,
-                    s -> s.delete(name(ctx), ctx.pathParam("snapshot")).map(b -> (Object) b)));
+                    s ->
+                        s.delete(s.canonical(name(ctx)), ctx.pathParam("snapshot"))
+                            .map(b -> (Object) b)));
     r.route(HttpMethod.GET, base + "/:snapshot").handler(ctx -> download(ctx, service.get()));
   }
 
@@ -104,7 +110,10 @@ final class SnapshotRoutes {
       return;
     }
     Object checksum = body.getValue("checksum");
-    finish(ctx, s.recover(name(ctx), location, checksum instanceof String c ? c : null), start);
+    finish(
+        ctx,
+        s.recover(s.canonical(name(ctx)), location, checksum instanceof String c ? c : null),
+        start);
   }
 
   private static void upload(RoutingContext ctx, SnapshotService s) {
@@ -127,7 +136,10 @@ final class SnapshotRoutes {
       return;
     }
     String checksum = ctx.request().getParam("checksum");
-    finish(ctx, s.recoverFile(name(ctx), Path.of(file.uploadedFileName()), checksum), start);
+    finish(
+        ctx,
+        s.recoverFile(s.canonical(name(ctx)), Path.of(file.uploadedFileName()), checksum),
+        start);
   }
 
   private static void finish(RoutingContext ctx, Future<Boolean> f, long start) {
@@ -148,7 +160,7 @@ final class SnapshotRoutes {
       return;
     }
     String snapshot = ctx.pathParam("snapshot");
-    s.file(name(ctx), snapshot)
+    s.file(s.canonical(name(ctx)), snapshot)
         .onComplete(
             ar -> {
               if (ar.failed()) {

@@ -234,6 +234,61 @@ class ShardedClusterProcessTest {
       assertEquals(4, info.getJsonArray("remote_shards").size());
       JsonObject collection = (JsonObject) h.ok(nodes.get(0), "GET", C, null).result();
       assertEquals(120, collection.getLong("points_count"));
+      // An alias made through one node names the collection on every node (metadata group).
+      h.ok(
+          nodes.get(2),
+          "POST",
+          "/collections/aliases",
+          new JsonObject()
+              .put(
+                  "actions",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put(
+                                  "create_alias",
+                                  new JsonObject()
+                                      .put("alias_name", "live")
+                                      .put("collection_name", "c")))));
+      for (ServerProcess n : nodes) {
+        JsonObject viaAlias =
+            (JsonObject) h.ok(n, "GET", "/collections/live/cluster", null).result();
+        assertEquals(2, viaAlias.getInteger("shard_count"));
+        JsonArray aliases =
+            ((JsonObject) h.ok(n, "GET", "/aliases", null).result()).getJsonArray("aliases");
+        assertEquals(
+            new JsonArray()
+                .add(new JsonObject().put("alias_name", "live").put("collection_name", "c")),
+            aliases);
+      }
+      ClusterHarness.Reply viaAliasWrite =
+          h.ok(nodes.get(0), "PUT", "/collections/live/points?wait=true", points(120, 121));
+      assertNotNull(viaAliasWrite.token());
+      ClusterHarness.Reply counted =
+          h.call(
+              nodes.get(1),
+              "POST",
+              "/collections/live/points/count",
+              new JsonObject(),
+              viaAliasWrite.token()); // read-your-writes through another node
+      assertEquals(200, counted.status(), String.valueOf(counted.body()));
+      assertEquals(121, count(counted));
+      h.ok(
+          nodes.get(0),
+          "POST",
+          "/collections/aliases",
+          new JsonObject()
+              .put(
+                  "actions",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put("delete_alias", new JsonObject().put("alias_name", "live")))));
+      h.ok(
+          nodes.get(0),
+          "POST",
+          C + "/points/delete?wait=true",
+          new JsonObject().put("points", new JsonArray().add(120)));
       // The optimizer looks after the shard replicas (it once saw none on a clustered node, so
       // their tombstones were never compacted): each hosted replica has its tombstone gauge.
       ClusterHarness.await(

@@ -37,29 +37,33 @@ final class QdrantOpenApi {
     schemas = spec.getJsonObject("components").getJsonObject("schemas");
   }
 
-  /** The operation's path template that {@code path} (no query string) matches, or null. */
+  /**
+   * The operation's path template that {@code path} (no query string) matches, or null. A fixed
+   * segment beats a parameter (as OpenAPI says): {@code /points/scroll} is not {@code
+   * /points/{id}}, {@code /collections/aliases} is not {@code /collections/{collection_name}}.
+   */
   String template(String path) {
+    String best = null;
+    int bestFixed = -1;
+    String[] b = path.split("/");
     for (String t : spec.getJsonObject("paths").fieldNames()) {
       String[] a = t.split("/");
-      String[] b = path.split("/");
       if (a.length != b.length) {
         continue;
       }
       boolean match = true;
+      int fixed = 0;
       for (int i = 0; i < a.length && match; i++) {
-        match = a[i].equals(b[i]) || (a[i].startsWith("{") && !b[i].isEmpty());
+        boolean param = a[i].startsWith("{");
+        match = a[i].equals(b[i]) || (param && !b[i].isEmpty());
+        fixed += param ? 0 : 1;
       }
-      // A fixed segment beats a parameter: /points/scroll is not /points/{id}.
-      if (match && (!t.endsWith("{id}") || !fixedTwin(t, b))) {
-        return t;
+      if (match && fixed > bestFixed) {
+        best = t;
+        bestFixed = fixed;
       }
     }
-    return null;
-  }
-
-  private boolean fixedTwin(String template, String[] path) {
-    String prefix = template.substring(0, template.lastIndexOf('/') + 1);
-    return spec.getJsonObject("paths").containsKey(prefix + path[path.length - 1]);
+    return best;
   }
 
   /**

@@ -219,6 +219,30 @@ class QdrantResponseShapesTest {
           HttpMethod.POST,
           c + "/points/query",
           new JsonObject().put("query", new JsonObject().put("fusion", "rrf")));
+      // Aliases: change (and a refused change), list, list per collection, and use.
+      JsonObject createAlias =
+          new JsonObject()
+              .put(
+                  "create_alias",
+                  new JsonObject().put("collection_name", "shapes").put("alias_name", "shape"));
+      call(
+          HttpMethod.POST,
+          "/collections/aliases",
+          new JsonObject().put("actions", new JsonArray().add(createAlias)));
+      call(
+          HttpMethod.POST,
+          "/collections/aliases",
+          new JsonObject()
+              .put(
+                  "actions",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put("delete_alias", new JsonObject().put("alias_name", "nope")))));
+      call(HttpMethod.GET, "/aliases", null);
+      call(HttpMethod.GET, c + "/aliases", null);
+      call(HttpMethod.GET, "/collections/nothing/aliases", null);
+      call(HttpMethod.GET, "/collections/shape", null);
       call(
           HttpMethod.POST,
           c + "/points/search/groups",

@@ -105,6 +105,9 @@ class RestApiTest {
             "/collections/{collection_name}/points/search/groups",
             "/collections/{collection_name}/points/query/groups",
             "/collections/{collection_name}/cluster",
+            "/collections/aliases",
+            "/aliases",
+            "/collections/{collection_name}/aliases",
             "/cluster")) {
       assertTrue(paths.containsKey(p), "openapi.json lacks " + p);
     }

@@ -85,6 +85,10 @@ public final class MetadataStateMachine implements StateMachine {
           shards = shards.without(index, delete.name());
           listener.accept(shards);
         }
+        case MetaCommand.ChangeAliases change -> {
+          shards = shards.withAliases(index, aliases(change));
+          listener.accept(shards);
+        }
       }
       result = new Applied(index, ChangeSet.NONE, null, null, false);
     } catch (VecdbException e) {
@@ -93,6 +97,52 @@ public final class MetadataStateMachine implements StateMachine {
     }
     sessions.put(c.client(), c.request(), result);
     return result;
+  }
+
+  /** The aliases after {@code change}, each action checked against those before it. */
+  private java.util.SortedMap<String, String> aliases(MetaCommand.ChangeAliases change) {
+    java.util.TreeMap<String, String> next = new java.util.TreeMap<>(shards.aliases());
+    for (int i = 0; i < change.actions().size(); i++) {
+      io.vecdb.collection.Operation.AliasAction a = change.actions().get(i);
+      String at = "actions[" + i + "]";
+      switch (a.kind()) {
+        case CREATE -> {
+          if (shards.get(a.collection()) == null) {
+            throw VecdbException.notFound(
+                at
+                    + ".create_alias.collection_name: Collection `"
+                    + a.collection()
+                    + "` doesn't exist!");
+          }
+          notACollection(a.alias(), at + ".create_alias.alias_name");
+          next.put(a.alias(), a.collection());
+        }
+        case DELETE -> {
+          if (next.remove(a.alias()) == null) {
+            throw VecdbException.notFound(
+                at + ".delete_alias.alias_name: Alias `" + a.alias() + "` doesn't exist!");
+          }
+        }
+        case RENAME -> {
+          String target = next.remove(a.alias());
+          if (target == null) {
+            throw VecdbException.notFound(
+                at + ".rename_alias.old_alias_name: Alias `" + a.alias() + "` doesn't exist!");
+          }
+          notACollection(a.newAlias(), at + ".rename_alias.new_alias_name");
+          next.put(a.newAlias(), target);
+        }
+      }
+    }
+    return next;
+  }
+
+  private void notACollection(String alias, String path) {
+    if (shards.get(alias) != null) {
+      throw new VecdbException(
+          ErrorCode.CONFLICT,
+          path + ": `" + alias + "` is a collection's name; an alias needs its own");
+    }
   }
 
   /**
@@ -104,6 +154,11 @@ public final class MetadataStateMachine implements StateMachine {
     if (shards.get(create.name()) != null) {
       throw new VecdbException(
           ErrorCode.CONFLICT, "Collection `" + create.name() + "` already exists!");
+    }
+    if (shards.aliases().containsKey(create.name())) {
+      throw new VecdbException(
+          ErrorCode.CONFLICT,
+          "`" + create.name() + "` is an alias; a collection needs a name of its own");
     }
     CollectionConfig config;
     try {

@@ -8,15 +8,23 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The cluster's collections and where their shards live, as the metadata group has applied them: an
- * immutable value (a new one per change), so readers on any thread see a whole map. {@code epoch}:
- * the Raft index of the last change (0 for none).
+ * The cluster's collections, where their shards live and their aliases (alias to collection name),
+ * as the metadata group has applied them: an immutable value (a new one per change), so readers on
+ * any thread see a whole map. {@code epoch}: the Raft index of the last change (0 for none). The
+ * metadata group applies alias changes and collection deletes in one log, so an alias always names
+ * a collection that exists.
  */
-public record ShardMap(long epoch, SortedMap<String, Placement> collections) {
-  public static final ShardMap EMPTY = new ShardMap(0, new TreeMap<>());
+public record ShardMap(
+    long epoch, SortedMap<String, Placement> collections, SortedMap<String, String> aliases) {
+  public static final ShardMap EMPTY = new ShardMap(0, new TreeMap<>(), new TreeMap<>());
 
   public ShardMap {
     collections = Collections.unmodifiableSortedMap(new TreeMap<>(collections));
+    aliases = Collections.unmodifiableSortedMap(new TreeMap<>(aliases));
+  }
+
+  public ShardMap(long epoch, SortedMap<String, Placement> collections) {
+    this(epoch, collections, new TreeMap<>());
   }
 
   /**
@@ -84,15 +92,32 @@ public record ShardMap(long epoch, SortedMap<String, Placement> collections) {
     return collections.get(name);
   }
 
+  /** The collection of that name, or the one an alias of that name names; or null. */
+  public Placement resolve(String name) {
+    Placement p = collections.get(name);
+    if (p != null) {
+      return p;
+    }
+    String target = aliases.get(name);
+    return target == null ? null : collections.get(target);
+  }
+
   public ShardMap with(long index, Placement p) {
     TreeMap<String, Placement> copy = new TreeMap<>(collections);
     copy.put(p.name(), p);
-    return new ShardMap(index, copy);
+    return new ShardMap(index, copy, aliases);
   }
 
+  /** Without the collection, and without its aliases (as in Qdrant). */
   public ShardMap without(long index, String name) {
     TreeMap<String, Placement> copy = new TreeMap<>(collections);
     copy.remove(name);
-    return new ShardMap(index, copy);
+    TreeMap<String, String> kept = new TreeMap<>(aliases);
+    kept.values().removeIf(name::equals);
+    return new ShardMap(index, copy, kept);
+  }
+
+  public ShardMap withAliases(long index, SortedMap<String, String> newAliases) {
+    return new ShardMap(index, collections, newAliases);
   }
 }

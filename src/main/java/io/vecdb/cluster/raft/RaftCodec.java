@@ -82,6 +82,8 @@ public final class RaftCodec {
   private static final byte OP_META_DELETE_COLLECTION = 9;
   private static final byte OP_META_SHARD_MAP = 10;
   private static final byte OP_CHECKPOINT = 11;
+  private static final byte OP_META_CHANGE_ALIASES = 12;
+  private static final byte OP_META_SHARD_MAP_ALIASES = 13; // OP_META_SHARD_MAP plus aliases
 
   private RaftCodec() {}
 
@@ -435,10 +437,22 @@ public final class RaftCodec {
             out.appendLongLE(c.request());
             str(out, dc.name());
           }
+          case MetaCommand.ChangeAliases ca -> {
+            out.appendByte(OP_META_CHANGE_ALIASES);
+            str(out, c.client());
+            out.appendLongLE(c.request());
+            out.appendIntLE(ca.actions().size());
+            for (io.vecdb.collection.Operation.AliasAction a : ca.actions()) {
+              out.appendByte((byte) a.kind().ordinal());
+              str(out, a.alias());
+              str(out, a.collection());
+              str(out, a.newAlias());
+            }
+          }
         }
       }
       case ShardMap map -> {
-        out.appendByte(OP_META_SHARD_MAP);
+        out.appendByte(OP_META_SHARD_MAP_ALIASES);
         out.appendLongLE(map.epoch());
         out.appendIntLE(map.collections().size());
         for (ShardMap.Placement p : map.collections().values()) {
@@ -451,6 +465,13 @@ public final class RaftCodec {
             shard.forEach(id -> str(out, id));
           }
         }
+        out.appendIntLE(map.aliases().size());
+        map.aliases()
+            .forEach(
+                (alias, target) -> {
+                  str(out, alias);
+                  str(out, target);
+                });
       }
       case NodeRegistry registry -> {
         out.appendByte(OP_META_REGISTRY);
@@ -518,7 +539,25 @@ public final class RaftCodec {
         long request = r.l();
         yield new MetaCommand(client, request, new MetaCommand.DeleteCollection(r.str()));
       }
-      case OP_META_SHARD_MAP -> {
+      case OP_META_CHANGE_ALIASES -> {
+        String client = r.str();
+        long request = r.l();
+        int n = r.count();
+        List<io.vecdb.collection.Operation.AliasAction> actions = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          int kind = r.b();
+          var kinds = io.vecdb.collection.Operation.AliasAction.Kind.values();
+          if (kind < 0 || kind >= kinds.length) {
+            throw new IllegalArgumentException("alias action " + kind + " is unknown");
+          }
+          actions.add(
+              new io.vecdb.collection.Operation.AliasAction(
+                  kinds[kind], r.str(), r.str(), 0, r.str()));
+        }
+        yield new MetaCommand(client, request, new MetaCommand.ChangeAliases(actions));
+      }
+      case OP_META_SHARD_MAP, OP_META_SHARD_MAP_ALIASES -> {
+        boolean withAliases = tag == OP_META_SHARD_MAP_ALIASES;
         long epoch = r.l();
         int n = r.count();
         java.util.TreeMap<String, ShardMap.Placement> collections = new java.util.TreeMap<>();
@@ -538,7 +577,14 @@ public final class RaftCodec {
           }
           collections.put(name, new ShardMap.Placement(name, body, incarnation, replicas));
         }
-        yield new ShardMap(epoch, collections);
+        java.util.TreeMap<String, String> aliases = new java.util.TreeMap<>();
+        if (withAliases) {
+          int a = r.count();
+          for (int i = 0; i < a; i++) {
+            aliases.put(r.str(), r.str());
+          }
+        }
+        yield new ShardMap(epoch, collections, aliases);
       }
       case OP_META_REGISTRY -> {
         int n = r.count();

@@ -69,6 +69,57 @@ class MetadataStateMachineTest {
     assertEquals("c/11/0/c", sm.shards().get("c").group(0));
   }
 
+  private static io.vecdb.collection.Operation.AliasAction create(String alias, String c) {
+    return io.vecdb.collection.Operation.AliasAction.create(alias, c, 0);
+  }
+
+  @Test
+  void aliasesChangeTogetherOrNotAtAllAndEndWithTheirCollection() {
+    MetadataStateMachine sm = new MetadataStateMachine();
+    apply(sm, 1, new MetaCommand.RegisterNode("n1", "http://h1"));
+    apply(sm, 2, new MetaCommand.CreateCollection("a", body(1, 1), 64));
+    apply(sm, 3, new MetaCommand.CreateCollection("b", body(1, 1), 64));
+    assertTrue(
+        apply(sm, 4, new MetaCommand.ChangeAliases(List.of(create("p", "a"), create("q", "b"))))
+            .succeeded());
+    assertEquals(java.util.Map.of("p", "a", "q", "b"), sm.shards().aliases());
+    assertEquals("a", sm.shards().resolve("p").name());
+    // A valid action followed by an invalid one: nothing changes, on every member alike.
+    Applied bad =
+        apply(
+            sm,
+            5,
+            new MetaCommand.ChangeAliases(
+                List.of(
+                    io.vecdb.collection.Operation.AliasAction.delete("p"),
+                    create("r", "missing"))));
+    assertEquals(ErrorCode.NOT_FOUND, bad.error());
+    assertTrue(bad.message().startsWith("actions[1].create_alias.collection_name"), bad.message());
+    assertEquals(java.util.Map.of("p", "a", "q", "b"), sm.shards().aliases());
+    assertEquals(
+        ErrorCode.CONFLICT,
+        apply(sm, 6, new MetaCommand.ChangeAliases(List.of(create("b", "a")))).error());
+    assertEquals(
+        ErrorCode.CONFLICT,
+        apply(sm, 7, new MetaCommand.CreateCollection("p", body(1, 1), 64)).error());
+    assertTrue(
+        apply(
+                sm,
+                8,
+                new MetaCommand.ChangeAliases(
+                    List.of(io.vecdb.collection.Operation.AliasAction.rename("q", "q2"))))
+            .succeeded());
+    // Deleting a collection ends its aliases in the same step.
+    assertTrue(apply(sm, 9, new MetaCommand.DeleteCollection("b")).succeeded());
+    assertEquals(java.util.Map.of("p", "a"), sm.shards().aliases());
+    assertNull(sm.shards().resolve("q2"));
+    List<Object> chunks = new ArrayList<>();
+    sm.takeSnapshot(9, chunks::add);
+    MetadataStateMachine other = new MetadataStateMachine();
+    other.installSnapshot(9, chunks);
+    assertEquals(sm.shards(), other.shards());
+  }
+
   @Test
   void aSnapshotCarriesTheShardMapAndReplacesState() {
     MetadataStateMachine a = new MetadataStateMachine();

@@ -268,6 +268,22 @@ class RaftCodecTest {
                         "c",
                         new io.vecdb.cluster.meta.ShardMap.Placement(
                             "c", body, 5, List.of(List.of("n1", "n2"), List.of("n2", "n3")))))),
+            new io.vecdb.cluster.MetaCommand(
+                "cl",
+                5,
+                new io.vecdb.cluster.MetaCommand.ChangeAliases(
+                    List.of(
+                        io.vecdb.collection.Operation.AliasAction.delete("old"),
+                        io.vecdb.collection.Operation.AliasAction.create("prod", "c", 0),
+                        io.vecdb.collection.Operation.AliasAction.rename("a", "b")))),
+            new io.vecdb.cluster.meta.ShardMap(
+                10,
+                new java.util.TreeMap<>(
+                    java.util.Map.of(
+                        "c",
+                        new io.vecdb.cluster.meta.ShardMap.Placement(
+                            "c", body, 5, List.of(List.of("n1"))))),
+                new java.util.TreeMap<>(java.util.Map.of("prod", "c", "p2", "c"))),
             new CheckpointRef("n2", 230));
     for (Object op : ops) {
       Buffer b = Buffer.buffer();
