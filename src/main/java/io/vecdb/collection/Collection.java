@@ -36,6 +36,11 @@ public final class Collection {
   final ConcurrentSkipListMap<PointId, Integer> ordinals = new ConcurrentSkipListMap<>();
   final OrdinalTable<StoredPoint> points = new OrdinalTable<>();
   final PayloadIndex payloadIndex;
+
+  /** Sparse vector name to its inverted index; written on the apply lane only (SparseIndex). */
+  final java.util.concurrent.ConcurrentHashMap<String, SparseIndex> sparse =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private volatile CollectionConfig config;
   private volatile FilteredSearch filteredSearch;
 
@@ -290,14 +295,18 @@ public final class Collection {
       List<PointId> ids = new ArrayList<>(batch.size());
       for (PointStruct p : batch) {
         int ord = added[k++];
-        points.set(ord, new StoredPoint(p.id(), p.payload(), seqs[i]));
+        points.set(ord, new StoredPoint(p.id(), p.payload(), seqs[i], p.sparse()));
         payloadIndex.onUpsert(ord, p.payload());
+        SparseIndex.onUpsert(sparse, ord, p.sparse());
         Integer old = ordinals.put(p.id(), ord);
         if (old != null) {
           index.remove(old);
           StoredPoint previous = points.get(old);
           points.set(old, null);
           payloadIndex.onRemove(old, previous == null ? null : previous.payload());
+          if (previous != null) {
+            SparseIndex.onRemove(sparse, old, previous.sparse());
+          }
         }
         ids.add(p.id());
       }
@@ -315,6 +324,9 @@ public final class Collection {
         StoredPoint previous = points.get(ord);
         points.set(ord, null);
         payloadIndex.onRemove(ord, previous == null ? null : previous.payload());
+        if (previous != null) {
+          SparseIndex.onRemove(sparse, ord, previous.sparse());
+        }
         deleted.add(id);
       }
     }
@@ -330,7 +342,7 @@ public final class Collection {
       StoredPoint old = ord == null ? null : points.get(ord);
       if (old != null) {
         Payload edited = edit.apply(old.payload());
-        points.set(ord, new StoredPoint(id, edited, seq));
+        points.set(ord, new StoredPoint(id, edited, seq, old.sparse()));
         payloadIndex.onUpsert(ord, edited);
         changed.add(id);
       }
@@ -400,9 +412,7 @@ public final class Collection {
         return null;
       }
       StoredPoint p = points.get(ord);
-      return p == null || !p.id().equals(id)
-          ? null
-          : new PointView(p.id(), p.payload(), p.version(), ord, 0f);
+      return p == null || !p.id().equals(id) ? null : new PointView(p, ord, 0f);
     }
   }
 
@@ -503,6 +513,90 @@ public final class Collection {
     }
   }
 
+  /**
+   * The {@code limit} best points by sparse vector {@code name} after skipping {@code offset}:
+   * exactly, every point sharing a dimension with {@code query} scored by the dot product (with IDF
+   * weights when the vector's modifier is {@code idf}), best first, ties by id; only points that
+   * pass {@code filter} and {@code threshold} (score at least it). Points without a vector of that
+   * name, or sharing no dimension, are not returned (as in Qdrant).
+   */
+  public List<PointView> searchSparse(
+      String name,
+      io.vecdb.model.SparseVector query,
+      int limit,
+      int offset,
+      Filter filter,
+      Float threshold) {
+    CollectionConfig.SparseParams params = requireSparse(name);
+    SparseIndex idx = sparse.get(name);
+    if (idx == null || limit + offset == 0) {
+      return List.of();
+    }
+    java.util.function.IntToDoubleFunction weight = params.idf() ? idx::idf : null;
+    int k = limit + offset;
+    java.util.PriorityQueue<PointView> best =
+        new java.util.PriorityQueue<>(
+            java.util.Comparator.comparingDouble(PointView::score)
+                .thenComparing(PointView::id, java.util.Comparator.reverseOrder()));
+    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+      int scanned = 0;
+      for (int ord : idx.candidates(query)) {
+        if ((++scanned & 4095) == 0) {
+          io.vecdb.index.Deadline.check();
+        }
+        StoredPoint p = points.get(ord);
+        io.vecdb.model.SparseVector v = p == null ? null : p.sparse().get(name);
+        if (v == null || (filter != null && !filter.test(p.id(), p.payload()))) {
+          continue;
+        }
+        float score = (float) query.dot(v, weight);
+        if (threshold != null && score < threshold) {
+          continue;
+        }
+        best.add(new PointView(p, ord, score));
+        if (best.size() > k) {
+          best.poll();
+        }
+      }
+    }
+    List<PointView> out = new ArrayList<>(best);
+    out.sort(
+        java.util.Comparator.comparingDouble(PointView::score)
+            .reversed()
+            .thenComparing(PointView::id));
+    return out.subList(Math.min(offset, out.size()), out.size());
+  }
+
+  /**
+   * The score of sparse {@code query} against the point a read returned (its sparse vector {@code
+   * name} as read, IDF-weighted as configured), or NaN if that point has no vector of that name.
+   */
+  public float scoreSparse(String name, io.vecdb.model.SparseVector query, PointView view) {
+    CollectionConfig.SparseParams params = requireSparse(name);
+    io.vecdb.model.SparseVector v = view.sparse().get(name);
+    if (v == null) {
+      return Float.NaN;
+    }
+    SparseIndex idx = sparse.get(name);
+    return (float) query.dot(v, params.idf() && idx != null ? idx::idf : null);
+  }
+
+  private CollectionConfig.SparseParams requireSparse(String name) {
+    CollectionConfig.SparseParams params = config.sparse(name);
+    if (params == null) {
+      throw new IllegalArgumentException(
+          "using: collection `"
+              + this.name
+              + "` has no sparse vector named \""
+              + name
+              + "\""
+              + (config.sparseVectors().isEmpty()
+                  ? ""
+                  : ", expected one of " + config.sparseVectors().keySet()));
+    }
+    return params;
+  }
+
   /** Marker (compared by identity, never returned): a hit changed during the search. */
   private static final List<PointView> SHORT = new ArrayList<>(0);
 
@@ -546,7 +640,7 @@ public final class Collection {
       if (skipped++ < offset) {
         continue;
       }
-      out.add(new PointView(p.id(), p.payload(), p.version(), hits.ordinal(i), score));
+      out.add(new PointView(p, hits.ordinal(i), score));
     }
     if (dropped && !acceptShort && out.size() < limit && hits.size() == limit + offset) {
       return SHORT; // the index had enough hits; some changed under us
@@ -577,7 +671,7 @@ public final class Collection {
       if (out.size() == limit) {
         return new Page(out, p.id());
       }
-      out.add(new PointView(p.id(), p.payload(), p.version(), e.getValue(), 0f));
+      out.add(new PointView(p, e.getValue(), 0f));
     }
     return new Page(out, null);
   }

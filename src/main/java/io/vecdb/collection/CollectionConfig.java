@@ -5,7 +5,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A collection's settings: one unnamed dense vector of {@code size} dimensions, its distance, HNSW
- * parameters and the optimizer settings as given (kept for {@code GET /collections/{name}}).
+ * parameters, its sparse vectors by name ({@code sparse_vectors}) and the optimizer settings as
+ * given (kept for {@code GET /collections/{name}}).
  */
 public record CollectionConfig(
     int size,
@@ -14,7 +15,34 @@ public record CollectionConfig(
     JsonObject optimizers,
     int shardNumber,
     int replicationFactor,
-    int writeConsistencyFactor) {
+    int writeConsistencyFactor,
+    java.util.SortedMap<String, SparseParams> sparseVectors) {
+
+  /**
+   * A sparse vector's settings: whether queries weight dimensions by inverse document frequency.
+   */
+  public record SparseParams(boolean idf) {}
+
+  /** A config without sparse vectors. */
+  public CollectionConfig(
+      int size,
+      Distance distance,
+      HnswConfig hnsw,
+      JsonObject optimizers,
+      int shardNumber,
+      int replicationFactor,
+      int writeConsistencyFactor) {
+    this(
+        size,
+        distance,
+        hnsw,
+        optimizers,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        new java.util.TreeMap<>());
+  }
+
   public static final int MAX_DIMENSION = 65_536;
   static final JsonObject DEFAULT_OPTIMIZERS =
       new JsonObject()
@@ -37,6 +65,14 @@ public record CollectionConfig(
 
   public CollectionConfig {
     optimizers = optimizers == null ? DEFAULT_OPTIMIZERS.copy() : optimizers.copy();
+    sparseVectors =
+        java.util.Collections.unmodifiableSortedMap(
+            new java.util.TreeMap<>(sparseVectors == null ? java.util.Map.of() : sparseVectors));
+  }
+
+  /** The params of sparse vector {@code name}, or null if the collection has none of that name. */
+  public SparseParams sparse(String name) {
+    return sparseVectors.get(name);
   }
 
   /** Qdrant's create-collection fields (each is implemented, a hint, or refused when set). */
@@ -126,6 +162,68 @@ public record CollectionConfig(
         JsonFields.object(body, "optimizers_config", "optimizers_config"),
         "optimizers_config",
         OPTIMIZER_FIELDS);
+    JsonObject sparse = JsonFields.object(body, "sparse_vectors", "sparse_vectors");
+    if (sparse != null) {
+      for (String name : sparse.fieldNames()) {
+        String at = "sparse_vectors." + name;
+        JsonObject params = JsonFields.object(sparse, name, at);
+        if (params == null) {
+          continue;
+        }
+        JsonFields.onlyKnown(params, at, java.util.Set.of("index", "modifier"));
+        JsonObject index = JsonFields.object(params, "index", at + ".index");
+        JsonFields.onlyKnown(
+            index, at + ".index", java.util.Set.of("full_scan_threshold", "on_disk", "datatype"));
+        if (index != null) {
+          // full_scan_threshold is a hint: a sparse search here is always an exact scan of the
+          // inverted index's postings.
+          JsonFields.integer(
+              index,
+              "full_scan_threshold",
+              at + ".index.full_scan_threshold",
+              0,
+              Long.MAX_VALUE,
+              0);
+          if (Boolean.TRUE.equals(JsonFields.bool(index, "on_disk", at + ".index.on_disk"))) {
+            throw new IllegalArgumentException(
+                at
+                    + ".index.on_disk: sparse indexes on disk are not supported by VecDB (RAM only)");
+          }
+          String type = JsonFields.string(index, "datatype", at + ".index.datatype");
+          if (type != null && !type.equals("float32")) {
+            throw new IllegalArgumentException(
+                at
+                    + ".index.datatype: only \"float32\" is supported by VecDB, got \""
+                    + type
+                    + "\"");
+          }
+        }
+      }
+    }
+  }
+
+  /** Parses {@code sparse_vectors}: names (non-empty) to {@code {modifier: "idf"|"none"}}. */
+  private static java.util.SortedMap<String, SparseParams> parseSparse(JsonObject body) {
+    java.util.TreeMap<String, SparseParams> out = new java.util.TreeMap<>();
+    JsonObject sparse = JsonFields.object(body, "sparse_vectors", "sparse_vectors");
+    if (sparse == null) {
+      return out;
+    }
+    for (String name : sparse.fieldNames()) {
+      String at = "sparse_vectors." + name;
+      if (name.isEmpty() || name.length() > 255) {
+        throw new IllegalArgumentException(
+            "sparse_vectors: expected names of 1 to 255 characters (\"\" is the dense vector's)");
+      }
+      JsonObject params = JsonFields.object(sparse, name, at);
+      String modifier =
+          params == null ? null : JsonFields.string(params, "modifier", at + ".modifier");
+      if (modifier != null && !modifier.equals("idf") && !modifier.equals("none")) {
+        throw JsonFields.bad(at + ".modifier", "\"idf\" or \"none\"", modifier);
+      }
+      out.put(name, new SparseParams("idf".equals(modifier)));
+    }
+    return out;
   }
 
   /**
@@ -134,7 +232,6 @@ public record CollectionConfig(
    */
   static void refuseUnimplemented(JsonObject body) {
     JsonFields.notImplemented(body, "quantization_config", "", "quantization");
-    JsonFields.notImplemented(body, "sparse_vectors", "", "sparse vectors");
     JsonFields.notImplemented(body, "strict_mode_config", "", "strict mode");
     JsonFields.notImplemented(body, "metadata", "", "collection metadata");
   }
@@ -216,7 +313,14 @@ public record CollectionConfig(
               + writeConsistency);
     }
     return new CollectionConfig(
-        (int) size, distance, hnsw, optimizers, shards, replication, writeConsistency);
+        (int) size,
+        distance,
+        hnsw,
+        optimizers,
+        shards,
+        replication,
+        writeConsistency,
+        parseSparse(body));
   }
 
   /** Applies a {@code PATCH /collections/{name}} body: hnsw and optimizer parameters. */
@@ -232,11 +336,28 @@ public record CollectionConfig(
         opt,
         shardNumber,
         replicationFactor,
-        writeConsistencyFactor);
+        writeConsistencyFactor,
+        sparseVectors);
+  }
+
+  private JsonObject sparseJson() {
+    JsonObject out = new JsonObject();
+    sparseVectors.forEach(
+        (name, p) ->
+            out.put(name, p.idf() ? new JsonObject().put("modifier", "idf") : new JsonObject()));
+    return out;
   }
 
   /** Qdrant's {@code config} object of collection info. */
   public JsonObject toJson() {
+    JsonObject out = toJsonWithoutSparse();
+    if (!sparseVectors.isEmpty()) {
+      out.getJsonObject("params").put("sparse_vectors", sparseJson());
+    }
+    return out;
+  }
+
+  private JsonObject toJsonWithoutSparse() {
     return new JsonObject()
         .put(
             "params",
@@ -256,6 +377,14 @@ public record CollectionConfig(
 
   /** The form stored in the operation log: parse(toCreateBody()) gives back an equal config. */
   public JsonObject toCreateBody() {
+    JsonObject out = createBodyWithoutSparse();
+    if (!sparseVectors.isEmpty()) {
+      out.put("sparse_vectors", sparseJson());
+    }
+    return out;
+  }
+
+  private JsonObject createBodyWithoutSparse() {
     return new JsonObject()
         .put("vectors", new JsonObject().put("size", size).put("distance", distance.qdrantName()))
         .put(

@@ -42,6 +42,13 @@ import java.util.UUID;
 public final class CollectionImage {
   static final int IMAGE_VERSION = 1;
 
+  /**
+   * Version 2 adds the {@code sparse} section (per point with sparse vectors: ordinal, count, and
+   * per vector its name, n, n int indices, n float values). Written only for a collection with
+   * sparse vectors, so images of others stay readable by releases that know version 1 only.
+   */
+  static final int SPARSE_IMAGE_VERSION = 2;
+
   private CollectionImage() {}
 
   /** Appends {@code c}'s sections to {@code w}. Apply lane of {@code c} only. */
@@ -61,7 +68,9 @@ public final class CollectionImage {
   public static Captured capture(Collection c) throws IOException {
     JsonObject meta =
         new JsonObject()
-            .put("image_version", IMAGE_VERSION)
+            .put(
+                "image_version",
+                c.config().sparseVectors().isEmpty() ? IMAGE_VERSION : SPARSE_IMAGE_VERSION)
             .put("name", c.name())
             .put("config", c.config().toCreateBody())
             .put("payload_schema", new JsonObject(Map.copyOf(c.payloadSchema())))
@@ -115,6 +124,36 @@ public final class CollectionImage {
             }
             out.flush();
           });
+      if (meta.getInteger("image_version") == SPARSE_IMAGE_VERSION) {
+        w.section(
+            "sparse",
+            ch -> {
+              DataOutputStream out =
+                  new DataOutputStream(
+                      new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
+              for (int page = 0; page < points.length; page++) {
+                Object[] entries = points[page];
+                for (int slot = 0; slot < entries.length; slot++) {
+                  if (entries[slot] instanceof StoredPoint p && !p.sparse().isEmpty()) {
+                    out.writeInt(OrdinalTable.ordinal(page, slot));
+                    out.writeInt(p.sparse().size());
+                    for (var e : new java.util.TreeMap<>(p.sparse()).entrySet()) {
+                      out.writeUTF(e.getKey());
+                      io.vecdb.model.SparseVector v = e.getValue();
+                      out.writeInt(v.size());
+                      for (int i = 0; i < v.size(); i++) {
+                        out.writeInt(v.index(i));
+                      }
+                      for (int i = 0; i < v.size(); i++) {
+                        out.writeFloat(v.value(i));
+                      }
+                    }
+                  }
+                }
+              }
+              out.flush();
+            });
+      }
       w.section("index", graph::writeTo);
     }
 
@@ -159,9 +198,15 @@ public final class CollectionImage {
       meta = new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
     int version = meta.getInteger("image_version", -1);
-    if (version != IMAGE_VERSION) {
+    if (version != IMAGE_VERSION && version != SPARSE_IMAGE_VERSION) {
       throw new IOException(
-          r.path() + ": collection image version " + version + ", expected " + IMAGE_VERSION);
+          r.path()
+              + ": collection image version "
+              + version
+              + ", expected "
+              + IMAGE_VERSION
+              + " or "
+              + SPARSE_IMAGE_VERSION);
     }
     if (name == null) {
       name = meta.getString("name");
@@ -200,6 +245,42 @@ public final class CollectionImage {
     }
     if (n != expected) {
       throw new IOException(r.path() + ": " + n + " points, expected " + expected);
+    }
+    if (version == SPARSE_IMAGE_VERSION) {
+      try (DataInputStream in =
+          new DataInputStream(
+              new BufferedInputStream(Channels.newInputStream(r.section("sparse")), 1 << 16))) {
+        while (true) {
+          int ord;
+          try {
+            ord = in.readInt();
+          } catch (EOFException end) {
+            break;
+          }
+          int names = in.readInt();
+          java.util.Map<String, io.vecdb.model.SparseVector> sparse = new java.util.HashMap<>();
+          for (int k = 0; k < names; k++) {
+            String vname = in.readUTF();
+            int nnz = in.readInt();
+            int[] idx = new int[nnz];
+            float[] val = new float[nnz];
+            for (int j = 0; j < nnz; j++) {
+              idx[j] = in.readInt();
+            }
+            for (int j = 0; j < nnz; j++) {
+              val[j] = in.readFloat();
+            }
+            sparse.put(vname, io.vecdb.model.SparseVector.of(idx, val, "sparse vector " + vname));
+          }
+          StoredPoint p = c.points.get(ord);
+          if (p == null) {
+            throw new IOException(
+                r.path() + ": sparse vectors for ordinal " + ord + " without a point");
+          }
+          c.points.set(ord, new StoredPoint(p.id(), p.payload(), p.version(), sparse));
+          SparseIndex.onUpsert(c.sparse, ord, sparse);
+        }
+      }
     }
     JsonObject schema = meta.getJsonObject("payload_schema", new JsonObject());
     for (String field : schema.fieldNames()) {

@@ -96,7 +96,6 @@ public final class GroupRequests {
     JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
     JsonFields.notImplemented(
         b, "lookup_from", "", "lookup_from (vectors from another collection)");
-    UniversalQuery.defaultVectorOnly(b, "");
     Shape shape = shape(b, false);
     SearchParams params = SearchRequests.params(JsonFields.object(b, "params", "params"), "params");
     UniversalQuery.root(c, b, shape.firstFetch(), params); // checks the whole tree now
@@ -115,7 +114,8 @@ public final class GroupRequests {
     }
   }
 
-  private record Lookup(Collection collection, PayloadSelector payload, boolean withVector) {}
+  private record Lookup(
+      Collection collection, PayloadSelector payload, VectorSelector withVector) {}
 
   private Shape shape(JsonObject b, boolean required) {
     String groupBy = JsonFields.string(b, "group_by", "group_by");
@@ -151,7 +151,7 @@ public final class GroupRequests {
     }
     String name;
     PayloadSelector payload = PayloadSelector.ALL;
-    boolean withVector = false;
+    Object wv = null;
     if (v instanceof String s) {
       name = s;
     } else if (v instanceof JsonObject o) {
@@ -163,8 +163,7 @@ public final class GroupRequests {
       payload =
           PayloadSelector.parse(
               o.getValue("with_payload"), "with_lookup.with_payload", PayloadSelector.ALL);
-      Object wv = o.getValue("with_vectors");
-      withVector = ReadRequests.withVector(new JsonObject().put("with_vector", wv));
+      wv = o.getValue("with_vectors");
     } else {
       throw JsonFields.bad("with_lookup", "a collection name or {collection, ...}", v);
     }
@@ -172,14 +171,14 @@ public final class GroupRequests {
     if (c == null) {
       throw VecdbException.notFound("Collection `" + name + "` doesn't exist! (with_lookup)");
     }
-    return new Lookup(c, payload, withVector);
+    return new Lookup(c, payload, VectorSelector.parse(wv, "with_lookup.with_vectors", c.config()));
   }
 
   private JsonObject groups(
       Collection c, JsonObject b, Shape shape, IntFunction<List<UniversalQuery.Hit>> fetch) {
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
-    boolean withVector = ReadRequests.withVector(b);
+    VectorSelector withVector = ReadRequests.withVector(b, c.config());
     try (var pinned = c.pinReads()) { // rendered as read (Collection.vectorAsRead)
       return groups(c, shape, fetch, payload, withVector);
     }
@@ -190,7 +189,7 @@ public final class GroupRequests {
       Shape shape,
       IntFunction<List<UniversalQuery.Hit>> fetch,
       PayloadSelector payload,
-      boolean withVector) {
+      VectorSelector withVector) {
     Map<Object, List<UniversalQuery.Hit>> groups;
     int k = shape.firstFetch();
     while (true) {

@@ -80,6 +80,7 @@ public final class MutationRequests {
             "metadata"));
     JsonFields.notImplemented(b, "vectors", "", "changing vector parameters");
     JsonFields.notImplemented(b, "params", "", "changing collection params");
+    JsonFields.notImplemented(b, "sparse_vectors", "", "changing sparse vector parameters");
     CollectionConfig.refuseUnimplemented(b);
     JsonObject hnsw = JsonFields.object(b, "hnsw_config", "hnsw_config");
     JsonObject optimizers = JsonFields.object(b, "optimizers_config", "optimizers_config");

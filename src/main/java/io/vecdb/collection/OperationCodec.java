@@ -67,6 +67,10 @@ public final class OperationCodec {
   private static final byte CONDITIONAL_UPSERT = 12; // format 2
   private static final byte BATCH = 13; // format 2
   private static final byte CHANGE_ALIASES = 14; // format 3
+  // format 3: an upsert whose points may carry sparse vectors (mode and filter as in 12, then
+  // after each point's payload: its sparse vectors, a count and per vector name, n, n int
+  // indices, n float values). Written only when some point has a sparse vector.
+  private static final byte SPARSE_UPSERT = 15;
 
   private OperationCodec() {}
 
@@ -97,7 +101,12 @@ public final class OperationCodec {
         json(out, c.optimizers());
       }
       case UpsertPoints u -> {
-        if (u.conditional()) {
+        boolean sparse = u.points().stream().anyMatch(p -> !p.sparse().isEmpty());
+        if (sparse) {
+          header(out, SPARSE_UPSERT, u);
+          out.appendByte((byte) u.mode().ordinal());
+          json(out, u.updateFilter());
+        } else if (u.conditional()) {
           header(out, CONDITIONAL_UPSERT, u);
           out.appendByte((byte) u.mode().ordinal());
           json(out, u.updateFilter());
@@ -112,6 +121,20 @@ public final class OperationCodec {
             out.appendFloatLE(f);
           }
           json(out, p.payload().isEmpty() ? null : p.payload().json());
+          if (sparse) {
+            out.appendIntLE(p.sparse().size());
+            for (var e : new java.util.TreeMap<>(p.sparse()).entrySet()) {
+              string(out, e.getKey());
+              io.vecdb.model.SparseVector v = e.getValue();
+              out.appendIntLE(v.size());
+              for (int i = 0; i < v.size(); i++) {
+                out.appendIntLE(v.index(i));
+              }
+              for (int i = 0; i < v.size(); i++) {
+                out.appendFloatLE(v.value(i));
+              }
+            }
+          }
         }
       }
       case DeletePoints d -> {
@@ -272,10 +295,10 @@ public final class OperationCodec {
           yield new Operation.Batch(c, ops);
         }
         case UPDATE_COLLECTION -> new UpdateCollection(c, json(), json());
-        case UPSERT_POINTS, CONDITIONAL_UPSERT -> {
+        case UPSERT_POINTS, CONDITIONAL_UPSERT, SPARSE_UPSERT -> {
           Operation.UpdateMode mode = Operation.UpdateMode.UPSERT;
           JsonObject filter = null;
-          if (type == CONDITIONAL_UPSERT) {
+          if (type == CONDITIONAL_UPSERT || type == SPARSE_UPSERT) {
             int m = in.getByte(pos++);
             if (m < 0 || m >= Operation.UpdateMode.values().length) {
               throw new IllegalArgumentException("update mode " + m + " is not known");
@@ -293,7 +316,26 @@ public final class OperationCodec {
               pos += 4;
             }
             JsonObject p = json();
-            points.add(new PointStruct(id, v, p == null ? Payload.EMPTY : new Payload(p)));
+            java.util.Map<String, io.vecdb.model.SparseVector> sparse = java.util.Map.of();
+            if (type == SPARSE_UPSERT) {
+              int names = integer();
+              sparse = new java.util.HashMap<>();
+              for (int k = 0; k < names; k++) {
+                String name = string();
+                int nnz = integer();
+                int[] idx = new int[nnz];
+                float[] val = new float[nnz];
+                for (int j = 0; j < nnz; j++) {
+                  idx[j] = integer();
+                }
+                for (int j = 0; j < nnz; j++) {
+                  val[j] = in.getFloatLE(pos);
+                  pos += 4;
+                }
+                sparse.put(name, io.vecdb.model.SparseVector.of(idx, val, "sparse vector " + name));
+              }
+            }
+            points.add(new PointStruct(id, v, p == null ? Payload.EMPTY : new Payload(p), sparse));
           }
           yield new UpsertPoints(c, points, mode, filter);
         }

@@ -114,7 +114,7 @@ public final class ReadRequests {
     Limits.count("ids", ids.size(), Limits.POINTS_PER_REQUEST, "ids");
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.ALL);
-    boolean withVector = withVector(b);
+    VectorSelector withVector = withVector(b, c.config());
     JsonArray out = new JsonArray();
     // Every read renders inside the read section it ran in: a point overwritten meanwhile is
     // shown whole as it was read (Collection.vectorAsRead).
@@ -138,7 +138,7 @@ public final class ReadRequests {
       if (p == null) {
         throw VecdbException.notFound("No point with id " + id + " found");
       }
-      return PointJson.record(c, p, PayloadSelector.ALL, true);
+      return PointJson.record(c, p, PayloadSelector.ALL, VectorSelector.ALL);
     }
   }
 
@@ -168,7 +168,7 @@ public final class ReadRequests {
     Filter filter = c.filter(JsonFields.object(b, "filter", "filter"), "filter");
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.ALL);
-    boolean withVector = withVector(b);
+    VectorSelector withVector = withVector(b, c.config());
     try (var pinned = c.pinReads()) {
       Object orderBy = b.getValue("order_by");
       JsonArray out = new JsonArray();
@@ -219,17 +219,7 @@ public final class ReadRequests {
     return new JsonObject().put("count", c.count(filter));
   }
 
-  static boolean withVector(JsonObject b) {
-    Object v = b.getValue("with_vector");
-    if (v == null) {
-      return false;
-    }
-    if (v instanceof Boolean bool) {
-      return bool;
-    }
-    if (v instanceof JsonArray a) {
-      return !a.isEmpty();
-    }
-    throw JsonFields.bad("with_vector", "true, false or a list of vector names", v);
+  static VectorSelector withVector(JsonObject b, CollectionConfig config) {
+    return VectorSelector.parse(b.getValue("with_vector"), "with_vector", config);
   }
 }

@@ -53,8 +53,33 @@ public final class SearchRequests {
     JsonObject b = requireBody(body);
     JsonFields.onlyKnown(b, "", SEARCH_FIELDS);
     JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
+    int limit = (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10);
+    if (b.getValue("vector") instanceof JsonObject named
+        && named.getValue("name") instanceof String vectorName
+        && c.config().sparse(vectorName) != null) {
+      // A NamedSparseVector: {"name": <sparse name>, "vector": {indices, values}}.
+      JsonFields.onlyKnown(named, "vector", Set.of("name", "vector"));
+      io.vecdb.model.SparseVector q =
+          io.vecdb.model.SparseVector.parse(named.getValue("vector"), "vector.vector");
+      int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
+      Limits.searchHits(limit, offset);
+      params(
+          JsonFields.object(b, "params", "params"), "params"); // checked; a sparse search is exact
+      Filter filter = c.filter(JsonFields.object(b, "filter", "filter"), "filter");
+      Float threshold = JsonFields.number(b, "score_threshold", "score_threshold");
+      PayloadSelector payload =
+          PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
+      VectorSelector withVector = ReadRequests.withVector(b, c.config());
+      try (var pinned = c.pinReads()) {
+        return PointJson.scored(
+            c,
+            c.searchSparse(vectorName, q, limit, offset, filter, threshold),
+            payload,
+            withVector);
+      }
+    }
     float[] q = searchVector(c, b);
-    return run(c, b, q, (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10));
+    return run(c, b, q, limit);
   }
 
   /** A search's {@code vector}: a vector, or a NamedVector of the default (empty) name. */
@@ -100,13 +125,12 @@ public final class SearchRequests {
     JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
     JsonFields.notImplemented(
         b, "lookup_from", "", "lookup_from (vectors from another collection)");
-    UniversalQuery.defaultVectorOnly(b, "");
     int limit = (int) JsonFields.integer(b, "limit", "limit", 1, MAX_LIMIT, 10);
     int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
     Limits.searchHits(limit, offset);
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
-    boolean withVector = ReadRequests.withVector(b);
+    VectorSelector withVector = ReadRequests.withVector(b, c.config());
     SearchParams params = params(JsonFields.object(b, "params", "params"), "params");
     UniversalQuery.Stage root = UniversalQuery.root(c, b, limit + offset, params);
     try (var pinned = c.pinReads()) { // rendered as read (Collection.vectorAsRead)
@@ -138,7 +162,7 @@ public final class SearchRequests {
     PayloadSelector payload =
         PayloadSelector.parse(b.getValue("with_payload"), "with_payload", PayloadSelector.NONE);
     SearchParams params = params(JsonFields.object(b, "params", "params"), "params");
-    boolean withVector = ReadRequests.withVector(b);
+    VectorSelector withVector = ReadRequests.withVector(b, c.config());
     try (var pinned = c.pinReads()) { // rendered as read (Collection.vectorAsRead)
       List<PointView> hits = c.search(q, limit, offset, params, filter, threshold);
       return PointJson.scored(c, hits, payload, withVector);

@@ -59,7 +59,22 @@ final class UniversalQuery {
   sealed interface Scoring {}
 
   /** Nearest to {@code vector}; {@code exclude}: the point a by-id query took it from. */
-  record Nearest(float[] vector, PointId exclude, Mmr mmr) implements Scoring {}
+  /**
+   * Nearest to a dense {@code vector}, or by the sparse vector {@code using} to {@code sparse} (dot
+   * product; {@code vector} null then).
+   */
+  record Nearest(
+      float[] vector, PointId exclude, Mmr mmr, String using, io.vecdb.model.SparseVector sparse)
+      implements Scoring {
+    Nearest(float[] vector, PointId exclude, Mmr mmr) {
+      this(vector, exclude, mmr, "", null);
+    }
+
+    /** Whether a higher score is better (sparse scores are dot products). */
+    boolean higherIsBetter(Distance d) {
+      return sparse != null || d.higherIsBetter();
+    }
+  }
 
   /** Maximal marginal relevance: {@code lambda} = 1 - diversity, over this many candidates. */
   record Mmr(float lambda, int candidates) {}
@@ -100,7 +115,8 @@ final class UniversalQuery {
     Filter filter = c.filter(JsonFields.object(b, "filter", "filter"), "filter");
     Float threshold = JsonFields.number(b, "score_threshold", "score_threshold");
     List<Stage> prefetch = prefetches(c, b.getValue("prefetch"), "prefetch", 1, budget);
-    Scoring query = scoring(c, b.getValue("query"), "query", limitWithOffset);
+    String using = using(c, b, "");
+    Scoring query = scoring(c, b.getValue("query"), "query", limitWithOffset, using);
     return check(new Stage(prefetch, query, filter, params, threshold, limitWithOffset), "");
   }
 
@@ -133,7 +149,7 @@ final class UniversalQuery {
     JsonFields.onlyKnown(p, path, PREFETCH_FIELDS);
     JsonFields.notImplemented(
         p, "lookup_from", path, "lookup_from (vectors from another collection)");
-    defaultVectorOnly(p, path);
+    String using = using(c, p, path);
     int limit = (int) JsonFields.integer(p, "limit", path + ".limit", 1, Limits.SEARCH_HITS, 10);
     budget[0] -= limit;
     if (budget[0] < 0) {
@@ -149,21 +165,35 @@ final class UniversalQuery {
         SearchRequests.params(JsonFields.object(p, "params", path + ".params"), path + ".params");
     List<Stage> inner =
         prefetches(c, p.getValue("prefetch"), path + ".prefetch", depth + 1, budget);
-    Scoring query = scoring(c, p.getValue("query"), path + ".query", limit);
+    Scoring query = scoring(c, p.getValue("query"), path + ".query", limit, using);
     if (query == null && !inner.isEmpty()) {
       throw new IllegalArgumentException(path + ".query: a prefetch with prefetches needs a query");
     }
     return check(new Stage(inner, query, filter, params, threshold, limit), path);
   }
 
-  /** Refuses {@code using} other than the default vector's name, "". */
-  static void defaultVectorOnly(JsonObject b, String path) {
+  /**
+   * The vector a stage queries ({@code using}): {@code ""} (the dense vector, also when absent) or
+   * one of the collection's sparse vectors; other names are refused.
+   */
+  static String using(Collection c, JsonObject b, String path) {
     String at = path.isEmpty() ? "using" : path + ".using";
     String using = JsonFields.string(b, "using", at);
-    if (using != null && !using.isEmpty()) {
-      throw new IllegalArgumentException(
-          at + ": named vectors are not supported by VecDB, got \"" + using + "\"");
+    if (using == null || using.isEmpty()) {
+      return "";
     }
+    if (c.config().sparse(using) == null) {
+      throw new IllegalArgumentException(
+          at
+              + ": named dense vectors are not supported by VecDB, and this collection has "
+              + (c.config().sparseVectors().isEmpty()
+                  ? "no sparse vectors"
+                  : "the sparse vectors " + c.config().sparseVectors().keySet())
+              + ", got \""
+              + using
+              + "\"");
+    }
+    return using;
   }
 
   /** Checks what a stage's parts allow together. */
@@ -196,12 +226,15 @@ final class UniversalQuery {
     return s;
   }
 
-  private static Scoring scoring(Collection c, Object q, String path, int limit) {
+  private static Scoring scoring(Collection c, Object q, String path, int limit, String using) {
     if (q == null) {
       return null;
     }
     if (q instanceof JsonArray || q instanceof Number || q instanceof String) {
-      return nearest(c, q, path, null);
+      return nearest(c, q, path, null, using);
+    }
+    if (q instanceof JsonObject sv && sv.containsKey("indices")) {
+      return nearest(c, q, path, null, using); // a sparse vector
     }
     if (!(q instanceof JsonObject o)) {
       throw JsonFields.bad(path, "a vector, a point id or a query object", q);
@@ -216,7 +249,11 @@ final class UniversalQuery {
     if (o.containsKey("nearest")) {
       JsonFields.onlyKnown(o, path, Set.of("nearest", "mmr"));
       Mmr mmr = mmr(JsonFields.object(o, "mmr", path + ".mmr"), path + ".mmr", limit);
-      return nearest(c, o.getValue("nearest"), path + ".nearest", mmr);
+      if (mmr != null && !using.isEmpty()) {
+        throw new IllegalArgumentException(
+            path + ".mmr: MMR over a sparse vector is not supported by VecDB");
+      }
+      return nearest(c, o.getValue("nearest"), path + ".nearest", mmr, using);
     }
     if (o.containsKey("fusion")) {
       JsonFields.onlyKnown(o, path, Set.of("fusion"));
@@ -284,7 +321,24 @@ final class UniversalQuery {
     return new Mmr(1f - (diversity == null ? 0.5f : diversity), candidates);
   }
 
-  private static Nearest nearest(Collection c, Object q, String path, Mmr mmr) {
+  private static Nearest nearest(Collection c, Object q, String path, Mmr mmr, String using) {
+    if (!using.isEmpty()) {
+      if (q instanceof JsonObject) {
+        return new Nearest(null, null, null, using, io.vecdb.model.SparseVector.parse(q, path));
+      }
+      if (q instanceof Number || q instanceof String) {
+        PointId id = PointId.parse(q, path);
+        PointView p = c.point(id);
+        io.vecdb.model.SparseVector v = p == null ? null : p.sparse().get(using);
+        if (v == null) {
+          throw VecdbException.notFound(
+              "No point with id " + id + " and a sparse vector \"" + using + "\" found");
+        }
+        return new Nearest(null, id, null, using, v);
+      }
+      throw JsonFields.bad(
+          path, "a sparse vector {indices, values} (using \"" + using + "\") or a point id", q);
+    }
     if (q instanceof JsonArray) {
       return new Nearest(JsonFields.vector(q, path, c.config().size()), null, mmr);
     }
@@ -296,6 +350,10 @@ final class UniversalQuery {
         throw VecdbException.notFound("No point with id " + id + " found");
       }
       return new Nearest(v, id, mmr);
+    }
+    if (q instanceof JsonObject) {
+      throw new IllegalArgumentException(
+          path + ": a sparse vector needs \"using\" naming one of the collection's sparse vectors");
     }
     throw JsonFields.bad(path, "a vector or a point id", q);
   }
@@ -361,13 +419,16 @@ final class UniversalQuery {
           if (n.exclude() != null && h.point().id().equals(n.exclude())) {
             continue;
           }
-          float score = c.score(n.vector(), h.point());
+          float score =
+              n.sparse() != null
+                  ? c.scoreSparse(n.using(), n.sparse(), h.point())
+                  : c.score(n.vector(), h.point());
           if (!Float.isNaN(score)) { // NaN: the point changed since the prefetch read it
             rescored.add(new Hit(h.point(), score, null));
           }
         }
-        rescored.sort(byScore(distance.higherIsBetter()));
-        List<Hit> kept = threshold(rescored, s, distance.higherIsBetter(), Integer.MAX_VALUE);
+        rescored.sort(byScore(n.higherIsBetter(distance)));
+        List<Hit> kept = threshold(rescored, s, n.higherIsBetter(distance), Integer.MAX_VALUE);
         yield n.mmr() == null
             ? first(kept, s.limit())
             : mmr(c, first(kept, n.mmr().candidates()), n.mmr(), s.limit());
@@ -390,7 +451,11 @@ final class UniversalQuery {
         Filter f = n.exclude() == null ? filter : Filter.and(filter, Filter.excluding(n.exclude()));
         int limit = n.mmr() == null ? s.limit() : n.mmr().candidates();
         List<Hit> out = new ArrayList<>();
-        if (limit > 0) {
+        if (limit > 0 && n.sparse() != null) {
+          for (PointView p : c.searchSparse(n.using(), n.sparse(), limit, 0, f, s.threshold())) {
+            out.add(new Hit(p, p.score(), null));
+          }
+        } else if (limit > 0) {
           for (PointView p : c.search(n.vector(), limit, 0, s.params(), f, s.threshold())) {
             out.add(new Hit(p, p.score(), null));
           }
@@ -651,16 +716,11 @@ final class UniversalQuery {
 
   /** Renders hits as Qdrant's ScoredPoint JSON, with {@code order_value} for order_by hits. */
   static JsonArray render(
-      Collection c, List<Hit> hits, PayloadSelector payload, boolean withVector) {
+      Collection c, List<Hit> hits, PayloadSelector payload, VectorSelector withVector) {
     JsonArray out = new JsonArray();
     for (Hit h : hits) {
       PointView p = h.point();
-      JsonObject one =
-          PointJson.scored(
-              c,
-              new PointView(p.id(), p.payload(), p.version(), p.ordinal(), h.score()),
-              payload,
-              withVector);
+      JsonObject one = PointJson.scored(c, p.withScore(h.score()), payload, withVector);
       if (h.orderValue() != null) {
         one.put("order_value", orderValue(h.orderValue()));
       }

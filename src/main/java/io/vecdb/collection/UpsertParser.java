@@ -144,14 +144,14 @@ final class UpsertParser {
       String path = "points[" + i + "]";
       expect(JsonToken.START_OBJECT, path, "a point object {id, vector, payload}");
       PointId id = null;
-      float[] vector = null;
+      Vectors vector = null;
       Payload payload = Payload.EMPTY;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         p.nextToken();
         switch (field) {
           case "id" -> id = id(path + ".id");
-          case "vector" -> vector = vector(path + ".vector");
+          case "vector" -> vector = vectors(path + ".vector");
           case "payload" -> payload = payload(path + ".payload");
           default -> throw unknown(path, field, "id, vector, payload");
         }
@@ -164,7 +164,7 @@ final class UpsertParser {
   private List<PointStruct> batch() throws IOException {
     expect(JsonToken.START_OBJECT, "batch", "an object {ids, vectors, payloads}");
     List<PointId> ids = null;
-    List<float[]> vectors = null;
+    List<Vectors> vectors = null;
     List<Payload> payloads = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
@@ -177,13 +177,7 @@ final class UpsertParser {
             ids.add(id("batch.ids[" + i + "]"));
           }
         }
-        case "vectors" -> {
-          expect(JsonToken.START_ARRAY, "batch.vectors", "a list of vectors");
-          vectors = new ArrayList<>();
-          for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
-            vectors.add(vector("batch.vectors[" + i + "]"));
-          }
-        }
+        case "vectors" -> vectors = columns();
         case "payloads" -> {
           if (p.currentToken() == JsonToken.VALUE_NULL) {
             break;
@@ -221,16 +215,134 @@ final class UpsertParser {
     return out;
   }
 
-  private PointStruct point(String path, PointId id, float[] vector, Payload payload) {
+  /** A point's vectors: the dense one (null: not given) and its sparse ones by name. */
+  private record Vectors(
+      float[] dense, java.util.Map<String, io.vecdb.model.SparseVector> sparse) {}
+
+  private PointStruct point(String path, PointId id, Vectors vectors, Payload payload) {
     if (id == null) {
       throw new IllegalArgumentException(path + ".id: expected a point id");
     }
-    if (vector == null) {
+    if (vectors == null || vectors.dense() == null) {
       throw new IllegalArgumentException(
-          path + ".vector: expected a vector of " + config.size() + " numbers");
+          path
+              + ".vector: expected a vector of "
+              + config.size()
+              + " numbers (every point has the dense vector)");
     }
-    Validation.checkVector(vector, config, path + ".vector");
-    return new PointStruct(id, vector, payload);
+    Validation.checkVector(vectors.dense(), config, path + ".vector");
+    return new PointStruct(id, vectors.dense(), payload, vectors.sparse());
+  }
+
+  /**
+   * A point's {@code vector}: an array (the dense vector), or an object of named vectors: {@code
+   * ""} the dense one, each other name one of the collection's sparse vectors ({@code {indices,
+   * values}}).
+   */
+  private Vectors vectors(String path) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      return new Vectors(vector(path), java.util.Map.of());
+    }
+    float[] dense = null;
+    java.util.Map<String, io.vecdb.model.SparseVector> sparse = new java.util.HashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      String at = path + "." + (name.isEmpty() ? "\"\"" : name);
+      if (name.isEmpty()) {
+        dense = vector(at);
+      } else if (config.sparse(name) != null) {
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+          continue;
+        }
+        sparse.put(name, sparse(at));
+      } else {
+        throw new IllegalArgumentException(
+            at
+                + ": named vectors are not supported (the dense vector is \"\"), and this collection"
+                + " has "
+                + (config.sparseVectors().isEmpty()
+                    ? "no sparse vectors"
+                    : "the sparse vectors " + config.sparseVectors().keySet()));
+      }
+    }
+    return new Vectors(dense, sparse);
+  }
+
+  private io.vecdb.model.SparseVector sparse(String path) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw JsonFields.bad(path, "a sparse vector {indices, values}", token());
+    }
+    Object value = JacksonCodec.parseValue(p);
+    @SuppressWarnings("unchecked")
+    JsonObject json =
+        value instanceof JsonObject o ? o : new JsonObject((java.util.Map<String, Object>) value);
+    return io.vecdb.model.SparseVector.parse(json, path);
+  }
+
+  /**
+   * The columnar form's {@code vectors}: a list of dense vectors, or an object of named columns
+   * ({@code ""}: dense vectors; a sparse name: a list of sparse vectors, null for none).
+   */
+  private List<Vectors> columns() throws IOException {
+    if (p.currentToken() == JsonToken.START_ARRAY) {
+      List<Vectors> out = new ArrayList<>();
+      for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+        out.add(new Vectors(vector("batch.vectors[" + i + "]"), java.util.Map.of()));
+      }
+      return out;
+    }
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw JsonFields.bad(
+          "batch.vectors", "a list of vectors or an object of named columns", token());
+    }
+    List<float[]> dense = null;
+    java.util.Map<String, List<io.vecdb.model.SparseVector>> named = new java.util.TreeMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      String at = "batch.vectors." + (name.isEmpty() ? "\"\"" : name);
+      expect(JsonToken.START_ARRAY, at, "a list of vectors");
+      if (name.isEmpty()) {
+        dense = new ArrayList<>();
+        for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+          dense.add(vector(at + "[" + i + "]"));
+        }
+      } else if (config.sparse(name) != null) {
+        List<io.vecdb.model.SparseVector> column = new ArrayList<>();
+        for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+          column.add(p.currentToken() == JsonToken.VALUE_NULL ? null : sparse(at + "[" + i + "]"));
+        }
+        named.put(name, column);
+      } else {
+        throw new IllegalArgumentException(
+            at + ": named vectors are not supported (the dense vector is \"\")");
+      }
+    }
+    if (dense == null) {
+      throw new IllegalArgumentException(
+          "batch.vectors.\"\": expected the dense vectors (every point has one)");
+    }
+    List<Vectors> out = new ArrayList<>(dense.size());
+    for (int i = 0; i < dense.size(); i++) {
+      java.util.Map<String, io.vecdb.model.SparseVector> s = new java.util.HashMap<>();
+      for (var e : named.entrySet()) {
+        if (e.getValue().size() != dense.size()) {
+          throw new IllegalArgumentException(
+              "batch.vectors."
+                  + e.getKey()
+                  + ": expected "
+                  + dense.size()
+                  + " entries (one per point), got "
+                  + e.getValue().size());
+        }
+        if (e.getValue().get(i) != null) {
+          s.put(e.getKey(), e.getValue().get(i));
+        }
+      }
+      out.add(new Vectors(dense.get(i), s));
+    }
+    return out;
   }
 
   private PointId id(String path) throws IOException {

@@ -80,7 +80,7 @@ final class RandomOperations {
 
   /** Any operation on collection {@code c} of dimension {@code dim}. */
   Operation any(String c, int dim) {
-    return switch (random.nextInt(12)) {
+    return switch (random.nextInt(14)) {
       case 0 ->
           new Operation.CreateCollection(
               c,
@@ -112,6 +112,36 @@ final class RandomOperations {
                                           "match",
                                           new JsonObject().put("value", random.nextInt(3))))));
       case 5 -> new Operation.DeletePoints(c, selector());
+      case 12 -> {
+        // Points with sparse vectors (format 3's sparse upsert).
+        List<PointStruct> points = new ArrayList<>();
+        for (PointStruct p : points(dim)) {
+          java.util.Map<String, io.vecdb.model.SparseVector> sparse = new java.util.HashMap<>();
+          for (String name : List.of("text", "тег")) {
+            if (random.nextBoolean()) {
+              int n = random.nextInt(6);
+              java.util.Set<Integer> dims = new java.util.TreeSet<>();
+              while (dims.size() < n) {
+                dims.add(random.nextInt(1 << 20));
+              }
+              int[] idx = dims.stream().mapToInt(Integer::intValue).toArray();
+              float[] val = new float[n];
+              for (int i = 0; i < n; i++) {
+                val[i] = (float) random.nextGaussian();
+              }
+              sparse.put(name, io.vecdb.model.SparseVector.of(idx, val, "test"));
+            }
+          }
+          points.add(new PointStruct(p.id(), p.vector(), p.payload(), sparse));
+        }
+        yield new Operation.UpsertPoints(c, points);
+      }
+      case 13 ->
+          new Operation.ChangeAliases(
+              List.of(
+                  Operation.AliasAction.create("a" + random.nextInt(5), c, random.nextLong()),
+                  Operation.AliasAction.rename("a" + random.nextInt(5), "b" + random.nextInt(5)),
+                  Operation.AliasAction.delete("b" + random.nextInt(5))));
       case 6 ->
           new Operation.SetPayload(
               c, selector(), payload(), random.nextBoolean() ? null : "nested.key");

@@ -242,14 +242,20 @@ class BadInputTest {
         new JsonObject()
             .put("quantization_config", new JsonObject().put("scalar", new JsonObject()))
       },
-      {new JsonObject().put("sparse_vectors", new JsonObject().put("s", new JsonObject()))},
+      {
+        new JsonObject()
+            .put(
+                "sparse_vectors",
+                new JsonObject()
+                    .put("s", new JsonObject().put("index", new JsonObject().put("on_disk", true))))
+      },
       {new JsonObject().put("strict_mode_config", new JsonObject().put("enabled", true))},
       {new JsonObject().put("sharding_method", "custom")},
       {new JsonObject().put("shard_nmber", 2)},
     };
     String[] createNames = {
       "quantization_config",
-      "sparse_vectors",
+      "sparse_vectors.s.index.on_disk",
       "strict_mode_config",
       "sharding_method",
       "shard_nmber"

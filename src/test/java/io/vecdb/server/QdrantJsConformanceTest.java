@@ -39,6 +39,15 @@ class QdrantJsConformanceTest {
     runScript("langchain.mjs");
   }
 
+  /**
+   * The official client's hybrid query: dense and sparse prefetches fused by RRF, against brute
+   * force (hybrid.mjs).
+   */
+  @Test
+  void officialClientHybridQuery() throws Exception {
+    runScript("hybrid.mjs");
+  }
+
   private static void runScript(String script) throws Exception {
     long seed = Long.getLong("tests.seed", System.nanoTime());
     install();

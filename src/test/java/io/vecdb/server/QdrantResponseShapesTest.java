@@ -269,6 +269,64 @@ class QdrantResponseShapesTest {
                   new JsonArray()
                       .add(new JsonObject().put("query", q))
                       .add(new JsonObject().put("query", 5))));
+      String h = "/collections/hybrid";
+      call(
+          HttpMethod.PUT,
+          h,
+          new JsonObject()
+              .put("vectors", new JsonObject().put("size", 3).put("distance", "Cosine"))
+              .put(
+                  "sparse_vectors",
+                  new JsonObject().put("text", new JsonObject().put("modifier", "idf"))));
+      JsonArray hybridPoints = new JsonArray();
+      for (int i = 1; i <= 6; i++) {
+        hybridPoints.add(
+            new JsonObject()
+                .put("id", i)
+                .put(
+                    "vector",
+                    new JsonObject()
+                        .put("", new JsonArray().add(i).add(1).add(0.5))
+                        .put(
+                            "text",
+                            new JsonObject()
+                                .put("indices", new JsonArray().add(i % 3).add(7))
+                                .put("values", new JsonArray().add(1.0).add(0.5 * i)))));
+      }
+      call(HttpMethod.PUT, h + "/points?wait=true", new JsonObject().put("points", hybridPoints));
+      call(HttpMethod.GET, h, null);
+      JsonObject sparseQuery =
+          new JsonObject()
+              .put("indices", new JsonArray().add(1).add(7))
+              .put("values", new JsonArray().add(1.0).add(1.0));
+      call(
+          HttpMethod.POST,
+          h + "/points/query",
+          new JsonObject()
+              .put(
+                  "prefetch",
+                  new JsonArray()
+                      .add(new JsonObject().put("query", q).put("limit", 4))
+                      .add(
+                          new JsonObject()
+                              .put("query", sparseQuery)
+                              .put("using", "text")
+                              .put("limit", 4)))
+              .put("query", new JsonObject().put("fusion", "rrf"))
+              .put("with_vector", new JsonArray().add("text"))
+              .put("limit", 3));
+      call(
+          HttpMethod.POST,
+          h + "/points/search",
+          new JsonObject()
+              .put("vector", new JsonObject().put("name", "text").put("vector", sparseQuery.copy()))
+              .put("with_vector", true)
+              .put("limit", 3));
+      call(
+          HttpMethod.POST,
+          h + "/points/query",
+          new JsonObject().put("query", sparseQuery.copy()).put("using", "nothing"));
+      call(HttpMethod.DELETE, h, null);
       call(HttpMethod.POST, c + "/points/scroll", new JsonObject().put("limit", 10));
       call(
           HttpMethod.POST,
