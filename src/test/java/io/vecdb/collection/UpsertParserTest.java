@@ -96,8 +96,7 @@ class UpsertParserTest {
     assertMessage("{\"points\":[{\"id\":1,\"vector\":[1,2,3]}]} x", "malformed JSON");
     assertMessage("{\"points\":[{\"id\":1,\"vector\":[1,2,NaN]}]}", "malformed JSON");
     assertMessage(
-        "{\"points\":[{\"id\":1,\"vector\":{\"dense\":[1,2,3]}}]}",
-        "points[0].vector: named vectors");
+        "{\"points\":[{\"id\":1,\"vector\":{\"dense\":[1,2,3]}}]}", "points[0].vector.dense: ");
     assertMessage("{\"points\":[{\"vector\":[1,2,3]}]}", "points[0].id");
     assertMessage("{\"points\":[{\"id\":1}]}", "points[0].vector");
     assertMessage("{\"points\":[{\"id\":1,\"vector\":[1,2,3,4]}]}", "got 4");
