@@ -37,6 +37,37 @@ public final class Collection {
   final OrdinalTable<StoredPoint> points = new OrdinalTable<>();
   final PayloadIndex payloadIndex;
 
+  /**
+   * The dense vectors other than the primary, aligned with {@link CollectionConfig#secondaryNames}
+   * (empty for a collection of one dense vector); fixed at creation.
+   */
+  final List<NamedVector> named;
+
+  /**
+   * A dense vector other than the primary: its own graph, and for each of its ordinals the ordinal
+   * of the point that holds it.
+   *
+   * <p>Concurrency: {@code owners} is written on the apply lane only, set before the point record
+   * that names the vector ordinal is published and cleared after it is replaced; readers take an
+   * owner only if the owner's current record names that vector ordinal back ({@link
+   * NamedView#owner}), so a stale entry is never believed. The graph is lock-free for readers.
+   */
+  static final class NamedVector {
+    final String name;
+    final int slot;
+    final VectorIndex index;
+    final OrdinalTable<Integer> owners = new OrdinalTable<>();
+    volatile FilteredSearch filteredSearch;
+
+    NamedVector(String name, int slot, VectorIndex index, int fullScanThreshold) {
+      this.name = name;
+      this.slot = slot;
+      this.index = index;
+      this.filteredSearch =
+          new FilteredSearch(fullScanThreshold, FilteredSearch.DEFAULT_SCAN_FRACTION);
+    }
+  }
+
   /** Sparse vector name to its inverted index; written on the apply lane only (SparseIndex). */
   final java.util.concurrent.ConcurrentHashMap<String, SparseIndex> sparse =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -67,9 +98,30 @@ public final class Collection {
 
   /** A collection over {@code index} (empty, or loaded from a snapshot by CollectionImage). */
   Collection(String name, CollectionConfig config, VectorIndex index) {
+    this(name, config, index, null);
+  }
+
+  /**
+   * A collection over {@code index} and, for its other dense vectors, {@code secondaries} (in
+   * {@link CollectionConfig#secondaryNames} order; null: new empty ones).
+   */
+  Collection(
+      String name, CollectionConfig config, VectorIndex index, List<VectorIndex> secondaries) {
     this.name = name;
     this.config = config;
     this.index = index;
+    List<String> names = config.secondaryNames();
+    List<NamedVector> vs = new ArrayList<>(names.size());
+    for (int i = 0; i < names.size(); i++) {
+      CollectionConfig.DenseParams params = config.dense(names.get(i));
+      vs.add(
+          new NamedVector(
+              names.get(i),
+              i,
+              secondaries == null ? IndexFactory.create(params) : secondaries.get(i),
+              params.hnsw().fullScanThreshold()));
+    }
+    this.named = List.copyOf(vs);
     this.payloadIndex =
         new PayloadIndex(
             consumer ->
@@ -88,7 +140,8 @@ public final class Collection {
 
   private static FilteredSearch filteredSearch(CollectionConfig config) {
     return new FilteredSearch(
-        config.hnsw().fullScanThreshold(), FilteredSearch.DEFAULT_SCAN_FRACTION);
+        config.dense(config.primaryName()).hnsw().fullScanThreshold(),
+        FilteredSearch.DEFAULT_SCAN_FRACTION);
   }
 
   public String name() {
@@ -130,7 +183,210 @@ public final class Collection {
   public Filter filter(io.vertx.core.json.JsonObject json, String path) {
     return json == null
         ? null
-        : io.vecdb.filter.FilterParser.parse(json, path, payloadIndex.textIndexes());
+        : io.vecdb.filter.FilterParser.parse(
+            json, path, payloadIndex.textIndexes(), this::hasVector);
+  }
+
+  /**
+   * For {@code has_vector}: which points have vector {@code vectorName}. Every point has the
+   * primary dense vector; another one, or a sparse one, is looked up in the point's current record.
+   */
+  private java.util.function.Predicate<PointId> hasVector(String vectorName, String path) {
+    if (vectorName.equals(config.primaryName())) {
+      return id -> true;
+    }
+    NamedVector v = namedVector(vectorName);
+    if (v == null && config.sparse(vectorName) == null) {
+      throw new IllegalArgumentException(
+          path
+              + ": collection `"
+              + name
+              + "` has no vector named \""
+              + vectorName
+              + "\"; its vectors are "
+              + vectorNames());
+    }
+    return id -> {
+      Integer ord = ordinals.get(id);
+      StoredPoint p = ord == null ? null : points.get(ord);
+      if (p == null) {
+        return false;
+      }
+      return v != null ? p.namedOrdinal(v.slot) >= 0 : p.sparse().containsKey(vectorName);
+    };
+  }
+
+  /** Every vector name of this collection, dense then sparse, for messages. */
+  List<String> vectorNames() {
+    List<String> out = new ArrayList<>(config.denseNames());
+    out.addAll(config.sparseVectors().keySet());
+    return out;
+  }
+
+  /** The secondary dense vector {@code vectorName}, or null (also for the primary). */
+  NamedVector namedVector(String vectorName) {
+    for (NamedVector v : named) {
+      if (v.name.equals(vectorName)) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The params of dense vector {@code vectorName} (checked: an error naming {@code path} if the
+   * collection has no dense vector of that name).
+   */
+  CollectionConfig.DenseParams requireDense(String vectorName, String path) {
+    CollectionConfig.DenseParams params = config.dense(vectorName);
+    if (params == null) {
+      throw new IllegalArgumentException(
+          path
+              + ": collection `"
+              + name
+              + "` has no dense vector named \""
+              + vectorName
+              + "\"; its dense vectors are "
+              + config.denseNames());
+    }
+    return params;
+  }
+
+  /** Dense vector {@code vectorName}'s graph in point ordinals (the primary's is the graph). */
+  private VectorIndex graph(String vectorName) {
+    NamedVector v = namedVector(vectorName);
+    return v == null ? index : new NamedView(v);
+  }
+
+  private FilteredSearch filteredSearch(String vectorName) {
+    NamedVector v = namedVector(vectorName);
+    return v == null ? filteredSearch : v.filteredSearch;
+  }
+
+  /**
+   * A secondary vector's graph as a {@link VectorIndex} over point ordinals, for searches: ordinals
+   * in and out are the points', mapped through the point records and {@link NamedVector#owners}. A
+   * point without that vector is not live here. Read-only.
+   */
+  private final class NamedView implements VectorIndex {
+    private final NamedVector v;
+
+    /**
+     * Point ordinal to the vector ordinal its hit or score came from, so that the caller can tell
+     * whether the point record it then reads still holds that vector. One view serves one search,
+     * on one thread.
+     */
+    private final java.util.HashMap<Integer, Integer> used = new java.util.HashMap<>();
+
+    NamedView(NamedVector v) {
+      this.v = v;
+    }
+
+    /** Whether {@code p}, read for a hit at point ordinal {@code ord}, holds the vector it had. */
+    boolean holdsScored(int ord, StoredPoint p) {
+      Integer s = used.get(ord);
+      return s != null && p.namedOrdinal(v.slot) == s;
+    }
+
+    /** The vector ordinal of point {@code ord}, -1 if it has none. */
+    private int sec(int ord) {
+      StoredPoint p = points.get(ord);
+      return p == null ? -1 : p.namedOrdinal(v.slot);
+    }
+
+    /** The point ordinal holding vector ordinal {@code sec} now, -1 if none. */
+    private int owner(int sec) {
+      Integer o = v.owners.get(sec);
+      if (o == null) {
+        return -1;
+      }
+      StoredPoint p = points.get(o);
+      return p != null && p.namedOrdinal(v.slot) == sec ? o : -1;
+    }
+
+    @Override
+    public int dimension() {
+      return v.index.dimension();
+    }
+
+    @Override
+    public io.vecdb.index.Distance distance() {
+      return v.index.distance();
+    }
+
+    @Override
+    public int add(float[] vector) {
+      throw new UnsupportedOperationException("a named vector's view is read-only");
+    }
+
+    @Override
+    public void remove(int ordinal) {
+      throw new UnsupportedOperationException("a named vector's view is read-only");
+    }
+
+    @Override
+    public boolean isLive(int ordinal) {
+      int s = sec(ordinal);
+      return s >= 0 && v.index.isLive(s);
+    }
+
+    @Override
+    public int size() {
+      return v.index.size();
+    }
+
+    @Override
+    public float[] vector(int ordinal) {
+      int s = sec(ordinal);
+      return s < 0 ? null : v.index.vector(s);
+    }
+
+    @Override
+    public float[] vectorInSection(int ordinal) {
+      int s = sec(ordinal);
+      return s < 0 ? null : v.index.vectorInSection(s);
+    }
+
+    @Override
+    public float score(float[] query, int ordinal) {
+      int s = sec(ordinal);
+      if (s < 0) {
+        return Float.NaN;
+      }
+      used.put(ordinal, s);
+      return v.index.score(query, s);
+    }
+
+    @Override
+    public Hits search(float[] query, int k, SearchParams params, OrdinalFilter filter) {
+      Hits h =
+          v.index.search(
+              query,
+              k,
+              params,
+              s -> {
+                int o = owner(s);
+                return o >= 0 && (filter == null || filter.accept(o));
+              });
+      int[] ords = new int[h.size()];
+      for (int i = 0; i < ords.length; i++) {
+        ords[i] = owner(h.ordinal(i)); // -1 if it changed since: the caller drops it
+        if (ords[i] >= 0) {
+          used.put(ords[i], h.ordinal(i));
+        }
+      }
+      return new Hits(ords, h.scores());
+    }
+
+    @Override
+    public long ramBytesUsed() {
+      return v.index.ramBytesUsed();
+    }
+
+    @Override
+    public ReadSection pinReads() {
+      return Collection.this.pinReads();
+    }
   }
 
   /** Points with a value indexed under {@code field}, -1 if it is not indexed. */
@@ -143,12 +399,20 @@ public final class Collection {
   }
 
   public long ramBytesUsed() {
-    return index.ramBytesUsed();
+    long bytes = index.ramBytesUsed();
+    for (NamedVector v : named) {
+      bytes += v.index.ramBytesUsed();
+    }
+    return bytes;
   }
 
   /** Deleted points whose graph memory a compaction has not reclaimed yet; any thread. */
   public int tombstones() {
-    return index.tombstones();
+    int n = index.tombstones();
+    for (NamedVector v : named) {
+      n += v.index.tombstones();
+    }
+    return n;
   }
 
   /** True while a background compaction of this collection runs (info reports "yellow"). */
@@ -186,7 +450,11 @@ public final class Collection {
    * meanwhile. Returns the number of points freed.
    */
   public int compact() {
-    return index.compact();
+    int n = index.compact();
+    for (NamedVector v : named) {
+      n += v.index.compact();
+    }
+    return n;
   }
 
   /** {@link HnswIndex#takeLongestWriteHoldNanos} of the graph (0 for an exact index). */
@@ -207,6 +475,12 @@ public final class Collection {
   void applyConfig(CollectionConfig updated) {
     config = updated;
     filteredSearch = filteredSearch(updated);
+    for (NamedVector v : named) {
+      v.filteredSearch =
+          new FilteredSearch(
+              updated.dense(v.name).hnsw().fullScanThreshold(),
+              FilteredSearch.DEFAULT_SCAN_FRACTION);
+    }
   }
 
   /**
@@ -281,32 +555,95 @@ public final class Collection {
   private List<ChangeSet> applyBatches(
       long[] seqs, List<List<PointStruct>> batches, ParallelInserter inserter) {
     List<float[]> vectors = new ArrayList<>();
+    // Per secondary vector: the points (by their position in the whole call) that have it.
+    List<List<float[]>> namedVectors = new ArrayList<>();
+    List<List<Integer>> namedOwners = new ArrayList<>();
+    for (int i = 0; i < named.size(); i++) {
+      namedVectors.add(new ArrayList<>());
+      namedOwners.add(new ArrayList<>());
+    }
     for (List<PointStruct> batch : batches) {
       for (PointStruct p : batch) {
-        Validation.checkVector(p.vector(), config, "point " + p.id());
+        Validation.checkVector(
+            p.vector(),
+            config,
+            "point "
+                + p.id()
+                + (named.isEmpty() ? "" : " vector \"" + config.primaryName() + "\""));
+        for (var e : p.named().entrySet()) {
+          NamedVector v = namedVector(e.getKey());
+          if (v == null) {
+            throw new IllegalArgumentException(
+                "point " + p.id() + ": no dense vector named \"" + e.getKey() + "\"");
+          }
+          Validation.checkVector(
+              e.getValue(), config.dense(v.name), "point " + p.id() + " vector \"" + v.name + "\"");
+          namedVectors.get(v.slot).add(e.getValue());
+          namedOwners.get(v.slot).add(vectors.size());
+        }
         vectors.add(p.vector());
       }
     }
     int[] added = inserter.addAll(index, vectors);
+    // Each point's ordinal in each secondary graph (-1: it has none), by position.
+    int[][] namedOrds = named.isEmpty() ? null : new int[vectors.size()][];
+    try {
+      for (NamedVector v : named) {
+        List<float[]> vs = namedVectors.get(v.slot);
+        int[] addedNamed = vs.isEmpty() ? new int[0] : inserter.addAll(v.index, vs);
+        List<Integer> owners = namedOwners.get(v.slot);
+        for (int j = 0; j < addedNamed.length; j++) {
+          int pos = owners.get(j);
+          if (namedOrds[pos] == null) {
+            namedOrds[pos] = new int[named.size()];
+            java.util.Arrays.fill(namedOrds[pos], -1);
+          }
+          namedOrds[pos][v.slot] = addedNamed[j];
+        }
+      }
+    } catch (RuntimeException e) {
+      // Nothing maps to what was added: take it out again, so the failure changes nothing.
+      for (int ord : added) {
+        index.remove(ord);
+      }
+      if (namedOrds != null) {
+        for (int[] ords : namedOrds) {
+          for (int j = 0; ords != null && j < ords.length; j++) {
+            if (ords[j] >= 0) {
+              named.get(j).index.remove(ords[j]);
+            }
+          }
+        }
+      }
+      throw e;
+    }
     List<ChangeSet> out = new ArrayList<>(batches.size());
     int k = 0;
     for (int i = 0; i < batches.size(); i++) {
       List<PointStruct> batch = batches.get(i);
       List<PointId> ids = new ArrayList<>(batch.size());
       for (PointStruct p : batch) {
-        int ord = added[k++];
-        points.set(ord, new StoredPoint(p.id(), p.payload(), seqs[i], p.sparse()));
+        int pos = k++;
+        int ord = added[pos];
+        int[] nords = null;
+        if (namedOrds != null) {
+          nords = namedOrds[pos];
+          if (nords == null) {
+            nords = new int[named.size()];
+            java.util.Arrays.fill(nords, -1);
+          }
+          for (int j = 0; j < nords.length; j++) {
+            if (nords[j] >= 0) {
+              named.get(j).owners.set(nords[j], ord); // before the record that names it
+            }
+          }
+        }
+        points.set(ord, new StoredPoint(p.id(), p.payload(), seqs[i], p.sparse(), nords));
         payloadIndex.onUpsert(ord, p.payload());
         SparseIndex.onUpsert(sparse, ord, p.sparse());
         Integer old = ordinals.put(p.id(), ord);
         if (old != null) {
-          index.remove(old);
-          StoredPoint previous = points.get(old);
-          points.set(old, null);
-          payloadIndex.onRemove(old, previous == null ? null : previous.payload());
-          if (previous != null) {
-            SparseIndex.onRemove(sparse, old, previous.sparse());
-          }
+          removeOrdinal(old);
         }
         ids.add(p.id());
       }
@@ -315,22 +652,133 @@ public final class Collection {
     return out;
   }
 
+  /** Lane only: point ordinal {@code ord} (unmapped by the caller) and all it held go. */
+  private void removeOrdinal(int ord) {
+    index.remove(ord);
+    StoredPoint previous = points.get(ord);
+    points.set(ord, null);
+    payloadIndex.onRemove(ord, previous == null ? null : previous.payload());
+    if (previous != null) {
+      SparseIndex.onRemove(sparse, ord, previous.sparse());
+      for (NamedVector v : named) {
+        int s = previous.namedOrdinal(v.slot);
+        if (s >= 0) {
+          v.index.remove(s);
+          v.owners.set(s, null);
+        }
+      }
+    }
+  }
+
   ChangeSet applyDelete(PointSelector selector) {
     List<PointId> deleted = new ArrayList<>();
     for (PointId id : resolve(selector)) {
       Integer ord = ordinals.remove(id);
       if (ord != null) {
-        index.remove(ord);
-        StoredPoint previous = points.get(ord);
-        points.set(ord, null);
-        payloadIndex.onRemove(ord, previous == null ? null : previous.payload());
-        if (previous != null) {
-          SparseIndex.onRemove(sparse, ord, previous.sparse());
-        }
+        removeOrdinal(ord);
         deleted.add(id);
       }
     }
     return new ChangeSet(List.of(), deleted);
+  }
+
+  /**
+   * {@code PUT /points/vectors}: each listed point's given vectors replace its own of those names,
+   * the others and its payload kept. Every point must exist (checked first: a refusal changes
+   * nothing). A point is written anew with all its vectors (the graphs have no in-place update),
+   * with {@code seq} as its version. With {@code updateFilter}, a point that does not match it is
+   * left as it is. A point listed twice gets both updates, in order.
+   */
+  ChangeSet applyUpdateVectors(
+      long seq,
+      List<Operation.VectorUpdate> updates,
+      io.vertx.core.json.JsonObject updateFilter,
+      ParallelInserter inserter) {
+    Filter filter = updateFilter == null ? null : filter(updateFilter, "update_filter");
+    java.util.LinkedHashMap<PointId, PointStruct> merged = new java.util.LinkedHashMap<>();
+    for (Operation.VectorUpdate u : updates) {
+      PointStruct base = merged.get(u.id());
+      if (base == null) {
+        Integer ord = ordinals.get(u.id());
+        StoredPoint stored = ord == null ? null : points.get(ord);
+        if (stored == null) {
+          throw VecdbException.notFound("No point with id " + u.id() + " found");
+        }
+        if (filter != null && !filter.test(stored.id(), stored.payload())) {
+          continue;
+        }
+        Map<String, float[]> others = new java.util.HashMap<>();
+        for (NamedVector v : named) {
+          int s = stored.namedOrdinal(v.slot);
+          if (s >= 0) {
+            others.put(v.name, v.index.vector(s));
+          }
+        }
+        base =
+            new PointStruct(
+                stored.id(), index.vector(ord), stored.payload(), stored.sparse(), others);
+      }
+      float[] primary = u.dense().getOrDefault(config.primaryName(), base.vector());
+      Map<String, float[]> others = new java.util.HashMap<>(base.named());
+      Map<String, io.vecdb.model.SparseVector> sparseVectors =
+          new java.util.HashMap<>(base.sparse());
+      u.dense()
+          .forEach(
+              (n, v) -> {
+                if (!n.equals(config.primaryName())) {
+                  others.put(n, v);
+                }
+              });
+      sparseVectors.putAll(u.sparse());
+      merged.put(u.id(), new PointStruct(u.id(), primary, base.payload(), sparseVectors, others));
+    }
+    if (merged.isEmpty()) {
+      return new ChangeSet(List.of(), List.of());
+    }
+    return applyBatches(new long[] {seq}, List.of(new ArrayList<>(merged.values())), inserter)
+        .get(0);
+  }
+
+  /**
+   * {@code POST /points/vectors/delete}: the selected points lose their vectors of those names
+   * (other dense vectors than the primary, or sparse ones; checked when the request was parsed).
+   */
+  ChangeSet applyDeleteVectors(long seq, PointSelector selector, List<String> vectorNames) {
+    List<PointId> changed = new ArrayList<>();
+    for (PointId id : resolve(selector)) {
+      Integer ord = ordinals.get(id);
+      StoredPoint old = ord == null ? null : points.get(ord);
+      if (old == null) {
+        continue;
+      }
+      int[] nords = old.named() == null ? null : old.named().clone();
+      Map<String, io.vecdb.model.SparseVector> kept = new java.util.HashMap<>(old.sparse());
+      Map<String, io.vecdb.model.SparseVector> dropped = new java.util.HashMap<>();
+      List<int[]> freed = new ArrayList<>(); // {slot, vector ordinal}
+      for (String n : vectorNames) {
+        NamedVector v = namedVector(n);
+        if (v != null && nords != null && nords[v.slot] >= 0) {
+          freed.add(new int[] {v.slot, nords[v.slot]});
+          nords[v.slot] = -1;
+        }
+        io.vecdb.model.SparseVector sv = kept.remove(n);
+        if (sv != null) {
+          dropped.put(n, sv);
+        }
+      }
+      if (freed.isEmpty() && dropped.isEmpty()) {
+        continue;
+      }
+      points.set(ord, new StoredPoint(id, old.payload(), seq, kept, nords));
+      SparseIndex.onRemove(sparse, ord, dropped);
+      for (int[] f : freed) {
+        NamedVector v = named.get(f[0]);
+        v.index.remove(f[1]);
+        v.owners.set(f[1], null);
+      }
+      changed.add(id);
+    }
+    return new ChangeSet(changed, List.of());
   }
 
   /** Replaces each selected point's payload with {@code edit(old)}. */
@@ -342,7 +790,7 @@ public final class Collection {
       StoredPoint old = ord == null ? null : points.get(ord);
       if (old != null) {
         Payload edited = edit.apply(old.payload());
-        points.set(ord, new StoredPoint(id, edited, seq, old.sparse()));
+        points.set(ord, old.withPayload(edited, seq));
         payloadIndex.onUpsert(ord, edited);
         changed.add(id);
       }
@@ -406,7 +854,7 @@ public final class Collection {
 
   /** The point with {@code id}, or null. */
   public PointView point(PointId id) {
-    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+    try (VectorIndex.ReadSection pinned = pinReads()) {
       Integer ord = ordinals.get(id);
       if (ord == null) {
         return null;
@@ -425,14 +873,44 @@ public final class Collection {
    * untouched vector).
    */
   public float[] vector(PointView view) {
+    return vector(config.primaryName(), view);
+  }
+
+  /**
+   * The point's dense vectors other than the primary, by name (those it has), as {@link
+   * #vector(String, PointView)} reads them.
+   */
+  public Map<String, float[]> namedVectors(PointView view) {
+    Map<String, float[]> out = new java.util.HashMap<>();
+    for (NamedVector v : named) {
+      float[] x = vector(v.name, view);
+      if (x != null) {
+        out.put(v.name, x);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * As {@link #vector(PointView)} for dense vector {@code vectorName} (null also if the point has
+   * none of that name; the name must be one of the collection's dense vectors).
+   */
+  public float[] vector(String vectorName, PointView view) {
+    NamedVector nv = namedVector(vectorName);
     int ord = view.ordinal();
-    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+    try (VectorIndex.ReadSection pinned = pinReads()) {
       for (int attempt = 0; attempt < 16; attempt++) {
         StoredPoint before = points.get(ord);
         if (before == null || !before.id().equals(view.id())) {
           return null;
         }
-        float[] v = index.vector(ord);
+        float[] v;
+        if (nv == null) {
+          v = index.vector(ord);
+        } else {
+          int s = before.namedOrdinal(nv.slot);
+          v = s < 0 ? null : nv.index.vector(s);
+        }
         java.lang.invoke.VarHandle.acquireFence(); // the copy's reads before the check below
         if (points.get(ord) == before) {
           return v;
@@ -449,14 +927,29 @@ public final class Collection {
    * before and after, as {@link #vector} does.
    */
   public float score(float[] query, PointView view) {
-    Validation.checkVector(query, config, "query vector");
+    return score(config.primaryName(), query, view);
+  }
+
+  /**
+   * As {@link #score(float[], PointView)} against dense vector {@code vectorName} (NaN also if the
+   * point has none of that name).
+   */
+  public float score(String vectorName, float[] query, PointView view) {
+    Validation.checkVector(query, requireDense(vectorName, "using"), "query vector");
+    NamedVector nv = namedVector(vectorName);
     int ord = view.ordinal();
-    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+    try (VectorIndex.ReadSection pinned = pinReads()) {
       StoredPoint before = points.get(ord);
       if (before == null || !before.id().equals(view.id())) {
         return Float.NaN;
       }
-      float s = index.score(query, ord);
+      float s;
+      if (nv == null) {
+        s = index.score(query, ord);
+      } else {
+        int so = before.namedOrdinal(nv.slot);
+        s = so < 0 ? Float.NaN : nv.index.score(query, so);
+      }
       java.lang.invoke.VarHandle.acquireFence();
       return points.get(ord) == before ? s : Float.NaN;
     }
@@ -468,7 +961,19 @@ public final class Collection {
    * and the rendering of its points ({@link #vectorAsRead}).
    */
   public VectorIndex.ReadSection pinReads() {
-    return index.pinReads();
+    if (named.isEmpty()) {
+      return index.pinReads();
+    }
+    VectorIndex.ReadSection[] sections = new VectorIndex.ReadSection[named.size() + 1];
+    sections[0] = index.pinReads();
+    for (int i = 0; i < named.size(); i++) {
+      sections[i + 1] = named.get(i).index.pinReads();
+    }
+    return () -> {
+      for (int i = sections.length - 1; i >= 0; i--) {
+        sections[i].close();
+      }
+    };
   }
 
   /**
@@ -479,7 +984,15 @@ public final class Collection {
    * only if the ordinal already holds another point (the precondition was not met).
    */
   public float[] vectorAsRead(PointView view) {
-    float[] v = vector(view);
+    return vectorAsRead(config.primaryName(), view);
+  }
+
+  /**
+   * As {@link #vectorAsRead(PointView)} for dense vector {@code vectorName}: null also if the point
+   * had none of that name when read.
+   */
+  public float[] vectorAsRead(String vectorName, PointView view) {
+    float[] v = vector(vectorName, view);
     if (v != null) {
       return v;
     }
@@ -487,7 +1000,12 @@ public final class Collection {
     if (now != null && !now.id().equals(view.id())) {
       return null;
     }
-    return index.vectorInSection(view.ordinal());
+    NamedVector nv = namedVector(vectorName);
+    if (nv == null) {
+      return index.vectorInSection(view.ordinal());
+    }
+    int s = view.named() == null ? -1 : view.named()[nv.slot];
+    return s < 0 ? null : nv.index.vectorInSection(s);
   }
 
   /**
@@ -496,20 +1014,39 @@ public final class Collection {
    */
   public List<PointView> search(
       float[] query, int limit, int offset, SearchParams params, Filter filter, Float threshold) {
-    Validation.checkVector(query, config, "query vector");
+    return search(config.primaryName(), query, limit, offset, params, filter, threshold);
+  }
+
+  /**
+   * As {@link #search(float[], int, int, SearchParams, Filter, Float)} by dense vector {@code
+   * vectorName}: only points that have a vector of that name are found.
+   */
+  public List<PointView> search(
+      String vectorName,
+      float[] query,
+      int limit,
+      int offset,
+      SearchParams params,
+      Filter filter,
+      Float threshold) {
+    CollectionConfig.DenseParams dense = requireDense(vectorName, "using");
+    Validation.checkVector(query, dense, "query vector");
+    VectorIndex graph = graph(vectorName);
+    FilteredSearch fs = filteredSearch(vectorName);
     // One read section over the index search and the mapping of its ordinals to points: no
     // ordinal it returns is handed to another point before the mapping.
-    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+    try (VectorIndex.ReadSection pinned = pinReads()) {
       // A point deleted or replaced between the index search and the table lookup below is
       // dropped, which could leave fewer than `limit` hits although enough points match: search
       // again (the index then no longer sees it). Bounded: each retry needs a racing write.
       for (int attempt = 0; attempt < 4; attempt++) {
-        List<PointView> out = searchOnce(query, limit, offset, params, filter, threshold, false);
+        List<PointView> out =
+            searchOnce(graph, fs, query, limit, offset, params, filter, threshold, false);
         if (out != SHORT) {
           return out;
         }
       }
-      return searchOnce(query, limit, offset, params, filter, threshold, true);
+      return searchOnce(graph, fs, query, limit, offset, params, filter, threshold, true);
     }
   }
 
@@ -538,7 +1075,7 @@ public final class Collection {
         new java.util.PriorityQueue<>(
             java.util.Comparator.comparingDouble(PointView::score)
                 .thenComparing(PointView::id, java.util.Comparator.reverseOrder()));
-    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+    try (VectorIndex.ReadSection pinned = pinReads()) {
       int scanned = 0;
       for (int ord : idx.candidates(query)) {
         if ((++scanned & 4095) == 0) {
@@ -601,6 +1138,8 @@ public final class Collection {
   private static final List<PointView> SHORT = new ArrayList<>(0);
 
   private List<PointView> searchOnce(
+      VectorIndex graph,
+      FilteredSearch fs,
       float[] query,
       int limit,
       int offset,
@@ -608,11 +1147,14 @@ public final class Collection {
       Filter filter,
       Float threshold,
       boolean acceptShort) {
+    if (graph instanceof NamedView view) {
+      view.used.clear();
+    }
     Hits hits =
         filter == null
-            ? index.search(query, limit + offset, params, ord -> points.get(ord) != null)
-            : filteredSearch.search(
-                index,
+            ? graph.search(query, limit + offset, params, ord -> points.get(ord) != null)
+            : fs.search(
+                graph,
                 payloadIndex,
                 filter,
                 ord -> {
@@ -628,10 +1170,13 @@ public final class Collection {
     boolean dropped = false;
     for (int i = 0; i < hits.size() && out.size() < limit; i++) {
       float score = hits.score(i);
-      if (threshold != null && !config.distance().passes(score, threshold)) {
+      if (threshold != null && !graph.distance().passes(score, threshold)) {
         break;
       }
       StoredPoint p = points.get(hits.ordinal(i));
+      if (p != null && graph instanceof NamedView view && !view.holdsScored(hits.ordinal(i), p)) {
+        p = null; // the point's vector of that name changed after it was scored
+      }
       // During a replacing upsert both the old and new ordinal can be live for a moment.
       if (p == null || !seen.add(p.id())) {
         dropped = true;
@@ -650,7 +1195,7 @@ public final class Collection {
 
   /** Points in id order from {@code from} (inclusive, null: first) that pass {@code filter}. */
   public Page scroll(PointId from, int limit, Filter filter) {
-    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+    try (VectorIndex.ReadSection pinned = pinReads()) {
       return scrollPinned(from, limit, filter);
     }
   }
@@ -688,7 +1233,7 @@ public final class Collection {
       return ordinals.size();
     }
     long[] n = {0};
-    try (VectorIndex.ReadSection pinned = index.pinReads()) {
+    try (VectorIndex.ReadSection pinned = pinReads()) {
       forEachMatch(filter, p -> n[0]++);
     }
     return n[0];

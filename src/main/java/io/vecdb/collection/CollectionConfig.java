@@ -4,9 +4,16 @@ import io.vecdb.index.Distance;
 import io.vertx.core.json.JsonObject;
 
 /**
- * A collection's settings: one unnamed dense vector of {@code size} dimensions, its distance, HNSW
- * parameters, its sparse vectors by name ({@code sparse_vectors}) and the optimizer settings as
- * given (kept for {@code GET /collections/{name}}).
+ * A collection's settings: its dense vectors, its sparse vectors by name ({@code sparse_vectors})
+ * and the optimizer settings as given (kept for {@code GET /collections/{name}}).
+ *
+ * <p>Dense vectors: either one unnamed vector ({@code vectors: {size, distance}}, which is Qdrant's
+ * default name {@code ""}; {@code namedVectors} empty), or named ones ({@code vectors: {name:
+ * {...}}}, all of them in {@code namedVectors}). The first name in order is the primary vector:
+ * every point has it (its graph's ordinals are the points' ordinals); a point may lack the others.
+ * {@code size} and {@code distance} are the primary vector's; {@code hnsw} is the collection-level
+ * HNSW config (for an unnamed vector merged with its own {@code hnsw_config}), and each named
+ * vector has its own, merged over it.
  */
 public record CollectionConfig(
     int size,
@@ -16,7 +23,33 @@ public record CollectionConfig(
     int shardNumber,
     int replicationFactor,
     int writeConsistencyFactor,
-    java.util.SortedMap<String, SparseParams> sparseVectors) {
+    java.util.SortedMap<String, SparseParams> sparseVectors,
+    java.util.SortedMap<String, DenseParams> namedVectors) {
+
+  /** A dense vector's settings: dimension, distance and its graph's HNSW parameters. */
+  public record DenseParams(int size, Distance distance, HnswConfig hnsw) {}
+
+  /** A config with one unnamed dense vector. */
+  public CollectionConfig(
+      int size,
+      Distance distance,
+      HnswConfig hnsw,
+      JsonObject optimizers,
+      int shardNumber,
+      int replicationFactor,
+      int writeConsistencyFactor,
+      java.util.SortedMap<String, SparseParams> sparseVectors) {
+    this(
+        size,
+        distance,
+        hnsw,
+        optimizers,
+        shardNumber,
+        replicationFactor,
+        writeConsistencyFactor,
+        sparseVectors,
+        new java.util.TreeMap<>());
+  }
 
   /**
    * A sparse vector's settings: whether queries weight dimensions by inverse document frequency.
@@ -68,6 +101,49 @@ public record CollectionConfig(
     sparseVectors =
         java.util.Collections.unmodifiableSortedMap(
             new java.util.TreeMap<>(sparseVectors == null ? java.util.Map.of() : sparseVectors));
+    namedVectors =
+        java.util.Collections.unmodifiableSortedMap(
+            new java.util.TreeMap<>(namedVectors == null ? java.util.Map.of() : namedVectors));
+    if (!namedVectors.isEmpty()) {
+      DenseParams first = namedVectors.get(namedVectors.firstKey());
+      if (first.size() != size || first.distance() != distance) {
+        throw new IllegalArgumentException(
+            "size and distance must be those of the primary vector \""
+                + namedVectors.firstKey()
+                + "\"");
+      }
+    }
+  }
+
+  /** The primary dense vector's name: {@code ""} for an unnamed vector, else the first name. */
+  public String primaryName() {
+    return namedVectors.isEmpty() ? "" : namedVectors.firstKey();
+  }
+
+  /** The params of dense vector {@code name}, or null if the collection has none of that name. */
+  public DenseParams dense(String name) {
+    if (namedVectors.isEmpty()) {
+      return name.isEmpty() ? new DenseParams(size, distance, hnsw) : null;
+    }
+    return namedVectors.get(name);
+  }
+
+  /** The dense vectors' names, the primary first. */
+  public java.util.List<String> denseNames() {
+    return namedVectors.isEmpty()
+        ? java.util.List.of("")
+        : java.util.List.copyOf(namedVectors.keySet());
+  }
+
+  /** The dense vectors other than the primary, in name order (a point may lack them). */
+  public java.util.List<String> secondaryNames() {
+    java.util.List<String> all = denseNames();
+    return all.subList(1, all.size());
+  }
+
+  /** Whether the dense vectors are declared by name ({@code vectors: {name: {...}}}). */
+  public boolean namedDense() {
+    return !namedVectors.isEmpty();
   }
 
   /** The params of sparse vector {@code name}, or null if the collection has none of that name. */
@@ -141,21 +217,14 @@ public record CollectionConfig(
     JsonFields.bool(body, "on_disk_payload", "on_disk_payload"); // a storage hint: accepted
     JsonObject vectors = unnamed(JsonFields.object(body, "vectors", "vectors"));
     if (vectors != null && vectors.containsKey("size")) {
-      JsonFields.onlyKnown(vectors, "vectors", VECTOR_FIELDS);
-      JsonFields.notImplemented(vectors, "quantization_config", "vectors", "quantization");
-      JsonFields.notImplemented(vectors, "multivector_config", "vectors", "multivectors");
-      Boolean onDisk = JsonFields.bool(vectors, "on_disk", "vectors.on_disk");
-      if (Boolean.TRUE.equals(onDisk)) {
-        throw new IllegalArgumentException(
-            "vectors.on_disk: vectors on disk are not supported by VecDB (they are kept in RAM)");
+      checkVectorRequest(vectors, "vectors");
+    } else if (vectors != null) {
+      for (String name : vectors.fieldNames()) {
+        JsonObject params = JsonFields.object(vectors, name, "vectors." + name);
+        if (params != null) {
+          checkVectorRequest(params, "vectors." + name);
+        }
       }
-      String datatype = JsonFields.string(vectors, "datatype", "vectors.datatype");
-      if (datatype != null && !datatype.equals("float32")) {
-        throw new IllegalArgumentException(
-            "vectors.datatype: only \"float32\" is supported by VecDB, got \"" + datatype + "\"");
-      }
-      HnswConfig.checkRequest(
-          JsonFields.object(vectors, "hnsw_config", "vectors.hnsw_config"), "vectors.hnsw_config");
     }
     HnswConfig.checkRequest(JsonFields.object(body, "hnsw_config", "hnsw_config"), "hnsw_config");
     JsonFields.onlyKnown(
@@ -200,6 +269,24 @@ public record CollectionConfig(
         }
       }
     }
+  }
+
+  private static void checkVectorRequest(JsonObject vectors, String path) {
+    JsonFields.onlyKnown(vectors, path, VECTOR_FIELDS);
+    JsonFields.notImplemented(vectors, "quantization_config", path, "quantization");
+    JsonFields.notImplemented(vectors, "multivector_config", path, "multivectors");
+    Boolean onDisk = JsonFields.bool(vectors, "on_disk", path + ".on_disk");
+    if (Boolean.TRUE.equals(onDisk)) {
+      throw new IllegalArgumentException(
+          path + ".on_disk: vectors on disk are not supported by VecDB (they are kept in RAM)");
+    }
+    String datatype = JsonFields.string(vectors, "datatype", path + ".datatype");
+    if (datatype != null && !datatype.equals("float32")) {
+      throw new IllegalArgumentException(
+          path + ".datatype: only \"float32\" is supported by VecDB, got \"" + datatype + "\"");
+    }
+    HnswConfig.checkRequest(
+        JsonFields.object(vectors, "hnsw_config", path + ".hnsw_config"), path + ".hnsw_config");
   }
 
   /** Parses {@code sparse_vectors}: names (non-empty) to {@code {modifier: "idf"|"none"}}. */
@@ -271,28 +358,47 @@ public record CollectionConfig(
       throw new IllegalArgumentException(
           "vectors: expected {\"size\": N, \"distance\": \"Cosine|Euclid|Dot|Manhattan\"}");
     }
-    if (!vectors.containsKey("size") && !vectors.isEmpty()) {
-      throw new IllegalArgumentException(
-          "vectors: named vectors are not supported (only Qdrant's default name \"\"), expected"
-              + " {\"size\": N, \"distance\": ...}");
+    HnswConfig collectionHnsw =
+        HnswConfig.DEFAULT.merge(
+            JsonFields.object(body, "hnsw_config", "hnsw_config"), "hnsw_config");
+    java.util.TreeMap<String, DenseParams> named = new java.util.TreeMap<>();
+    DenseParams primary;
+    HnswConfig hnsw;
+    if (vectors.containsKey("size") || vectors.isEmpty()) {
+      primary = denseParams(vectors, "vectors", collectionHnsw);
+      hnsw = primary.hnsw();
+    } else {
+      if (vectors.size() > MAX_NAMED_VECTORS) {
+        throw new IllegalArgumentException(
+            "vectors: at most " + MAX_NAMED_VECTORS + " named vectors, got " + vectors.size());
+      }
+      for (String name : vectors.fieldNames()) {
+        String at = "vectors." + name;
+        if (name.length() > 255) {
+          throw new IllegalArgumentException(
+              "vectors: expected vector names of at most 255 characters");
+        }
+        JsonObject params = JsonFields.object(vectors, name, at);
+        if (params == null) {
+          throw new IllegalArgumentException(
+              at + ": expected {\"size\": N, \"distance\": \"Cosine|Euclid|Dot|Manhattan\"}");
+        }
+        named.put(name, denseParams(params, at, collectionHnsw));
+      }
+      primary = named.firstEntry().getValue();
+      hnsw = collectionHnsw;
     }
-    long size = JsonFields.integer(vectors, "size", "vectors.size", 1, MAX_DIMENSION, -1);
-    if (size < 0) {
-      throw new IllegalArgumentException("vectors.size: expected an integer in [1, 65536]");
+    java.util.SortedMap<String, SparseParams> sparse = parseSparse(body);
+    for (String name : sparse.keySet()) {
+      if (named.containsKey(name)) {
+        throw new IllegalArgumentException(
+            "sparse_vectors."
+                + name
+                + ": a dense vector has that name already (vectors."
+                + name
+                + ")");
+      }
     }
-    String distanceName = JsonFields.string(vectors, "distance", "vectors.distance");
-    Distance distance;
-    try {
-      distance = Distance.parse(distanceName);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("vectors.distance: " + e.getMessage());
-    }
-    HnswConfig hnsw =
-        HnswConfig.DEFAULT
-            .merge(JsonFields.object(body, "hnsw_config", "hnsw_config"), "hnsw_config")
-            .merge(
-                JsonFields.object(vectors, "hnsw_config", "vectors.hnsw_config"),
-                "vectors.hnsw_config");
     JsonObject optimizers = DEFAULT_OPTIMIZERS.copy();
     JsonObject given = JsonFields.object(body, "optimizers_config", "optimizers_config");
     if (given != null) {
@@ -313,14 +419,37 @@ public record CollectionConfig(
               + writeConsistency);
     }
     return new CollectionConfig(
-        (int) size,
-        distance,
+        primary.size(),
+        primary.distance(),
         hnsw,
         optimizers,
         shards,
         replication,
         writeConsistency,
-        parseSparse(body));
+        sparse,
+        named);
+  }
+
+  /** At most this many named dense vectors per collection (each has a graph of its own). */
+  public static final int MAX_NAMED_VECTORS = 64;
+
+  private static DenseParams denseParams(JsonObject vectors, String path, HnswConfig base) {
+    long size = JsonFields.integer(vectors, "size", path + ".size", 1, MAX_DIMENSION, -1);
+    if (size < 0) {
+      throw new IllegalArgumentException(path + ".size: expected an integer in [1, 65536]");
+    }
+    String distanceName = JsonFields.string(vectors, "distance", path + ".distance");
+    Distance distance;
+    try {
+      distance = Distance.parse(distanceName);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(path + ".distance: " + e.getMessage());
+    }
+    HnswConfig hnsw =
+        base.merge(
+            JsonFields.object(vectors, "hnsw_config", path + ".hnsw_config"),
+            path + ".hnsw_config");
+    return new DenseParams((int) size, distance, hnsw);
   }
 
   /** Applies a {@code PATCH /collections/{name}} body: hnsw and optimizer parameters. */
@@ -329,6 +458,12 @@ public record CollectionConfig(
     if (optimizersPatch != null) {
       opt.mergeIn(optimizersPatch);
     }
+    java.util.TreeMap<String, DenseParams> named = new java.util.TreeMap<>();
+    namedVectors.forEach(
+        (name, p) ->
+            named.put(
+                name,
+                new DenseParams(p.size(), p.distance(), p.hnsw().merge(hnswPatch, "hnsw_config"))));
     return new CollectionConfig(
         size,
         distance,
@@ -337,7 +472,31 @@ public record CollectionConfig(
         shardNumber,
         replicationFactor,
         writeConsistencyFactor,
-        sparseVectors);
+        sparseVectors,
+        named);
+  }
+
+  /** Qdrant's {@code vectors} of collection info: one {@code {size, distance}}, or them by name. */
+  private JsonObject vectorsJson(boolean createBody) {
+    if (namedVectors.isEmpty()) {
+      return new JsonObject().put("size", size).put("distance", distance.qdrantName());
+    }
+    JsonObject out = new JsonObject();
+    namedVectors.forEach(
+        (name, p) -> {
+          JsonObject v =
+              new JsonObject().put("size", p.size()).put("distance", p.distance().qdrantName());
+          if (createBody || !p.hnsw().equals(hnsw)) {
+            v.put(
+                "hnsw_config",
+                new JsonObject()
+                    .put("m", p.hnsw().m())
+                    .put("ef_construct", p.hnsw().efConstruct())
+                    .put("full_scan_threshold", p.hnsw().fullScanThreshold()));
+          }
+          out.put(name, v);
+        });
+    return out;
   }
 
   private JsonObject sparseJson() {
@@ -362,9 +521,7 @@ public record CollectionConfig(
         .put(
             "params",
             new JsonObject()
-                .put(
-                    "vectors",
-                    new JsonObject().put("size", size).put("distance", distance.qdrantName()))
+                .put("vectors", vectorsJson(false))
                 .put("shard_number", shardNumber)
                 .put("replication_factor", replicationFactor)
                 .put("write_consistency_factor", writeConsistencyFactor)
@@ -386,7 +543,7 @@ public record CollectionConfig(
 
   private JsonObject createBodyWithoutSparse() {
     return new JsonObject()
-        .put("vectors", new JsonObject().put("size", size).put("distance", distance.qdrantName()))
+        .put("vectors", vectorsJson(true))
         .put(
             "hnsw_config",
             new JsonObject()

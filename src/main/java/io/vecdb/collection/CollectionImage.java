@@ -49,6 +49,15 @@ public final class CollectionImage {
    */
   static final int SPARSE_IMAGE_VERSION = 2;
 
+  /**
+   * Version 3 adds, for a collection with several dense vectors, the {@code named} section (per
+   * point with another dense vector: ordinal, then its ordinal in each other vector's graph, -1 for
+   * none, in {@link CollectionConfig#secondaryNames} order) and each other vector's graph as
+   * section {@code index.<i>}; the {@code sparse} section is always there (empty without sparse
+   * vectors). Written only for such a collection.
+   */
+  static final int NAMED_IMAGE_VERSION = 3;
+
   private CollectionImage() {}
 
   /** Appends {@code c}'s sections to {@code w}. Apply lane of {@code c} only. */
@@ -70,7 +79,9 @@ public final class CollectionImage {
         new JsonObject()
             .put(
                 "image_version",
-                c.config().sparseVectors().isEmpty() ? IMAGE_VERSION : SPARSE_IMAGE_VERSION)
+                !c.named.isEmpty()
+                    ? NAMED_IMAGE_VERSION
+                    : c.config().sparseVectors().isEmpty() ? IMAGE_VERSION : SPARSE_IMAGE_VERSION)
             .put("name", c.name())
             .put("config", c.config().toCreateBody())
             .put("payload_schema", new JsonObject(Map.copyOf(c.payloadSchema())))
@@ -78,13 +89,23 @@ public final class CollectionImage {
             .put("points", c.size());
     Object[][] points = c.points.copy();
     VectorIndex.Image graph;
+    java.util.List<VectorIndex.Image> namedGraphs = new java.util.ArrayList<>();
     try {
       graph = c.index.capture();
+      try {
+        for (Collection.NamedVector v : c.named) {
+          namedGraphs.add(v.index.capture());
+        }
+      } catch (IOException | RuntimeException e) {
+        graph.close();
+        namedGraphs.forEach(VectorIndex.Image::close);
+        throw e;
+      }
     } catch (IOException e) {
       throw new IOException(
           "collection `" + c.name() + "` cannot be snapshotted: " + e.getMessage(), e);
     }
-    return new Captured(meta, points, graph);
+    return new Captured(meta, points, graph, namedGraphs);
   }
 
   /**
@@ -96,11 +117,17 @@ public final class CollectionImage {
     private final JsonObject meta;
     private final Object[][] points;
     private final VectorIndex.Image graph;
+    private final java.util.List<VectorIndex.Image> namedGraphs;
 
-    private Captured(JsonObject meta, Object[][] points, VectorIndex.Image graph) {
+    private Captured(
+        JsonObject meta,
+        Object[][] points,
+        VectorIndex.Image graph,
+        java.util.List<VectorIndex.Image> namedGraphs) {
       this.meta = meta;
       this.points = points;
       this.graph = graph;
+      this.namedGraphs = namedGraphs;
     }
 
     /** Appends the collection's sections to {@code w}. */
@@ -124,7 +151,8 @@ public final class CollectionImage {
             }
             out.flush();
           });
-      if (meta.getInteger("image_version") == SPARSE_IMAGE_VERSION) {
+      int version = meta.getInteger("image_version");
+      if (version >= SPARSE_IMAGE_VERSION) {
         w.section(
             "sparse",
             ch -> {
@@ -154,12 +182,37 @@ public final class CollectionImage {
               out.flush();
             });
       }
+      if (version >= NAMED_IMAGE_VERSION) {
+        w.section(
+            "named",
+            ch -> {
+              DataOutputStream out =
+                  new DataOutputStream(
+                      new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
+              for (int page = 0; page < points.length; page++) {
+                Object[] entries = points[page];
+                for (int slot = 0; slot < entries.length; slot++) {
+                  if (entries[slot] instanceof StoredPoint p && p.named() != null) {
+                    out.writeInt(OrdinalTable.ordinal(page, slot));
+                    for (int ord : p.named()) {
+                      out.writeInt(ord);
+                    }
+                  }
+                }
+              }
+              out.flush();
+            });
+        for (int i = 0; i < namedGraphs.size(); i++) {
+          w.section("index." + i, namedGraphs.get(i)::writeTo);
+        }
+      }
       w.section("index", graph::writeTo);
     }
 
     @Override
     public void close() {
       graph.close();
+      namedGraphs.forEach(VectorIndex.Image::close);
     }
   }
 
@@ -198,15 +251,15 @@ public final class CollectionImage {
       meta = new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
     int version = meta.getInteger("image_version", -1);
-    if (version != IMAGE_VERSION && version != SPARSE_IMAGE_VERSION) {
+    if (version < IMAGE_VERSION || version > NAMED_IMAGE_VERSION) {
       throw new IOException(
           r.path()
               + ": collection image version "
               + version
               + ", expected "
               + IMAGE_VERSION
-              + " or "
-              + SPARSE_IMAGE_VERSION);
+              + " to "
+              + NAMED_IMAGE_VERSION);
     }
     if (name == null) {
       name = meta.getString("name");
@@ -220,7 +273,28 @@ public final class CollectionImage {
       throw new IOException(
           r.path() + ": graph of dimension " + graph.dimension() + " does not match the config");
     }
-    Collection c = new Collection(name, config, graph);
+    java.util.List<String> secondaryNames = config.secondaryNames();
+    if (!secondaryNames.isEmpty() && version < NAMED_IMAGE_VERSION) {
+      throw new IOException(
+          r.path() + ": image version " + version + " cannot hold several dense vectors");
+    }
+    java.util.List<VectorIndex> secondaries = new java.util.ArrayList<>();
+    for (int i = 0; i < secondaryNames.size(); i++) {
+      HnswIndex g;
+      try (var ch = r.section("index." + i)) {
+        g = HnswIndex.readFrom(ch);
+      }
+      CollectionConfig.DenseParams params = config.dense(secondaryNames.get(i));
+      if (g.dimension() != params.size() || g.distance() != params.distance()) {
+        throw new IOException(
+            r.path()
+                + ": graph of vector \""
+                + secondaryNames.get(i)
+                + "\" does not match the config");
+      }
+      secondaries.add(g);
+    }
+    Collection c = new Collection(name, config, graph, secondaries);
     c.incarnation(meta.getLong("incarnation", 0L));
     long expected = meta.getLong("points", -1L);
     long n = 0;
@@ -246,7 +320,7 @@ public final class CollectionImage {
     if (n != expected) {
       throw new IOException(r.path() + ": " + n + " points, expected " + expected);
     }
-    if (version == SPARSE_IMAGE_VERSION) {
+    if (version >= SPARSE_IMAGE_VERSION) {
       try (DataInputStream in =
           new DataInputStream(
               new BufferedInputStream(Channels.newInputStream(r.section("sparse")), 1 << 16))) {
@@ -279,6 +353,67 @@ public final class CollectionImage {
           }
           c.points.set(ord, new StoredPoint(p.id(), p.payload(), p.version(), sparse));
           SparseIndex.onUpsert(c.sparse, ord, sparse);
+        }
+      }
+    }
+    if (version >= NAMED_IMAGE_VERSION) {
+      int[] mapped = new int[secondaries.size()];
+      try (DataInputStream in =
+          new DataInputStream(
+              new BufferedInputStream(Channels.newInputStream(r.section("named")), 1 << 16))) {
+        while (true) {
+          int ord;
+          try {
+            ord = in.readInt();
+          } catch (EOFException end) {
+            break;
+          }
+          int[] nords = new int[secondaries.size()];
+          for (int i = 0; i < nords.length; i++) {
+            nords[i] = in.readInt();
+            if (nords[i] >= 0) {
+              if (!secondaries.get(i).isLive(nords[i])) {
+                throw new IOException(
+                    r.path()
+                        + ": ordinal "
+                        + ord
+                        + " names vector "
+                        + nords[i]
+                        + " of \""
+                        + secondaryNames.get(i)
+                        + "\", which is not live");
+              }
+              c.named.get(i).owners.set(nords[i], ord);
+              mapped[i]++;
+            }
+          }
+          StoredPoint p = c.points.get(ord);
+          if (p == null) {
+            throw new IOException(
+                r.path() + ": named vectors for ordinal " + ord + " without a point");
+          }
+          c.points.set(ord, new StoredPoint(p.id(), p.payload(), p.version(), p.sparse(), nords));
+        }
+      }
+      for (int i = 0; i < mapped.length; i++) {
+        if (mapped[i] != secondaries.get(i).size()) {
+          throw new IOException(
+              r.path()
+                  + ": "
+                  + mapped[i]
+                  + " points name a vector of \""
+                  + secondaryNames.get(i)
+                  + "\", its graph has "
+                  + secondaries.get(i).size());
+        }
+      }
+      // A point without a "named" entry holds none of the other vectors.
+      int[] none = new int[secondaries.size()];
+      java.util.Arrays.fill(none, -1);
+      for (int ord : c.ordinals.values()) {
+        StoredPoint p = c.points.get(ord);
+        if (p.named() == null) {
+          c.points.set(ord, new StoredPoint(p.id(), p.payload(), p.version(), p.sparse(), none));
         }
       }
     }

@@ -222,6 +222,10 @@ public final class Collections {
         yield new ChangeSet(upserted, deleted);
       }
       case DeletePoints d -> exact(d.collection()).applyDelete(d.selector());
+      case Operation.UpdateVectors u ->
+          exact(u.collection()).applyUpdateVectors(seq, u.points(), u.updateFilter(), inserter);
+      case Operation.DeleteVectors d ->
+          exact(d.collection()).applyDeleteVectors(seq, d.selector(), d.vectors());
       case SetPayload s ->
           exact(s.collection())
               .applyPayload(seq, s.selector(), p -> PayloadEdits.set(p, s.payload(), s.key()));

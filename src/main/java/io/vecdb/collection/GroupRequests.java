@@ -70,7 +70,7 @@ public final class GroupRequests {
     JsonObject b = SearchRequests.requireBody(body);
     JsonFields.onlyKnown(b, "", SEARCH_GROUP_FIELDS);
     JsonFields.notImplemented(b, "shard_key", "", "custom sharding");
-    float[] q = SearchRequests.searchVector(c, b);
+    SearchRequests.DenseQuery q = SearchRequests.searchVector(c, b);
     Shape shape = shape(b, true);
     Filter filter = c.filter(JsonFields.object(b, "filter", "filter"), "filter");
     Float threshold = JsonFields.number(b, "score_threshold", "score_threshold");
@@ -81,7 +81,7 @@ public final class GroupRequests {
         shape,
         k -> {
           List<UniversalQuery.Hit> hits = new ArrayList<>();
-          for (PointView p : c.search(q, k, 0, params, filter, threshold)) {
+          for (PointView p : c.search(q.using(), q.vector(), k, 0, params, filter, threshold)) {
             hits.add(new UniversalQuery.Hit(p, p.score(), null));
           }
           return hits;

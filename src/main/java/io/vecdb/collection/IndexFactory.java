@@ -13,13 +13,18 @@ public final class IndexFactory {
    * full_scan_threshold}; searches pass {@code hnsw_ef} and {@code exact} per request.
    */
   public static VectorIndex create(CollectionConfig config) {
-    HnswConfig h = config.hnsw();
+    return create(config.dense(config.primaryName()));
+  }
+
+  /** An empty HNSW index for one dense vector of a collection. */
+  public static VectorIndex create(CollectionConfig.DenseParams params) {
+    HnswConfig h = params.hnsw();
     io.vecdb.index.HnswConfig graph =
         io.vecdb.index.HnswConfig.DEFAULT
             .withM(h.m())
             .withEfConstruct(h.efConstruct())
             .withFullScanThreshold(h.fullScanThreshold());
-    return new HnswIndex(config.size(), config.distance(), graph);
+    return new HnswIndex(params.size(), params.distance(), graph);
   }
 
   /** Which vector math the indexes use, for {@code GET /} and the start-up log. */

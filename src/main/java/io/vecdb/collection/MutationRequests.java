@@ -149,7 +149,7 @@ public final class MutationRequests {
    * {@code POST /points/batch}: {@code {"operations": [{"upsert": {...}}, {"delete": {...}},
    * {"set_payload": {...}}, {"overwrite_payload": {...}}, {"delete_payload": {...}},
    * {"clear_payload": {...}}]}}, each validated as its own endpoint validates it; one bad operation
-   * refuses the whole request. Vector updates are refused (one vector per point).
+   * refuses the whole request; also {@code update_vectors} and {@code delete_vectors}.
    */
   public Operation batch(String name, JsonObject body) {
     name = real(name); // an alias names its collection; operations carry the real name
@@ -167,7 +167,7 @@ public final class MutationRequests {
         throw JsonFields.bad(
             at,
             "an object with one of upsert, delete, set_payload, overwrite_payload, delete_payload,"
-                + " clear_payload",
+                + " clear_payload, update_vectors, delete_vectors",
             list.getValue(i));
       }
       String kind = o.fieldNames().iterator().next();
@@ -183,19 +183,127 @@ public final class MutationRequests {
               case "overwrite_payload" -> overwritePayload(name, inner);
               case "delete_payload" -> deletePayload(name, inner);
               case "clear_payload" -> clearPayload(name, inner);
-              case "update_vectors", "delete_vectors" ->
-                  throw new IllegalArgumentException(
-                      "named vector updates are not supported by VecDB (one vector per point)");
+              case "update_vectors" -> updateVectors(name, inner);
+              case "delete_vectors" -> deleteVectors(name, inner);
               default ->
                   throw new IllegalArgumentException(
                       "unknown operation; expected one of upsert, delete, set_payload,"
-                          + " overwrite_payload, delete_payload, clear_payload");
+                          + " overwrite_payload, delete_payload, clear_payload, update_vectors,"
+                          + " delete_vectors");
             });
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(at + "." + kind + ": " + e.getMessage(), e);
       }
     }
     return new Operation.Batch(name, ops);
+  }
+
+  /**
+   * {@code PUT /points/vectors}: {@code {"points": [{"id", "vector": [...] | {name: vector}}],
+   * "update_filter"?}}: each point's given vectors (dense or sparse, by name; an array is the
+   * vector named {@code ""}) replace its own, the rest kept. Whether each point exists is checked
+   * when the operation is applied (a missing one refuses it whole, 404).
+   */
+  public Operation updateVectors(String name, JsonObject body) {
+    name = real(name); // an alias names its collection; operations carry the real name
+    Collection c = collections.require(name);
+    CollectionConfig config = c.config();
+    JsonObject b = known(body, Set.of("points", "shard_key", "update_filter"));
+    JsonArray list = JsonFields.array(b, "points", "points");
+    if (list == null) {
+      throw new IllegalArgumentException("points: expected a list of {id, vector}");
+    }
+    Limits.count("points", list.size(), Limits.POINTS_PER_REQUEST, "points");
+    JsonObject updateFilter = JsonFields.object(b, "update_filter", "update_filter");
+    if (updateFilter != null) {
+      c.filter(updateFilter, "update_filter");
+    }
+    List<Operation.VectorUpdate> updates = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      String at = "points[" + i + "]";
+      if (!(list.getValue(i) instanceof JsonObject point)) {
+        throw JsonFields.bad(at, "an object {id, vector}", list.getValue(i));
+      }
+      JsonFields.onlyKnown(point, at, Set.of("id", "vector"));
+      PointId id = PointId.parse(point.getValue("id"), at + ".id");
+      Object v = point.getValue("vector");
+      java.util.Map<String, float[]> dense = new java.util.HashMap<>();
+      java.util.Map<String, io.vecdb.model.SparseVector> sparse = new java.util.HashMap<>();
+      if (v instanceof JsonArray) {
+        denseVector(c, "", v, at + ".vector", dense);
+      } else if (v instanceof JsonObject named && !named.isEmpty()) {
+        for (String n : named.fieldNames()) {
+          String vat = at + ".vector." + (n.isEmpty() ? "\"\"" : n);
+          if (config.sparse(n) != null) {
+            if (!(named.getValue(n) instanceof JsonObject sv)) {
+              throw JsonFields.bad(vat, "a sparse vector {indices, values}", named.getValue(n));
+            }
+            sparse.put(n, io.vecdb.model.SparseVector.parse(sv, vat));
+          } else {
+            denseVector(c, n, named.getValue(n), vat, dense);
+          }
+        }
+      } else {
+        throw JsonFields.bad(
+            at + ".vector", "a vector or an object of named vectors (at least one)", v);
+      }
+      updates.add(new Operation.VectorUpdate(id, dense, sparse));
+    }
+    return new Operation.UpdateVectors(name, updates, updateFilter);
+  }
+
+  private static void denseVector(
+      Collection c, String n, Object value, String at, java.util.Map<String, float[]> out) {
+    CollectionConfig.DenseParams params = c.config().dense(n);
+    if (params == null) {
+      throw new IllegalArgumentException(
+          at + ": this collection has no vector of that name; its vectors are " + c.vectorNames());
+    }
+    float[] v = JsonFields.vector(value, at, params.size());
+    Validation.checkVector(v, params, at);
+    out.put(n, v);
+  }
+
+  /**
+   * {@code POST /points/vectors/delete}: {@code {"points" | "filter", "vector": [names]}}: the
+   * selected points lose their vectors of those names. The collection's first dense vector, which
+   * every point has, cannot be deleted (delete the point instead).
+   */
+  public Operation deleteVectors(String name, JsonObject body) {
+    name = real(name); // an alias names its collection; operations carry the real name
+    Collection c = collections.require(name);
+    CollectionConfig config = c.config();
+    JsonObject b = known(body, Set.of("points", "filter", "vector", "shard_key"));
+    JsonArray names = JsonFields.array(b, "vector", "vector");
+    if (names == null || names.isEmpty()) {
+      throw new IllegalArgumentException("vector: expected a non-empty list of vector names");
+    }
+    List<String> list = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      if (!(names.getValue(i) instanceof String n)) {
+        throw JsonFields.bad("vector[" + i + "]", "a vector name", names.getValue(i));
+      }
+      if (n.equals(config.primaryName()) && config.dense(n) != null) {
+        throw new IllegalArgumentException(
+            "vector["
+                + i
+                + "]: \""
+                + n
+                + "\" is the collection's first dense vector, which every point has in VecDB;"
+                + " delete the points instead");
+      }
+      if (config.dense(n) == null && config.sparse(n) == null) {
+        throw new IllegalArgumentException(
+            "vector["
+                + i
+                + "]: this collection has no vector named \""
+                + n
+                + "\"; its vectors are "
+                + c.vectorNames());
+      }
+      list.add(n);
+    }
+    return new Operation.DeleteVectors(name, selector(b), list);
   }
 
   public Operation clearPayload(String name, JsonObject body) {

@@ -69,7 +69,9 @@ public sealed interface Operation {
                 || op instanceof SetPayload
                 || op instanceof OverwritePayload
                 || op instanceof DeletePayloadKeys
-                || op instanceof ClearPayload;
+                || op instanceof ClearPayload
+                || op instanceof UpdateVectors
+                || op instanceof DeleteVectors;
         if (!pointOp || !op.collection().equals(collection)) {
           throw new IllegalArgumentException(
               "batch: expected point operations on collection " + collection + ", got " + op);
@@ -103,6 +105,59 @@ public sealed interface Operation {
   }
 
   record DeletePoints(String collection, PointSelector selector) implements Operation {}
+
+  /**
+   * New vectors for a stored point, by name: dense ones (validated, owned, never mutated) and
+   * sparse ones. Vectors of other names are kept.
+   */
+  record VectorUpdate(
+      io.vecdb.model.PointId id,
+      java.util.Map<String, float[]> dense,
+      java.util.Map<String, io.vecdb.model.SparseVector> sparse) {
+    public VectorUpdate {
+      dense = java.util.Map.copyOf(dense);
+      sparse = java.util.Map.copyOf(sparse);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof VectorUpdate u
+          && id.equals(u.id)
+          && sparse.equals(u.sparse)
+          && dense.keySet().equals(u.dense.keySet())
+          && dense.entrySet().stream()
+              .allMatch(e -> java.util.Arrays.equals(e.getValue(), u.dense.get(e.getKey())));
+    }
+
+    @Override
+    public int hashCode() {
+      return id.hashCode() * 31 + dense.keySet().hashCode();
+    }
+  }
+
+  /**
+   * {@code PUT /points/vectors}: replaces the given vectors of stored points (every point must
+   * exist), keeping their other vectors and payload; with {@code updateFilter} (null: none) only
+   * points matching it are changed.
+   */
+  record UpdateVectors(String collection, List<VectorUpdate> points, JsonObject updateFilter)
+      implements Operation {
+    public UpdateVectors {
+      points = List.copyOf(points);
+      updateFilter = updateFilter == null ? null : updateFilter.copy();
+    }
+  }
+
+  /**
+   * {@code POST /points/vectors/delete}: the selected points lose their vectors of these names
+   * (dense vectors other than the collection's primary, or sparse ones).
+   */
+  record DeleteVectors(String collection, PointSelector selector, List<String> vectors)
+      implements Operation {
+    public DeleteVectors {
+      vectors = List.copyOf(vectors);
+    }
+  }
 
   /** Merges {@code payload} into each point's payload, or into the object at {@code key}. */
   record SetPayload(String collection, PointSelector selector, JsonObject payload, String key)

@@ -67,10 +67,16 @@ public final class OperationCodec {
   private static final byte CONDITIONAL_UPSERT = 12; // format 2
   private static final byte BATCH = 13; // format 2
   private static final byte CHANGE_ALIASES = 14; // format 3
-  // format 3: an upsert whose points may carry sparse vectors (mode and filter as in 12, then
-  // after each point's payload: its sparse vectors, a count and per vector name, n, n int
-  // indices, n float values). Written only when some point has a sparse vector.
-  private static final byte SPARSE_UPSERT = 15;
+  // format 3: an upsert whose points may carry sparse vectors and other named dense vectors (mode
+  // and filter as in 12, then after each point's payload: its sparse vectors, a count and per
+  // vector name, n, n int indices, n float values; then its other dense vectors, a count and per
+  // vector name and vector). Written only when some point has one.
+  private static final byte NAMED_UPSERT = 15;
+  // format 3: PUT /points/vectors: update filter, count, per point id, dense vectors (count, name,
+  // vector), sparse vectors (as in 15).
+  private static final byte UPDATE_VECTORS = 16;
+  // format 3: POST /points/vectors/delete: selector, count, names.
+  private static final byte DELETE_VECTORS = 17;
 
   private OperationCodec() {}
 
@@ -101,9 +107,10 @@ public final class OperationCodec {
         json(out, c.optimizers());
       }
       case UpsertPoints u -> {
-        boolean sparse = u.points().stream().anyMatch(p -> !p.sparse().isEmpty());
+        boolean sparse =
+            u.points().stream().anyMatch(p -> !p.sparse().isEmpty() || !p.named().isEmpty());
         if (sparse) {
-          header(out, SPARSE_UPSERT, u);
+          header(out, NAMED_UPSERT, u);
           out.appendByte((byte) u.mode().ordinal());
           json(out, u.updateFilter());
         } else if (u.conditional()) {
@@ -122,19 +129,27 @@ public final class OperationCodec {
           }
           json(out, p.payload().isEmpty() ? null : p.payload().json());
           if (sparse) {
-            out.appendIntLE(p.sparse().size());
-            for (var e : new java.util.TreeMap<>(p.sparse()).entrySet()) {
-              string(out, e.getKey());
-              io.vecdb.model.SparseVector v = e.getValue();
-              out.appendIntLE(v.size());
-              for (int i = 0; i < v.size(); i++) {
-                out.appendIntLE(v.index(i));
-              }
-              for (int i = 0; i < v.size(); i++) {
-                out.appendFloatLE(v.value(i));
-              }
-            }
+            sparse(out, p.sparse());
+            dense(out, p.named());
           }
+        }
+      }
+      case Operation.UpdateVectors u -> {
+        header(out, UPDATE_VECTORS, u);
+        json(out, u.updateFilter());
+        out.appendIntLE(u.points().size());
+        for (Operation.VectorUpdate p : u.points()) {
+          id(out, p.id());
+          dense(out, p.dense());
+          sparse(out, p.sparse());
+        }
+      }
+      case Operation.DeleteVectors d -> {
+        header(out, DELETE_VECTORS, d);
+        selector(out, d.selector());
+        out.appendIntLE(d.vectors().size());
+        for (String n : d.vectors()) {
+          string(out, n);
         }
       }
       case DeletePoints d -> {
@@ -218,6 +233,36 @@ public final class OperationCodec {
     return 128;
   }
 
+  private static void sparse(Buffer out, java.util.Map<String, io.vecdb.model.SparseVector> m) {
+    out.appendIntLE(m.size());
+    for (var e : new java.util.TreeMap<>(m).entrySet()) {
+      string(out, e.getKey());
+      io.vecdb.model.SparseVector v = e.getValue();
+      out.appendIntLE(v.size());
+      for (int i = 0; i < v.size(); i++) {
+        out.appendIntLE(v.index(i));
+      }
+      for (int i = 0; i < v.size(); i++) {
+        out.appendFloatLE(v.value(i));
+      }
+    }
+  }
+
+  private static void dense(Buffer out, java.util.Map<String, float[]> m) {
+    out.appendIntLE(m.size());
+    for (var e : new java.util.TreeMap<>(m).entrySet()) {
+      string(out, e.getKey());
+      vector(out, e.getValue());
+    }
+  }
+
+  private static void vector(Buffer out, float[] v) {
+    out.appendIntLE(v.length);
+    for (float f : v) {
+      out.appendFloatLE(f);
+    }
+  }
+
   private static void header(Buffer out, byte type, Operation op) {
     out.appendByte(type);
     string(out, op.collection());
@@ -295,10 +340,10 @@ public final class OperationCodec {
           yield new Operation.Batch(c, ops);
         }
         case UPDATE_COLLECTION -> new UpdateCollection(c, json(), json());
-        case UPSERT_POINTS, CONDITIONAL_UPSERT, SPARSE_UPSERT -> {
+        case UPSERT_POINTS, CONDITIONAL_UPSERT, NAMED_UPSERT -> {
           Operation.UpdateMode mode = Operation.UpdateMode.UPSERT;
           JsonObject filter = null;
-          if (type == CONDITIONAL_UPSERT || type == SPARSE_UPSERT) {
+          if (type == CONDITIONAL_UPSERT || type == NAMED_UPSERT) {
             int m = in.getByte(pos++);
             if (m < 0 || m >= Operation.UpdateMode.values().length) {
               throw new IllegalArgumentException("update mode " + m + " is not known");
@@ -310,34 +355,38 @@ public final class OperationCodec {
           List<PointStruct> points = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
             PointId id = id();
-            float[] v = new float[integer()];
-            for (int j = 0; j < v.length; j++) {
-              v[j] = in.getFloatLE(pos);
-              pos += 4;
-            }
+            float[] v = vector();
             JsonObject p = json();
             java.util.Map<String, io.vecdb.model.SparseVector> sparse = java.util.Map.of();
-            if (type == SPARSE_UPSERT) {
-              int names = integer();
-              sparse = new java.util.HashMap<>();
-              for (int k = 0; k < names; k++) {
-                String name = string();
-                int nnz = integer();
-                int[] idx = new int[nnz];
-                float[] val = new float[nnz];
-                for (int j = 0; j < nnz; j++) {
-                  idx[j] = integer();
-                }
-                for (int j = 0; j < nnz; j++) {
-                  val[j] = in.getFloatLE(pos);
-                  pos += 4;
-                }
-                sparse.put(name, io.vecdb.model.SparseVector.of(idx, val, "sparse vector " + name));
-              }
+            java.util.Map<String, float[]> named = java.util.Map.of();
+            if (type == NAMED_UPSERT) {
+              sparse = sparse();
+              named = dense();
             }
-            points.add(new PointStruct(id, v, p == null ? Payload.EMPTY : new Payload(p), sparse));
+            points.add(
+                new PointStruct(id, v, p == null ? Payload.EMPTY : new Payload(p), sparse, named));
           }
           yield new UpsertPoints(c, points, mode, filter);
+        }
+        case UPDATE_VECTORS -> {
+          JsonObject filter = json();
+          int n = integer();
+          List<Operation.VectorUpdate> updates = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            PointId id = id();
+            java.util.Map<String, float[]> dense = dense();
+            updates.add(new Operation.VectorUpdate(id, dense, sparse()));
+          }
+          yield new Operation.UpdateVectors(c, updates, filter);
+        }
+        case DELETE_VECTORS -> {
+          PointSelector s = selector();
+          int n = integer();
+          List<String> names = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            names.add(string());
+          }
+          yield new Operation.DeleteVectors(c, s, names);
         }
         case DELETE_POINTS -> new DeletePoints(c, selector());
         case SET_PAYLOAD -> new SetPayload(c, selector(), json(), string());
@@ -380,6 +429,45 @@ public final class OperationCodec {
             throw new IllegalArgumentException(
                 "unknown operation type " + type + " at offset " + (pos - 1));
       };
+    }
+
+    private float[] vector() {
+      float[] v = new float[integer()];
+      for (int j = 0; j < v.length; j++) {
+        v[j] = in.getFloatLE(pos);
+        pos += 4;
+      }
+      return v;
+    }
+
+    private java.util.Map<String, float[]> dense() {
+      int names = integer();
+      java.util.Map<String, float[]> out = new java.util.HashMap<>();
+      for (int k = 0; k < names; k++) {
+        String name = string();
+        out.put(name, vector());
+      }
+      return out;
+    }
+
+    private java.util.Map<String, io.vecdb.model.SparseVector> sparse() {
+      int names = integer();
+      java.util.Map<String, io.vecdb.model.SparseVector> out = new java.util.HashMap<>();
+      for (int k = 0; k < names; k++) {
+        String name = string();
+        int nnz = integer();
+        int[] idx = new int[nnz];
+        float[] val = new float[nnz];
+        for (int j = 0; j < nnz; j++) {
+          idx[j] = integer();
+        }
+        for (int j = 0; j < nnz; j++) {
+          val[j] = in.getFloatLE(pos);
+          pos += 4;
+        }
+        out.put(name, io.vecdb.model.SparseVector.of(idx, val, "sparse vector " + name));
+      }
+      return out;
     }
 
     private PointSelector selector() {

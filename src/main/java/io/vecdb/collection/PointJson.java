@@ -5,9 +5,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * Renders points as Qdrant's {@code Record} and {@code ScoredPoint} JSON. A collection without
- * sparse vectors shows its vector as an array; one with sparse vectors as Qdrant's named form
- * ({@code {"": [...], "<sparse name>": {indices, values}}}).
+ * Renders points as Qdrant's {@code Record} and {@code ScoredPoint} JSON. A collection of one
+ * unnamed dense vector shows it as an array; one with named or sparse vectors in Qdrant's named
+ * form ({@code {"<dense name>": [...], "<sparse name>": {indices, values}}}, the vectors the point
+ * has).
  */
 final class PointJson {
   private PointJson() {}
@@ -43,22 +44,19 @@ final class PointJson {
 
   /** The read's vectors; callers render inside the read section their read ran in. */
   private static Object vector(Collection c, PointView p, VectorSelector vectors) {
-    JsonArray dense = null;
-    if (vectors.wants("")) {
-      float[] v = c.vectorAsRead(p);
-      if (v != null) {
-        dense = new JsonArray();
-        for (float f : v) {
-          dense.add(f);
-        }
-      }
-    }
-    if (c.config().sparseVectors().isEmpty()) {
-      return dense;
+    CollectionConfig config = c.config();
+    if (!config.namedDense() && config.sparseVectors().isEmpty()) {
+      float[] v = vectors.wants("") ? c.vectorAsRead(p) : null;
+      return v == null ? null : array(v);
     }
     JsonObject named = new JsonObject();
-    if (dense != null) {
-      named.put("", dense);
+    for (String name : config.denseNames()) {
+      if (vectors.wants(name)) {
+        float[] v = c.vectorAsRead(name, p);
+        if (v != null) {
+          named.put(name, array(v));
+        }
+      }
     }
     for (var e : new java.util.TreeMap<>(p.sparse()).entrySet()) {
       if (vectors.wants(e.getKey())) {
@@ -66,5 +64,13 @@ final class PointJson {
       }
     }
     return named;
+  }
+
+  private static JsonArray array(float[] v) {
+    JsonArray out = new JsonArray();
+    for (float f : v) {
+      out.add(f);
+    }
+    return out;
   }
 }

@@ -7,13 +7,26 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * A point to upsert: id, dense vector (validated: right length, finite; owned by this record, never
- * mutated), its sparse vectors by name (immutable; empty when it has none) and payload.
+ * A point to upsert: id, the collection's primary dense vector (validated: right length, finite;
+ * owned by this record, never mutated), its sparse vectors by name (immutable; empty when it has
+ * none), payload, and its other named dense vectors (immutable map; the arrays owned as {@code
+ * vector}; empty when it has none).
  */
 public record PointStruct(
-    PointId id, float[] vector, Payload payload, Map<String, SparseVector> sparse) {
+    PointId id,
+    float[] vector,
+    Payload payload,
+    Map<String, SparseVector> sparse,
+    Map<String, float[]> named) {
   public PointStruct {
     sparse = sparse == null || sparse.isEmpty() ? Map.of() : Map.copyOf(sparse);
+    named = named == null || named.isEmpty() ? Map.of() : Map.copyOf(named);
+  }
+
+  /** A point without other named dense vectors. */
+  public PointStruct(
+      PointId id, float[] vector, Payload payload, Map<String, SparseVector> sparse) {
+    this(id, vector, payload, sparse, Map.of());
   }
 
   /** A point without sparse vectors. */
@@ -27,7 +40,10 @@ public record PointStruct(
         && id.equals(p.id)
         && Arrays.equals(vector, p.vector)
         && payload.equals(p.payload)
-        && sparse.equals(p.sparse);
+        && sparse.equals(p.sparse)
+        && named.keySet().equals(p.named.keySet())
+        && named.entrySet().stream()
+            .allMatch(e -> Arrays.equals(e.getValue(), p.named.get(e.getKey())));
   }
 
   @Override
@@ -41,6 +57,7 @@ public record PointStruct(
         + id
         + ", dim="
         + vector.length
+        + (named.isEmpty() ? "" : ", named=" + named.keySet())
         + (sparse.isEmpty() ? "" : ", sparse=" + sparse.keySet())
         + ", "
         + payload.json().encode()

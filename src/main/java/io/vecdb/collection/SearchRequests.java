@@ -78,23 +78,31 @@ public final class SearchRequests {
             withVector);
       }
     }
-    float[] q = searchVector(c, b);
+    DenseQuery q = searchVector(c, b);
     return run(c, b, q, limit);
   }
 
-  /** A search's {@code vector}: a vector, or a NamedVector of the default (empty) name. */
-  static float[] searchVector(Collection c, JsonObject b) {
+  /** A dense query vector and the name of the vector it searches. */
+  record DenseQuery(String using, float[] vector) {}
+
+  /**
+   * A search's {@code vector}: a vector (searching the vector named {@code ""}), or a NamedVector
+   * {@code {"name", "vector"}} of one of the collection's dense vectors.
+   */
+  static DenseQuery searchVector(Collection c, JsonObject b) {
     Object vector = b.getValue("vector");
+    String vectorName = "";
+    String path = "vector";
     if (vector instanceof JsonObject named && named.containsKey("vector")) {
       JsonFields.onlyKnown(named, "vector", Set.of("name", "vector"));
-      String vectorName = JsonFields.string(named, "name", "vector.name");
-      if (vectorName != null && !vectorName.isEmpty()) {
-        throw new IllegalArgumentException(
-            "vector.name: named vectors are not supported by VecDB, got \"" + vectorName + "\"");
-      }
+      String given = JsonFields.string(named, "name", "vector.name");
+      vectorName = given == null ? "" : given;
       vector = named.getValue("vector");
+      path = "vector.vector";
     }
-    return JsonFields.vector(vector, "vector", c.config().size());
+    CollectionConfig.DenseParams params =
+        c.requireDense(vectorName, path.equals("vector") ? "vector" : "vector.name");
+    return new DenseQuery(vectorName, JsonFields.vector(vector, path, params.size()));
   }
 
   /** {@code POST /points/search/batch}: {@code {"searches": [...]}}. */
@@ -154,7 +162,7 @@ public final class SearchRequests {
     return out;
   }
 
-  private JsonArray run(Collection c, JsonObject b, float[] q, int limit) {
+  private JsonArray run(Collection c, JsonObject b, DenseQuery q, int limit) {
     int offset = (int) JsonFields.integer(b, "offset", "offset", 0, MAX_LIMIT, 0);
     Limits.searchHits(limit, offset);
     Filter filter = c.filter(JsonFields.object(b, "filter", "filter"), "filter");
@@ -164,7 +172,8 @@ public final class SearchRequests {
     SearchParams params = params(JsonFields.object(b, "params", "params"), "params");
     VectorSelector withVector = ReadRequests.withVector(b, c.config());
     try (var pinned = c.pinReads()) { // rendered as read (Collection.vectorAsRead)
-      List<PointView> hits = c.search(q, limit, offset, params, filter, threshold);
+      List<PointView> hits =
+          c.search(q.using(), q.vector(), limit, offset, params, filter, threshold);
       return PointJson.scored(c, hits, payload, withVector);
     }
   }

@@ -6,15 +6,34 @@ import io.vecdb.model.SparseVector;
 import java.util.Map;
 
 /**
- * What a collection keeps per ordinal besides the dense vector: id, payload, last-write sequence
- * and the point's sparse vectors by name (immutable; empty when it has none).
+ * What a collection keeps per ordinal besides the primary dense vector: id, payload, last-write
+ * sequence, the point's sparse vectors by name (immutable; empty when it has none) and, for a
+ * collection with several dense vectors, the point's ordinal in each other vector's graph ({@code
+ * named}, aligned with {@link CollectionConfig#secondaryNames}; -1 where the point lacks that
+ * vector; null when the collection has no other dense vector). The array is never changed once the
+ * record is published: an edit stores a new record.
  */
-record StoredPoint(PointId id, Payload payload, long version, Map<String, SparseVector> sparse) {
+record StoredPoint(
+    PointId id, Payload payload, long version, Map<String, SparseVector> sparse, int[] named) {
   StoredPoint {
     sparse = sparse == null || sparse.isEmpty() ? Map.of() : Map.copyOf(sparse);
   }
 
+  StoredPoint(PointId id, Payload payload, long version, Map<String, SparseVector> sparse) {
+    this(id, payload, version, sparse, null);
+  }
+
   StoredPoint(PointId id, Payload payload, long version) {
-    this(id, payload, version, Map.of());
+    this(id, payload, version, Map.of(), null);
+  }
+
+  /** This point's ordinal in secondary vector {@code i}'s graph, -1 if it has none. */
+  int namedOrdinal(int i) {
+    return named == null ? -1 : named[i];
+  }
+
+  /** The same point with another payload and version, its vectors unchanged. */
+  StoredPoint withPayload(Payload edited, long seq) {
+    return new StoredPoint(id, edited, seq, sparse, named);
   }
 }

@@ -58,21 +58,18 @@ final class UniversalQuery {
   /** How a stage scores or orders its points. */
   sealed interface Scoring {}
 
-  /** Nearest to {@code vector}; {@code exclude}: the point a by-id query took it from. */
   /**
-   * Nearest to a dense {@code vector}, or by the sparse vector {@code using} to {@code sparse} (dot
-   * product; {@code vector} null then).
+   * Nearest to a dense {@code vector} of the dense vector {@code using}, or by the sparse vector
+   * {@code using} to {@code sparse} (dot product; {@code vector} null then); {@code exclude}: the
+   * point a by-id query took it from.
    */
   record Nearest(
       float[] vector, PointId exclude, Mmr mmr, String using, io.vecdb.model.SparseVector sparse)
       implements Scoring {
-    Nearest(float[] vector, PointId exclude, Mmr mmr) {
-      this(vector, exclude, mmr, "", null);
-    }
 
     /** Whether a higher score is better (sparse scores are dot products). */
-    boolean higherIsBetter(Distance d) {
-      return sparse != null || d.higherIsBetter();
+    boolean higherIsBetter(CollectionConfig config) {
+      return sparse != null || config.dense(using).distance().higherIsBetter();
     }
   }
 
@@ -173,25 +170,25 @@ final class UniversalQuery {
   }
 
   /**
-   * The vector a stage queries ({@code using}): {@code ""} (the dense vector, also when absent) or
-   * one of the collection's sparse vectors; other names are refused.
+   * The vector a stage queries ({@code using}): one of the collection's dense or sparse vectors,
+   * {@code ""} when absent (as in Qdrant; a dense query then needs a vector of that name); other
+   * names are refused.
    */
   static String using(Collection c, JsonObject b, String path) {
     String at = path.isEmpty() ? "using" : path + ".using";
     String using = JsonFields.string(b, "using", at);
-    if (using == null || using.isEmpty()) {
+    if (using == null) {
       return "";
     }
-    if (c.config().sparse(using) == null) {
+    if (c.config().sparse(using) == null && c.config().dense(using) == null) {
       throw new IllegalArgumentException(
           at
-              + ": named dense vectors are not supported by VecDB, and this collection has "
-              + (c.config().sparseVectors().isEmpty()
-                  ? "no sparse vectors"
-                  : "the sparse vectors " + c.config().sparseVectors().keySet())
-              + ", got \""
+              + ": collection `"
+              + c.name()
+              + "` has no vector named \""
               + using
-              + "\"");
+              + "\"; its vectors are "
+              + c.vectorNames());
     }
     return using;
   }
@@ -249,7 +246,7 @@ final class UniversalQuery {
     if (o.containsKey("nearest")) {
       JsonFields.onlyKnown(o, path, Set.of("nearest", "mmr"));
       Mmr mmr = mmr(JsonFields.object(o, "mmr", path + ".mmr"), path + ".mmr", limit);
-      if (mmr != null && !using.isEmpty()) {
+      if (mmr != null && c.config().sparse(using) != null) {
         throw new IllegalArgumentException(
             path + ".mmr: MMR over a sparse vector is not supported by VecDB");
       }
@@ -322,7 +319,7 @@ final class UniversalQuery {
   }
 
   private static Nearest nearest(Collection c, Object q, String path, Mmr mmr, String using) {
-    if (!using.isEmpty()) {
+    if (c.config().sparse(using) != null) {
       if (q instanceof JsonObject) {
         return new Nearest(null, null, null, using, io.vecdb.model.SparseVector.parse(q, path));
       }
@@ -339,21 +336,25 @@ final class UniversalQuery {
       throw JsonFields.bad(
           path, "a sparse vector {indices, values} (using \"" + using + "\") or a point id", q);
     }
+    if (q instanceof JsonObject) {
+      throw new IllegalArgumentException(
+          path + ": a sparse vector needs \"using\" naming one of the collection's sparse vectors");
+    }
+    CollectionConfig.DenseParams dense = c.requireDense(using, path + " (using \"" + using + "\")");
     if (q instanceof JsonArray) {
-      return new Nearest(JsonFields.vector(q, path, c.config().size()), null, mmr);
+      return new Nearest(JsonFields.vector(q, path, dense.size()), null, mmr, using, null);
     }
     if (q instanceof Number || q instanceof String) {
       PointId id = PointId.parse(q, path);
       PointView p = c.point(id);
-      float[] v = p == null ? null : c.vector(p);
+      float[] v = p == null ? null : c.vector(using, p);
       if (v == null) {
-        throw VecdbException.notFound("No point with id " + id + " found");
+        throw VecdbException.notFound(
+            p == null
+                ? "No point with id " + id + " found"
+                : "Point " + id + " has no vector \"" + using + "\"");
       }
-      return new Nearest(v, id, mmr);
-    }
-    if (q instanceof JsonObject) {
-      throw new IllegalArgumentException(
-          path + ": a sparse vector needs \"using\" naming one of the collection's sparse vectors");
+      return new Nearest(v, id, mmr, using, null);
     }
     throw JsonFields.bad(path, "a vector or a point id", q);
   }
@@ -403,13 +404,13 @@ final class UniversalQuery {
     for (Stage p : s.prefetch()) {
       sources.add(stage(c, p, filter));
     }
-    Distance distance = c.config().distance();
+    CollectionConfig config = c.config();
     return switch (s.query()) {
       case Fusion f -> {
         boolean[] higher = new boolean[sources.size()];
         for (int i = 0; i < higher.length; i++) {
           higher[i] =
-              !(s.prefetch().get(i).query() instanceof Nearest) || distance.higherIsBetter();
+              !(s.prefetch().get(i).query() instanceof Nearest pn) || pn.higherIsBetter(config);
         }
         yield threshold(f.rrf() ? rrf(sources, f) : dbsf(sources, higher), s, true, s.limit());
       }
@@ -422,16 +423,16 @@ final class UniversalQuery {
           float score =
               n.sparse() != null
                   ? c.scoreSparse(n.using(), n.sparse(), h.point())
-                  : c.score(n.vector(), h.point());
+                  : c.score(n.using(), n.vector(), h.point());
           if (!Float.isNaN(score)) { // NaN: the point changed since the prefetch read it
             rescored.add(new Hit(h.point(), score, null));
           }
         }
-        rescored.sort(byScore(n.higherIsBetter(distance)));
-        List<Hit> kept = threshold(rescored, s, n.higherIsBetter(distance), Integer.MAX_VALUE);
+        rescored.sort(byScore(n.higherIsBetter(config)));
+        List<Hit> kept = threshold(rescored, s, n.higherIsBetter(config), Integer.MAX_VALUE);
         yield n.mmr() == null
             ? first(kept, s.limit())
-            : mmr(c, first(kept, n.mmr().candidates()), n.mmr(), s.limit());
+            : mmr(c, n.using(), first(kept, n.mmr().candidates()), n.mmr(), s.limit());
       }
       case OrderBy o -> ordered(union(sources), o, s.limit());
       case Sample x -> sample(union(sources), s.limit());
@@ -456,11 +457,12 @@ final class UniversalQuery {
             out.add(new Hit(p, p.score(), null));
           }
         } else if (limit > 0) {
-          for (PointView p : c.search(n.vector(), limit, 0, s.params(), f, s.threshold())) {
+          for (PointView p :
+              c.search(n.using(), n.vector(), limit, 0, s.params(), f, s.threshold())) {
             out.add(new Hit(p, p.score(), null));
           }
         }
-        yield n.mmr() == null ? out : mmr(c, out, n.mmr(), s.limit());
+        yield n.mmr() == null ? out : mmr(c, n.using(), out, n.mmr(), s.limit());
       }
       case OrderBy o -> {
         List<Hit> all = new ArrayList<>();
@@ -597,12 +599,12 @@ final class UniversalQuery {
    * stored vectors. Results keep their query score, as Qdrant's do. Candidates whose point was
    * deleted since they were read are dropped.
    */
-  static List<Hit> mmr(Collection c, List<Hit> candidates, Mmr mmr, int limit) {
-    Distance distance = c.config().distance();
+  static List<Hit> mmr(Collection c, String using, List<Hit> candidates, Mmr mmr, int limit) {
+    Distance distance = c.config().dense(using).distance();
     List<Hit> kept = new ArrayList<>(candidates.size());
     List<float[]> vectors = new ArrayList<>(candidates.size());
     for (Hit h : candidates) {
-      float[] v = c.vector(h.point());
+      float[] v = c.vector(using, h.point());
       if (v != null) {
         kept.add(h);
         vectors.add(v);

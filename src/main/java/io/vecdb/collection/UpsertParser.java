@@ -215,55 +215,86 @@ final class UpsertParser {
     return out;
   }
 
-  /** A point's vectors: the dense one (null: not given) and its sparse ones by name. */
+  /** A point's vectors: its dense ones and its sparse ones, by name. */
   private record Vectors(
-      float[] dense, java.util.Map<String, io.vecdb.model.SparseVector> sparse) {}
+      java.util.Map<String, float[]> dense,
+      java.util.Map<String, io.vecdb.model.SparseVector> sparse) {}
 
   private PointStruct point(String path, PointId id, Vectors vectors, Payload payload) {
     if (id == null) {
       throw new IllegalArgumentException(path + ".id: expected a point id");
     }
-    if (vectors == null || vectors.dense() == null) {
+    String primary = config.primaryName();
+    float[] first = vectors == null ? null : vectors.dense().get(primary);
+    if (first == null) {
       throw new IllegalArgumentException(
           path
-              + ".vector: expected a vector of "
+              + ".vector"
+              + (config.namedDense() ? "." + display(primary) : "")
+              + ": expected a vector of "
               + config.size()
-              + " numbers (every point has the dense vector)");
+              + " numbers (every point has the collection's "
+              + (config.namedDense() ? "first vector, \"" + primary + "\")" : "dense vector)"));
     }
-    Validation.checkVector(vectors.dense(), config, path + ".vector");
-    return new PointStruct(id, vectors.dense(), payload, vectors.sparse());
+    java.util.Map<String, float[]> others = new java.util.HashMap<>();
+    for (var e : vectors.dense().entrySet()) {
+      String at = path + ".vector" + (config.namedDense() ? "." + display(e.getKey()) : "");
+      Validation.checkVector(e.getValue(), config.dense(e.getKey()), at);
+      if (!e.getKey().equals(primary)) {
+        others.put(e.getKey(), e.getValue());
+      }
+    }
+    return new PointStruct(id, first, payload, vectors.sparse(), others);
+  }
+
+  private static String display(String name) {
+    return name.isEmpty() ? "\"\"" : name;
+  }
+
+  /** The error for a vector name the collection does not have. */
+  private IllegalArgumentException unknownVector(String at) {
+    return new IllegalArgumentException(
+        at
+            + ": this collection has no vector of that name; its dense vectors are "
+            + config.denseNames()
+            + (config.sparseVectors().isEmpty()
+                ? " and it has no sparse vectors"
+                : ", its sparse vectors " + config.sparseVectors().keySet()));
   }
 
   /**
-   * A point's {@code vector}: an array (the dense vector), or an object of named vectors: {@code
-   * ""} the dense one, each other name one of the collection's sparse vectors ({@code {indices,
-   * values}}).
+   * A point's {@code vector}: an array (the vector named {@code ""}), or an object of named
+   * vectors: dense ones (arrays; null or absent for a vector the point lacks) and sparse ones
+   * ({@code {indices, values}}).
    */
   private Vectors vectors(String path) throws IOException {
     if (p.currentToken() != JsonToken.START_OBJECT) {
-      return new Vectors(vector(path), java.util.Map.of());
+      if (config.dense("") == null) {
+        throw new IllegalArgumentException(
+            path
+                + ": expected named vectors {name: vector}; this collection's dense vectors are "
+                + config.denseNames());
+      }
+      return new Vectors(java.util.Map.of("", vector(path, config.size())), java.util.Map.of());
     }
-    float[] dense = null;
+    java.util.Map<String, float[]> dense = new java.util.HashMap<>();
     java.util.Map<String, io.vecdb.model.SparseVector> sparse = new java.util.HashMap<>();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       p.nextToken();
-      String at = path + "." + (name.isEmpty() ? "\"\"" : name);
-      if (name.isEmpty()) {
-        dense = vector(at);
+      String at = path + "." + display(name);
+      CollectionConfig.DenseParams params = config.dense(name);
+      if (params != null) {
+        if (p.currentToken() != JsonToken.VALUE_NULL) {
+          dense.put(name, vector(at, params.size()));
+        }
       } else if (config.sparse(name) != null) {
         if (p.currentToken() == JsonToken.VALUE_NULL) {
           continue;
         }
         sparse.put(name, sparse(at));
       } else {
-        throw new IllegalArgumentException(
-            at
-                + ": named vectors are not supported (the dense vector is \"\"), and this collection"
-                + " has "
-                + (config.sparseVectors().isEmpty()
-                    ? "no sparse vectors"
-                    : "the sparse vectors " + config.sparseVectors().keySet()));
+        throw unknownVector(at);
       }
     }
     return new Vectors(dense, sparse);
@@ -281,14 +312,24 @@ final class UpsertParser {
   }
 
   /**
-   * The columnar form's {@code vectors}: a list of dense vectors, or an object of named columns
-   * ({@code ""}: dense vectors; a sparse name: a list of sparse vectors, null for none).
+   * The columnar form's {@code vectors}: a list of vectors (named {@code ""}), or an object of
+   * named columns (a dense name: a list of vectors; a sparse name: a list of sparse vectors; null
+   * entries for points without one). The primary vector's column is required.
    */
   private List<Vectors> columns() throws IOException {
     if (p.currentToken() == JsonToken.START_ARRAY) {
+      if (config.dense("") == null) {
+        throw new IllegalArgumentException(
+            "batch.vectors: expected named columns {name: [vectors]}; this collection's dense"
+                + " vectors are "
+                + config.denseNames());
+      }
       List<Vectors> out = new ArrayList<>();
       for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
-        out.add(new Vectors(vector("batch.vectors[" + i + "]"), java.util.Map.of()));
+        out.add(
+            new Vectors(
+                java.util.Map.of("", vector("batch.vectors[" + i + "]", config.size())),
+                java.util.Map.of()));
       }
       return out;
     }
@@ -296,18 +337,23 @@ final class UpsertParser {
       throw JsonFields.bad(
           "batch.vectors", "a list of vectors or an object of named columns", token());
     }
-    List<float[]> dense = null;
+    java.util.Map<String, List<float[]>> dense = new java.util.TreeMap<>();
     java.util.Map<String, List<io.vecdb.model.SparseVector>> named = new java.util.TreeMap<>();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       p.nextToken();
-      String at = "batch.vectors." + (name.isEmpty() ? "\"\"" : name);
+      String at = "batch.vectors." + display(name);
       expect(JsonToken.START_ARRAY, at, "a list of vectors");
-      if (name.isEmpty()) {
-        dense = new ArrayList<>();
+      CollectionConfig.DenseParams params = config.dense(name);
+      if (params != null) {
+        List<float[]> column = new ArrayList<>();
         for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
-          dense.add(vector(at + "[" + i + "]"));
+          column.add(
+              p.currentToken() == JsonToken.VALUE_NULL
+                  ? null
+                  : vector(at + "[" + i + "]", params.size()));
         }
+        dense.put(name, column);
       } else if (config.sparse(name) != null) {
         List<io.vecdb.model.SparseVector> column = new ArrayList<>();
         for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
@@ -315,32 +361,45 @@ final class UpsertParser {
         }
         named.put(name, column);
       } else {
-        throw new IllegalArgumentException(
-            at + ": named vectors are not supported (the dense vector is \"\")");
+        throw unknownVector(at);
       }
     }
-    if (dense == null) {
+    List<float[]> primary = dense.get(config.primaryName());
+    if (primary == null) {
       throw new IllegalArgumentException(
-          "batch.vectors.\"\": expected the dense vectors (every point has one)");
+          "batch.vectors."
+              + display(config.primaryName())
+              + ": expected the collection's first vector's column (every point has one)");
     }
-    List<Vectors> out = new ArrayList<>(dense.size());
-    for (int i = 0; i < dense.size(); i++) {
+    int n = primary.size();
+    java.util.Map<String, List<?>> all = new java.util.TreeMap<>(dense);
+    all.putAll(named);
+    for (var e : all.entrySet()) {
+      if (e.getValue().size() != n) {
+        throw new IllegalArgumentException(
+            "batch.vectors."
+                + display(e.getKey())
+                + ": expected "
+                + n
+                + " entries (one per point), got "
+                + e.getValue().size());
+      }
+    }
+    List<Vectors> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
       java.util.Map<String, io.vecdb.model.SparseVector> s = new java.util.HashMap<>();
       for (var e : named.entrySet()) {
-        if (e.getValue().size() != dense.size()) {
-          throw new IllegalArgumentException(
-              "batch.vectors."
-                  + e.getKey()
-                  + ": expected "
-                  + dense.size()
-                  + " entries (one per point), got "
-                  + e.getValue().size());
-        }
         if (e.getValue().get(i) != null) {
           s.put(e.getKey(), e.getValue().get(i));
         }
       }
-      out.add(new Vectors(dense.get(i), s));
+      java.util.Map<String, float[]> d = new java.util.HashMap<>();
+      for (var e : dense.entrySet()) {
+        if (e.getValue().get(i) != null) {
+          d.put(e.getKey(), e.getValue().get(i));
+        }
+      }
+      out.add(new Vectors(d, s));
     }
     return out;
   }
@@ -359,13 +418,13 @@ final class UpsertParser {
     };
   }
 
-  private float[] vector(String path) throws IOException {
+  private float[] vector(String path, int size) throws IOException {
     JsonToken t = p.currentToken();
     if (t == JsonToken.START_OBJECT) {
       // {"": [...]}: the unnamed vector in the named form.
       if (p.nextToken() == JsonToken.FIELD_NAME && p.currentName().isEmpty()) {
         p.nextToken();
-        float[] v = vector(path);
+        float[] v = vector(path, size);
         if (p.nextToken() == JsonToken.END_OBJECT) {
           return v;
         }
@@ -374,9 +433,9 @@ final class UpsertParser {
           path + ": named vectors are not supported, expected an array of numbers");
     }
     if (t != JsonToken.START_ARRAY) {
-      throw JsonFields.bad(path, "an array of " + config.size() + " numbers", token());
+      throw JsonFields.bad(path, "an array of " + size + " numbers", token());
     }
-    float[] v = new float[config.size()];
+    float[] v = new float[size];
     int n = 0;
     while (p.nextToken() != JsonToken.END_ARRAY) {
       JsonToken x = p.currentToken();
@@ -394,7 +453,7 @@ final class UpsertParser {
     }
     if (n != v.length) {
       throw new IllegalArgumentException(
-          path + ": expected a vector of " + config.size() + " numbers, got " + n);
+          path + ": expected a vector of " + size + " numbers, got " + n);
     }
     return v;
   }

@@ -11,9 +11,18 @@ public final class Validation {
 
   /** Length, finiteness, and non-zero for Cosine; the message names {@code what}. */
   public static void checkVector(float[] v, CollectionConfig config, String what) {
-    if (v.length != config.size()) {
+    checkVector(v, config.size(), config.distance(), what);
+  }
+
+  /** As {@link #checkVector(float[], CollectionConfig, String)} for one of its dense vectors. */
+  public static void checkVector(float[] v, CollectionConfig.DenseParams params, String what) {
+    checkVector(v, params.size(), params.distance(), what);
+  }
+
+  private static void checkVector(float[] v, int size, Distance distance, String what) {
+    if (v.length != size) {
       throw new IllegalArgumentException(
-          what + ": expected a vector of " + config.size() + " numbers, got " + v.length);
+          what + ": expected a vector of " + size + " numbers, got " + v.length);
     }
     boolean zero = true;
     for (int i = 0; i < v.length; i++) {
@@ -23,7 +32,7 @@ public final class Validation {
       }
       zero &= v[i] == 0f;
     }
-    if (zero && config.distance() == Distance.COSINE) {
+    if (zero && distance == Distance.COSINE) {
       throw new IllegalArgumentException(
           what + ": a zero vector has no direction, expected a non-zero vector for Cosine");
     }

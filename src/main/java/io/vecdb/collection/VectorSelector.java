@@ -5,8 +5,8 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * Which vectors a read returns ({@code with_vector}): none, all, or those named ({@code ""} the
- * dense vector, else sparse vector names). Immutable.
+ * Which vectors a read returns ({@code with_vector}): none, all, or those named (the collection's
+ * dense or sparse vector names). Immutable.
  */
 record VectorSelector(boolean any, Set<String> names) {
   static final VectorSelector NONE = new VectorSelector(false, null);
@@ -26,17 +26,16 @@ record VectorSelector(boolean any, Set<String> names) {
         if (!(a.getValue(i) instanceof String s)) {
           throw JsonFields.bad(path + "[" + i + "]", "a vector name", a.getValue(i));
         }
-        if (!s.isEmpty() && (config == null || config.sparse(s) == null)) {
+        if (config == null ? !s.isEmpty() : config.dense(s) == null && config.sparse(s) == null) {
+          java.util.List<String> known = new java.util.ArrayList<>();
+          if (config == null) {
+            known.add("");
+          } else {
+            known.addAll(config.denseNames());
+            known.addAll(config.sparseVectors().keySet());
+          }
           throw new IllegalArgumentException(
-              path
-                  + "["
-                  + i
-                  + "]: no vector named \""
-                  + s
-                  + "\" (the dense vector is \"\""
-                  + (config == null || config.sparseVectors().isEmpty()
-                      ? ")"
-                      : ", the sparse ones " + config.sparseVectors().keySet() + ")"));
+              path + "[" + i + "]: no vector named \"" + s + "\"; the vectors are " + known);
         }
         names.add(s);
       }

@@ -95,6 +95,12 @@ public final class WalOperationLog implements OperationLog {
         long bytes = 64;
         for (io.vecdb.collection.PointStruct p : u.points()) {
           bytes += 4L * p.vector().length + 64;
+          for (float[] v : p.named().values()) {
+            bytes += 4L * v.length + 16;
+          }
+          for (io.vecdb.model.SparseVector v : p.sparse().values()) {
+            bytes += 8L * v.size() + 16;
+          }
           if (p.payload() != null && !p.payload().isEmpty()) {
             bytes = jsonBytes(p.payload().json(), bytes);
           }

@@ -318,6 +318,17 @@ sealed interface Condition {
   }
 
   /**
+   * {@code {has_vector: name}}: true if the point has a vector of that name, as the collection's
+   * {@code has} tells (a point lookup; never inside nested filters, where there is no point).
+   */
+  record HasVector(String name, java.util.function.Predicate<PointId> has) implements Condition {
+    @Override
+    public boolean test(PointId id, JsonObject object) {
+      return id != null && has.test(id);
+    }
+  }
+
+  /**
    * {@code {nested: {key, filter}}}: true if some object element of the array at {@code key[]}
    * matches {@code filter} on its own (conditions are not mixed across elements).
    */

@@ -22,12 +22,12 @@ import java.util.Set;
  * {@code text}, {@code phrase}, {@code text_any}), {@code {key, range}} ({@code gt, gte, lt, lte}
  * numbers, or RFC 3339 datetimes), {@code {key, values_count}}, {@code {key, is_empty: bool}},
  * {@code {key, is_null: bool}}, {@code {key, geo_radius | geo_bounding_box | geo_polygon}}, {@code
- * {is_empty: {key}}}, {@code {is_null: {key}}}, {@code {has_id: [ids]}}, {@code {nested: {key,
- * filter}}} and a nested filter object. Keys: {@code a}, {@code a.b}, {@code a[]}, {@code a[].b},
- * {@code a[0]}.
+ * {is_empty: {key}}}, {@code {is_null: {key}}}, {@code {has_id: [ids]}}, {@code {has_vector:
+ * name}}, {@code {nested: {key, filter}}} and a nested filter object. Keys: {@code a}, {@code a.b},
+ * {@code a[]}, {@code a[].b}, {@code a[0]}.
  *
  * <p>Differences from Qdrant, all rejected with a clear error rather than answered differently:
- * {@code has_vector}, {@code has_id} inside {@code nested}, and a field condition carrying more
+ * {@code has_id} and {@code has_vector} inside {@code nested}, and a field condition carrying more
  * than one predicate (Qdrant ORs them, which is rarely what the sender meant). On a key with a
  * full-text index {@code text} needs every token and {@code text_any} one of them, as the index
  * tokenizes; otherwise (and always for {@code phrase}, and inside {@code nested}) they are
@@ -73,11 +73,35 @@ public final class FilterParser {
     if (json == null) {
       throw new IllegalArgumentException(field + ": expected a filter object, got null");
     }
-    return parseGroup(json, field, 1, false, text);
+    return parseGroup(json, field, 1, false, new Ctx(text, null));
+  }
+
+  /**
+   * Which points have a vector of a given name, for {@code has_vector}: the predicate for {@code
+   * name}, or an {@link IllegalArgumentException} naming {@code path} if the collection has no
+   * vector of that name.
+   */
+  public interface VectorPresence {
+    java.util.function.Predicate<PointId> has(String name, String path);
+  }
+
+  /** What a parse threads through: the full-text indexes and the vector presence (null: none). */
+  private record Ctx(Map<JsonKey, TextIndex> text, VectorPresence vectors) {}
+
+  /**
+   * As {@link #parse(JsonObject, String, Map)}, for a collection whose points' vectors {@code
+   * has_vector} conditions test through {@code vectors}.
+   */
+  public static Filter parse(
+      JsonObject json, String field, Map<JsonKey, TextIndex> text, VectorPresence vectors) {
+    if (json == null) {
+      throw new IllegalArgumentException(field + ": expected a filter object, got null");
+    }
+    return parseGroup(json, field, 1, false, new Ctx(text, vectors));
   }
 
   private static Condition.Group parseGroup(
-      JsonObject json, String path, int depth, boolean inNested, Map<JsonKey, TextIndex> text) {
+      JsonObject json, String path, int depth, boolean inNested, Ctx text) {
     if (depth > MAX_DEPTH) {
       throw new IllegalArgumentException(
           path + ": filter nested deeper than " + MAX_DEPTH + " levels");
@@ -120,7 +144,7 @@ public final class FilterParser {
   }
 
   private static List<Condition> parseList(
-      Object value, String path, int depth, boolean inNested, Map<JsonKey, TextIndex> text) {
+      Object value, String path, int depth, boolean inNested, Ctx text) {
     if (value == null) {
       return null;
     }
@@ -141,9 +165,9 @@ public final class FilterParser {
   }
 
   private static Condition parseCondition(
-      JsonObject c, String path, int depth, boolean inNested, Map<JsonKey, TextIndex> text) {
+      JsonObject c, String path, int depth, boolean inNested, Ctx text) {
     if (c.containsKey("key")) {
-      return parseField(c, path, text);
+      return parseField(c, path, text.text());
     }
     if (c.containsKey("is_empty")) {
       onlyFields(c, path, "is_empty");
@@ -166,8 +190,27 @@ public final class FilterParser {
       return parseNested(c.getValue("nested"), path + ".nested", depth);
     }
     if (c.containsKey("has_vector")) {
-      throw new IllegalArgumentException(
-          path + ".has_vector: has_vector conditions are not supported by VecDB");
+      onlyFields(c, path, "has_vector");
+      if (inNested) {
+        throw new IllegalArgumentException(
+            path
+                + ".has_vector: has_vector is not supported inside a nested filter (as in Qdrant)");
+      }
+      if (!(c.getValue("has_vector") instanceof String name)) {
+        throw new IllegalArgumentException(
+            path
+                + ".has_vector: expected a vector name (a string), got "
+                + c.getValue("has_vector"));
+      }
+      // Without a collection (a request checked before it is routed) the condition is parsed
+      // only; a filter is always parsed again by the collection that runs it.
+      java.util.function.Predicate<PointId> has =
+          text.vectors() == null
+              ? id -> {
+                throw new IllegalStateException("has_vector parsed without its collection");
+              }
+              : text.vectors().has(name, path + ".has_vector");
+      return new Condition.HasVector(name, has);
     }
     for (String name : c.fieldNames()) {
       if (!FILTER_FIELDS.contains(name)) {
@@ -453,7 +496,8 @@ public final class FilterParser {
     JsonKey key = JsonKey.parse(keyText, path + ".key");
     JsonObject filter = object(n.getValue("filter"), path + ".filter", "a filter object");
     return new Condition.Nested(
-        key.asArrayKey(), parseGroup(filter, path + ".filter", depth + 1, true, Map.of()));
+        key.asArrayKey(),
+        parseGroup(filter, path + ".filter", depth + 1, true, new Ctx(Map.of(), null)));
   }
 
   private static JsonKey keyObject(Object v, String path) {

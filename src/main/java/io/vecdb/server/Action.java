@@ -14,6 +14,8 @@ public enum Action {
   DELETE_PAYLOAD(true),
   CLEAR_PAYLOAD(true),
   BATCH_UPDATE(true),
+  UPDATE_VECTORS(true),
+  DELETE_VECTORS(true),
   CREATE_FIELD_INDEX(true),
   DELETE_FIELD_INDEX(true),
   LIST_COLLECTIONS(false),
@@ -54,7 +56,9 @@ public enum Action {
         && this != OVERWRITE_PAYLOAD
         && this != DELETE_PAYLOAD
         && this != CLEAR_PAYLOAD
-        && this != BATCH_UPDATE;
+        && this != BATCH_UPDATE
+        && this != UPDATE_VECTORS
+        && this != DELETE_VECTORS;
   }
 
   /**

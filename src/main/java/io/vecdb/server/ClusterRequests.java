@@ -99,6 +99,8 @@ final class ClusterRequests {
           case OVERWRITE_PAYLOAD -> mutations.overwritePayload(c, body);
           case DELETE_PAYLOAD -> mutations.deletePayload(c, body);
           case CLEAR_PAYLOAD -> mutations.clearPayload(c, body);
+          case UPDATE_VECTORS -> mutations.updateVectors(c, body);
+          case DELETE_VECTORS -> mutations.deleteVectors(c, body);
           case BATCH_UPDATE -> mutations.batch(c, body);
           case CREATE_FIELD_INDEX -> mutations.createFieldIndex(c, body);
           // Whether the index exists is known to the shards, which reject a missing one.
@@ -358,6 +360,25 @@ final class ClusterRequests {
       case Operation.DeletePoints d ->
           bySelector(
               d.selector(), shards, out, sel -> new Operation.DeletePoints(d.collection(), sel));
+      case Operation.UpdateVectors u -> {
+        Map<Integer, List<Operation.VectorUpdate>> by = new TreeMap<>();
+        for (Operation.VectorUpdate point : u.points()) {
+          by.computeIfAbsent(Hashing.shardOf(point.id(), shards), k -> new ArrayList<>())
+              .add(point);
+        }
+        if (by.isEmpty()) {
+          out.put(0, u);
+        }
+        by.forEach(
+            (s, points) ->
+                out.put(s, new Operation.UpdateVectors(u.collection(), points, u.updateFilter())));
+      }
+      case Operation.DeleteVectors d ->
+          bySelector(
+              d.selector(),
+              shards,
+              out,
+              sel -> new Operation.DeleteVectors(d.collection(), sel, d.vectors()));
       case Operation.SetPayload s ->
           bySelector(
               s.selector(),
@@ -819,7 +840,7 @@ final class ClusterRequests {
       return fanOut(p, ShardRead.Kind.SEARCH, null, b, params)
           .thenApply(g -> g.reply(g.results.get(0)));
     }
-    boolean higher = p.config().distance().higherIsBetter();
+    boolean higher = higherIsBetter(p, b, false);
     return fanOut(p, ShardRead.Kind.SEARCH, null, perShard(b, 10), params)
         .thenApply(g -> g.reply(mergeHits(g.results, b, 10, higher)));
   }
@@ -830,7 +851,7 @@ final class ClusterRequests {
           .thenApply(g -> g.reply(g.results.get(0)));
     }
     refuseAcrossShards(b, p);
-    boolean higher = p.config().distance().higherIsBetter();
+    boolean higher = higherIsBetter(p, b, true);
     return fanOut(p, ShardRead.Kind.QUERY, null, perShard(b, 10), params)
         .thenApply(
             g -> {
@@ -838,6 +859,27 @@ final class ClusterRequests {
               g.results.forEach(r -> parts.add(((JsonObject) r).getJsonArray("points")));
               return g.reply(new JsonObject().put("points", mergeHits(parts, b, 10, higher)));
             });
+  }
+
+  /**
+   * Whether a higher score is better for a search ({@code query} false: its {@code vector} may be a
+   * NamedVector) or a query (its {@code using}): the named dense vector's distance; sparse scores
+   * are dot products. An unknown name is refused by the shards.
+   */
+  private static boolean higherIsBetter(ShardMap.Placement p, JsonObject b, boolean query) {
+    String name = "";
+    if (query && b.getValue("using") instanceof String u) {
+      name = u;
+    } else if (!query
+        && b.getValue("vector") instanceof JsonObject nv
+        && nv.getValue("name") instanceof String n) {
+      name = n;
+    }
+    if (p.config().sparse(name) != null) {
+      return true;
+    }
+    var dense = p.config().dense(name);
+    return (dense == null ? p.config().distance() : dense.distance()).higherIsBetter();
   }
 
   /** Query API features whose results cannot be merged by score are refused across shards. */
@@ -887,7 +929,10 @@ final class ClusterRequests {
       }
       rewritten.add(perShard(s, 10));
     }
-    boolean higher = p.config().distance().higherIsBetter();
+    boolean[] higher = new boolean[searches.size()];
+    for (int i = 0; i < higher.length; i++) {
+      higher[i] = higherIsBetter(p, searches.getJsonObject(i), kind == ShardRead.Kind.QUERY_BATCH);
+    }
     return fanOut(p, kind, null, b.copy().put(field, rewritten), params)
         .thenApply(
             g -> {
@@ -901,7 +946,7 @@ final class ClusterRequests {
                           ? ((JsonObject) one).getJsonArray("points")
                           : one);
                 }
-                JsonArray merged = mergeHits(parts, searches.getJsonObject(i), 10, higher);
+                JsonArray merged = mergeHits(parts, searches.getJsonObject(i), 10, higher[i]);
                 out.add(
                     kind == ShardRead.Kind.QUERY_BATCH
                         ? new JsonObject().put("points", merged)

@@ -99,6 +99,8 @@ final class LocalWrites {
       case OVERWRITE_PAYLOAD -> mutations.overwritePayload(c, body);
       case DELETE_PAYLOAD -> mutations.deletePayload(c, body);
       case CLEAR_PAYLOAD -> mutations.clearPayload(c, body);
+      case UPDATE_VECTORS -> mutations.updateVectors(c, body);
+      case DELETE_VECTORS -> mutations.deleteVectors(c, body);
       case BATCH_UPDATE -> mutations.batch(c, body);
       case CREATE_FIELD_INDEX -> mutations.createFieldIndex(c, body);
       case DELETE_FIELD_INDEX -> mutations.deleteFieldIndex(c, r.arg());

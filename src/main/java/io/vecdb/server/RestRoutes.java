@@ -37,6 +37,8 @@ final class RestRoutes {
     route(r, HttpMethod.POST, p + "/payload/delete", Action.DELETE_PAYLOAD, null, f);
     route(r, HttpMethod.POST, p + "/payload/clear", Action.CLEAR_PAYLOAD, null, f);
     route(r, HttpMethod.POST, p + "/batch", Action.BATCH_UPDATE, null, f);
+    route(r, HttpMethod.PUT, p + "/vectors", Action.UPDATE_VECTORS, null, f);
+    route(r, HttpMethod.POST, p + "/vectors/delete", Action.DELETE_VECTORS, null, f);
     route(r, HttpMethod.POST, p + "/scroll", Action.SCROLL, null, f);
     route(r, HttpMethod.POST, p + "/count", Action.COUNT, null, f);
     route(r, HttpMethod.POST, p + "/search", Action.SEARCH, null, f);

@@ -284,6 +284,7 @@ class ShardedClusterProcessTest {
                       .add(
                           new JsonObject()
                               .put("delete_alias", new JsonObject().put("alias_name", "live")))));
+      namedVectorsAcrossShards(h);
       h.ok(
           nodes.get(0),
           "POST",
@@ -411,6 +412,86 @@ class ShardedClusterProcessTest {
   }
 
   /** Waits until every node's local replicas hold identical points, none of {@code deleted}. */
+  /**
+   * Named vectors on two shards: upserts where odd points lack "text", a text vector added to one
+   * point (PUT /points/vectors) and removed from another (POST /points/vectors/delete), each
+   * through another node; every node then finds by "text" exactly the points that have it, in text
+   * order (merged by the text vector's own distance), and counts them with has_vector.
+   */
+  private static void namedVectorsAcrossShards(ClusterHarness h) throws Exception {
+    List<ServerProcess> nodes = h.nodes();
+    String nv = "/collections/nv";
+    h.ok(
+        nodes.get(0),
+        "PUT",
+        nv,
+        new JsonObject()
+            .put(
+                "vectors",
+                new JsonObject()
+                    .put("image", new JsonObject().put("size", 2).put("distance", "Euclid"))
+                    .put("text", new JsonObject().put("size", 2).put("distance", "Dot")))
+            .put("shard_number", 2)
+            .put("replication_factor", 3));
+    JsonArray pts = new JsonArray();
+    for (int id = 0; id < 40; id++) {
+      JsonObject v = new JsonObject().put("image", new JsonArray().add(id).add(0));
+      if (id % 2 == 0) {
+        v.put("text", new JsonArray().add(1).add(id)); // by [0, 1]: higher ids first
+      }
+      pts.add(new JsonObject().put("id", id).put("vector", v));
+    }
+    h.ok(nodes.get(0), "PUT", nv + "/points?wait=true", new JsonObject().put("points", pts));
+    h.ok(
+        nodes.get(1),
+        "PUT",
+        nv + "/points/vectors?wait=true",
+        new JsonObject()
+            .put(
+                "points",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("id", 39)
+                            .put(
+                                "vector",
+                                new JsonObject().put("text", new JsonArray().add(1).add(39))))));
+    h.ok(
+        nodes.get(2),
+        "POST",
+        nv + "/points/vectors/delete?wait=true",
+        new JsonObject()
+            .put("points", new JsonArray().add(38))
+            .put("vector", new JsonArray().add("text")));
+    JsonObject search =
+        new JsonObject()
+            .put(
+                "vector",
+                new JsonObject().put("name", "text").put("vector", new JsonArray().add(0).add(1)))
+            .put("params", new JsonObject().put("exact", true))
+            .put("limit", 4);
+    for (ServerProcess n : nodes) {
+      ClusterHarness.Reply r = h.call(n, "POST", nv + "/points/search?consistency=strong", search);
+      assertEquals(200, r.status(), String.valueOf(r.body()));
+      JsonArray hits = (JsonArray) r.result();
+      List<Long> ids = new ArrayList<>();
+      for (int i = 0; i < hits.size(); i++) {
+        ids.add(hits.getJsonObject(i).getLong("id"));
+      }
+      assertEquals(List.of(39L, 36L, 34L, 32L), ids, "by text through node " + h.id(n));
+      ClusterHarness.Reply counted =
+          h.call(
+              n,
+              "POST",
+              nv + "/points/count?consistency=strong",
+              new JsonObject()
+                  .put(
+                      "filter",
+                      new JsonObject().put("must", new JsonObject().put("has_vector", "text"))));
+      assertEquals(20, count(counted), "points with text through node " + h.id(n));
+    }
+  }
+
   private static void assertConverged(ClusterHarness h, Set<Long> deleted) throws Exception {
     List<JsonArray> last = new ArrayList<>();
     ClusterHarness.await(

@@ -80,7 +80,7 @@ final class RandomOperations {
 
   /** Any operation on collection {@code c} of dimension {@code dim}. */
   Operation any(String c, int dim) {
-    return switch (random.nextInt(14)) {
+    return switch (random.nextInt(16)) {
       case 0 ->
           new Operation.CreateCollection(
               c,
@@ -142,6 +142,39 @@ final class RandomOperations {
                   Operation.AliasAction.create("a" + random.nextInt(5), c, random.nextLong()),
                   Operation.AliasAction.rename("a" + random.nextInt(5), "b" + random.nextInt(5)),
                   Operation.AliasAction.delete("b" + random.nextInt(5))));
+      case 14 -> {
+        // New vectors for stored points (format 3): the dense one, a sparse one, or both.
+        List<Operation.VectorUpdate> updates = new ArrayList<>();
+        for (int i = random.nextInt(3); i >= 0; i--) {
+          boolean dense = random.nextBoolean();
+          updates.add(
+              new Operation.VectorUpdate(
+                  id(),
+                  dense ? java.util.Map.of("", vector(dim)) : java.util.Map.of(),
+                  dense && random.nextBoolean()
+                      ? java.util.Map.of()
+                      : java.util.Map.of(
+                          "text",
+                          io.vecdb.model.SparseVector.of(
+                              new int[] {random.nextInt(9)}, new float[] {1.5f}, "test"))));
+        }
+        yield new Operation.UpdateVectors(
+            c,
+            updates,
+            random.nextBoolean()
+                ? null
+                : new JsonObject()
+                    .put(
+                        "must",
+                        new JsonArray()
+                            .add(
+                                new JsonObject()
+                                    .put("key", "k0")
+                                    .put(
+                                        "match",
+                                        new JsonObject().put("value", random.nextInt(10))))));
+      }
+      case 15 -> new Operation.DeleteVectors(c, selector(), List.of("text"));
       case 6 ->
           new Operation.SetPayload(
               c, selector(), payload(), random.nextBoolean() ? null : "nested.key");
@@ -160,7 +193,9 @@ final class RandomOperations {
               || op instanceof Operation.SetPayload
               || op instanceof Operation.OverwritePayload
               || op instanceof Operation.DeletePayloadKeys
-              || op instanceof Operation.ClearPayload));
+              || op instanceof Operation.ClearPayload
+              || op instanceof Operation.UpdateVectors
+              || op instanceof Operation.DeleteVectors));
           ops.add(op);
         }
         yield new Operation.Batch(c, ops);

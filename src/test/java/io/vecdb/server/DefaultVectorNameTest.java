@@ -87,9 +87,22 @@ class DefaultVectorNameTest {
                   new JsonObject()
                       .put(
                           "text-dense", new JsonObject().put("size", 3).put("distance", "Cosine")));
-      TestNode.Reply refused = t.call(HttpMethod.PUT, "/collections/li", named);
+      // A collection of named vectors only (LlamaIndex's "text-dense"): a plain vector, which is
+      // the vector named "", is refused there, naming the vectors it has.
+      assertEquals(200, t.call(HttpMethod.PUT, "/collections/li", named).status());
+      TestNode.Reply refused =
+          t.put(
+              "/collections/li/points?wait=true",
+              new JsonObject()
+                  .put(
+                      "points",
+                      new JsonArray()
+                          .add(
+                              new JsonObject()
+                                  .put("id", 1)
+                                  .put("vector", new JsonArray().add(1).add(0).add(0)))));
       assertEquals(400, refused.status(), refused.text());
-      assertTrue(refused.error().contains("vectors: named vectors"), refused.error());
+      assertTrue(refused.error().contains("[text-dense]"), refused.error());
     }
   }
 }

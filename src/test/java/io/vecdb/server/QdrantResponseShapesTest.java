@@ -326,7 +326,79 @@ class QdrantResponseShapesTest {
           HttpMethod.POST,
           h + "/points/query",
           new JsonObject().put("query", sparseQuery.copy()).put("using", "nothing"));
+      call(
+          HttpMethod.PUT,
+          h + "/points/vectors?wait=true",
+          new JsonObject()
+              .put(
+                  "points",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put("id", 1)
+                              .put("vector", new JsonObject().put("text", sparseQuery.copy())))));
+      call(
+          HttpMethod.PUT,
+          h + "/points/vectors",
+          new JsonObject()
+              .put(
+                  "points",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put("id", 999)
+                              .put("vector", new JsonObject().put("text", sparseQuery.copy())))));
+      call(
+          HttpMethod.POST,
+          h + "/points/vectors/delete?wait=true",
+          new JsonObject()
+              .put("points", new JsonArray().add(2))
+              .put("vector", new JsonArray().add("text")));
+      call(
+          HttpMethod.POST,
+          h + "/points/vectors/delete",
+          new JsonObject().put("points", new JsonArray().add(2)).put("vector", new JsonArray()));
       call(HttpMethod.DELETE, h, null);
+      String nv = "/collections/named";
+      call(
+          HttpMethod.PUT,
+          nv,
+          new JsonObject()
+              .put(
+                  "vectors",
+                  new JsonObject()
+                      .put("a", new JsonObject().put("size", 2).put("distance", "Dot"))
+                      .put(
+                          "b",
+                          new JsonObject()
+                              .put("size", 3)
+                              .put("distance", "Euclid")
+                              .put("hnsw_config", new JsonObject().put("m", 4)))));
+      call(
+          HttpMethod.PUT,
+          nv + "/points?wait=true",
+          new JsonObject()
+              .put(
+                  "points",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put("id", 1)
+                              .put(
+                                  "vector",
+                                  new JsonObject()
+                                      .put("a", new JsonArray().add(1).add(2))
+                                      .put("b", new JsonArray().add(1).add(2).add(3))))));
+      call(HttpMethod.GET, nv, null);
+      call(HttpMethod.GET, nv + "/points/1", null);
+      call(
+          HttpMethod.POST,
+          nv + "/points/query",
+          new JsonObject()
+              .put("query", new JsonArray().add(1).add(2).add(3))
+              .put("using", "b")
+              .put("with_vector", true));
+      call(HttpMethod.DELETE, nv, null);
       call(HttpMethod.POST, c + "/points/scroll", new JsonObject().put("limit", 10));
       call(
           HttpMethod.POST,

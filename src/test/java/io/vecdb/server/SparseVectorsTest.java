@@ -459,7 +459,7 @@ class SparseVectorsTest {
                           new JsonObject()
                               .put("id", 1)
                               .put("vector", new JsonObject().put("text", ok)))),
-          "every point has the dense vector"
+          "every point has the collection's dense vector"
         },
       };
       for (Object[] c : cases) {

@@ -312,7 +312,7 @@ public final class ShardStateMachine implements StateMachine {
       }
       List<PointStruct> batch = new ArrayList<>();
       for (PointView p : c.all(null)) {
-        batch.add(new PointStruct(p.id(), c.vector(p), p.payload(), p.sparse()));
+        batch.add(new PointStruct(p.id(), c.vector(p), p.payload(), p.sparse(), c.namedVectors(p)));
         if (batch.size() == POINTS_PER_CHUNK) {
           chunks.accept(new Operation.UpsertPoints(name, batch));
           batch.clear();
