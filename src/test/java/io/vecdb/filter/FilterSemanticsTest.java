@@ -429,8 +429,11 @@ class FilterSemanticsTest {
         "{\"must\": [{\"geo_bounding_box\": {}}]}",
         "filter.must[0]: unknown condition field \"geo_bounding_box\"");
     rejects(
-        "{\"must\": [{\"has_vector\": \"v\"}]}",
-        "filter.must[0].has_vector: has_vector conditions are not supported");
+        "{\"must\": [{\"has_vector\": 3}]}",
+        "filter.must[0].has_vector: expected a vector name (a string), got 3");
+    rejects(
+        "{\"must\": [{\"nested\": {\"key\": \"a\", \"filter\": {\"must\": {\"has_vector\": \"v\"}}}}]}",
+        "filter.must[0].nested.filter.must.has_vector: has_vector is not supported inside a nested");
     rejects("{\"min_should\": {\"min_count\": 1}}", "filter.min_should.conditions: required");
     rejects("{\"min_should\": {\"conditions\": []}}", "filter.min_should.min_count: required");
     rejects(

@@ -96,6 +96,8 @@ class RestApiTest {
             "/collections/{collection_name}/points/payload",
             "/collections/{collection_name}/points/payload/delete",
             "/collections/{collection_name}/points/payload/clear",
+            "/collections/{collection_name}/points/vectors",
+            "/collections/{collection_name}/points/vectors/delete",
             "/collections/{collection_name}/points/scroll",
             "/collections/{collection_name}/points/count",
             "/collections/{collection_name}/points/search",
