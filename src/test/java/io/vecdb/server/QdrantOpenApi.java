@@ -294,4 +294,47 @@ final class QdrantOpenApi {
     }
     return out;
   }
+
+  /**
+   * The properties of the request body of {@code method template} (the union over the branches of
+   * {@code anyOf}, {@code oneOf} and {@code allOf}), by name; empty if it takes no JSON body.
+   */
+  Map<String, JsonObject> requestProperties(String method, String template) {
+    JsonObject op =
+        spec.getJsonObject("paths")
+            .getJsonObject(template)
+            .getJsonObject(method.toLowerCase(Locale.ROOT));
+    JsonObject body = op.getJsonObject("requestBody");
+    if (body == null) {
+      return Map.of();
+    }
+    return properties(
+        body.getJsonObject("content").getJsonObject("application/json").getJsonObject("schema"));
+  }
+
+  /** The properties {@code schema} defines (union over its branches), by name, in order. */
+  Map<String, JsonObject> properties(JsonObject schema) {
+    schema = resolve(schema);
+    Map<String, JsonObject> out = new java.util.LinkedHashMap<>();
+    for (String k : List.of("allOf", "anyOf", "oneOf")) {
+      JsonArray branches = schema.getJsonArray(k);
+      if (branches != null) {
+        for (Object b : branches) {
+          out.putAll(properties((JsonObject) b));
+        }
+      }
+    }
+    JsonObject props = schema.getJsonObject("properties");
+    if (props != null) {
+      for (String name : props.fieldNames()) {
+        out.put(name, props.getJsonObject(name));
+      }
+    }
+    return out;
+  }
+
+  /** {@code schema} with its {@code $ref}s followed. */
+  JsonObject resolved(JsonObject schema) {
+    return resolve(schema);
+  }
 }
