@@ -38,7 +38,7 @@ public final class Collection {
   final PayloadIndex payloadIndex;
 
   /**
-   * The dense vectors other than the primary, aligned with {@link CollectionConfig#secondaryNames}
+   * The dense vectors other than the primary, aligned with {@link CollectionConfig#namedGraphNames}
    * (empty for a collection of one dense vector); fixed at creation.
    */
   final List<NamedVector> named;
@@ -103,14 +103,14 @@ public final class Collection {
 
   /**
    * A collection over {@code index} and, for its other dense vectors, {@code secondaries} (in
-   * {@link CollectionConfig#secondaryNames} order; null: new empty ones).
+   * {@link CollectionConfig#namedGraphNames} order; null: new empty ones).
    */
   Collection(
       String name, CollectionConfig config, VectorIndex index, List<VectorIndex> secondaries) {
     this.name = name;
     this.config = config;
     this.index = index;
-    List<String> names = config.secondaryNames();
+    List<String> names = config.namedGraphNames();
     List<NamedVector> vs = new ArrayList<>(names.size());
     for (int i = 0; i < names.size(); i++) {
       CollectionConfig.DenseParams params = config.dense(names.get(i));
@@ -140,7 +140,8 @@ public final class Collection {
 
   private static FilteredSearch filteredSearch(CollectionConfig config) {
     return new FilteredSearch(
-        config.dense(config.primaryName()).hnsw().fullScanThreshold(),
+        (config.namedDense() ? config.hnsw() : config.dense(config.primaryName()).hnsw())
+            .fullScanThreshold(),
         FilteredSearch.DEFAULT_SCAN_FRACTION);
   }
 
@@ -193,7 +194,7 @@ public final class Collection {
    */
   private java.util.function.Predicate<PointId> hasVector(String vectorName, String path) {
     if (vectorName.equals(config.primaryName())) {
-      return id -> true;
+      return id -> true; // the unnamed vector: every point has it
     }
     NamedVector v = namedVector(vectorName);
     if (v == null && config.sparse(vectorName) == null) {
@@ -564,12 +565,14 @@ public final class Collection {
     }
     for (List<PointStruct> batch : batches) {
       for (PointStruct p : batch) {
-        Validation.checkVector(
-            p.vector(),
-            config,
-            "point "
-                + p.id()
-                + (named.isEmpty() ? "" : " vector \"" + config.primaryName() + "\""));
+        if (config.namedDense()) {
+          if (p.vector().length != 0) {
+            throw new IllegalArgumentException(
+                "point " + p.id() + ": named vectors only, expected no unnamed vector");
+          }
+        } else {
+          Validation.checkVector(p.vector(), config, "point " + p.id());
+        }
         for (var e : p.named().entrySet()) {
           NamedVector v = namedVector(e.getKey());
           if (v == null) {
@@ -718,14 +721,15 @@ public final class Collection {
             new PointStruct(
                 stored.id(), index.vector(ord), stored.payload(), stored.sparse(), others);
       }
-      float[] primary = u.dense().getOrDefault(config.primaryName(), base.vector());
+      float[] primary =
+          config.namedDense() ? base.vector() : u.dense().getOrDefault("", base.vector());
       Map<String, float[]> others = new java.util.HashMap<>(base.named());
       Map<String, io.vecdb.model.SparseVector> sparseVectors =
           new java.util.HashMap<>(base.sparse());
       u.dense()
           .forEach(
               (n, v) -> {
-                if (!n.equals(config.primaryName())) {
+                if (config.namedDense()) {
                   others.put(n, v);
                 }
               });

@@ -8,12 +8,13 @@ import io.vertx.core.json.JsonObject;
  * and the optimizer settings as given (kept for {@code GET /collections/{name}}).
  *
  * <p>Dense vectors: either one unnamed vector ({@code vectors: {size, distance}}, which is Qdrant's
- * default name {@code ""}; {@code namedVectors} empty), or named ones ({@code vectors: {name:
- * {...}}}, all of them in {@code namedVectors}). The first name in order is the primary vector:
- * every point has it (its graph's ordinals are the points' ordinals); a point may lack the others.
- * {@code size} and {@code distance} are the primary vector's; {@code hnsw} is the collection-level
- * HNSW config (for an unnamed vector merged with its own {@code hnsw_config}), and each named
- * vector has its own, merged over it.
+ * default name {@code ""}; {@code namedVectors} empty): every point has it and its graph's ordinals
+ * are the points' ordinals; or named ones ({@code vectors: {name: {...}}}, all of them in {@code
+ * namedVectors}), each in a graph of its own beside the points' ordinals, and a point may have any
+ * of them or none. {@code size} and {@code distance} are the unnamed vector's (for named ones, the
+ * first name's, for messages); {@code hnsw} is the collection-level HNSW config (for an unnamed
+ * vector merged with its own {@code hnsw_config}), and each named vector has its own, merged over
+ * it.
  */
 public record CollectionConfig(
     int size,
@@ -115,30 +116,35 @@ public record CollectionConfig(
     }
   }
 
-  /** The primary dense vector's name: {@code ""} for an unnamed vector, else the first name. */
+  /**
+   * The name of the dense vector whose graph holds the points' ordinals (every point has it):
+   * {@code ""} for an unnamed vector; null for named ones (each has a graph of its own).
+   */
   public String primaryName() {
-    return namedVectors.isEmpty() ? "" : namedVectors.firstKey();
+    return namedVectors.isEmpty() ? "" : null;
   }
 
   /** The params of dense vector {@code name}, or null if the collection has none of that name. */
   public DenseParams dense(String name) {
+    if (name == null) {
+      return null;
+    }
     if (namedVectors.isEmpty()) {
       return name.isEmpty() ? new DenseParams(size, distance, hnsw) : null;
     }
     return namedVectors.get(name);
   }
 
-  /** The dense vectors' names, the primary first. */
+  /** The dense vectors' names, in order. */
   public java.util.List<String> denseNames() {
     return namedVectors.isEmpty()
         ? java.util.List.of("")
         : java.util.List.copyOf(namedVectors.keySet());
   }
 
-  /** The dense vectors other than the primary, in name order (a point may lack them). */
-  public java.util.List<String> secondaryNames() {
-    java.util.List<String> all = denseNames();
-    return all.subList(1, all.size());
+  /** The dense vectors with a graph of their own (all the named ones), in name order. */
+  public java.util.List<String> namedGraphNames() {
+    return java.util.List.copyOf(namedVectors.keySet());
   }
 
   /** Whether the dense vectors are declared by name ({@code vectors: {name: {...}}}). */

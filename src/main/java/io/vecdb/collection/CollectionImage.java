@@ -52,7 +52,7 @@ public final class CollectionImage {
   /**
    * Version 3 adds, for a collection with several dense vectors, the {@code named} section (per
    * point with another dense vector: ordinal, then its ordinal in each other vector's graph, -1 for
-   * none, in {@link CollectionConfig#secondaryNames} order) and each other vector's graph as
+   * none, in {@link CollectionConfig#namedGraphNames} order) and each other vector's graph as
    * section {@code index.<i>}; the {@code sparse} section is always there (empty without sparse
    * vectors). Written only for such a collection.
    */
@@ -265,31 +265,33 @@ public final class CollectionImage {
       name = meta.getString("name");
     }
     CollectionConfig config = CollectionConfig.parse(meta.getJsonObject("config"));
-    HnswIndex graph;
+    VectorIndex graph;
     try (var ch = r.section("index")) {
-      graph = HnswIndex.readFrom(ch);
+      // Named vectors: the points' ordinals, without vectors (IndexFactory); else the graph.
+      graph = config.namedDense() ? io.vecdb.index.SlotIndex.readFrom(ch) : HnswIndex.readFrom(ch);
     }
-    if (graph.dimension() != config.size() || graph.distance() != config.distance()) {
+    if (!config.namedDense()
+        && (graph.dimension() != config.size() || graph.distance() != config.distance())) {
       throw new IOException(
           r.path() + ": graph of dimension " + graph.dimension() + " does not match the config");
     }
-    java.util.List<String> secondaryNames = config.secondaryNames();
-    if (!secondaryNames.isEmpty() && version < NAMED_IMAGE_VERSION) {
+    java.util.List<String> namedGraphNames = config.namedGraphNames();
+    if (!namedGraphNames.isEmpty() && version < NAMED_IMAGE_VERSION) {
       throw new IOException(
           r.path() + ": image version " + version + " cannot hold several dense vectors");
     }
     java.util.List<VectorIndex> secondaries = new java.util.ArrayList<>();
-    for (int i = 0; i < secondaryNames.size(); i++) {
+    for (int i = 0; i < namedGraphNames.size(); i++) {
       HnswIndex g;
       try (var ch = r.section("index." + i)) {
         g = HnswIndex.readFrom(ch);
       }
-      CollectionConfig.DenseParams params = config.dense(secondaryNames.get(i));
+      CollectionConfig.DenseParams params = config.dense(namedGraphNames.get(i));
       if (g.dimension() != params.size() || g.distance() != params.distance()) {
         throw new IOException(
             r.path()
                 + ": graph of vector \""
-                + secondaryNames.get(i)
+                + namedGraphNames.get(i)
                 + "\" does not match the config");
       }
       secondaries.add(g);
@@ -380,7 +382,7 @@ public final class CollectionImage {
                         + " names vector "
                         + nords[i]
                         + " of \""
-                        + secondaryNames.get(i)
+                        + namedGraphNames.get(i)
                         + "\", which is not live");
               }
               c.named.get(i).owners.set(nords[i], ord);
@@ -402,7 +404,7 @@ public final class CollectionImage {
                   + ": "
                   + mapped[i]
                   + " points name a vector of \""
-                  + secondaryNames.get(i)
+                  + namedGraphNames.get(i)
                   + "\", its graph has "
                   + secondaries.get(i).size());
         }

@@ -13,7 +13,11 @@ public final class IndexFactory {
    * full_scan_threshold}; searches pass {@code hnsw_ef} and {@code exact} per request.
    */
   public static VectorIndex create(CollectionConfig config) {
-    return create(config.dense(config.primaryName()));
+    // Named vectors each have a graph of their own (create(DenseParams)); the points' ordinals
+    // then come from an index without vectors.
+    return config.namedDense()
+        ? new io.vecdb.index.SlotIndex()
+        : create(config.dense(config.primaryName()));
   }
 
   /** An empty HNSW index for one dense vector of a collection. */

@@ -283,14 +283,12 @@ public final class MutationRequests {
       if (!(names.getValue(i) instanceof String n)) {
         throw JsonFields.bad("vector[" + i + "]", "a vector name", names.getValue(i));
       }
-      if (n.equals(config.primaryName()) && config.dense(n) != null) {
+      if (n.equals(config.primaryName())) {
         throw new IllegalArgumentException(
             "vector["
                 + i
-                + "]: \""
-                + n
-                + "\" is the collection's first dense vector, which every point has in VecDB;"
-                + " delete the points instead");
+                + "]: the collection's one unnamed vector, which every point has, cannot be"
+                + " deleted alone (delete the points, or use named vectors)");
       }
       if (config.dense(n) == null && config.sparse(n) == null) {
         throw new IllegalArgumentException(

@@ -9,7 +9,7 @@ import java.util.Map;
  * What a collection keeps per ordinal besides the primary dense vector: id, payload, last-write
  * sequence, the point's sparse vectors by name (immutable; empty when it has none) and, for a
  * collection with several dense vectors, the point's ordinal in each other vector's graph ({@code
- * named}, aligned with {@link CollectionConfig#secondaryNames}; -1 where the point lacks that
+ * named}, aligned with {@link CollectionConfig#namedGraphNames}; -1 where the point lacks that
  * vector; null when the collection has no other dense vector). The array is never changed once the
  * record is published: an edit stores a new record.
  */

@@ -224,27 +224,28 @@ final class UpsertParser {
     if (id == null) {
       throw new IllegalArgumentException(path + ".id: expected a point id");
     }
-    String primary = config.primaryName();
-    float[] first = vectors == null ? null : vectors.dense().get(primary);
+    if (config.namedDense()) {
+      // Named vectors, each optional (a point may have none): all of them by name.
+      if (vectors == null) {
+        throw new IllegalArgumentException(
+            path + ".vector: expected an object of named vectors ({} for none)");
+      }
+      for (var e : vectors.dense().entrySet()) {
+        Validation.checkVector(
+            e.getValue(), config.dense(e.getKey()), path + ".vector." + display(e.getKey()));
+      }
+      return new PointStruct(id, new float[0], payload, vectors.sparse(), vectors.dense());
+    }
+    float[] first = vectors == null ? null : vectors.dense().get("");
     if (first == null) {
       throw new IllegalArgumentException(
           path
-              + ".vector"
-              + (config.namedDense() ? "." + display(primary) : "")
-              + ": expected a vector of "
+              + ".vector: expected a vector of "
               + config.size()
-              + " numbers (every point has the collection's "
-              + (config.namedDense() ? "first vector, \"" + primary + "\")" : "dense vector)"));
+              + " numbers (every point has the collection's dense vector)");
     }
-    java.util.Map<String, float[]> others = new java.util.HashMap<>();
-    for (var e : vectors.dense().entrySet()) {
-      String at = path + ".vector" + (config.namedDense() ? "." + display(e.getKey()) : "");
-      Validation.checkVector(e.getValue(), config.dense(e.getKey()), at);
-      if (!e.getKey().equals(primary)) {
-        others.put(e.getKey(), e.getValue());
-      }
-    }
-    return new PointStruct(id, first, payload, vectors.sparse(), others);
+    Validation.checkVector(first, config, path + ".vector");
+    return new PointStruct(id, first, payload, vectors.sparse());
   }
 
   private static String display(String name) {
@@ -364,16 +365,16 @@ final class UpsertParser {
         throw unknownVector(at);
       }
     }
-    List<float[]> primary = dense.get(config.primaryName());
-    if (primary == null) {
-      throw new IllegalArgumentException(
-          "batch.vectors."
-              + display(config.primaryName())
-              + ": expected the collection's first vector's column (every point has one)");
-    }
-    int n = primary.size();
     java.util.Map<String, List<?>> all = new java.util.TreeMap<>(dense);
     all.putAll(named);
+    if (!config.namedDense() && !dense.containsKey("")) {
+      throw new IllegalArgumentException(
+          "batch.vectors.\"\": expected the dense vectors' column (every point has one)");
+    }
+    if (all.isEmpty()) {
+      throw new IllegalArgumentException("batch.vectors: expected at least one column of vectors");
+    }
+    int n = (config.namedDense() ? all.values().iterator().next() : dense.get("")).size();
     for (var e : all.entrySet()) {
       if (e.getValue().size() != n) {
         throw new IllegalArgumentException(

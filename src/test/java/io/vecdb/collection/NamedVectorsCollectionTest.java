@@ -58,7 +58,7 @@ class NamedVectorsCollectionTest {
             .put("hnsw_config", new JsonObject().put("full_scan_threshold", 10)));
   }
 
-  /** What the test wrote: per id, its image and text vectors (text null: none) and payload. */
+  /** What the test wrote: per id, its image and text vectors (null: none) and payload. */
   private record Written(float[] image, float[] text, int group) {}
 
   private static float[] random(Random r, int dim, float first) {
@@ -71,10 +71,16 @@ class NamedVectorsCollectionTest {
   }
 
   private static PointStruct struct(long id, Written w) {
-    Map<String, float[]> named = w.text() == null ? Map.of() : Map.of("text", w.text());
+    Map<String, float[]> named = new HashMap<>();
+    if (w.image() != null) {
+      named.put("image", w.image());
+    }
+    if (w.text() != null) {
+      named.put("text", w.text());
+    }
     return new PointStruct(
         PointId.of(id),
-        w.image(),
+        new float[0], // named vectors only: no unnamed one
         new Payload(new JsonObject().put("g", w.group())),
         Map.of(),
         named);
@@ -102,7 +108,7 @@ class NamedVectorsCollectionTest {
       Map<Long, Written> model, float[] q, boolean text, int k, Integer group) {
     List<Map.Entry<Long, Written>> candidates = new ArrayList<>();
     for (var e : model.entrySet()) {
-      if ((!text || e.getValue().text() != null)
+      if ((text ? e.getValue().text() != null : e.getValue().image() != null)
           && (group == null || e.getValue().group() == group)) {
         candidates.add(e);
       }
@@ -155,7 +161,7 @@ class NamedVectorsCollectionTest {
                 new JsonObject().put("must_not", new JsonObject().put("has_vector", "text")),
                 "f")));
     assertEquals(
-        model.size(),
+        model.values().stream().filter(w -> w.image() != null).count(),
         c.count(
             c.filter(
                 new JsonObject().put("must", new JsonObject().put("has_vector", "image")), "f")));
@@ -207,7 +213,11 @@ class NamedVectorsCollectionTest {
     }
     for (var e : model.entrySet()) {
       PointView p = c.point(PointId.of(e.getKey()));
-      assertArrayEquals(e.getValue().image(), c.vector("image", p));
+      if (e.getValue().image() == null) {
+        assertNull(c.vector("image", p), "point " + e.getKey() + " has no image vector");
+      } else {
+        assertArrayEquals(e.getValue().image(), c.vector("image", p));
+      }
       float[] t = c.vector("text", p);
       if (e.getValue().text() == null) {
         assertNull(t, "point " + e.getKey() + " has no text vector");
@@ -225,8 +235,8 @@ class NamedVectorsCollectionTest {
   void eachNameSearchesItsOwnVectorsThroughUpdatesReplayAndImage() throws Exception {
     Random r = new Random(SEED);
     CollectionConfig config = config();
-    assertEquals("image", config.primaryName());
-    assertEquals(List.of("text"), config.secondaryNames());
+    assertNull(config.primaryName(), "named vectors only: every one has a graph of its own");
+    assertEquals(List.of("image", "text"), config.namedGraphNames());
     assertEquals(8, config.dense("image").hnsw().m());
     assertEquals(16, config.dense("text").hnsw().m());
     assertEquals(config, CollectionConfig.parse(config.toCreateBody()));
@@ -246,7 +256,7 @@ class NamedVectorsCollectionTest {
     for (long id = 0; id < 300; id++) {
       Written w =
           new Written(
-              random(r, IMAGE_DIM, id),
+              r.nextInt(8) == 0 ? null : random(r, IMAGE_DIM, id),
               r.nextInt(3) == 0 ? null : random(r, TEXT_DIM, (float) r.nextGaussian()),
               r.nextInt(3));
       model.put(id, w);
@@ -255,13 +265,14 @@ class NamedVectorsCollectionTest {
     apply.accept(new Operation.UpsertPoints("c", first));
     check(c, model, r);
 
+    boolean[] groupDropped = {false};
     for (int round = 0; round < 200; round++) {
       long id = r.nextInt(330);
       switch (r.nextInt(5)) {
-        case 0 -> { // overwrite or insert, with or without text
+        case 0 -> { // overwrite or insert, with or without each vector
           Written w =
               new Written(
-                  random(r, IMAGE_DIM, id),
+                  r.nextInt(8) == 0 ? null : random(r, IMAGE_DIM, id),
                   r.nextBoolean() ? null : random(r, TEXT_DIM, (float) r.nextGaussian()),
                   r.nextInt(3));
           model.put(id, w);
@@ -291,16 +302,24 @@ class NamedVectorsCollectionTest {
                   null));
         }
         case 3 -> { // drop one point's text vector, or (rarely) every one of a group's
-          if (r.nextInt(10) != 0) {
+          if (groupDropped[0] || r.nextInt(10) != 0) {
+            boolean image = r.nextInt(4) == 0;
             Written w = model.get(id);
             if (w != null) {
-              model.put(id, new Written(w.image(), null, w.group()));
+              model.put(
+                  id,
+                  image
+                      ? new Written(null, w.text(), w.group())
+                      : new Written(w.image(), null, w.group()));
             }
             apply.accept(
                 new Operation.DeleteVectors(
-                    "c", PointSelector.ids(List.of(PointId.of(id))), List.of("text")));
+                    "c",
+                    PointSelector.ids(List.of(PointId.of(id))),
+                    List.of(image ? "image" : "text")));
             continue;
           }
+          groupDropped[0] = true; // once: else few points keep a text vector
           int g = r.nextInt(3);
           model.replaceAll((k, w) -> w.group() == g ? new Written(w.image(), null, w.group()) : w);
           apply.accept(
@@ -376,9 +395,9 @@ class NamedVectorsCollectionTest {
   }
 
   @Test
-  void theFirstVectorIsRequiredAndOthersAreChecked() {
+  void vectorsAreCheckedByNameAndAPointMayHaveNone() {
     Collection c = new Collection("c", config());
-    String body =
+    String onlyText =
         new JsonObject()
             .put(
                 "points",
@@ -389,16 +408,21 @@ class NamedVectorsCollectionTest {
                             .put(
                                 "vector",
                                 new JsonObject()
-                                    .put("text", new JsonArray().add(1).add(2).add(3).add(4)))))
+                                    .put("text", new JsonArray().add(1).add(2).add(3).add(4))))
+                    .add(new JsonObject().put("id", 2).put("vector", new JsonObject())))
             .encode();
+    List<PointStruct> parsed = UpsertParser.parse(Buffer.buffer(onlyText), c.config());
+    c.applyUpsert(1, parsed, ParallelInserter.SERIAL);
+    assertEquals(2, c.size());
+    assertNull(c.vector("image", c.point(PointId.of(1))));
+    assertNull(c.vector("text", c.point(PointId.of(2))));
+    assertEquals(
+        List.of(1L),
+        ids(c.search("text", new float[] {1, 0, 0, 0}, 5, 0, SearchParams.DEFAULT, null, null)));
+    assertEquals(
+        List.of(), c.search("image", new float[IMAGE_DIM], 5, 0, SearchParams.DEFAULT, null, null));
+    String wrongSize = onlyText.replace("[1,2,3,4]", "[1,2]");
     IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> UpsertParser.parse(Buffer.buffer(body), c.config()));
-    assertTrue(e.getMessage().startsWith("points[0].vector.image: "), e.getMessage());
-    String wrongSize =
-        body.replace("\"text\"", "\"image\":[1,2,3,4,5,6],\"text\"").replace("[1,2,3,4]", "[1,2]");
-    e =
         assertThrows(
             IllegalArgumentException.class,
             () -> UpsertParser.parse(Buffer.buffer(wrongSize), c.config()));
