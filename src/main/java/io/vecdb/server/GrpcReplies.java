@@ -266,6 +266,20 @@ final class GrpcReplies {
                   VectorParams.newBuilder()
                       .setSize(vectors.getLong("size"))
                       .setDistance(distance(vectors.getString("distance")))));
+    } else if (!vectors.isEmpty()) {
+      // Named vectors: Qdrant's params map.
+      io.qdrant.client.grpc.Collections.VectorParamsMap.Builder map =
+          io.qdrant.client.grpc.Collections.VectorParamsMap.newBuilder();
+      for (String name : vectors.fieldNames()) {
+        JsonObject v = vectors.getJsonObject(name);
+        map.putMap(
+            name,
+            VectorParams.newBuilder()
+                .setSize(v.getLong("size"))
+                .setDistance(distance(v.getString("distance")))
+                .build());
+      }
+      p.setVectorsConfig(VectorsConfig.newBuilder().setParamsMap(map));
     }
     JsonObject hnsw = c.getJsonObject("hnsw_config", new JsonObject());
     HnswConfigDiff.Builder h = HnswConfigDiff.newBuilder();

@@ -342,6 +342,85 @@ class QdrantJavaClientConformanceTest {
     assertFalse(get(client.collectionExistsAsync(c)));
   }
 
+  /**
+   * Named vectors through the Java client: a collection of two (a params map), points with one,
+   * both or neither, a search by each name (SearchPoints.vector_name) against brute force, the
+   * params map in collection info, and an unknown name refused.
+   */
+  @Test
+  void namedVectorsThroughTheJavaClient() throws Exception {
+    String c = "java_named";
+    assertTrue(
+        get(client.createCollectionAsync(
+                c,
+                Map.of(
+                    "image",
+                        VectorParams.newBuilder().setSize(2).setDistance(Distance.Euclid).build(),
+                    "text",
+                        VectorParams.newBuilder().setSize(3).setDistance(Distance.Dot).build())))
+            .getResult());
+    List<PointStruct> batch = new ArrayList<>();
+    for (long i = 0; i < 30; i++) {
+      Map<String, io.qdrant.client.grpc.Points.Vector> v = new HashMap<>();
+      if (i % 3 != 0) {
+        v.put("image", io.qdrant.client.VectorFactory.vector(i, 0f));
+      }
+      if (i % 2 == 0) {
+        v.put("text", io.qdrant.client.VectorFactory.vector(1f, i, 0f));
+      }
+      batch.add(
+          PointStruct.newBuilder()
+              .setId(id(i))
+              .setVectors(io.qdrant.client.VectorsFactory.namedVectors(v))
+              .build());
+    }
+    assertEquals(UpdateStatus.Completed, get(client.upsertAsync(c, batch)).getStatus());
+    var map =
+        get(client.getCollectionInfoAsync(c))
+            .getConfig()
+            .getParams()
+            .getVectorsConfig()
+            .getParamsMap()
+            .getMapMap();
+    assertEquals(2, map.get("image").getSize());
+    assertEquals(Distance.Dot, map.get("text").getDistance());
+    // By text ([0, 1, 0]): even ids, highest first. By image (nearest [10, 0]): ids not divisible
+    // by 3, closest to 10 first.
+    List<ScoredPoint> byText =
+        get(
+            client.searchAsync(
+                SearchPoints.newBuilder()
+                    .setCollectionName(c)
+                    .addAllVector(List.of(0f, 1f, 0f))
+                    .setVectorName("text")
+                    .setLimit(3)
+                    .setParams(SearchParams.newBuilder().setExact(true))
+                    .build()));
+    assertEquals(List.of(28L, 26L, 24L), byText.stream().map(p -> p.getId().getNum()).toList());
+    List<ScoredPoint> byImage =
+        get(
+            client.searchAsync(
+                SearchPoints.newBuilder()
+                    .setCollectionName(c)
+                    .addAllVector(List.of(10f, 0f))
+                    .setVectorName("image")
+                    .setLimit(3)
+                    .setParams(SearchParams.newBuilder().setExact(true))
+                    .build()));
+    assertEquals(List.of(10L, 11L, 8L), byImage.stream().map(p -> p.getId().getNum()).toList());
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        code(
+            client.searchAsync(
+                SearchPoints.newBuilder()
+                    .setCollectionName(c)
+                    .addAllVector(List.of(0f, 1f))
+                    .setVectorName("audio")
+                    .setLimit(3)
+                    .build())));
+    assertTrue(get(client.deleteCollectionAsync(c)).getResult());
+  }
+
   @Test
   void badInputGetsTheRightStatusAndChangesNothing() throws Exception {
     String c = "java_bad_input";
