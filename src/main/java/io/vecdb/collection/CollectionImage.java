@@ -135,8 +135,61 @@ public final class CollectionImage {
       w.section(
           "collection",
           ch -> ch.write(java.nio.ByteBuffer.wrap(meta.encode().getBytes(StandardCharsets.UTF_8))));
+      perPoint(w, "points", (out, ord, p) -> writePoint(out, ord, p));
+      int version = meta.getInteger("image_version");
+      if (version >= SPARSE_IMAGE_VERSION) {
+        perPoint(
+            w,
+            "sparse",
+            (out, ord, p) -> {
+              if (p.sparse().isEmpty()) {
+                return;
+              }
+              out.writeInt(ord);
+              out.writeInt(p.sparse().size());
+              for (var e : new java.util.TreeMap<>(p.sparse()).entrySet()) {
+                out.writeUTF(e.getKey());
+                io.vecdb.model.SparseVector v = e.getValue();
+                out.writeInt(v.size());
+                for (int i = 0; i < v.size(); i++) {
+                  out.writeInt(v.index(i));
+                }
+                for (int i = 0; i < v.size(); i++) {
+                  out.writeFloat(v.value(i));
+                }
+              }
+            });
+      }
+      if (version >= NAMED_IMAGE_VERSION) {
+        perPoint(
+            w,
+            "named",
+            (out, ord, p) -> {
+              if (p.named() == null) {
+                return;
+              }
+              out.writeInt(ord);
+              for (int n : p.named()) {
+                out.writeInt(n);
+              }
+            });
+        for (int i = 0; i < namedGraphs.size(); i++) {
+          w.section("index." + i, namedGraphs.get(i)::writeTo);
+        }
+      }
+      w.section("index", graph::writeTo);
+    }
+
+    /** What a per-point section writes of one point (possibly nothing). */
+    @FunctionalInterface
+    private interface PointWriter {
+      void write(DataOutputStream out, int ordinal, StoredPoint p) throws IOException;
+    }
+
+    /** A section of {@code writer}'s output for each point record, in ordinal order. */
+    private void perPoint(SnapshotWriter w, String section, PointWriter writer) throws IOException {
       w.section(
-          "points",
+          section,
           ch -> {
             DataOutputStream out =
                 new DataOutputStream(
@@ -145,68 +198,12 @@ public final class CollectionImage {
               Object[] entries = points[page];
               for (int slot = 0; slot < entries.length; slot++) {
                 if (entries[slot] instanceof StoredPoint p) {
-                  writePoint(out, OrdinalTable.ordinal(page, slot), p);
+                  writer.write(out, OrdinalTable.ordinal(page, slot), p);
                 }
               }
             }
             out.flush();
           });
-      int version = meta.getInteger("image_version");
-      if (version >= SPARSE_IMAGE_VERSION) {
-        w.section(
-            "sparse",
-            ch -> {
-              DataOutputStream out =
-                  new DataOutputStream(
-                      new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
-              for (int page = 0; page < points.length; page++) {
-                Object[] entries = points[page];
-                for (int slot = 0; slot < entries.length; slot++) {
-                  if (entries[slot] instanceof StoredPoint p && !p.sparse().isEmpty()) {
-                    out.writeInt(OrdinalTable.ordinal(page, slot));
-                    out.writeInt(p.sparse().size());
-                    for (var e : new java.util.TreeMap<>(p.sparse()).entrySet()) {
-                      out.writeUTF(e.getKey());
-                      io.vecdb.model.SparseVector v = e.getValue();
-                      out.writeInt(v.size());
-                      for (int i = 0; i < v.size(); i++) {
-                        out.writeInt(v.index(i));
-                      }
-                      for (int i = 0; i < v.size(); i++) {
-                        out.writeFloat(v.value(i));
-                      }
-                    }
-                  }
-                }
-              }
-              out.flush();
-            });
-      }
-      if (version >= NAMED_IMAGE_VERSION) {
-        w.section(
-            "named",
-            ch -> {
-              DataOutputStream out =
-                  new DataOutputStream(
-                      new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
-              for (int page = 0; page < points.length; page++) {
-                Object[] entries = points[page];
-                for (int slot = 0; slot < entries.length; slot++) {
-                  if (entries[slot] instanceof StoredPoint p && p.named() != null) {
-                    out.writeInt(OrdinalTable.ordinal(page, slot));
-                    for (int ord : p.named()) {
-                      out.writeInt(ord);
-                    }
-                  }
-                }
-              }
-              out.flush();
-            });
-        for (int i = 0; i < namedGraphs.size(); i++) {
-          w.section("index." + i, namedGraphs.get(i)::writeTo);
-        }
-      }
-      w.section("index", graph::writeTo);
     }
 
     @Override
@@ -299,104 +296,83 @@ public final class CollectionImage {
     Collection c = new Collection(name, config, graph, secondaries);
     c.incarnation(meta.getLong("incarnation", 0L));
     long expected = meta.getLong("points", -1L);
-    long n = 0;
-    try (DataInputStream in =
-        new DataInputStream(
-            new BufferedInputStream(Channels.newInputStream(r.section("points")), 1 << 16))) {
-      while (true) {
-        int ord;
-        try {
-          ord = in.readInt();
-        } catch (EOFException end) {
-          break;
-        }
-        StoredPoint p = readPoint(in);
-        if (!graph.isLive(ord)) {
-          throw new IOException(r.path() + ": point " + p.id() + " has no live vector " + ord);
-        }
-        c.points.set(ord, p);
-        c.ordinals.put(p.id(), ord);
-        n++;
-      }
-    }
-    if (n != expected) {
-      throw new IOException(r.path() + ": " + n + " points, expected " + expected);
+    long[] n = {0};
+    records(
+        r,
+        "points",
+        (in, ord) -> {
+          StoredPoint p = readPoint(in);
+          if (!graph.isLive(ord)) {
+            throw new IOException(r.path() + ": point " + p.id() + " has no live vector " + ord);
+          }
+          c.points.set(ord, p);
+          c.ordinals.put(p.id(), ord);
+          n[0]++;
+        });
+    if (n[0] != expected) {
+      throw new IOException(r.path() + ": " + n[0] + " points, expected " + expected);
     }
     if (version >= SPARSE_IMAGE_VERSION) {
-      try (DataInputStream in =
-          new DataInputStream(
-              new BufferedInputStream(Channels.newInputStream(r.section("sparse")), 1 << 16))) {
-        while (true) {
-          int ord;
-          try {
-            ord = in.readInt();
-          } catch (EOFException end) {
-            break;
-          }
-          int names = in.readInt();
-          java.util.Map<String, io.vecdb.model.SparseVector> sparse = new java.util.HashMap<>();
-          for (int k = 0; k < names; k++) {
-            String vname = in.readUTF();
-            int nnz = in.readInt();
-            int[] idx = new int[nnz];
-            float[] val = new float[nnz];
-            for (int j = 0; j < nnz; j++) {
-              idx[j] = in.readInt();
+      records(
+          r,
+          "sparse",
+          (in, ord) -> {
+            int names = in.readInt();
+            java.util.Map<String, io.vecdb.model.SparseVector> sparse = new java.util.HashMap<>();
+            for (int k = 0; k < names; k++) {
+              String vname = in.readUTF();
+              int nnz = in.readInt();
+              int[] idx = new int[nnz];
+              float[] val = new float[nnz];
+              for (int j = 0; j < nnz; j++) {
+                idx[j] = in.readInt();
+              }
+              for (int j = 0; j < nnz; j++) {
+                val[j] = in.readFloat();
+              }
+              sparse.put(vname, io.vecdb.model.SparseVector.of(idx, val, "sparse vector " + vname));
             }
-            for (int j = 0; j < nnz; j++) {
-              val[j] = in.readFloat();
+            StoredPoint p = c.points.get(ord);
+            if (p == null) {
+              throw new IOException(
+                  r.path() + ": sparse vectors for ordinal " + ord + " without a point");
             }
-            sparse.put(vname, io.vecdb.model.SparseVector.of(idx, val, "sparse vector " + vname));
-          }
-          StoredPoint p = c.points.get(ord);
-          if (p == null) {
-            throw new IOException(
-                r.path() + ": sparse vectors for ordinal " + ord + " without a point");
-          }
-          c.points.set(ord, new StoredPoint(p.id(), p.payload(), p.version(), sparse));
-          SparseIndex.onUpsert(c.sparse, ord, sparse);
-        }
-      }
+            c.points.set(ord, new StoredPoint(p.id(), p.payload(), p.version(), sparse));
+            SparseIndex.onUpsert(c.sparse, ord, sparse);
+          });
     }
     if (version >= NAMED_IMAGE_VERSION) {
       int[] mapped = new int[secondaries.size()];
-      try (DataInputStream in =
-          new DataInputStream(
-              new BufferedInputStream(Channels.newInputStream(r.section("named")), 1 << 16))) {
-        while (true) {
-          int ord;
-          try {
-            ord = in.readInt();
-          } catch (EOFException end) {
-            break;
-          }
-          int[] nords = new int[secondaries.size()];
-          for (int i = 0; i < nords.length; i++) {
-            nords[i] = in.readInt();
-            if (nords[i] >= 0) {
-              if (!secondaries.get(i).isLive(nords[i])) {
-                throw new IOException(
-                    r.path()
-                        + ": ordinal "
-                        + ord
-                        + " names vector "
-                        + nords[i]
-                        + " of \""
-                        + namedGraphNames.get(i)
-                        + "\", which is not live");
+      records(
+          r,
+          "named",
+          (in, ord) -> {
+            int[] nords = new int[secondaries.size()];
+            for (int i = 0; i < nords.length; i++) {
+              nords[i] = in.readInt();
+              if (nords[i] >= 0) {
+                if (!secondaries.get(i).isLive(nords[i])) {
+                  throw new IOException(
+                      r.path()
+                          + ": ordinal "
+                          + ord
+                          + " names vector "
+                          + nords[i]
+                          + " of \""
+                          + namedGraphNames.get(i)
+                          + "\", which is not live");
+                }
+                c.named.get(i).owners.set(nords[i], ord);
+                mapped[i]++;
               }
-              c.named.get(i).owners.set(nords[i], ord);
-              mapped[i]++;
             }
-          }
-          StoredPoint p = c.points.get(ord);
-          if (p == null) {
-            throw new IOException(
-                r.path() + ": named vectors for ordinal " + ord + " without a point");
-          }
-          c.points.set(ord, new StoredPoint(p.id(), p.payload(), p.version(), p.sparse(), nords));
-        }
-      }
+            StoredPoint p = c.points.get(ord);
+            if (p == null) {
+              throw new IOException(
+                  r.path() + ": named vectors for ordinal " + ord + " without a point");
+            }
+            c.points.set(ord, new StoredPoint(p.id(), p.payload(), p.version(), p.sparse(), nords));
+          });
       for (int i = 0; i < mapped.length; i++) {
         if (mapped[i] != secondaries.get(i).size()) {
           throw new IOException(
@@ -424,6 +400,30 @@ public final class CollectionImage {
       c.payloadIndex.createField(field, schema.getString(field));
     }
     return c;
+  }
+
+  /** How a section's record is read after its leading ordinal. */
+  @FunctionalInterface
+  private interface RecordReader {
+    void read(DataInputStream in, int ordinal) throws IOException;
+  }
+
+  /** Reads {@code section}'s records, each an ordinal then what {@code body} reads, to its end. */
+  private static void records(SnapshotReader r, String section, RecordReader body)
+      throws IOException {
+    try (DataInputStream in =
+        new DataInputStream(
+            new BufferedInputStream(Channels.newInputStream(r.section(section)), 1 << 16))) {
+      while (true) {
+        int ord;
+        try {
+          ord = in.readInt();
+        } catch (EOFException end) {
+          return;
+        }
+        body.read(in, ord);
+      }
+    }
   }
 
   private static StoredPoint readPoint(DataInputStream in) throws IOException {
