@@ -18,8 +18,10 @@ import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * One collection's points: a {@link VectorIndex}, the id to ordinal map and the ordinal to
- * id/payload table.
+ * One collection's points: a {@link VectorIndex} whose ordinals are the points' (the graph of the
+ * one unnamed vector, or for named vectors a {@link io.vecdb.index.SlotIndex} without vectors),
+ * a graph per named vector ({@link NamedVector}), an inverted index per sparse vector, the id to
+ * ordinal map and the ordinal to point record table.
  *
  * <p>Concurrency: the {@code apply*} methods are called only from this collection's apply lane
  * ({@link Applier}), one at a time, in operation-log order; consecutive lane tasks are ordered by

@@ -173,7 +173,8 @@ class CollectionOrdinalReuseTest {
     assertTrue(ordinals < seq.get() / 2, ordinals + " ordinals after " + seq.get() + " writes");
   }
 
-  private static Runnable guard(AtomicReference<Throwable> failure, Runnable body) {
+  /** {@code body}, recording its first failure in {@code failure} (for threads of a test). */
+  static Runnable guard(AtomicReference<Throwable> failure, Runnable body) {
     return () -> {
       try {
         body.run();

@@ -469,7 +469,7 @@ class NamedVectorsCollectionTest {
     threads.add(
         Thread.ofPlatform()
             .start(
-                guard(
+                CollectionOrdinalReuseTest.guard(
                     failure,
                     () -> {
                       Random r = new Random(writerSeed);
@@ -514,7 +514,7 @@ class NamedVectorsCollectionTest {
     threads.add(
         Thread.ofPlatform()
             .start(
-                guard(
+                CollectionOrdinalReuseTest.guard(
                     failure,
                     () -> {
                       while (!stop.get() && System.nanoTime() < deadline) {
@@ -530,7 +530,7 @@ class NamedVectorsCollectionTest {
       threads.add(
           Thread.ofPlatform()
               .start(
-                  guard(
+                  CollectionOrdinalReuseTest.guard(
                       failure,
                       () -> {
                         Random r = new Random(readerSeed);
@@ -571,15 +571,5 @@ class NamedVectorsCollectionTest {
       throw new AssertionError("seed " + SEED, failure.get());
     }
     assertTrue(compactions.get() > 3 && hits.get() > 100, compactions + " " + hits);
-  }
-
-  private static Runnable guard(AtomicReference<Throwable> failure, Runnable body) {
-    return () -> {
-      try {
-        body.run();
-      } catch (Throwable t) {
-        failure.compareAndSet(null, t);
-      }
-    };
   }
 }
