@@ -19,8 +19,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * One collection's points: a {@link VectorIndex} whose ordinals are the points' (the graph of the
- * one unnamed vector, or for named vectors a {@link io.vecdb.index.SlotIndex} without vectors),
- * a graph per named vector ({@link NamedVector}), an inverted index per sparse vector, the id to
+ * one unnamed vector, or for named vectors a {@link io.vecdb.index.SlotIndex} without vectors), a
+ * graph per named vector ({@link NamedVector}), an inverted index per sparse vector, the id to
  * ordinal map and the ordinal to point record table.
  *
  * <p>Concurrency: the {@code apply*} methods are called only from this collection's apply lane
