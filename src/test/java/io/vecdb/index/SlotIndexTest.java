@@ -54,9 +54,17 @@ class SlotIndexTest {
         live.remove(victim);
       }
     }
+    // A few removed while a reader is open: retired (not yet free) when the image is taken.
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (VectorIndex.Image image = s.capture()) {
-      image.writeTo(Channels.newChannel(bytes));
+    try (VectorIndex.ReadSection reader = s.pinReads()) {
+      for (int k = 0; k < 3; k++) {
+        int victim = live.iterator().next();
+        s.remove(victim);
+        live.remove(victim);
+      }
+      try (VectorIndex.Image image = s.capture()) {
+        image.writeTo(Channels.newChannel(bytes));
+      }
     }
     SlotIndex loaded =
         SlotIndex.readFrom(
