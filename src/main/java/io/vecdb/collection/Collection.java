@@ -40,14 +40,15 @@ public final class Collection {
   final PayloadIndex payloadIndex;
 
   /**
-   * The dense vectors other than the primary, aligned with {@link CollectionConfig#namedGraphNames}
-   * (empty for a collection of one dense vector); fixed at creation.
+   * The named dense vectors, each with a graph of its own, aligned with {@link
+   * CollectionConfig#namedGraphNames} (empty for a collection of one dense vector); fixed at
+   * creation.
    */
   final List<NamedVector> named;
 
   /**
-   * A dense vector other than the primary: its own graph, and for each of its ordinals the ordinal
-   * of the point that holds it.
+   * A named dense vector: its own graph, and for each of its ordinals the ordinal of the point that
+   * holds it.
    *
    * <p>Concurrency: {@code owners} is written on the apply lane only, set before the point record
    * that names the vector ordinal is published and cleared after it is replaced; readers take an
@@ -191,8 +192,8 @@ public final class Collection {
   }
 
   /**
-   * For {@code has_vector}: which points have vector {@code vectorName}. Every point has the
-   * primary dense vector; another one, or a sparse one, is looked up in the point's current record.
+   * For {@code has_vector}: which points have vector {@code vectorName}. Every point has the one
+   * unnamed vector; a named or a sparse one is looked up in the point's current record.
    */
   private java.util.function.Predicate<PointId> hasVector(String vectorName, String path) {
     if (vectorName.equals(config.primaryName())) {
@@ -226,7 +227,7 @@ public final class Collection {
     return out;
   }
 
-  /** The secondary dense vector {@code vectorName}, or null (also for the primary). */
+  /** The named dense vector {@code vectorName}, or null (also for the one unnamed vector). */
   NamedVector namedVector(String vectorName) {
     for (NamedVector v : named) {
       if (v.name.equals(vectorName)) {
@@ -255,7 +256,7 @@ public final class Collection {
     return params;
   }
 
-  /** Dense vector {@code vectorName}'s graph in point ordinals (the primary's is the graph). */
+  /** Dense vector {@code vectorName}'s graph in point ordinals (the unnamed one's is the graph). */
   private VectorIndex graph(String vectorName) {
     NamedVector v = namedVector(vectorName);
     return v == null ? index : new NamedView(v);
@@ -747,7 +748,7 @@ public final class Collection {
 
   /**
    * {@code POST /points/vectors/delete}: the selected points lose their vectors of those names
-   * (other dense vectors than the primary, or sparse ones; checked when the request was parsed).
+   * (named dense ones, or sparse ones; checked when the request was parsed).
    */
   ChangeSet applyDeleteVectors(long seq, PointSelector selector, List<String> vectorNames) {
     List<PointId> changed = new ArrayList<>();
@@ -883,8 +884,8 @@ public final class Collection {
   }
 
   /**
-   * The point's dense vectors other than the primary, by name (those it has), as {@link
-   * #vector(String, PointView)} reads them.
+   * The point's named dense vectors (those it has), by name, as {@link #vector(String, PointView)}
+   * reads them; empty for a collection of one unnamed vector.
    */
   public Map<String, float[]> namedVectors(PointView view) {
     Map<String, float[]> out = new java.util.HashMap<>();

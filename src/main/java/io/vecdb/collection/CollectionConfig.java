@@ -109,7 +109,7 @@ public record CollectionConfig(
       DenseParams first = namedVectors.get(namedVectors.firstKey());
       if (first.size() != size || first.distance() != distance) {
         throw new IllegalArgumentException(
-            "size and distance must be those of the primary vector \""
+            "size and distance must be those of the first named vector \""
                 + namedVectors.firstKey()
                 + "\"");
       }

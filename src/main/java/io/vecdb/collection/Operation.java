@@ -150,7 +150,7 @@ public sealed interface Operation {
 
   /**
    * {@code POST /points/vectors/delete}: the selected points lose their vectors of these names
-   * (dense vectors other than the collection's primary, or sparse ones).
+   * (named dense vectors, or sparse ones).
    */
   record DeleteVectors(String collection, PointSelector selector, List<String> vectors)
       implements Operation {

@@ -6,12 +6,12 @@ import io.vecdb.model.SparseVector;
 import java.util.Map;
 
 /**
- * What a collection keeps per ordinal besides the primary dense vector: id, payload, last-write
- * sequence, the point's sparse vectors by name (immutable; empty when it has none) and, for a
- * collection with several dense vectors, the point's ordinal in each other vector's graph ({@code
- * named}, aligned with {@link CollectionConfig#namedGraphNames}; -1 where the point lacks that
- * vector; null when the collection has no other dense vector). The array is never changed once the
- * record is published: an edit stores a new record.
+ * What a collection keeps per point ordinal besides the unnamed vector (in the graph at that
+ * ordinal): id, payload, last-write sequence, the point's sparse vectors by name (immutable; empty
+ * when it has none) and, for a collection of named vectors, the point's ordinal in each one's graph
+ * ({@code named}, aligned with {@link CollectionConfig#namedGraphNames}; -1 where the point has
+ * none; null for a collection of one unnamed vector). The array is never changed once the record is
+ * published: an edit stores a new record.
  */
 record StoredPoint(
     PointId id, Payload payload, long version, Map<String, SparseVector> sparse, int[] named) {
