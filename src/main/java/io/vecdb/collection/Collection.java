@@ -59,7 +59,7 @@ public final class Collection {
     final String name;
     final int slot;
     final VectorIndex index;
-    final OrdinalTable<Integer> owners = new OrdinalTable<>();
+    final OwnerTable owners = new OwnerTable();
     volatile FilteredSearch filteredSearch;
 
     NamedVector(String name, int slot, VectorIndex index, int fullScanThreshold) {
@@ -300,8 +300,8 @@ public final class Collection {
 
     /** The point ordinal holding vector ordinal {@code sec} now, -1 if none. */
     private int owner(int sec) {
-      Integer o = v.owners.get(sec);
-      if (o == null) {
+      int o = v.owners.get(sec);
+      if (o < 0) {
         return -1;
       }
       StoredPoint p = points.get(o);
@@ -369,7 +369,10 @@ public final class Collection {
               k,
               params,
               s -> {
-                int o = owner(s);
+                // One load per candidate: whether the point record still names this vector is
+                // checked for the hits only, below (a stale one is dropped, and the caller searches
+                // again if that left it short).
+                int o = v.owners.get(s);
                 return o >= 0 && (filter == null || filter.accept(o));
               });
       int[] ords = new int[h.size()];
@@ -670,7 +673,7 @@ public final class Collection {
         int s = previous.namedOrdinal(v.slot);
         if (s >= 0) {
           v.index.remove(s);
-          v.owners.set(s, null);
+          v.owners.set(s, -1);
         }
       }
     }
@@ -781,7 +784,7 @@ public final class Collection {
       for (int[] f : freed) {
         NamedVector v = named.get(f[0]);
         v.index.remove(f[1]);
-        v.owners.set(f[1], null);
+        v.owners.set(f[1], -1);
       }
       changed.add(id);
     }
@@ -1159,7 +1162,12 @@ public final class Collection {
     }
     Hits hits =
         filter == null
-            ? graph.search(query, limit + offset, params, ord -> points.get(ord) != null)
+            ? graph.search(
+                query,
+                limit + offset,
+                params,
+                // A named vector's view only yields points that hold it (NamedView.owner).
+                graph instanceof NamedView ? null : ord -> points.get(ord) != null)
             : fs.search(
                 graph,
                 payloadIndex,

@@ -389,7 +389,9 @@ final class HnswCompactor {
     if (n == 0) {
       // Every neighbour and second neighbour is gone: find new ones by searching the graph.
       long e = graph.entry.get();
-      if (e == NO_ENTRY || entryNode(e) == ord) {
+      // No entry, or one below this layer (a node rising above it is linked before the entry is
+      // raised): nothing to search this layer from.
+      if (e == NO_ENTRY || entryNode(e) == ord || entryLevel(e) < level) {
         replaceRepaired(ord, level, list, cands, 0, dead, false, s);
         return;
       }
