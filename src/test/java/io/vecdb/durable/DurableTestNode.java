@@ -25,7 +25,10 @@ import java.util.stream.Stream;
  */
 final class DurableTestNode implements AutoCloseable {
   private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade: its race once mangled a response
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
   final VecdbNode node;
   final Path dataDir;

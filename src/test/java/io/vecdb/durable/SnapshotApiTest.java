@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /** The Qdrant-compatible snapshot API round-trips a collection, durably. */
 class SnapshotApiTest {
   static final long SEED = Long.getLong("tests.seed", System.nanoTime());
-  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(); // no h2c upgrade
 
   /**
    * Regression (issue 12, item 8): a recovery whose checkpoint could not be committed left the
