@@ -30,52 +30,10 @@ public record CollectionConfig(
   /** A dense vector's settings: dimension, distance and its graph's HNSW parameters. */
   public record DenseParams(int size, Distance distance, HnswConfig hnsw) {}
 
-  /** A config with one unnamed dense vector. */
-  public CollectionConfig(
-      int size,
-      Distance distance,
-      HnswConfig hnsw,
-      JsonObject optimizers,
-      int shardNumber,
-      int replicationFactor,
-      int writeConsistencyFactor,
-      java.util.SortedMap<String, SparseParams> sparseVectors) {
-    this(
-        size,
-        distance,
-        hnsw,
-        optimizers,
-        shardNumber,
-        replicationFactor,
-        writeConsistencyFactor,
-        sparseVectors,
-        new java.util.TreeMap<>());
-  }
-
   /**
    * A sparse vector's settings: whether queries weight dimensions by inverse document frequency.
    */
   public record SparseParams(boolean idf) {}
-
-  /** A config without sparse vectors. */
-  public CollectionConfig(
-      int size,
-      Distance distance,
-      HnswConfig hnsw,
-      JsonObject optimizers,
-      int shardNumber,
-      int replicationFactor,
-      int writeConsistencyFactor) {
-    this(
-        size,
-        distance,
-        hnsw,
-        optimizers,
-        shardNumber,
-        replicationFactor,
-        writeConsistencyFactor,
-        new java.util.TreeMap<>());
-  }
 
   public static final int MAX_DIMENSION = 65_536;
   static final JsonObject DEFAULT_OPTIMIZERS =
@@ -85,17 +43,6 @@ public record CollectionConfig(
           .put("default_segment_number", 0)
           .put("flush_interval_sec", 5)
           .put("indexing_threshold", 20000);
-
-  /** A config with {@code write_consistency_factor} 1. */
-  public CollectionConfig(
-      int size,
-      Distance distance,
-      HnswConfig hnsw,
-      JsonObject optimizers,
-      int shardNumber,
-      int replicationFactor) {
-    this(size, distance, hnsw, optimizers, shardNumber, replicationFactor, 1);
-  }
 
   public CollectionConfig {
     optimizers = optimizers == null ? DEFAULT_OPTIMIZERS.copy() : optimizers.copy();
