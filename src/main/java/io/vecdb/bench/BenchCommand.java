@@ -3,6 +3,7 @@ package io.vecdb.bench;
 import io.vecdb.index.Hits;
 import io.vecdb.index.HnswConfig;
 import io.vecdb.index.HnswIndex;
+import io.vecdb.index.Quantization;
 import io.vecdb.index.SearchParams;
 import io.vecdb.index.VectorMath;
 import java.io.PrintStream;
@@ -141,14 +142,51 @@ public final class BenchCommand {
     double cpuBefore = processCpuSeconds();
     double buildSeconds = build(index, data, o.buildThreads(), ordToRow, o.json() ? null : err);
     double buildCpuSeconds = processCpuSeconds() - cpuBefore;
-    double bytesPerPoint = (double) index.ramBytesUsed() / data.n();
-    for (int ef : o.efs()) {
-      Result r =
-          measure(index, data, gt, o, ef, ordToRow, buildSeconds, bytesPerPoint, buildCpuSeconds);
-      results.add(r);
-      if (o.json()) {
-        out.println(r.toJson());
-        out.flush();
+    double floatBytesPerPoint = (double) index.ramBytesUsed() / data.n();
+    for (String quantization : o.quantizations()) {
+      // Each encoding in turn on the same graph: codes trained as the optimizer would, then the
+      // same queries (walk with codes, rescore the best k * oversampling with float32).
+      Quantization q =
+          switch (quantization) {
+            case "int8" -> Quantization.int8(0.99f);
+            case "binary" -> Quantization.binary();
+            default -> null;
+          };
+      index.quantize(q);
+      long trainStart = System.nanoTime();
+      index.maintainQuantization();
+      String system = q == null ? "vecdb" : "vecdb-" + quantization;
+      double bytesPerPoint = (double) index.ramBytesUsed() / data.n();
+      if (!o.json() && q != null) {
+        err.printf(
+            Locale.ROOT,
+            "%s: codes trained in %.2f s; %.1f bytes/point with float32 in RAM, %.1f of them"
+                + " codes, graph and bookkeeping (float32 vectors are %d bytes/point)%n",
+            system,
+            (System.nanoTime() - trainStart) / 1e9,
+            bytesPerPoint,
+            bytesPerPoint - 4.0 * data.dim(),
+            4 * data.dim());
+      }
+      for (int ef : o.efs()) {
+        Result r =
+            measure(
+                index,
+                data,
+                gt,
+                o,
+                ef,
+                ordToRow,
+                buildSeconds,
+                q == null ? floatBytesPerPoint : bytesPerPoint,
+                buildCpuSeconds,
+                system,
+                q == null ? 1.0 : o.oversampling());
+        results.add(r);
+        if (o.json()) {
+          out.println(r.toJson());
+          out.flush();
+        }
       }
     }
     String peerError = null;
@@ -263,11 +301,13 @@ public final class BenchCommand {
       int[] ordToRow,
       double buildSeconds,
       double bytesPerPoint,
-      double buildCpuSeconds)
+      double buildCpuSeconds,
+      String system,
+      double oversampling)
       throws InterruptedException {
     int nq = data.nq();
     int k = o.k();
-    SearchParams params = new SearchParams(ef, false);
+    SearchParams params = new SearchParams(ef, false, false, true, oversampling);
     float[][] queries = new float[nq][];
     for (int i = 0; i < nq; i++) {
       queries[i] = data.testVector(i);
@@ -293,7 +333,7 @@ public final class BenchCommand {
       }
     }
     return new Result(
-        "vecdb",
+        system,
         data.name(),
         o.m(),
         o.efConstruction(),

@@ -21,7 +21,9 @@ record BenchOptions(
     String dataDir,
     String python,
     String metric,
-    String hnswlibSrc) {
+    String hnswlibSrc,
+    List<String> quantizations,
+    double oversampling) {
 
   static final String USAGE =
       "usage: vecdb bench [--dataset fashion-mnist|random|DIR] [--metric euclid|cosine|dot]"
@@ -29,7 +31,8 @@ record BenchOptions(
           + " [--queries Q] [--m 16] [--ef-construction 200] [--ef 10,20,40,80,160]"
           + " [--build-threads 2] [--search-threads 1] [--k 10] [--json]"
           + " [--peer hnswlib|hnswlib-native|hnswlib,hnswlib-native] [--hnswlib-src DIR]"
-          + " [--data-dir DIR] [--python PATH]";
+          + " [--data-dir DIR] [--python PATH] [--quantization none,int8,binary]"
+          + " [--oversampling 2]";
 
   /** A flag that is unknown, lacks its value or has a bad one. */
   static final class BadFlag extends Exception {
@@ -56,6 +59,8 @@ record BenchOptions(
     String python = System.getenv().getOrDefault("VECDB_PYTHON", "/usr/bin/python3");
     String metric = "euclid";
     String hnswlibSrc = "/usr/include";
+    List<String> quantizations = List.of("none");
+    double oversampling = 2.0;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("bench") && i == 0) {
@@ -112,6 +117,29 @@ record BenchOptions(
           }
         }
         case "--python" -> python = value(args, ++i, flag);
+        case "--quantization" -> {
+          String v = value(args, ++i, flag);
+          quantizations = List.of(v.split(","));
+          for (String q : quantizations) {
+            if (!q.equals("none") && !q.equals("int8") && !q.equals("binary")) {
+              throw new BadFlag(
+                  "--quantization: expected a comma-separated list of none, int8 and binary, got '"
+                      + v
+                      + "'");
+            }
+          }
+        }
+        case "--oversampling" -> {
+          String v = value(args, ++i, flag);
+          try {
+            oversampling = Double.parseDouble(v);
+          } catch (NumberFormatException e) {
+            oversampling = Double.NaN;
+          }
+          if (!(oversampling >= 1.0) || Double.isInfinite(oversampling)) {
+            throw new BadFlag("--oversampling: expected a number >= 1, got '" + v + "'");
+          }
+        }
         default -> throw new BadFlag("unknown flag '" + flag + "'");
       }
     }
@@ -139,7 +167,9 @@ record BenchOptions(
         dataDir,
         python,
         metric,
-        hnswlibSrc);
+        hnswlibSrc,
+        quantizations,
+        oversampling);
   }
 
   /** The peers {@code --peer} names, in order (none if it was not given). */

@@ -423,7 +423,9 @@ public final class IngestBenchCommand {
               o.datasetDir().toString(),
               o.python(),
               "euclid",
-              "/usr/include");
+              "/usr/include",
+              java.util.List.of("none"),
+              1.0);
       // The peer script also runs queries; one query keeps that negligible: only build_s is used.
       Dataset buildOnly =
           new Dataset(

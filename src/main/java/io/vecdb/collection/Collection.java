@@ -139,6 +139,58 @@ public final class Collection {
                         }),
             id -> ordinals.getOrDefault(id, -1));
     this.filteredSearch = filteredSearch(config);
+    quantize(config);
+  }
+
+  /**
+   * Asks each graph for the quantization {@code config} gives its vector; a graph already asked for
+   * the same keeps its codes (loaded from an image, or trained before), else it is trained in the
+   * background ({@link #maintainQuantization}).
+   */
+  private void quantize(CollectionConfig config) {
+    if (index instanceof HnswIndex h) {
+      h.quantize(spec(config.quantizationOf(config.primaryName())));
+    }
+    for (NamedVector v : named) {
+      if (v.index instanceof HnswIndex h) {
+        h.quantize(spec(config.quantizationOf(v.name)));
+      }
+    }
+  }
+
+  private static io.vecdb.index.Quantization spec(QuantizationConfig q) {
+    return q == null ? null : q.toIndex();
+  }
+
+  /**
+   * Trains the quantized codes that are due ({@link HnswIndex#maintainQuantization}) on the calling
+   * thread, beside searches and writes; returns how many graphs were (re)quantized. Called by the
+   * optimizer.
+   */
+  public int maintainQuantization() {
+    int n = 0;
+    if (index instanceof HnswIndex h && h.maintainQuantization()) {
+      n++;
+    }
+    for (NamedVector v : named) {
+      if (v.index instanceof HnswIndex h && h.maintainQuantization()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Whether some graph has quantized codes to train ({@link HnswIndex#quantizationDue}). */
+  public boolean quantizationDue() {
+    if (index instanceof HnswIndex h && h.quantizationDue()) {
+      return true;
+    }
+    for (NamedVector v : named) {
+      if (v.index instanceof HnswIndex h && h.quantizationDue()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static FilteredSearch filteredSearch(CollectionConfig config) {
@@ -257,6 +309,16 @@ public final class Collection {
   }
 
   /** Dense vector {@code vectorName}'s graph in point ordinals (the unnamed one's is the graph). */
+  /**
+   * The HNSW graph of dense vector {@code vectorName} ({@code ""} for the unnamed one), or null if
+   * there is none: for tests and diagnostics (quantization state, sizes).
+   */
+  public HnswIndex hnswOf(String vectorName) {
+    NamedVector v = namedVector(vectorName);
+    VectorIndex g = v == null ? (config.namedDense() ? null : index) : v.index;
+    return g instanceof HnswIndex h ? h : null;
+  }
+
   private VectorIndex graph(String vectorName) {
     NamedVector v = namedVector(vectorName);
     return v == null ? index : new NamedView(v);
@@ -482,6 +544,7 @@ public final class Collection {
   void applyConfig(CollectionConfig updated) {
     config = updated;
     filteredSearch = filteredSearch(updated);
+    quantize(updated);
     for (NamedVector v : named) {
       v.filteredSearch =
           new FilteredSearch(

@@ -14,7 +14,8 @@ import io.vertx.core.json.JsonObject;
  * of them or none. {@code size} and {@code distance} are the unnamed vector's (for named ones, the
  * first name's, for messages); {@code hnsw} is the collection-level HNSW config (for an unnamed
  * vector merged with its own {@code hnsw_config}), and each named vector has its own, merged over
- * it.
+ * it. {@code quantization} is the collection's {@code quantization_config} (for an unnamed vector,
+ * its own if it has one), null for none; a named vector's own overrides it.
  */
 public record CollectionConfig(
     int size,
@@ -25,10 +26,15 @@ public record CollectionConfig(
     int replicationFactor,
     int writeConsistencyFactor,
     java.util.SortedMap<String, SparseParams> sparseVectors,
-    java.util.SortedMap<String, DenseParams> namedVectors) {
+    java.util.SortedMap<String, DenseParams> namedVectors,
+    QuantizationConfig quantization) {
 
-  /** A dense vector's settings: dimension, distance and its graph's HNSW parameters. */
-  public record DenseParams(int size, Distance distance, HnswConfig hnsw) {}
+  /**
+   * A dense vector's settings: dimension, distance, its graph's HNSW parameters and its own {@code
+   * quantization_config} (null: the collection's, see {@link #quantizationOf}).
+   */
+  public record DenseParams(
+      int size, Distance distance, HnswConfig hnsw, QuantizationConfig quantization) {}
 
   /**
    * A sparse vector's settings: whether queries weight dimensions by inverse document frequency.
@@ -77,9 +83,15 @@ public record CollectionConfig(
       return null;
     }
     if (namedVectors.isEmpty()) {
-      return name.isEmpty() ? new DenseParams(size, distance, hnsw) : null;
+      return name.isEmpty() ? new DenseParams(size, distance, hnsw, null) : null;
     }
     return namedVectors.get(name);
+  }
+
+  /** The quantization of dense vector {@code name}: its own, else the collection's (null: none). */
+  public QuantizationConfig quantizationOf(String name) {
+    DenseParams p = dense(name);
+    return p != null && p.quantization() != null ? p.quantization() : quantization;
   }
 
   /** The dense vectors' names, in order. */
@@ -180,6 +192,7 @@ public record CollectionConfig(
       }
     }
     HnswConfig.checkRequest(JsonFields.object(body, "hnsw_config", "hnsw_config"), "hnsw_config");
+    QuantizationConfig.parse(body.getValue("quantization_config"), "quantization_config");
     JsonFields.onlyKnown(
         JsonFields.object(body, "optimizers_config", "optimizers_config"),
         "optimizers_config",
@@ -226,7 +239,8 @@ public record CollectionConfig(
 
   private static void checkVectorRequest(JsonObject vectors, String path) {
     JsonFields.onlyKnown(vectors, path, VECTOR_FIELDS);
-    JsonFields.notImplemented(vectors, "quantization_config", path, "quantization");
+    QuantizationConfig.parse(
+        vectors.getValue("quantization_config"), path + ".quantization_config");
     JsonFields.notImplemented(vectors, "multivector_config", path, "multivectors");
     Boolean onDisk = JsonFields.bool(vectors, "on_disk", path + ".on_disk");
     if (Boolean.TRUE.equals(onDisk)) {
@@ -268,10 +282,9 @@ public record CollectionConfig(
 
   /**
    * Refuses the collection-level features a create or a {@code PATCH} may set and VecDB does not
-   * implement (quantization, sparse vectors, strict mode, metadata).
+   * implement (strict mode, metadata).
    */
   static void refuseUnimplemented(JsonObject body) {
-    JsonFields.notImplemented(body, "quantization_config", "", "quantization");
     JsonFields.notImplemented(body, "strict_mode_config", "", "strict mode");
     JsonFields.notImplemented(body, "metadata", "", "collection metadata");
   }
@@ -317,9 +330,15 @@ public record CollectionConfig(
     java.util.TreeMap<String, DenseParams> named = new java.util.TreeMap<>();
     DenseParams primary;
     HnswConfig hnsw;
+    QuantizationConfig quantization =
+        QuantizationConfig.parse(body.getValue("quantization_config"), "quantization_config");
     if (vectors.containsKey("size") || vectors.isEmpty()) {
       primary = denseParams(vectors, "vectors", collectionHnsw);
       hnsw = primary.hnsw();
+      if (primary.quantization() != null) {
+        quantization = primary.quantization(); // the one vector's own wins, as in Qdrant
+      }
+      primary = new DenseParams(primary.size(), primary.distance(), hnsw, null);
     } else {
       if (vectors.size() > MAX_NAMED_VECTORS) {
         throw new IllegalArgumentException(
@@ -380,7 +399,8 @@ public record CollectionConfig(
         replication,
         writeConsistency,
         sparse,
-        named);
+        named,
+        quantization);
   }
 
   /** At most this many named dense vectors per collection (each has a graph of its own). */
@@ -402,11 +422,24 @@ public record CollectionConfig(
         base.merge(
             JsonFields.object(vectors, "hnsw_config", path + ".hnsw_config"),
             path + ".hnsw_config");
-    return new DenseParams((int) size, distance, hnsw);
+    QuantizationConfig quantization =
+        QuantizationConfig.parse(
+            vectors.getValue("quantization_config"), path + ".quantization_config");
+    return new DenseParams((int) size, distance, hnsw, quantization);
   }
 
   /** Applies a {@code PATCH /collections/{name}} body: hnsw and optimizer parameters. */
   public CollectionConfig update(JsonObject hnswPatch, JsonObject optimizersPatch) {
+    return update(hnswPatch, optimizersPatch, null);
+  }
+
+  /**
+   * As {@link #update(JsonObject, JsonObject)}, and the collection's quantization: {@code
+   * quantizationPatch} null leaves it, {@link QuantizationConfig#DISABLED} removes it, anything
+   * else replaces it (named vectors with their own keep theirs, as in Qdrant).
+   */
+  public CollectionConfig update(
+      JsonObject hnswPatch, JsonObject optimizersPatch, QuantizationConfig quantizationPatch) {
     JsonObject opt = optimizers.copy();
     if (optimizersPatch != null) {
       opt.mergeIn(optimizersPatch);
@@ -416,7 +449,15 @@ public record CollectionConfig(
         (name, p) ->
             named.put(
                 name,
-                new DenseParams(p.size(), p.distance(), p.hnsw().merge(hnswPatch, "hnsw_config"))));
+                new DenseParams(
+                    p.size(),
+                    p.distance(),
+                    p.hnsw().merge(hnswPatch, "hnsw_config"),
+                    p.quantization())));
+    QuantizationConfig q =
+        quantizationPatch == null
+            ? quantization
+            : quantizationPatch == QuantizationConfig.DISABLED ? null : quantizationPatch;
     return new CollectionConfig(
         size,
         distance,
@@ -426,7 +467,8 @@ public record CollectionConfig(
         replicationFactor,
         writeConsistencyFactor,
         sparseVectors,
-        named);
+        named,
+        q);
   }
 
   /** Qdrant's {@code vectors} of collection info: one {@code {size, distance}}, or them by name. */
@@ -446,6 +488,9 @@ public record CollectionConfig(
                     .put("m", p.hnsw().m())
                     .put("ef_construct", p.hnsw().efConstruct())
                     .put("full_scan_threshold", p.hnsw().fullScanThreshold()));
+          }
+          if (p.quantization() != null) {
+            v.put("quantization_config", p.quantization().toJson());
           }
           out.put(name, v);
         });
@@ -482,7 +527,7 @@ public record CollectionConfig(
         .put("hnsw_config", hnsw.toJson())
         .put("optimizer_config", optimizers.copy())
         .put("wal_config", new JsonObject().put("wal_capacity_mb", 32).put("wal_segments_ahead", 0))
-        .putNull("quantization_config");
+        .put("quantization_config", quantization == null ? null : quantization.toJson());
   }
 
   /** The form stored in the operation log: parse(toCreateBody()) gives back an equal config. */
@@ -495,8 +540,8 @@ public record CollectionConfig(
   }
 
   private JsonObject createBodyWithoutSparse() {
-    return new JsonObject()
-        .put("vectors", vectorsJson(true))
+    JsonObject out = new JsonObject();
+    out.put("vectors", vectorsJson(true))
         .put(
             "hnsw_config",
             new JsonObject()
@@ -507,5 +552,9 @@ public record CollectionConfig(
         .put("shard_number", shardNumber)
         .put("replication_factor", replicationFactor)
         .put("write_consistency_factor", writeConsistencyFactor);
+    if (quantization != null) {
+      out.put("quantization_config", quantization.toJson());
+    }
+    return out;
   }
 }

@@ -205,7 +205,10 @@ public final class Collections {
       }
       case UpdateCollection u -> {
         Collection c = exact(u.collection());
-        c.applyConfig(c.config().update(u.hnsw(), u.optimizers()));
+        c.applyConfig(
+            c.config()
+                .update(
+                    u.hnsw(), u.optimizers(), QuantizationConfig.fromOperation(u.quantization())));
         yield ChangeSet.NONE;
       }
       case UpsertPoints u ->

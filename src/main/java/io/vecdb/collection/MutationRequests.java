@@ -84,10 +84,15 @@ public final class MutationRequests {
     CollectionConfig.refuseUnimplemented(b);
     JsonObject hnsw = JsonFields.object(b, "hnsw_config", "hnsw_config");
     JsonObject optimizers = JsonFields.object(b, "optimizers_config", "optimizers_config");
+    QuantizationConfig quantization =
+        QuantizationConfig.parseDiff(b.getValue("quantization_config"), "quantization_config");
     CollectionConfig.checkUpdateRequest(hnsw, optimizers);
-    c.config().update(hnsw, optimizers); // validates
+    c.config().update(hnsw, optimizers, quantization); // validates
     return new UpdateCollection(
-        name, hnsw == null ? null : hnsw.copy(), optimizers == null ? null : optimizers.copy());
+        name,
+        hnsw == null ? null : hnsw.copy(),
+        optimizers == null ? null : optimizers.copy(),
+        quantization == null ? null : quantization.toOperation());
   }
 
   /**

@@ -17,9 +17,18 @@ public sealed interface Operation {
 
   record DeleteCollection(String collection) implements Operation {}
 
-  /** {@code PATCH /collections/{name}}: either member may be null. */
-  record UpdateCollection(String collection, JsonObject hnsw, JsonObject optimizers)
-      implements Operation {}
+  /**
+   * {@code PATCH /collections/{name}}: any member may be null (unchanged). {@code quantization} is
+   * a {@code quantization_config} ({@code {"scalar": ...}} or {@code {"binary": ...}}), or {@code
+   * {}} for Qdrant's {@code "Disabled"}.
+   */
+  record UpdateCollection(
+      String collection, JsonObject hnsw, JsonObject optimizers, JsonObject quantization)
+      implements Operation {
+    public UpdateCollection(String collection, JsonObject hnsw, JsonObject optimizers) {
+      this(collection, hnsw, optimizers, null);
+    }
+  }
 
   /**
    * Upserts {@code points}, as {@code mode} allows: {@code UPSERT} writes every point, {@code

@@ -34,15 +34,16 @@ public final class OperationCodec {
    * new record type and still reads every older one ({@link #decode(int, Buffer)}); {@code
    * WalFormatV1Test} reads a checked-in WAL of format 1.
    */
-  public static final int VERSION = 3;
+  public static final int VERSION = 4;
 
   /**
    * Decodes an operation written in format {@code version}. Format 2 is format 1 plus the
    * conditional upsert ({@code update_mode}, {@code update_filter}) and the batch of point
-   * operations; format 3 adds alias changes. Every other operation is written as in format 1.
+   * operations; format 3 adds alias changes, named and sparse vectors; format 4 the collection
+   * update that changes quantization (tag 18). Every other operation is written as in format 1.
    */
   public static Operation decode(int version, Buffer in) {
-    if (version >= 1 && version <= 3) {
+    if (version >= 1 && version <= VERSION) {
       return decode(in);
     }
     throw new IllegalArgumentException(
@@ -77,6 +78,9 @@ public final class OperationCodec {
   private static final byte UPDATE_VECTORS = 16;
   // format 3: POST /points/vectors/delete: selector, count, names.
   private static final byte DELETE_VECTORS = 17;
+  // format 4: PATCH /collections/{name} with quantization_config: as 3, then the quantization JSON
+  // (Operation.UpdateCollection's form). Written only when it is set, else tag 3.
+  private static final byte QUANTIZING_UPDATE = 18;
 
   private OperationCodec() {}
 
@@ -102,9 +106,13 @@ public final class OperationCodec {
         }
       }
       case UpdateCollection c -> {
-        header(out, UPDATE_COLLECTION, c);
+        // Without a quantization change, the same bytes as before tag 18 existed.
+        header(out, c.quantization() == null ? UPDATE_COLLECTION : QUANTIZING_UPDATE, c);
         json(out, c.hnsw());
         json(out, c.optimizers());
+        if (c.quantization() != null) {
+          json(out, c.quantization());
+        }
       }
       case UpsertPoints u -> {
         boolean sparse =
@@ -340,6 +348,7 @@ public final class OperationCodec {
           yield new Operation.Batch(c, ops);
         }
         case UPDATE_COLLECTION -> new UpdateCollection(c, json(), json());
+        case QUANTIZING_UPDATE -> new UpdateCollection(c, json(), json(), json());
         case UPSERT_POINTS, CONDITIONAL_UPSERT, NAMED_UPSERT -> {
           Operation.UpdateMode mode = Operation.UpdateMode.UPSERT;
           JsonObject filter = null;

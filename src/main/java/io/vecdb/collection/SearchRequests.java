@@ -182,16 +182,36 @@ public final class SearchRequests {
     if (p == null) {
       return SearchParams.DEFAULT;
     }
-    // quantization (rescoring of quantized vectors) and indexed_only are hints that change nothing
-    // here: no collection is quantized and every point is indexed as it is written.
+    // indexed_only is a hint that changes nothing here: every point is indexed as it is written.
     JsonFields.onlyKnown(
         p, path, Set.of("hnsw_ef", "exact", "quantization", "indexed_only", "acorn"));
     JsonFields.notImplemented(p, "acorn", path, "ACORN filtered search");
-    JsonFields.object(p, "quantization", path + ".quantization");
     JsonFields.bool(p, "indexed_only", path + ".indexed_only");
     int ef = (int) JsonFields.integer(p, "hnsw_ef", path + ".hnsw_ef", 0, 100_000, 0);
     Boolean exact = JsonFields.bool(p, "exact", path + ".exact");
-    return new SearchParams(ef, exact != null && exact);
+    JsonObject q = JsonFields.object(p, "quantization", path + ".quantization");
+    if (q == null) {
+      return new SearchParams(ef, exact != null && exact);
+    }
+    String at = path + ".quantization";
+    JsonFields.onlyKnown(q, at, Set.of("ignore", "rescore", "oversampling"));
+    Boolean ignore = JsonFields.bool(q, "ignore", at + ".ignore");
+    Boolean rescore = JsonFields.bool(q, "rescore", at + ".rescore");
+    Object o = q.getValue("oversampling");
+    double oversampling = 1.0;
+    if (o != null) {
+      if (!(o instanceof Number n) || !(n.doubleValue() >= 1.0) || n.doubleValue() > 1000) {
+        throw JsonFields.bad(at + ".oversampling", "a number in [1, 1000]", o);
+      }
+      oversampling = n.doubleValue();
+    }
+    // Rescoring is on unless turned off (Qdrant leaves the default to the server).
+    return new SearchParams(
+        ef,
+        exact != null && exact,
+        ignore != null && ignore,
+        rescore == null || rescore,
+        oversampling);
   }
 
   private static JsonArray batch(JsonObject body) {

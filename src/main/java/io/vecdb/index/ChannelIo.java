@@ -41,6 +41,21 @@ final class ChannelIo {
       buf.putLong(v);
     }
 
+    void putFloat(float v) throws IOException {
+      putInt(Float.floatToRawIntBits(v));
+    }
+
+    void putLongs(long[] a, int off, int len) throws IOException {
+      while (len > 0) {
+        room(Long.BYTES);
+        int n = Math.min(len, buf.remaining() / Long.BYTES);
+        buf.asLongBuffer().put(a, off, n);
+        buf.position(buf.position() + n * Long.BYTES);
+        off += n;
+        len -= n;
+      }
+    }
+
     void putBytes(byte[] a, int off, int len) throws IOException {
       while (len > 0) {
         room(1);
@@ -125,6 +140,21 @@ final class ChannelIo {
     long getLong() throws IOException {
       need(Long.BYTES);
       return buf.getLong();
+    }
+
+    float getFloat() throws IOException {
+      return Float.intBitsToFloat(getInt());
+    }
+
+    void getLongs(long[] a, int off, int len) throws IOException {
+      while (len > 0) {
+        need(Long.BYTES);
+        int n = Math.min(len, buf.remaining() / Long.BYTES);
+        buf.asLongBuffer().get(a, off, n);
+        buf.position(buf.position() + n * Long.BYTES);
+        off += n;
+        len -= n;
+      }
     }
 
     void getBytes(byte[] a, int off, int len) throws IOException {

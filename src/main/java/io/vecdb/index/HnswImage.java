@@ -22,7 +22,10 @@ import java.nio.channels.WritableByteChannel;
  * FREED and taken again only after a compaction retires it, and the image holds a read section
  * ({@link ReadEpochs#hold}) from before its capture, so no retirement after the capture is handed
  * out until the image is closed. Vectors of slots FREED in the image may change meanwhile; they are
- * written as they are, and a loaded index never reads them.
+ * written as they are, and a loaded index never reads them. The same holds for the codes of the
+ * generation in use when captured ({@link QuantizedCodes}): a code is written with its slot's
+ * vector, and that generation keeps being written for new nodes while the image holds its read
+ * section.
  *
  * <p>Concurrency: captured under the write side of the index's structure lock (so that nothing is
  * mid-change); afterwards immutable apart from the vectors above, and written by one thread. {@link
@@ -38,12 +41,27 @@ public final class HnswImage implements VectorIndex.Image {
   final float[][] vectors;
   final int[][][] layer0;
   final int[][][][] upper;
+
+  /** The quantization asked for and the codes in use when captured (null: none). */
+  final Quantization quantization;
+
+  final QuantizedCodes codes;
+
   private final VectorIndex.ReadSection held;
 
   /** Caller holds the write side of {@code index}'s structure lock, and {@code held}. */
   HnswImage(
-      HnswIndex index, Page[] ps, int n, long entry, long removals, VectorIndex.ReadSection held) {
+      HnswIndex index,
+      Page[] ps,
+      int n,
+      long entry,
+      long removals,
+      Quantization quantization,
+      QuantizedCodes codes,
+      VectorIndex.ReadSection held) {
     this.index = index;
+    this.quantization = quantization;
+    this.codes = codes;
     this.n = n;
     this.entry = entry;
     this.removals = removals;

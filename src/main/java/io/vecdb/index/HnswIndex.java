@@ -125,6 +125,26 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * reachable.
  *
  * <p>Searches run on a per-thread scratch (visited stamps, heaps); virtual threads share a pool.
+ *
+ * <p>Quantization ({@link #quantize}): the graph is built and kept with the float32 vectors; with
+ * codes ({@link QuantizedCodes}: int8 or binary) a search walks it comparing codes and rescores its
+ * best candidates with the float32 vectors. Generations of codes, and who writes and reads which:
+ *
+ * <ul>
+ *   <li>{@link #codes} is the generation searches read (once, at their start, inside their read
+ *       section); null while there is none (no quantization, or not trained yet: searches use the
+ *       float32 vectors).
+ *   <li>{@link #maintainQuantization} (one at a time, under {@code maintainLock}) trains a new
+ *       generation in the background: it publishes it as {@link #pending} under the write side (so
+ *       every add after that encodes into it too), encodes every node LIVE or DELETED when it reads
+ *       its state (their vectors do not change: it holds a read section, so no slot is reused
+ *       meanwhile), then, under the write side again, makes it {@link #codes} and the old one
+ *       {@link #retiring}.
+ *   <li>{@link #add} encodes its vector, before the node's LIVE store, into {@link #codes}, {@link
+ *       #pending} and {@link #retiring}: a search that read the old generation may reach the new
+ *       node. {@link #retiring} is dropped once every read section open when it retired has closed
+ *       ({@link ReadEpochs}, as freed ordinals are).
+ * </ul>
  */
 public final class HnswIndex implements VectorIndex {
 
@@ -160,6 +180,18 @@ public final class HnswIndex implements VectorIndex {
   private int freeCount;
   private final java.util.ArrayDeque<Retired> limbo = new java.util.ArrayDeque<>();
   private volatile int reusable;
+
+  // Quantization (see the class comment): what is asked for, the codes searches read, the ones
+  // being
+  // trained and the previous ones until their grace period ends. Volatile; changed under the write
+  // side of structure (codes, pending) or by any add (retiring, set to null once unread).
+  private volatile Quantization quantization;
+  private volatile QuantizedCodes codes;
+  private volatile QuantizedCodes pending;
+  private volatile QuantizedCodes retiring;
+  private volatile long retiringStamp;
+  private final Object maintainLock = new Object();
+  private final AtomicInteger trainings = new AtomicInteger();
 
   /** The longest time the write side was held (adds and removes waiting) since last taken. */
   private final AtomicLong longestWriteHold = new AtomicLong();
@@ -312,8 +344,11 @@ public final class HnswIndex implements VectorIndex {
     boolean exact = params.exact() || live.get() < config.fullScanThreshold();
     Scratch s = searcher.acquireScratch();
     try (ReadSection pinned = epochs.enter()) {
+      QuantizedCodes c = exact || params.ignoreQuantization() ? null : codes;
       Hits hits =
-          exact ? searcher.exactSearch(q, k, filter, s) : searcher.search(q, k, params, filter, s);
+          exact
+              ? searcher.exactSearch(q, k, filter, s)
+              : searcher.search(q, c == null ? null : c.query(q, scorer), k, params, filter, s);
       assert seenRemovals <= removals.get();
       return hits;
     } finally {
@@ -367,6 +402,7 @@ public final class HnswIndex implements VectorIndex {
       // A reused slot is FREED until the LIVE store below: nothing names it and no reader that
       // could hold it from before it was freed is still reading (the grace period).
       System.arraycopy(v, 0, page.vectors, slot * dimension, dimension);
+      encode(ord, page.vectors, slot * dimension);
       int level = builder.levelFor(ord);
       page.levels[slot] = (byte) level;
       if (level > 0) {
@@ -472,6 +508,187 @@ public final class HnswIndex implements VectorIndex {
     return compactor.compact(afterScan, duringRepairs, beforeRelease);
   }
 
+  // ---------------------------------------------------------------- quantization
+
+  /** Encodes a new node's vector into every generation of codes a reader may use (see above). */
+  private void encode(int ord, float[] vectors, int off) {
+    QuantizedCodes c = codes;
+    if (c != null) {
+      c.encode(ord, vectors, off, true);
+    }
+    QuantizedCodes p = pending;
+    if (p != null) {
+      p.encode(ord, vectors, off, false);
+    }
+    QuantizedCodes r = retiring;
+    if (r != null) {
+      if (retiringStamp <= epochs.oldestPinned()) {
+        retiring = null; // no reader that could hold it is left
+      } else {
+        r.encode(ord, vectors, off, false);
+      }
+    }
+  }
+
+  /**
+   * Asks for {@code q} (null: none). Codes are trained by {@link #maintainQuantization}, in the
+   * background; until then searches use the float32 vectors. Dropping quantization takes effect at
+   * once. Any thread.
+   */
+  public void quantize(Quantization q) {
+    if (java.util.Objects.equals(q, quantization)) {
+      return; // asked for already: keep the codes
+    }
+    quantization = q;
+    if (q == null) {
+      var lock = structure.writeLock();
+      lock.lock();
+      try {
+        retireCodes(null);
+        pending = null;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** The quantization asked for, or null. */
+  public Quantization quantization() {
+    return quantization;
+  }
+
+  /** What searches walk with: the kind of the codes in use, or null (float32 vectors). */
+  public Quantization.Kind activeCodes() {
+    QuantizedCodes c = codes;
+    return c == null ? null : c.kind();
+  }
+
+  /** How many times codes were trained by this instance (not counting codes loaded): metrics. */
+  public int quantizationTrainings() {
+    return trainings.get();
+  }
+
+  /**
+   * Whether {@link #maintainQuantization} has work: codes asked for and missing, of another kind or
+   * quantile, or due for retraining (the index has doubled since a small training sample, or adds
+   * fall outside the trained range: {@link QuantizedCodes#drifted}). Any thread, no locks.
+   */
+  public boolean quantizationDue() {
+    Quantization want = quantization;
+    QuantizedCodes c = codes;
+    if (want == null) {
+      return false;
+    }
+    if (c == null) {
+      return live.get() > 0;
+    }
+    if (c.kind() != want.kind() || c.quantile() != want.quantile()) {
+      return true;
+    }
+    return c.kind() == Quantization.Kind.INT8
+        && (c.drifted() || (c.trainedAt < RETRAIN_BELOW && live.get() >= 2L * c.trainedAt));
+  }
+
+  /** Below this many live vectors at training, codes are retrained when the index doubles. */
+  static final int RETRAIN_BELOW = 1 << 16;
+
+  /** At most this many vectors are sampled to train int8 codes. */
+  static final int TRAIN_SAMPLE = 20_000;
+
+  /**
+   * Trains codes if {@link #quantizationDue} and makes searches use them; returns whether it did.
+   * Runs on the calling thread (the optimizer's), beside searches, adds and removes, which wait
+   * only for two short write-side sections (publishing the new generation, then switching to it).
+   * One at a time.
+   */
+  public boolean maintainQuantization() {
+    synchronized (maintainLock) {
+      if (!quantizationDue()) {
+        return false;
+      }
+      if (retiring != null && retiringStamp > epochs.oldestPinned()) {
+        return false; // the last generation may still be read: one switch at a time
+      }
+      Quantization want = quantization;
+      try (ReadSection pinned = epochs.enter()) {
+        QuantizedCodes fresh = train(want);
+        var lock = structure.writeLock();
+        lock.lock();
+        try {
+          if (quantization != want) {
+            return false; // changed meanwhile: the next call trains for the new one
+          }
+          pending = fresh;
+        } finally {
+          lock.unlock();
+        }
+        Page[] ps = graph.pages;
+        int n = Math.min(graph.nextOrdinal.get(), ps.length << PAGE_SHIFT);
+        for (int ord = 0; ord < n; ord++) {
+          Page p = ps[ord >>> PAGE_SHIFT];
+          byte st = HnswGraph.stateAcquire(p, ord & PAGE_MASK);
+          if (st == LIVE || st == DELETED) {
+            fresh.encode(ord, p.vectors, (ord & PAGE_MASK) * dimension, false);
+          }
+        }
+        lock.lock();
+        try {
+          if (quantization != want || pending != fresh) {
+            return false;
+          }
+          retireCodes(fresh);
+          pending = null;
+        } finally {
+          lock.unlock();
+        }
+      }
+      trainings.incrementAndGet();
+      return true;
+    }
+  }
+
+  /** Makes {@code next} the codes searches read; the old ones retire. Under the write side. */
+  private void retireCodes(QuantizedCodes next) {
+    QuantizedCodes old = codes;
+    codes = next;
+    if (old != null) {
+      retiringStamp = epochs.advance(); // sections entered after this read {@code next}
+      retiring = old;
+    }
+  }
+
+  /** New codes of kind {@code want}, trained on a sample of the live vectors. */
+  private QuantizedCodes train(Quantization want) {
+    int liveNow = live.get();
+    if (want.kind() == Quantization.Kind.BINARY) {
+      return new BinaryCodes(dimension, liveNow);
+    }
+    Page[] ps = graph.pages;
+    int n = Math.min(graph.nextOrdinal.get(), ps.length << PAGE_SHIFT);
+    int stride = Math.max(1, liveNow / TRAIN_SAMPLE);
+    java.util.List<float[]> sample = new java.util.ArrayList<>();
+    int seen = 0;
+    for (int ord = 0; ord < n && sample.size() < TRAIN_SAMPLE; ord++) {
+      Page p = ps[ord >>> PAGE_SHIFT];
+      int slot = ord & PAGE_MASK;
+      if (HnswGraph.stateAcquire(p, slot) == LIVE && seen++ % stride == 0) {
+        sample.add(Arrays.copyOfRange(p.vectors, slot * dimension, (slot + 1) * dimension));
+      }
+    }
+    return ScalarCodes.train(dimension, liveNow, want.quantile(), sample.toArray(new float[0][]));
+  }
+
+  /** The codes searches read (images: written with the graph), or null. */
+  QuantizedCodes codes() {
+    return codes;
+  }
+
+  /** Installs loaded codes ({@link HnswSnapshot#read}), before any reader sees this index. */
+  void restoreQuantization(Quantization q, QuantizedCodes loaded) {
+    quantization = q;
+    codes = loaded;
+  }
+
   // ---------------------------------------------------------------- accounting
 
   @Override
@@ -500,6 +717,10 @@ public final class HnswIndex implements VectorIndex {
         }
       }
     }
+    QuantizedCodes c = codes;
+    if (c != null) {
+      bytes += c.bytes(ps.length);
+    }
     // The per-thread search state: its visited marks grow with the graph. (A racy read of another
     // thread's arrays: an estimate, like the rest.)
     return bytes + searcher.scratchBytes();
@@ -524,7 +745,8 @@ public final class HnswIndex implements VectorIndex {
       try {
         Page[] ps = graph.pages;
         int n = Math.min(graph.nextOrdinal.get(), ps.length << PAGE_SHIFT);
-        return new HnswImage(this, ps, n, graph.entry.get(), removals.get(), held);
+        return new HnswImage(
+            this, ps, n, graph.entry.get(), removals.get(), quantization, codes, held);
       } finally {
         lock.unlock();
         noteWriteHold(start);

@@ -12,11 +12,11 @@ import io.vecdb.index.HnswGraph.Page;
  * any thread.
  */
 final class HnswScorer {
-  private static final int METRIC_L2 = 0;
+  static final int METRIC_L2 = 0;
 
-  private static final int METRIC_NEG_DOT = 1;
+  static final int METRIC_NEG_DOT = 1;
 
-  private static final int METRIC_L1 = 2;
+  static final int METRIC_L1 = 2;
 
   /** Internal distance, lower is better: squared L2, negated dot (cosine, dot) or L1. */
   float dist(float[] a, int ao, float[] b, int bo) {
@@ -105,6 +105,15 @@ final class HnswScorer {
   /** {@code v} as it is stored and compared: normalised for cosine, else itself. */
   float[] prepare(float[] v) {
     return distance == Distance.COSINE ? VectorMath.normalized(v) : v;
+  }
+
+  /** {@link #METRIC_L2}, {@link #METRIC_NEG_DOT} or {@link #METRIC_L1}. */
+  int metric() {
+    return metric;
+  }
+
+  int dimension() {
+    return dimension;
   }
 
   private int offsetOf(int node) {

@@ -92,31 +92,90 @@ final class HnswSearcher {
   volatile Runnable afterPagesRead;
 
   Hits search(float[] q, int k, SearchParams params, OrdinalFilter filter, Scratch s) {
+    return search(q, null, k, params, filter, s);
+  }
+
+  /**
+   * A graph search for the {@code k} best; with {@code probe} (quantized codes), the walk compares
+   * codes, {@code max(ef, k * oversampling)} candidates are kept, and unless {@code params} turn
+   * rescoring off the best {@code k * oversampling} of them are scored again with the float32
+   * vectors ({@link #rescore}) and the best {@code k} of those come back, with exact scores.
+   */
+  Hits search(
+      float[] q,
+      QuantizedCodes.Query probe,
+      int k,
+      SearchParams params,
+      OrdinalFilter filter,
+      Scratch s) {
     long e = graph.entry.get();
     if (e == NO_ENTRY) {
       return Hits.EMPTY;
     }
     int ef = Math.max(k, params.ef() > 0 ? params.ef() : config.ef());
+    int pool = k;
+    if (probe != null) {
+      pool = (int) Math.min(100_000, Math.ceil(k * params.oversampling()));
+      ef = Math.max(ef, pool);
+    }
     Page[] ps = graph.pages;
     Runnable hook = afterPagesRead;
     if (hook != null) {
       hook.run(); // tests: the table grows after this search read it
     }
     int ep = entryNode(e);
-    float epDist = scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
+    float epDist =
+        probe != null
+            ? probe.dist(ep)
+            : scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
     for (int level = entryLevel(e); level > 0; level--) {
-      long best = greedy(q, ep, epDist, level, ps);
+      long best = greedy(q, probe, ep, epDist, level, ps);
       ep = LongHeap.ordinal(best);
       epDist = LongHeap.distance(best);
     }
-    searchLayer(q, ep, epDist, ef, 0, true, filter, s);
+    searchLayer(q, probe, ep, epDist, ef, 0, true, filter, s);
     LongHeap results = s.results;
     if (results.size() < k) {
       // The walk ran out of reachable candidates (tiny or disconnected graph, or a very selective
       // filter): an exact scan is the only way to keep the "k hits if k match" promise.
       return exactSearch(q, k, filter, s);
     }
+    if (probe != null && params.rescore()) {
+      return rescore(q, results, pool, k);
+    }
     return drain(results, k);
+  }
+
+  /**
+   * The best {@code k} of the best {@code pool} entries of {@code results} (a max-heap of quantized
+   * distances), scored again with the float32 vectors. The caller holds a read section, so the
+   * slots still hold the vectors their codes were taken from.
+   */
+  private Hits rescore(float[] q, LongHeap results, int pool, int k) {
+    while (results.size() > pool) {
+      results.pop();
+    }
+    int n = results.size();
+    long[] keys = new long[n];
+    Page[] ps = graph.pages;
+    for (int i = 0; i < n; i++) {
+      int ord = LongHeap.ordinal(~results.pop());
+      if ((ord >>> PAGE_SHIFT) >= ps.length) {
+        ps = graph.pages;
+      }
+      keys[i] =
+          LongHeap.pack(
+              scorer.dist(q, 0, ps[ord >>> PAGE_SHIFT].vectors, graph.offsetOf(ord)), ord);
+    }
+    Arrays.sort(keys); // packed (distance, ordinal): ascending distance
+    int size = Math.min(k, n);
+    int[] ords = new int[size];
+    float[] scores = new float[size];
+    for (int i = 0; i < size; i++) {
+      ords[i] = LongHeap.ordinal(keys[i]);
+      scores[i] = scorer.toScore(LongHeap.distance(keys[i]));
+    }
+    return new Hits(ords, scores);
   }
 
   /** Scores every live ordinal accepted by {@code filter}; {@code q} is already normalised. */
@@ -167,6 +226,12 @@ final class HnswSearcher {
 
   /** Greedy walk on an upper layer; returns the packed (distance, ordinal) of the local optimum. */
   long greedy(float[] q, int start, float startDist, int level, Page[] ps) {
+    return greedy(q, null, start, startDist, level, ps);
+  }
+
+  /** As {@link #greedy(float[], int, float, int, Page[])}, comparing codes when {@code probe}. */
+  long greedy(
+      float[] q, QuantizedCodes.Query probe, int start, float startDist, int level, Page[] ps) {
     int cur = start;
     float curDist = startDist;
     boolean changed = true;
@@ -184,7 +249,10 @@ final class HnswSearcher {
         if ((nb >>> PAGE_SHIFT) >= ps.length) {
           ps = graph.pages;
         }
-        float d = scorer.dist(q, 0, ps[nb >>> PAGE_SHIFT].vectors, graph.offsetOf(nb));
+        float d =
+            probe != null
+                ? probe.dist(nb)
+                : scorer.dist(q, 0, ps[nb >>> PAGE_SHIFT].vectors, graph.offsetOf(nb));
         if (d < curDist) {
           curDist = d;
           cur = nb;
@@ -203,6 +271,20 @@ final class HnswSearcher {
    */
   void searchLayer(
       float[] q,
+      int ep,
+      float epDist,
+      int ef,
+      int level,
+      boolean forSearch,
+      OrdinalFilter filter,
+      Scratch s) {
+    searchLayer(q, null, ep, epDist, ef, level, forSearch, filter, s);
+  }
+
+  /** As the overload without {@code probe}; with one, distances compare quantized codes. */
+  void searchLayer(
+      float[] q,
+      QuantizedCodes.Query probe,
       int ep,
       float epDist,
       int ef,
@@ -251,11 +333,20 @@ final class HnswSearcher {
       float[] ds = s.distances;
       s.distanceCount += m;
       int j = 0;
-      for (; j + 3 < m; j += 4) {
-        scorer.dist4(q, ps, batch, j, ds);
-      }
-      for (; j < m; j++) {
-        ds[j] = scorer.dist(q, 0, ps[batch[j] >>> PAGE_SHIFT].vectors, graph.offsetOf(batch[j]));
+      if (probe != null) {
+        for (; j + 3 < m; j += 4) {
+          probe.dist4(batch, j, ds);
+        }
+        for (; j < m; j++) {
+          ds[j] = probe.dist(batch[j]);
+        }
+      } else {
+        for (; j + 3 < m; j += 4) {
+          scorer.dist4(q, ps, batch, j, ds);
+        }
+        for (; j < m; j++) {
+          ds[j] = scorer.dist(q, 0, ps[batch[j] >>> PAGE_SHIFT].vectors, graph.offsetOf(batch[j]));
+        }
       }
       for (int i = 0; i < m; i++) {
         int nb = batch[i];

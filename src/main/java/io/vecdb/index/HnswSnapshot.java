@@ -27,8 +27,13 @@ import java.nio.channels.WritableByteChannel;
  * int n (ordinals handed out), long entry ((level << 32) | ordinal, or -1), long removals
  * per page of 1024 nodes: byte state[len], byte level[len], float vectors[len * dimension]
  * per node, per layer 0..level: int length, int list[length] (ordinals, then distance bits)
+ * version 2 only: int quantization asked for (0 none, 1 int8, 2 binary), float quantile;
+ *   int codes kind (-1 none, 0 int8, 1 binary), then the codes (ScalarCodes / BinaryCodes.write)
  * int end marker "END!"
  * </pre>
+ *
+ * <p>Version 2 is written only when the index has quantization asked for; version 1 images load as
+ * indexes without it.
  *
  * <p>Loading validates every count, state, level and link target, so a corrupt image fails with an
  * {@link IOException} naming what is wrong instead of producing a broken graph; in-degree counts
@@ -38,6 +43,7 @@ final class HnswSnapshot {
   private static final int FORMAT_MAGIC = 0x57534E48; // "HNSW" little-endian
   private static final int FORMAT_END = 0x21444E45; // "END!"
   private static final int FORMAT_VERSION = 1;
+  private static final int FORMAT_VERSION_QUANTIZED = 2;
 
   private HnswSnapshot() {}
 
@@ -46,7 +52,8 @@ final class HnswSnapshot {
     int n = image.n;
     ChannelIo.Writer w = new ChannelIo.Writer(out);
     w.putInt(FORMAT_MAGIC);
-    w.putInt(FORMAT_VERSION);
+    boolean quantized = image.quantization != null;
+    w.putInt(quantized ? FORMAT_VERSION_QUANTIZED : FORMAT_VERSION);
     w.putInt(index.dimension());
     w.putInt(index.distance().ordinal());
     w.putInt(index.config().m());
@@ -71,6 +78,15 @@ final class HnswSnapshot {
         w.putInts(list, 0, list.length);
       }
     }
+    if (quantized) {
+      w.putInt(image.quantization.kind().ordinal() + 1);
+      w.putFloat(image.quantization.quantile());
+      QuantizedCodes codes = image.codes;
+      w.putInt(codes == null ? -1 : codes.kind().ordinal());
+      if (codes != null) {
+        codes.write(w, n);
+      }
+    }
     w.putInt(FORMAT_END);
     w.flush();
   }
@@ -83,9 +99,14 @@ final class HnswSnapshot {
           "not an HNSW snapshot: magic 0x" + Integer.toHexString(magic) + " at offset 0");
     }
     int version = r.getInt();
-    if (version != FORMAT_VERSION) {
+    if (version != FORMAT_VERSION && version != FORMAT_VERSION_QUANTIZED) {
       throw new IOException(
-          "unsupported HNSW snapshot version " + version + ", expected " + FORMAT_VERSION);
+          "unsupported HNSW snapshot version "
+              + version
+              + ", expected "
+              + FORMAT_VERSION
+              + " or "
+              + FORMAT_VERSION_QUANTIZED);
     }
     int dimension = r.getInt();
     int distanceOrdinal = r.getInt();
@@ -184,6 +205,25 @@ final class HnswSnapshot {
         }
       }
     }
+    Quantization quantization = null;
+    QuantizedCodes codes = null;
+    if (version == FORMAT_VERSION_QUANTIZED) {
+      int asked = r.getInt();
+      float quantile = r.getFloat();
+      if (asked < 0 || asked > Quantization.Kind.values().length) {
+        throw new IOException("corrupt HNSW snapshot: quantization " + asked);
+      }
+      try {
+        quantization =
+            asked == 0 ? null : new Quantization(Quantization.Kind.values()[asked - 1], quantile);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("corrupt HNSW snapshot: " + e.getMessage(), e);
+      }
+      int kind = r.getInt();
+      if (kind != -1) {
+        codes = QuantizedCodes.read(r, kind, dimension, n);
+      }
+    }
     int end = r.getInt();
     if (end != FORMAT_END) {
       throw new IOException(
@@ -213,6 +253,7 @@ final class HnswSnapshot {
           "corrupt HNSW snapshot: " + liveCount + " live nodes but no entry point");
     }
     index.restore(n, liveCount, removals, entry);
+    index.restoreQuantization(quantization, codes);
     return index;
   }
 }

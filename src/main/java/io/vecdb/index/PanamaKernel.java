@@ -1,7 +1,9 @@
 package io.vecdb.index;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,6 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaKernel implements VectorKernel {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
+
+  /** As many byte lanes as {@link #SPECIES} has float lanes (128 bits for 512-bit floats). */
+  private static final VectorSpecies<Byte> BYTES =
+      VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * Byte.SIZE));
 
   PanamaKernel() {
     if (LANES < 4) {
@@ -214,6 +220,168 @@ final class PanamaKernel implements VectorKernel {
     out[outOffset + 1] = s1;
     out[outOffset + 2] = s2;
     out[outOffset + 3] = s3;
+  }
+
+  @Override
+  public float dotBytes(float[] q, byte[] c, int cOffset, int length) {
+    int i = 0;
+    float sum = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      int bound2 = length - 2 * LANES;
+      for (; i <= bound2; i += 2 * LANES) {
+        acc0 = load(q, i).fma(widen(c, cOffset + i), acc0);
+        acc1 = load(q, i + LANES).fma(widen(c, cOffset + i + LANES), acc1);
+      }
+      for (; i <= length - LANES; i += LANES) {
+        acc0 = load(q, i).fma(widen(c, cOffset + i), acc0);
+      }
+      sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      sum += q[i] * c[cOffset + i];
+    }
+    return sum;
+  }
+
+  @Override
+  public float squareDistanceBytes(float[] q, byte[] c, int cOffset, int length) {
+    int i = 0;
+    float sum = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      int bound2 = length - 2 * LANES;
+      for (; i <= bound2; i += 2 * LANES) {
+        FloatVector d0 = load(q, i).sub(widen(c, cOffset + i));
+        FloatVector d1 = load(q, i + LANES).sub(widen(c, cOffset + i + LANES));
+        acc0 = d0.fma(d0, acc0);
+        acc1 = d1.fma(d1, acc1);
+      }
+      for (; i <= length - LANES; i += LANES) {
+        FloatVector d = load(q, i).sub(widen(c, cOffset + i));
+        acc0 = d.fma(d, acc0);
+      }
+      sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      float d = q[i] - c[cOffset + i];
+      sum += d * d;
+    }
+    return sum;
+  }
+
+  @Override
+  public void dotBytes4(
+      float[] q,
+      byte[] c0,
+      int o0,
+      byte[] c1,
+      int o1,
+      byte[] c2,
+      int o2,
+      byte[] c3,
+      int o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    int i = 0;
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      FloatVector acc2 = FloatVector.zero(SPECIES);
+      FloatVector acc3 = FloatVector.zero(SPECIES);
+      for (; i <= length - LANES; i += LANES) {
+        FloatVector x = load(q, i);
+        acc0 = x.fma(widen(c0, o0 + i), acc0);
+        acc1 = x.fma(widen(c1, o1 + i), acc1);
+        acc2 = x.fma(widen(c2, o2 + i), acc2);
+        acc3 = x.fma(widen(c3, o3 + i), acc3);
+      }
+      s0 = acc0.reduceLanes(VectorOperators.ADD);
+      s1 = acc1.reduceLanes(VectorOperators.ADD);
+      s2 = acc2.reduceLanes(VectorOperators.ADD);
+      s3 = acc3.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      float x = q[i];
+      s0 += x * c0[o0 + i];
+      s1 += x * c1[o1 + i];
+      s2 += x * c2[o2 + i];
+      s3 += x * c3[o3 + i];
+    }
+    out[outOffset] = s0;
+    out[outOffset + 1] = s1;
+    out[outOffset + 2] = s2;
+    out[outOffset + 3] = s3;
+  }
+
+  @Override
+  public void squareDistanceBytes4(
+      float[] q,
+      byte[] c0,
+      int o0,
+      byte[] c1,
+      int o1,
+      byte[] c2,
+      int o2,
+      byte[] c3,
+      int o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    int i = 0;
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    if (length >= LANES) {
+      FloatVector acc0 = FloatVector.zero(SPECIES);
+      FloatVector acc1 = FloatVector.zero(SPECIES);
+      FloatVector acc2 = FloatVector.zero(SPECIES);
+      FloatVector acc3 = FloatVector.zero(SPECIES);
+      for (; i <= length - LANES; i += LANES) {
+        FloatVector x = load(q, i);
+        FloatVector d0 = x.sub(widen(c0, o0 + i));
+        FloatVector d1 = x.sub(widen(c1, o1 + i));
+        FloatVector d2 = x.sub(widen(c2, o2 + i));
+        FloatVector d3 = x.sub(widen(c3, o3 + i));
+        acc0 = d0.fma(d0, acc0);
+        acc1 = d1.fma(d1, acc1);
+        acc2 = d2.fma(d2, acc2);
+        acc3 = d3.fma(d3, acc3);
+      }
+      s0 = acc0.reduceLanes(VectorOperators.ADD);
+      s1 = acc1.reduceLanes(VectorOperators.ADD);
+      s2 = acc2.reduceLanes(VectorOperators.ADD);
+      s3 = acc3.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < length; i++) {
+      float x = q[i];
+      float d0 = x - c0[o0 + i];
+      float d1 = x - c1[o1 + i];
+      float d2 = x - c2[o2 + i];
+      float d3 = x - c3[o3 + i];
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
+    }
+    out[outOffset] = s0;
+    out[outOffset + 1] = s1;
+    out[outOffset + 2] = s2;
+    out[outOffset + 3] = s3;
+  }
+
+  /** {@code LANES} signed bytes from {@code c[offset..]} as floats (sign-extend, convert). */
+  private static FloatVector widen(byte[] c, int offset) {
+    return (FloatVector)
+        ByteVector.fromArray(BYTES, c, offset).convertShape(VectorOperators.B2F, SPECIES, 0);
   }
 
   private static FloatVector load(float[] array, int offset) {

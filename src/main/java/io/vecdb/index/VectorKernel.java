@@ -56,4 +56,84 @@ interface VectorKernel {
     out[outOffset + 2] = dot(q, 0, v2, o2, length);
     out[outOffset + 3] = dot(q, 0, v3, o3, length);
   }
+
+  /**
+   * Dot product of a float query with int8 codes {@code c[cOffset..cOffset+length)}, each code
+   * taken as a signed integer (the scalar quantizer's {@code x = offset + step * c} is applied by
+   * the caller). Scalar loop here; the Panama kernel widens 16 or 8 codes at a time to floats.
+   */
+  default float dotBytes(float[] q, byte[] c, int cOffset, int length) {
+    float s0 = 0;
+    float s1 = 0;
+    int i = 0;
+    for (; i + 1 < length; i += 2) {
+      s0 += q[i] * c[cOffset + i];
+      s1 += q[i + 1] * c[cOffset + i + 1];
+    }
+    for (; i < length; i++) {
+      s0 += q[i] * c[cOffset + i];
+    }
+    return s0 + s1;
+  }
+
+  /** Squared L2 distance of a float query (in code units) to int8 codes, as {@link #dotBytes}. */
+  default float squareDistanceBytes(float[] q, byte[] c, int cOffset, int length) {
+    float s0 = 0;
+    float s1 = 0;
+    int i = 0;
+    for (; i + 1 < length; i += 2) {
+      float d0 = q[i] - c[cOffset + i];
+      float d1 = q[i + 1] - c[cOffset + i + 1];
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+    }
+    for (; i < length; i++) {
+      float d = q[i] - c[cOffset + i];
+      s0 += d * d;
+    }
+    return s0 + s1;
+  }
+
+  /**
+   * {@link #dotBytes} of {@code q} with four codes at once, into {@code out[outOffset..+3]}: the
+   * query is loaded once per chunk and four independent streams keep more cache misses in flight.
+   */
+  default void dotBytes4(
+      float[] q,
+      byte[] c0,
+      int o0,
+      byte[] c1,
+      int o1,
+      byte[] c2,
+      int o2,
+      byte[] c3,
+      int o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    out[outOffset] = dotBytes(q, c0, o0, length);
+    out[outOffset + 1] = dotBytes(q, c1, o1, length);
+    out[outOffset + 2] = dotBytes(q, c2, o2, length);
+    out[outOffset + 3] = dotBytes(q, c3, o3, length);
+  }
+
+  /** {@link #squareDistanceBytes} to four codes at once, as {@link #dotBytes4}. */
+  default void squareDistanceBytes4(
+      float[] q,
+      byte[] c0,
+      int o0,
+      byte[] c1,
+      int o1,
+      byte[] c2,
+      int o2,
+      byte[] c3,
+      int o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    out[outOffset] = squareDistanceBytes(q, c0, o0, length);
+    out[outOffset + 1] = squareDistanceBytes(q, c1, o1, length);
+    out[outOffset + 2] = squareDistanceBytes(q, c2, o2, length);
+    out[outOffset + 3] = squareDistanceBytes(q, c3, o3, length);
+  }
 }

@@ -89,6 +89,16 @@ public final class VectorMath {
     KERNEL.dot4(q, v0, o0, v1, o1, v2, o2, v3, o3, length, out, outOffset);
   }
 
+  /** {@link VectorKernel#dotBytes}: a float query against int8 codes. */
+  static float dotBytes(float[] q, byte[] c, int cOffset, int length) {
+    return KERNEL.dotBytes(q, c, cOffset, length);
+  }
+
+  /** {@link VectorKernel#squareDistanceBytes}: a float query against int8 codes. */
+  static float squareDistanceBytes(float[] q, byte[] c, int cOffset, int length) {
+    return KERNEL.squareDistanceBytes(q, c, cOffset, length);
+  }
+
   static VectorKernel kernel() {
     return KERNEL;
   }

@@ -146,6 +146,7 @@ public final class Optimizer {
           lastSeen.remove(name);
           retryAt.remove(name);
         }
+        quantize(name, c);
         long inserted = c.insertedVectors();
         Long previous = lastSeen.put(name, inserted);
         boolean quiet = previous != null && previous == inserted;
@@ -164,6 +165,33 @@ public final class Optimizer {
       }
     } catch (RuntimeException | Error e) {
       LOG.log(Level.WARNING, "optimizer check failed", e); // keep the schedule alive
+    }
+  }
+
+  /**
+   * Trains the collection's quantized codes when due (asked for by a create or a PATCH, grown, or
+   * drifted): before compaction is considered and whatever {@code check_interval_ms} says, since
+   * until then searches walk the float32 vectors.
+   */
+  private void quantize(String name, Collection c) {
+    if (!c.quantizationDue()) {
+      return;
+    }
+    long start = System.nanoTime();
+    try {
+      int n = c.maintainQuantization();
+      if (n > 0) {
+        LOG.info(
+            "quantized `"
+                + name
+                + "`: "
+                + n
+                + " graph(s) in "
+                + (System.nanoTime() - start) / 1_000_000
+                + " ms");
+      }
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.WARNING, "quantization of `" + name + "` failed", e);
     }
   }
 

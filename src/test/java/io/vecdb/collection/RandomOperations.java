@@ -86,13 +86,27 @@ final class RandomOperations {
               c,
               CollectionConfig.parse(
                   new JsonObject()
-                      .put("vectors", new JsonObject().put("size", dim).put("distance", "Dot"))));
+                      .put("vectors", new JsonObject().put("size", dim).put("distance", "Dot"))
+                      .put(
+                          "quantization_config",
+                          random.nextBoolean()
+                              ? null
+                              : new JsonObject()
+                                  .put("scalar", new JsonObject().put("type", "int8")))));
       case 1 -> new Operation.DeleteCollection(c);
       case 2 ->
           new Operation.UpdateCollection(
               c,
               random.nextBoolean() ? null : new JsonObject().put("m", 8 + random.nextInt(20)),
-              random.nextBoolean() ? null : new JsonObject().put("indexing_threshold", 5));
+              random.nextBoolean() ? null : new JsonObject().put("indexing_threshold", 5),
+              switch (random.nextInt(4)) { // format 4's tag 18 (quantization) or tag 3
+                case 0 ->
+                    new JsonObject()
+                        .put("scalar", new JsonObject().put("type", "int8").put("quantile", 0.95));
+                case 1 -> new JsonObject().put("binary", new JsonObject());
+                case 2 -> new JsonObject(); // Disabled
+                default -> null;
+              });
       case 3 -> new Operation.UpsertPoints(c, points(dim));
       case 4 ->
           new Operation.UpsertPoints(

@@ -34,7 +34,8 @@ class HnswSnapshotValidationTest {
   private static byte[] image(HnswIndex index, HnswGraph.Page[] ps, long entry) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     // Captured from the (possibly forged) pages as they are now; single-threaded, so no lock.
-    new HnswImage(index, ps, 3_000, entry, 0, () -> {}).writeTo(Channels.newChannel(out));
+    new HnswImage(index, ps, 3_000, entry, 0, null, null, () -> {})
+        .writeTo(Channels.newChannel(out));
     return out.toByteArray();
   }
 

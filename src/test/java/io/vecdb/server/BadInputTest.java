@@ -398,8 +398,10 @@ class BadInputTest {
         HttpMethod.PATCH,
         "/collections/c",
         new JsonObject()
-            .put("quantization_config", new JsonObject().put("binary", new JsonObject())),
-        "quantization_config");
+            .put(
+                "quantization_config",
+                new JsonObject().put("product", new JsonObject().put("compression", "x4"))),
+        "quantization_config.product");
     rejects(
         400,
         HttpMethod.POST,

@@ -115,7 +115,10 @@ class QdrantRequestFieldsTest {
             "the only method VecDB has (custom is refused)",
             "sparse_vectors",
             o("s", o("modifier", "idf")),
-            "sparse vectors (SparseVectorsTest)");
+            "sparse vectors (SparseVectorsTest)",
+            "quantization_config",
+            o("scalar", o("type", "int8", "quantile", 0.99)),
+            "int8 or binary codes (QuantizationTest)");
     w.add(new Walk(HttpMethod.PUT, p, null, createBase, null, null, create, List.of()));
     w.add(
         new Walk(
@@ -140,7 +143,10 @@ class QdrantRequestFieldsTest {
                 "the only datatype (others refused)",
                 "on_disk",
                 false,
-                "false only: vectors are in RAM"),
+                "false only: vectors are in RAM",
+                "quantization_config",
+                o("binary", o()),
+                "this vector's codes (QuantizationTest)"),
             List.of()));
     w.add(
         new Walk(
@@ -218,7 +224,10 @@ class QdrantRequestFieldsTest {
                 "stored; full_scan_threshold at once",
                 "optimizers_config",
                 o("deleted_threshold", 0.3),
-                "hint: stored and shown"),
+                "hint: stored and shown",
+                "quantization_config",
+                o("scalar", o("type", "int8")),
+                "codes trained in the background (QuantizationTest)"),
             List.of()));
     w.add(
         new Walk(
@@ -450,7 +459,7 @@ class QdrantRequestFieldsTest {
                 "exact search",
                 "quantization",
                 o("ignore", true),
-                "hint: no collection is quantized",
+                "ignore, rescore, oversampling (HnswQuantizationTest)",
                 "indexed_only",
                 true,
                 "hint: every point is indexed as written"),
