@@ -85,8 +85,12 @@ public record QuantizationConfig(
    * the string {@code "Disabled"}, which gives {@link #DISABLED}; null when absent.
    */
   static QuantizationConfig parseDiff(Object value, String path) {
-    if ("Disabled".equals(value)) {
-      return DISABLED;
+    if ("Disabled".equals(value)
+        || (value instanceof JsonObject o
+            && o.size() == 1
+            && o.getValue("disabled") instanceof JsonObject d
+            && d.isEmpty())) {
+      return DISABLED; // REST's "Disabled", or gRPC's QuantizationConfigDiff.disabled as JSON
     }
     if (value instanceof String) {
       throw JsonFields.bad(path, "\"Disabled\", {\"scalar\": {...}} or {\"binary\": {...}}", value);

@@ -710,6 +710,47 @@ class GrpcApiTest {
                 .getJsonObject("optimizer_config")
                 .getDouble("deleted_threshold"),
             1e-9);
+        // Quantization through gRPC's QuantizationConfigDiff: int8, then disabled.
+        assertTrue(
+            collections
+                .update(
+                    UpdateCollection.newBuilder()
+                        .setCollectionName("g")
+                        .setQuantizationConfig(
+                            io.qdrant.client.grpc.Collections.QuantizationConfigDiff.newBuilder()
+                                .setScalar(
+                                    io.qdrant.client.grpc.Collections.ScalarQuantization
+                                        .newBuilder()
+                                        .setType(
+                                            io.qdrant.client.grpc.Collections.QuantizationType.Int8)
+                                        .setQuantile(0.99f)))
+                        .build())
+                .getResult());
+        assertEquals(
+            "{\"scalar\":{\"type\":\"int8\",\"quantile\":0.99}}",
+            t.get("/collections/g")
+                .resultObject()
+                .getJsonObject("config")
+                .getJsonObject("quantization_config")
+                .encode());
+        assertTrue(
+            collections
+                .update(
+                    UpdateCollection.newBuilder()
+                        .setCollectionName("g")
+                        .setQuantizationConfig(
+                            io.qdrant.client.grpc.Collections.QuantizationConfigDiff.newBuilder()
+                                .setDisabled(
+                                    io.qdrant.client.grpc.Collections.Disabled
+                                        .getDefaultInstance()))
+                        .build())
+                .getResult());
+        assertEquals(
+            null,
+            t.get("/collections/g")
+                .resultObject()
+                .getJsonObject("config")
+                .getValue("quantization_config"));
         points.delete(
             Points.DeletePoints.newBuilder()
                 .setCollectionName("g")
