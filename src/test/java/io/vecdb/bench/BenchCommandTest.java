@@ -47,6 +47,8 @@ class BenchCommandTest {
             new String[] {"--peer", "faiss"},
             new String[] {"--peer", "hnswlib,faiss"},
             new String[] {"--metric", "hamming"},
+            new String[] {"--quantization", "int4"},
+            new String[] {"--oversampling", "0.5"},
             new String[] {"--n"},
             new String[] {"--frobnicate"})) {
       BenchOptions.BadFlag e =
@@ -72,6 +74,37 @@ class BenchCommandTest {
     }
     double recall = Double.parseDouble(lines[1].replaceAll(".*\"recall\":([0-9.]+).*", "$1"));
     assertTrue(recall >= 0.9, "recall at ef 80 " + recall + ", seed " + SEED);
+  }
+
+  @Test
+  void quantizedRunsFollowTheFloatOneOnTheSameGraph() throws Exception {
+    String[] args = java.util.Arrays.copyOf(SMALL_RANDOM_RUN, SMALL_RANDOM_RUN.length + 4);
+    args[SMALL_RANDOM_RUN.length] = "--quantization";
+    args[SMALL_RANDOM_RUN.length + 1] = "none,int8,binary";
+    args[SMALL_RANDOM_RUN.length + 2] = "--oversampling";
+    args[SMALL_RANDOM_RUN.length + 3] = "4";
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int status =
+        BenchCommand.run(
+            BenchOptions.parse(args),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            System.err);
+    assertEquals(0, status);
+    String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+    assertEquals(6, lines.length, String.join("\n", lines));
+    String[] systems = {
+      "vecdb", "vecdb", "vecdb-int8", "vecdb-int8", "vecdb-binary", "vecdb-binary"
+    };
+    double[] recall = new double[6];
+    double[] bytes = new double[6];
+    for (int i = 0; i < 6; i++) {
+      assertTrue(lines[i].startsWith("{\"system\":\"" + systems[i] + "\","), lines[i]);
+      recall[i] = Double.parseDouble(lines[i].replaceAll(".*\"recall\":([0-9.]+).*", "$1"));
+      bytes[i] = Double.parseDouble(lines[i].replaceAll(".*\"bytes_per_point\":([0-9.]+).*", "$1"));
+    }
+    // int8 with rescoring stays close to float32 at ef 80; codes add memory beside float32.
+    assertTrue(recall[3] >= recall[1] - 0.03, "int8 " + recall[3] + " float " + recall[1]);
+    assertTrue(bytes[2] > bytes[0] && bytes[4] > bytes[0], java.util.Arrays.toString(bytes));
   }
 
   @Test
