@@ -35,6 +35,9 @@ final class HnswSearcher {
     /** Distances taken by layer searches on this thread; a cost measure for tests. */
     long distanceCount;
 
+    /** Sum of the bytes {@link QuantizedCodes.Query#touch} read: kept so the loads stay. */
+    int touched;
+
     int[] batch(int n) {
       if (batch.length < n) {
         batch = new int[n];
@@ -334,6 +337,7 @@ final class HnswSearcher {
       s.distanceCount += m;
       int j = 0;
       if (probe != null) {
+        s.touched += probe.touch(batch, m);
         for (; j + 3 < m; j += 4) {
           probe.dist4(batch, j, ds);
         }

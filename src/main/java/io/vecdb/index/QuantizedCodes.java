@@ -83,6 +83,15 @@ abstract sealed class QuantizedCodes permits ScalarCodes, BinaryCodes {
   abstract static class Query {
     abstract float dist(int node);
 
+    /**
+     * Loads a byte of each cache line of the codes of {@code nodes[0..n)} before their distances
+     * are taken, so that their cache misses overlap (Java has no prefetch instruction; hnswlib
+     * prefetches the same way in C). Returns a value the caller keeps, so the loads stay.
+     */
+    int touch(int[] nodes, int n) {
+      return 0;
+    }
+
     void dist4(int[] nodes, int from, float[] out) {
       out[from] = dist(nodes[from]);
       out[from + 1] = dist(nodes[from + 1]);

@@ -224,6 +224,25 @@ final class ScalarCodes extends QuantizedCodes {
     }
 
     @Override
+    int touch(int[] nodes, int n) {
+      byte[][] ps = pages;
+      int acc = 0;
+      for (int i = 0; i < n; i++) {
+        int node = nodes[i];
+        int pg = node >>> HnswGraph.PAGE_SHIFT;
+        if (pg >= ps.length) {
+          continue;
+        }
+        byte[] c = ps[pg];
+        int off = (node & HnswGraph.PAGE_MASK) * dimension;
+        for (int j = 0; j < dimension; j += 64) {
+          acc += c[off + j];
+        }
+      }
+      return acc;
+    }
+
+    @Override
     void dist4(int[] nodes, int from, float[] out) {
       if (metric == HnswScorer.METRIC_L1) {
         super.dist4(nodes, from, out);
