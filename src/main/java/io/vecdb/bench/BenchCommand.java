@@ -129,6 +129,10 @@ public final class BenchCommand {
     if (gt == null) {
       gt = GroundTruth.load(data, o.k(), o.distance(), Path.of("target", "bench-cache"), cpus);
     }
+    if (o.repeatQueries() > 1) {
+      gt = Dataset.repeat(gt, o.repeatQueries());
+      data = data.repeatQueries(o.repeatQueries());
+    }
 
     List<Result> results = new ArrayList<>();
     HnswConfig config =
@@ -148,7 +152,7 @@ public final class BenchCommand {
       // same queries (walk with codes, rescore the best k * oversampling with float32).
       Quantization q =
           switch (quantization) {
-            case "int8" -> Quantization.int8(0.99f);
+            case "int8" -> Quantization.int8(o.quantile());
             case "binary" -> Quantization.binary();
             default -> null;
           };

@@ -23,7 +23,9 @@ record BenchOptions(
     String metric,
     String hnswlibSrc,
     List<String> quantizations,
-    double oversampling) {
+    double oversampling,
+    int repeatQueries,
+    float quantile) {
 
   static final String USAGE =
       "usage: vecdb bench [--dataset fashion-mnist|random|DIR] [--metric euclid|cosine|dot]"
@@ -32,7 +34,7 @@ record BenchOptions(
           + " [--build-threads 2] [--search-threads 1] [--k 10] [--json]"
           + " [--peer hnswlib|hnswlib-native|hnswlib,hnswlib-native] [--hnswlib-src DIR]"
           + " [--data-dir DIR] [--python PATH] [--quantization none,int8,binary]"
-          + " [--oversampling 2]";
+          + " [--oversampling 2] [--quantile 0.99] [--repeat-queries 1]";
 
   /** A flag that is unknown, lacks its value or has a bad one. */
   static final class BadFlag extends Exception {
@@ -61,6 +63,8 @@ record BenchOptions(
     String hnswlibSrc = "/usr/include";
     List<String> quantizations = List.of("none");
     double oversampling = 2.0;
+    int repeatQueries = 1;
+    float quantile = 0.99f;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("bench") && i == 0) {
@@ -129,6 +133,18 @@ record BenchOptions(
             }
           }
         }
+        case "--repeat-queries" -> repeatQueries = positiveInt(args, ++i, flag);
+        case "--quantile" -> {
+          String v = value(args, ++i, flag);
+          try {
+            quantile = Float.parseFloat(v);
+          } catch (NumberFormatException e) {
+            quantile = Float.NaN;
+          }
+          if (!(quantile >= 0.5f && quantile <= 1f)) {
+            throw new BadFlag("--quantile: expected a number in [0.5, 1], got '" + v + "'");
+          }
+        }
         case "--oversampling" -> {
           String v = value(args, ++i, flag);
           try {
@@ -169,7 +185,9 @@ record BenchOptions(
         metric,
         hnswlibSrc,
         quantizations,
-        oversampling);
+        oversampling,
+        repeatQueries,
+        quantile);
   }
 
   /** The peers {@code --peer} names, in order (none if it was not given). */

@@ -151,6 +151,27 @@ record Dataset(String name, String key, int dim, float[] train, int n, float[] t
     return java.util.Arrays.copyOfRange(train, i * dim, (i + 1) * dim);
   }
 
+  /**
+   * The same data with the queries repeated {@code times} over, and {@code gt} (k per query) with
+   * them: a small query set (1,000 sentences) then runs long enough to time, for every system
+   * alike; recall over the repeats is the recall over the set.
+   */
+  Dataset repeatQueries(int times) {
+    float[] tiled = new float[test.length * times];
+    for (int r = 0; r < times; r++) {
+      System.arraycopy(test, 0, tiled, r * test.length, test.length);
+    }
+    return new Dataset(name, key + "-x" + times, dim, train, n, tiled, nq * times);
+  }
+
+  static int[] repeat(int[] gt, int times) {
+    int[] out = new int[gt.length * times];
+    for (int r = 0; r < times; r++) {
+      System.arraycopy(gt, 0, out, r * gt.length, gt.length);
+    }
+    return out;
+  }
+
   float[] testVector(int i) {
     return java.util.Arrays.copyOfRange(test, i * dim, (i + 1) * dim);
   }

@@ -425,7 +425,9 @@ public final class IngestBenchCommand {
               "euclid",
               "/usr/include",
               java.util.List.of("none"),
-              1.0);
+              1.0,
+              1,
+              0.99f);
       // The peer script also runs queries; one query keeps that negligible: only build_s is used.
       Dataset buildOnly =
           new Dataset(
