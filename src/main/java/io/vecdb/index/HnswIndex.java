@@ -182,9 +182,8 @@ public final class HnswIndex implements VectorIndex {
   private volatile int reusable;
 
   // Quantization (see the class comment): what is asked for, the codes searches read, the ones
-  // being
-  // trained and the previous ones until their grace period ends. Volatile; changed under the write
-  // side of structure (codes, pending) or by any add (retiring, set to null once unread).
+  // being trained and the previous ones until their grace period ends. Volatile; changed under the
+  // write side of structure (codes, pending) or by any add (retiring, set to null once unread).
   private volatile Quantization quantization;
   private volatile QuantizedCodes codes;
   private volatile QuantizedCodes pending;
@@ -634,6 +633,9 @@ public final class HnswIndex implements VectorIndex {
         lock.lock();
         try {
           if (quantization != want || pending != fresh) {
+            if (pending == fresh) {
+              pending = null; // asked for something else meanwhile: adds stop encoding into it
+            }
             return false;
           }
           retireCodes(fresh);

@@ -303,7 +303,9 @@ class HnswQuantizationTest {
           Hits b = loaded.search(query, 10, params(50, rescore, 2), null);
           assertArrayEquals(a.ordinals(), b.ordinals(), q + ", seed " + SEED);
           for (int i = 0; i < a.size(); i++) {
-            assertEquals(a.score(i), b.score(i), 0f);
+            // The same codes and vectors; only the last float bits may differ (the Vector API sums
+            // its lanes in another order in interpreted and compiled code).
+            assertEquals(a.score(i), b.score(i), 1e-6f * Math.max(1f, Math.abs(a.score(i))));
           }
         }
       }

@@ -1,7 +1,6 @@
 package io.vecdb.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,7 +120,9 @@ class QuantizationTest {
       for (int i = 0; i < raw.size(); i++) {
         JsonObject h = raw.getJsonObject(i);
         double exact = cosine(q, vectors[h.getInteger("id")]);
-        assertEquals(exact, h.getDouble("score"), quantized ? 0.6 : 1e-4, "seed " + SEED);
+        // int8 at quantile 0.99 on 24 dimensions: the components clamped at the quantile are the
+        // large ones a close match shares with the query, so estimates run up to about 0.07 low.
+        assertEquals(exact, h.getDouble("score"), quantized ? 0.15 : 1e-4, "seed " + SEED);
         estimatesDiffer |= Math.abs(exact - h.getDouble("score")) > 1e-4;
       }
     }
@@ -319,7 +320,6 @@ class QuantizationTest {
               .getJsonObject("config")
               .getJsonObject("quantization_config"));
       checkSearches(t, true);
-      assertNotEquals(null, t.node.collections().get("q"));
     } finally {
       t.close();
     }
