@@ -24,6 +24,7 @@ public final class Main {
       case "bench-overwrite" -> System.exit(io.vecdb.bench.OverwriteBenchCommand.run(rest));
       case "bench-stall" -> System.exit(io.vecdb.bench.StallBenchCommand.run(rest));
       case "bench-writes" -> System.exit(io.vecdb.bench.WritesBenchCommand.run(rest));
+      case "bench-server" -> System.exit(io.vecdb.bench.ServerBenchCommand.run(rest));
       case "help", "-h", "--help" -> {
         System.out.println(USAGE);
         System.exit(0);
@@ -44,7 +45,8 @@ public final class Main {
              vecdb bench-cluster         3 nodes (RF 3 and 1) beside a single node, failover
              vecdb bench-overwrite       memory and recall after overwriting every point 10 times
              vecdb bench-stall           longest write stall from a compaction or a checkpoint
-             vecdb bench-writes          64 clients writing one point each, beside PostgreSQL""";
+             vecdb bench-writes          64 clients writing one point each, beside PostgreSQL
+             vecdb bench-server          search over HTTP, batch and WebSocket beside the engine""";
 
   private static void usage(String problem) {
     System.err.println("vecdb: " + problem);

@@ -131,6 +131,17 @@ final class JsonFields {
       throw new IllegalArgumentException(
           path + ": expected a vector of " + dimension + " numbers, got " + a.size());
     }
+    if (a.getList() instanceof PackedNumbers packed) {
+      float[] out = packed.toFloats();
+      if (out != null) {
+        for (int i = 0; i < dimension; i++) {
+          if (!Float.isFinite(out[i])) {
+            throw bad(path + "[" + i + "]", "a finite float32 number", a.getValue(i));
+          }
+        }
+        return out;
+      }
+    }
     float[] out = new float[dimension];
     for (int i = 0; i < dimension; i++) {
       Object x = a.getValue(i);

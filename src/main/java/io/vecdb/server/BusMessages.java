@@ -5,8 +5,6 @@ import io.vecdb.collection.VecdbException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -41,9 +39,9 @@ final class BusMessages {
     }
     Object value;
     try {
-      value = Json.decodeValue(raw);
-    } catch (DecodeException e) {
-      throw VecdbException.badRequest("body: malformed JSON: " + firstLine(e.getMessage()));
+      value = io.vecdb.collection.JsonBodies.decode(raw);
+    } catch (io.vecdb.collection.JsonBodies.MalformedJson e) {
+      throw VecdbException.badRequest("body: malformed JSON: " + e.getMessage());
     }
     if (!(value instanceof JsonObject o)) {
       throw VecdbException.badRequest("body: expected a JSON object");

@@ -312,7 +312,7 @@ final class HttpApiVerticle extends VerticleBase {
     return router;
   }
 
-  private void forward(RoutingContext ctx, Action action, String argParam) {
+  private void forward(RoutingContext ctx, Action action, String collection, String arg) {
     long start = System.nanoTime();
     if (action.isWrite() && ctx.get(ApiKeys.ACCESS) == ApiKeys.Access.READ_ONLY) {
       readOnlyRefused(ctx);
@@ -325,13 +325,7 @@ final class HttpApiVerticle extends VerticleBase {
     }
     Buffer body = ctx.body() == null ? null : ctx.body().buffer();
     ApiRequest request =
-        new ApiRequest(
-            action,
-            ctx.pathParam("name"),
-            argParam == null ? null : ctx.pathParam(argParam),
-            body,
-            "true".equals(waitParam),
-            requestParams(ctx));
+        new ApiRequest(action, collection, arg, body, "true".equals(waitParam), requestParams(ctx));
     LocalWrites local = action.isWrite() ? localWrites.get() : null;
     if (local != null && LocalWrites.inline(request)) {
       // A small write on a single node: validated here and sent straight to the log.

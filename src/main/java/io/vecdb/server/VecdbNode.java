@@ -363,8 +363,14 @@ public final class VecdbNode {
                                       new GroupRequests(collections),
                                       metrics,
                                       clusterRequests()),
+                              // Their own pool, one thread per instance: a busy instance
+                              // takes its next message on the thread it runs on, where on the
+                              // shared 20-thread pool each message woke another parked thread
+                              // (a futex wake-up and a cold cache per search).
                               new DeploymentOptions(worker)
-                                  .setInstances(options.getSearchInstances())))
+                                  .setInstances(options.getSearchInstances())
+                                  .setWorkerPoolName("vecdb-search")
+                                  .setWorkerPoolSize(options.getSearchInstances())))
                   // The WAL log has recovered already (in logSource); other logs replay here.
                   .compose(id -> log.recover(applier))
                   .andThen(

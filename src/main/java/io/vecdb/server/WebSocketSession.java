@@ -1,11 +1,11 @@
 package io.vecdb.server;
 
+import io.vecdb.collection.JsonBodies;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
@@ -37,44 +37,71 @@ final class WebSocketSession {
   }
 
   void start() {
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> onText(b.toString()));
+    ws.textMessageHandler(text -> onMessage(Buffer.buffer(text)));
+    ws.binaryMessageHandler(this::onMessage);
     ws.closeHandler(v -> subscriptions.values().forEach(MessageConsumer::unregister));
   }
 
-  /** A frame decoded on a worker: the request to forward, a local action, or an error. */
+  /** A message decoded: the request to forward, a local action, or an error. */
   private record Decoded(
       Object id, String local, String collection, ApiRequest request, String error) {}
 
-  private void onText(String text) {
+  /** Messages being decoded on a worker; while there are any, later ones queue behind them. */
+  private int decoding;
+
+  /**
+   * Decodes a message's envelope ({@code id}, {@code action}, ...) and routes it; its {@code body}
+   * travels as bytes to the worker that executes it, which parses it (once). A message of at most
+   * {@link LocalWrites#INLINE_MAX_BYTES} is decoded here on the event loop, as the body is only
+   * delimited, not parsed; a larger one on a worker, so that the event loop never scans megabytes.
+   * Decoding keeps arrival order: while a message is decoding on a worker, later ones follow it
+   * there.
+   */
+  private void onMessage(Buffer message) {
     long start = System.nanoTime();
-    // Frames may be up to max_request_bytes: decode on a worker, in arrival order (ordered), so
-    // the event loop never parses large JSON.
+    if (decoding == 0 && message.length() <= LocalWrites.INLINE_MAX_BYTES) {
+      dispatch(decode(message), start);
+      return;
+    }
+    decoding++;
     vertx
-        .executeBlocking(() -> decode(text), true)
-        .onSuccess(
-            d -> {
-              if (d.error() != null) {
-                error(d.id(), 400, d.error(), start);
-              } else if ("subscribe".equals(d.local())) {
-                subscribe(d.id(), d.collection(), start);
-              } else if ("unsubscribe".equals(d.local())) {
-                unsubscribe(d.id(), d.collection(), start);
+        .executeBlocking(() -> decode(message), true)
+        .onComplete(
+            ar -> {
+              decoding--;
+              if (ar.succeeded()) {
+                dispatch(ar.result(), start);
               } else {
-                forward(d.id(), d.request(), start);
+                error(null, 500, "internal error: " + ar.cause(), start);
               }
-            })
-        .onFailure(t -> error(null, 500, "internal error: " + t, start));
+            });
   }
 
-  private static Decoded decode(String text) {
-    JsonObject msg;
-    try {
-      msg = new JsonObject(text);
-    } catch (DecodeException e) {
-      return new Decoded(
-          null, null, null, null, "message: malformed JSON, expected {\"id\", \"action\", ...}");
+  private void dispatch(Decoded d, long start) {
+    if (d.error() != null) {
+      error(d.id(), 400, d.error(), start);
+    } else if ("subscribe".equals(d.local())) {
+      subscribe(d.id(), d.collection(), start);
+    } else if ("unsubscribe".equals(d.local())) {
+      unsubscribe(d.id(), d.collection(), start);
+    } else {
+      forward(d.id(), d.request(), start);
     }
+  }
+
+  private static Decoded decode(Buffer message) {
+    JsonBodies.Envelope envelope;
+    try {
+      envelope = JsonBodies.envelope(message, "body");
+    } catch (JsonBodies.MalformedJson e) {
+      return new Decoded(
+          null,
+          null,
+          null,
+          null,
+          "message: malformed JSON (" + e.getMessage() + "), expected {\"id\", \"action\", ...}");
+    }
+    JsonObject msg = envelope.fields();
     Object id = msg.getValue("id");
     if (!(msg.getValue("action") instanceof String name)) {
       return new Decoded(
@@ -91,9 +118,24 @@ final class WebSocketSession {
     if (name.equals("subscribe") || name.equals("unsubscribe")) {
       return new Decoded(id, name, (String) collection, null, null);
     }
+    Buffer body = envelope.raw();
+    if (body != null) {
+      byte first = body.length() == 0 ? 0 : body.getByte(0);
+      if (first == 'n' && body.toString().equals("null")) {
+        body = null;
+      } else if (first != '{') {
+        return new Decoded(id, null, null, null, "body: expected an object");
+      }
+    }
     try {
       msg.put("action", alias(name)).remove("id");
-      return new Decoded(id, null, (String) collection, ApiRequest.fromJson(msg), null);
+      ApiRequest r = ApiRequest.fromJson(msg);
+      return new Decoded(
+          id,
+          null,
+          (String) collection,
+          new ApiRequest(r.action(), r.collection(), r.arg(), body, r.waitApplied(), r.params()),
+          null);
     } catch (IllegalArgumentException | ClassCastException e) {
       return new Decoded(id, null, null, null, e.getMessage());
     }
