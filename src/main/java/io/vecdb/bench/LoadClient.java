@@ -422,10 +422,14 @@ final class LoadClient {
       if (!(frameHeaderNeed == 0 && frameRemaining == 0 && frameFinal)) {
         return 0;
       }
-      // A reply is {"id":..,"status":"ok",..} or {"id":..,"status":{"error":..},..}.
-      String s = new String(body, 0, Math.min(bodyLength, 256), StandardCharsets.UTF_8);
-      if (s.contains("\"error\"") && !s.contains("\"status\":\"ok\"")) {
-        lastError = new String(body, 0, bodyLength, StandardCharsets.UTF_8);
+      // A reply is {"id":..,"result":..,"status":"ok",..} or {"id":..,"status":{"error":..},..}:
+      // an error when its status object comes before any result (inside a string those quotes
+      // would be escaped, so the byte sequence cannot come from a payload's text).
+      String s = new String(body, 0, bodyLength, StandardCharsets.UTF_8);
+      int error = s.indexOf("\"status\":{\"error\"");
+      int result = s.indexOf("\"result\":");
+      if (error >= 0 && (result < 0 || error < result)) {
+        lastError = s;
         return -1;
       }
       return 1;

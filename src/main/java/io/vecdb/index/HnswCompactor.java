@@ -352,8 +352,15 @@ final class HnswCompactor {
     }
   }
 
+  /** Tests: runs in {@link #repair} right after it read the page table (it may add). */
+  volatile Runnable afterRepairPagesRead;
+
   private void repair(int ord, int level, int[] list, boolean[] dead, Scratch s) {
     Page[] ps = graph.pages; // read after the list: covers every page its entries live in
+    Runnable hook = afterRepairPagesRead;
+    if (hook != null) {
+      hook.run();
+    }
     float[] q = graph.vectorsOf(ps, ord);
     int qo = graph.offsetOf(ord);
     int cnt = list.length >>> 1;

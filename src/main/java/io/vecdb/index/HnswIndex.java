@@ -924,6 +924,11 @@ public final class HnswIndex implements VectorIndex {
     return builder;
   }
 
+  /** The compaction part (tests: its hooks). */
+  HnswCompactor compactor() {
+    return compactor;
+  }
+
   /** The graph storage (for {@link HnswSnapshot#read}, which fills it). */
   HnswGraph graph() {
     return graph;

@@ -103,6 +103,55 @@ class HnswStalePagesTest {
    * Issue 12, item 3: the memory figure counts the per-thread search state (visited marks the size
    * of the graph), which it left out.
    */
+  /**
+   * The same pattern in a compaction's repair of a node that lost every neighbour and second
+   * neighbour: it reads the page table, then the entry point, and searches for new neighbours from
+   * there. An add meanwhile that grows the table and raises the entry point to a node on the new
+   * page gives it an entry its table does not cover. Not a defect on main: {@code vectorsOf} and
+   * the greedy descent re-read the table for a node past it (without that re-read this test fails
+   * with ArrayIndexOutOfBoundsException in the repair). The hook adds that node right after the
+   * repair read the table.
+   */
+  @Test
+  void aRepairThatReadThePageTableBeforeTheEntryPointMovedToANewPageSucceeds() {
+    HnswIndex h =
+        new HnswIndex(
+            2, Distance.EUCLID, HnswConfig.DEFAULT.withM(4).withFullScanThreshold(0).withSeed(3));
+    Random r = new Random(8);
+    int pageSize = 1 << HnswGraph.PAGE_SHIFT;
+    int top = 0;
+    for (int i = 0; i < pageSize; i++) {
+      h.add(new float[] {r.nextFloat(), r.nextFloat()});
+      top = Math.max(top, h.level(i));
+    }
+    // Only node 0 stays: every neighbour and second neighbour of it is freed, so its repair
+    // searches the graph from the entry point.
+    for (int i = 1; i < pageSize; i++) {
+      h.remove(i);
+    }
+    int entryLevel = top;
+    int[] high = {-1};
+    h.compactor().afterRepairPagesRead =
+        () -> {
+          h.compactor().afterRepairPagesRead = null;
+          for (int ord = pageSize; high[0] < 0; ord++) {
+            float[] v = {r.nextFloat(), r.nextFloat()};
+            if (h.levelFor(ord) > entryLevel) {
+              high[0] = h.add(v);
+            } else {
+              h.add(v);
+            }
+          }
+        };
+    h.compact();
+    assertTrue(high[0] >= pageSize, "the hook added a node on the second page: " + high[0]);
+    assertEquals(high[0], HnswGraph.entryNode(h.entryForTest()), "it is the entry point");
+    // Node 0 and every added node are found.
+    SearchParams exactish = new SearchParams(64, false);
+    assertEquals(0, h.search(h.vector(0), 1, exactish, null).ordinal(0));
+    assertEquals(high[0], h.search(h.vector(high[0]), 1, exactish, null).ordinal(0));
+  }
+
   @Test
   void ramBytesUsedCountsThePooledSearchState() {
     HnswIndex h =
