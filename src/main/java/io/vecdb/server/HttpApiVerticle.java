@@ -99,15 +99,6 @@ final class HttpApiVerticle extends VerticleBase {
               if (tls.isEnabled() && tls.getReloadSeconds() > 0) {
                 watchCertificates(tls);
               }
-              if (!keys.enabled()) {
-                java.util.logging.Logger.getLogger(HttpApiVerticle.class.getName())
-                    .warning(
-                        "no api_key is configured: every request to "
-                            + options.getHost()
-                            + ":"
-                            + s.actualPort()
-                            + " is served without authentication");
-              }
               boundPort.accept(s.actualPort());
             });
   }

@@ -57,6 +57,14 @@ public final class VecdbNode {
   private final ParallelInserter inserter;
   private final ExecutorService applyPool;
   private final AtomicInteger httpPort = new AtomicInteger(-1);
+
+  /**
+   * HTTP verticle instances, each on its own event loop, sharing the port (Vert.x hands each new
+   * connection to the next): one per core, so that accepting writes, which parse and validate small
+   * bodies on the event loop, is not held to one core.
+   */
+  static final int HTTP_INSTANCES = Math.max(1, Runtime.getRuntime().availableProcessors());
+
   private final AtomicInteger grpcPort = new AtomicInteger(-1);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -317,12 +325,27 @@ public final class VecdbNode {
                     info,
                     ready,
                     registry,
-                    httpPort::set,
+                    port -> {
+                      int was = httpPort.getAndSet(port);
+                      if (was >= 0 && was != port) {
+                        LOG.severe("HTTP instances bound different ports: " + was + ", " + port);
+                      }
+                      if (was < 0
+                          && !new ApiKeys(options.getApiKey(), options.getReadOnlyApiKey())
+                              .enabled()) {
+                        LOG.warning(
+                            "no api_key is configured: every request to "
+                                + options.getHost()
+                                + ":"
+                                + port
+                                + " is served without authentication");
+                      }
+                    },
                     () -> storage == null ? null : storage.snapshots(),
                     () -> cluster,
                     () -> localWrites,
                     walFaults),
-            new DeploymentOptions())
+            new DeploymentOptions().setInstances(HTTP_INSTANCES))
         .compose(
             id ->
                 options.getGrpcPort() == 0
