@@ -16,7 +16,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 
 /**
  * The HTTP face: Qdrant-compatible REST routes forwarded to the bus, health probes, {@code
@@ -30,7 +30,8 @@ final class HttpApiVerticle extends VerticleBase {
   private final NodeInfo info;
   private final AtomicBoolean ready;
   private final PrometheusMeterRegistry prometheus;
-  private final IntConsumer boundPort;
+  private final IntPredicate boundPort; // told the bound port; false: not the node's port
+  private final int port; // to listen on; 0: any free one
   private final java.util.function.Supplier<io.vecdb.durable.SnapshotService> snapshots;
   private HttpServer server;
   private Buffer openApi;
@@ -45,7 +46,8 @@ final class HttpApiVerticle extends VerticleBase {
       NodeInfo info,
       AtomicBoolean ready,
       PrometheusMeterRegistry prometheus,
-      IntConsumer boundPort,
+      IntPredicate boundPort,
+      int port,
       java.util.function.Supplier<io.vecdb.durable.SnapshotService> snapshots,
       java.util.function.Supplier<io.vecdb.cluster.ClusterNode> cluster,
       java.util.function.Supplier<LocalWrites> localWrites,
@@ -59,6 +61,7 @@ final class HttpApiVerticle extends VerticleBase {
     this.ready = ready;
     this.prometheus = prometheus;
     this.boundPort = boundPort;
+    this.port = port;
     this.keys = new ApiKeys(options.getApiKey(), options.getReadOnlyApiKey());
   }
 
@@ -81,7 +84,7 @@ final class HttpApiVerticle extends VerticleBase {
               HttpServerOptions http =
                   new HttpServerOptions()
                       .setHost(options.getHost())
-                      .setPort(options.getHttpPort())
+                      .setPort(port)
                       .setCompressionSupported(true)
                       .setMaxWebSocketMessageSize(wsLimit)
                       .setMaxWebSocketFrameSize(Math.min(wsLimit, 1 << 20));
@@ -94,12 +97,20 @@ final class HttpApiVerticle extends VerticleBase {
               server = vertx.createHttpServer(http);
               return server.requestHandler(router()).listen();
             })
+        .compose(
+            s ->
+                boundPort.test(s.actualPort())
+                    ? Future.succeededFuture(s)
+                    : Future.failedFuture(
+                        new IllegalStateException(
+                            "HTTP: an instance listens on port "
+                                + s.actualPort()
+                                + ", not on the node's port")))
         .onSuccess(
             s -> {
               if (tls.isEnabled() && tls.getReloadSeconds() > 0) {
                 watchCertificates(tls);
               }
-              boundPort.accept(s.actualPort());
             });
   }
 

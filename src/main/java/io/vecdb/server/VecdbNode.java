@@ -302,6 +302,69 @@ public final class VecdbNode {
         false);
   }
 
+  /**
+   * Deploys {@link #HTTP_INSTANCES} HTTP verticles on {@code port}, one deployment so that Vert.x
+   * shares the port among them. Port 0 (tests) becomes a free port chosen here first, as instances
+   * listening on port 0 would each bind a port of their own; if another process takes that port
+   * before the bind, another is tried, {@code attempts} times in all. Every instance checks that it
+   * bound the node's port.
+   */
+  private Future<String> deployHttp(
+      NodeInfo info, PrometheusMeterRegistry registry, int port, int attempts) {
+    int listen;
+    try {
+      listen = port == 0 ? freePort(options.getHost()) : port;
+    } catch (java.io.IOException e) {
+      return Future.failedFuture(e);
+    }
+    return vertx
+        .deployVerticle(
+            () ->
+                new HttpApiVerticle(
+                    options,
+                    info,
+                    ready,
+                    registry,
+                    bound -> {
+                      if (!httpPort.compareAndSet(-1, bound)) {
+                        return httpPort.get() == bound; // a later instance: on the same port
+                      }
+                      if (!new ApiKeys(options.getApiKey(), options.getReadOnlyApiKey())
+                          .enabled()) {
+                        LOG.warning(
+                            "no api_key is configured: every request to "
+                                + options.getHost()
+                                + ":"
+                                + bound
+                                + " is served without authentication");
+                      }
+                      return true;
+                    },
+                    listen,
+                    () -> storage == null ? null : storage.snapshots(),
+                    () -> cluster,
+                    () -> localWrites,
+                    walFaults),
+            new DeploymentOptions().setInstances(HTTP_INSTANCES))
+        .recover(
+            e -> {
+              httpPort.set(-1);
+              return port == 0
+                      && attempts > 1
+                      && e.getMessage() != null
+                      && e.getMessage().contains("Address already in use")
+                  ? deployHttp(info, registry, port, attempts - 1)
+                  : Future.failedFuture(e);
+            });
+  }
+
+  private static int freePort(String host) throws java.io.IOException {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return s.getLocalPort();
+    }
+  }
+
   private Future<?> deploy(PrometheusMeterRegistry registry, LogSource logSource) {
     Codecs.register(vertx.eventBus());
     SynchronizationMetrics sync = new MicrometerSynchronizationMetrics(registry);
@@ -317,35 +380,7 @@ public final class VecdbNode {
     DeploymentOptions worker = new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER);
     // HTTP first, so that /readyz answers 503 while the log recovers; the API refuses requests
     // with 503 until ready.
-    return vertx
-        .deployVerticle(
-            () ->
-                new HttpApiVerticle(
-                    options,
-                    info,
-                    ready,
-                    registry,
-                    port -> {
-                      int was = httpPort.getAndSet(port);
-                      if (was >= 0 && was != port) {
-                        LOG.severe("HTTP instances bound different ports: " + was + ", " + port);
-                      }
-                      if (was < 0
-                          && !new ApiKeys(options.getApiKey(), options.getReadOnlyApiKey())
-                              .enabled()) {
-                        LOG.warning(
-                            "no api_key is configured: every request to "
-                                + options.getHost()
-                                + ":"
-                                + port
-                                + " is served without authentication");
-                      }
-                    },
-                    () -> storage == null ? null : storage.snapshots(),
-                    () -> cluster,
-                    () -> localWrites,
-                    walFaults),
-            new DeploymentOptions().setInstances(HTTP_INSTANCES))
+    return deployHttp(info, registry, options.getHttpPort(), 3)
         .compose(
             id ->
                 options.getGrpcPort() == 0

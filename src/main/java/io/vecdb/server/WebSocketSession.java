@@ -17,8 +17,9 @@ import java.util.Map;
  * subscriptions ({@code "action": "subscribe"}) pushing applied changes of a collection. Message
  * shapes: docs/websocket.md.
  *
- * <p>Confined to the event loop of the connection: all handlers (frames, bus replies, feed events)
- * run there, so the subscription table needs no lock.
+ * <p>Confined to the event loop of the connection: all handlers (frames, decodes finished on a
+ * worker, bus replies, feed events) run there, so the subscription table and the count of messages
+ * decoding on a worker need no lock.
  */
 final class WebSocketSession {
   private final Vertx vertx;

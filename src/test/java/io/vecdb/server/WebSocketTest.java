@@ -155,6 +155,72 @@ class WebSocketTest {
     assertEquals(400, noAction.getInteger("code"));
   }
 
+  /**
+   * A message's body travels to the worker as bytes: one that is not an object, or is malformed
+   * inside balanced brackets, is refused there with the request's id; a message above 64 KiB is
+   * decoded off the event loop, and a small one right behind it is still answered.
+   */
+  @Test
+  void bodiesAreParsedOnceByTheWorkerThatExecutesThem() throws Exception {
+    JsonObject created =
+        request(
+            "c1",
+            new JsonObject()
+                .put("action", "create_collection")
+                .put("collection", "b")
+                .put(
+                    "body",
+                    new JsonObject()
+                        .put(
+                            "vectors", new JsonObject().put("size", 2).put("distance", "Euclid"))));
+    assertEquals("ok", created.getString("status"), created.encode());
+    JsonObject notObject =
+        request(
+            "n1",
+            new JsonObject()
+                .put("action", "search")
+                .put("collection", "b")
+                .put("body", new JsonArray().add(1)));
+    assertEquals(400, notObject.getInteger("code"), notObject.encode());
+    assertTrue(
+        notObject.getJsonObject("status").getString("error").startsWith("body:"),
+        notObject.encode());
+    TestNode.await(
+        ws.writeTextMessage(
+            "{\"id\":\"m1\",\"action\":\"search\",\"collection\":\"b\","
+                + "\"body\":{\"vector\":[1,,2]}}"));
+    JsonObject malformed = next();
+    assertEquals("m1", malformed.getValue("id"), malformed.encode());
+    assertEquals(400, malformed.getInteger("code"), malformed.encode());
+    assertTrue(
+        malformed.getJsonObject("status").getString("error").startsWith("body: malformed JSON"),
+        malformed.encode());
+    JsonArray points = new JsonArray();
+    for (int i = 0; i < 4000; i++) {
+      points.add(new JsonObject().put("id", i).put("vector", new JsonArray().add(i).add(0.5)));
+    }
+    JsonObject big =
+        new JsonObject()
+            .put("id", "big")
+            .put("action", "upsert")
+            .put("collection", "b")
+            .put("wait", true)
+            .put("body", new JsonObject().put("points", points));
+    assertTrue(big.encode().length() > 64 * 1024, "above the inline limit");
+    send(big);
+    send(new JsonObject().put("id", "small").put("action", "count").put("collection", "b"));
+    java.util.Map<Object, JsonObject> replies = new java.util.HashMap<>();
+    while (replies.size() < 2) {
+      JsonObject r = next();
+      replies.put(r.getValue("id"), r);
+    }
+    assertEquals("completed", replies.get("big").getJsonObject("result").getString("status"));
+    assertEquals("ok", replies.get("small").getString("status"), replies.get("small").encode());
+    JsonObject count =
+        request("c2", new JsonObject().put("action", "count").put("collection", "b"));
+    assertEquals(4000, count.getJsonObject("result").getInteger("count"), count.encode());
+  }
+
   @Test
   void changeFeedPushesAppliedChangesWithSequenceNumbers() throws Exception {
     t.put(
