@@ -73,16 +73,7 @@ record BenchOptions(
       switch (flag) {
         case "--json" -> json = true;
         case "--dataset" -> {
-          dataset = value(args, ++i, flag);
-          if (!dataset.equals("fashion-mnist")
-              && !dataset.equals("random")
-              && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(dataset))) {
-            throw new BadFlag(
-                "--dataset: expected fashion-mnist, random or a directory of TEXMEX files"
-                    + " (base.fvecs, query.fvecs, optional groundtruth.ivecs), got '"
-                    + dataset
-                    + "'");
-          }
+          dataset = dataset(args, ++i, flag);
         }
         case "--n" -> n = positiveInt(args, ++i, flag);
         case "--dim" -> dim = positiveInt(args, ++i, flag);
@@ -202,11 +193,31 @@ record BenchOptions(
 
   /** The index distance {@code --metric} names. */
   io.vecdb.index.Distance distance() {
+    return distance(metric);
+  }
+
+  /** The index distance a {@code --metric} value names (euclid, cosine, dot). */
+  static io.vecdb.index.Distance distance(String metric) {
     return switch (metric) {
       case "cosine" -> io.vecdb.index.Distance.COSINE;
       case "dot" -> io.vecdb.index.Distance.DOT;
       default -> io.vecdb.index.Distance.EUCLID;
     };
+  }
+
+  /** A {@code --dataset} value: fashion-mnist, random, or a directory of TEXMEX files. */
+  static String dataset(String[] args, int i, String flag) throws BadFlag {
+    String dataset = value(args, i, flag);
+    if (!dataset.equals("fashion-mnist")
+        && !dataset.equals("random")
+        && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(dataset))) {
+      throw new BadFlag(
+          "--dataset: expected fashion-mnist, random or a directory of TEXMEX files"
+              + " (base.fvecs, query.fvecs, optional groundtruth.ivecs), got '"
+              + dataset
+              + "'");
+    }
+    return dataset;
   }
 
   /** The value after flag {@code args[i - 1]} (not another flag); shared by the bench commands. */

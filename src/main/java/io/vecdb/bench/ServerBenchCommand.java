@@ -76,11 +76,7 @@ public final class ServerBenchCommand {
       String fashionDir,
       boolean json) {
     Distance distance() {
-      return switch (metric) {
-        case "cosine" -> Distance.COSINE;
-        case "dot" -> Distance.DOT;
-        default -> Distance.EUCLID;
-      };
+      return BenchOptions.distance(metric);
     }
 
     String qdrantDistance() {
@@ -116,15 +112,7 @@ public final class ServerBenchCommand {
       }
       switch (flag) {
         case "--json" -> json = true;
-        case "--dataset" -> {
-          dataset = value(args, ++i, flag);
-          if (!dataset.equals("fashion-mnist")
-              && !dataset.equals("random")
-              && !Files.isDirectory(Path.of(dataset))) {
-            throw new BenchOptions.BadFlag(
-                "--dataset: expected fashion-mnist, random or a TEXMEX directory, got " + dataset);
-          }
-        }
+        case "--dataset" -> dataset = BenchOptions.dataset(args, ++i, flag);
         case "--metric" -> {
           metric = value(args, ++i, flag);
           if (!Set.of("euclid", "cosine", "dot").contains(metric)) {
@@ -194,23 +182,11 @@ public final class ServerBenchCommand {
   }
 
   private static String value(String[] args, int i, String flag) throws BenchOptions.BadFlag {
-    if (i >= args.length || args[i].startsWith("--")) {
-      throw new BenchOptions.BadFlag(flag + ": expected a value");
-    }
-    return args[i];
+    return BenchOptions.value(args, i, flag);
   }
 
   private static int positive(String[] args, int i, String flag) throws BenchOptions.BadFlag {
-    String v = value(args, i, flag);
-    try {
-      int x = Integer.parseInt(v.trim());
-      if (x > 0) {
-        return x;
-      }
-    } catch (NumberFormatException e) {
-      // below
-    }
-    throw new BenchOptions.BadFlag(flag + ": expected a positive integer, got " + v);
+    return BenchOptions.positiveInt(args, i, flag);
   }
 
   public static int run(String[] args) {

@@ -15,18 +15,27 @@ import org.junit.jupiter.api.Test;
  * second page, a node at least as high as the entry point, at the query's position.
  */
 class HnswStalePagesTest {
-  @Test
-  void aSearchThatReadThePageTableBeforeAHighNodeOnANewPageWasLinkedStillFindsIt() {
-    HnswIndex h =
-        new HnswIndex(
-            2, Distance.EUCLID, HnswConfig.DEFAULT.withM(4).withFullScanThreshold(0).withSeed(11));
-    Random r = new Random(5);
-    int pageSize = 1 << HnswGraph.PAGE_SHIFT;
+  private static HnswIndex twoDimensional(long seed) {
+    return new HnswIndex(
+        2, Distance.EUCLID, HnswConfig.DEFAULT.withM(4).withFullScanThreshold(0).withSeed(seed));
+  }
+
+  /** Adds one page of random points; returns the highest level among them. */
+  private static int fillFirstPage(HnswIndex h, Random r) {
     int top = 0;
-    for (int i = 0; i < pageSize; i++) {
+    for (int i = 0; i < 1 << HnswGraph.PAGE_SHIFT; i++) {
       h.add(new float[] {r.nextFloat(), r.nextFloat()});
       top = Math.max(top, h.level(i));
     }
+    return top;
+  }
+
+  @Test
+  void aSearchThatReadThePageTableBeforeAHighNodeOnANewPageWasLinkedStillFindsIt() {
+    HnswIndex h = twoDimensional(11);
+    Random r = new Random(5);
+    int pageSize = 1 << HnswGraph.PAGE_SHIFT;
+    int top = fillFirstPage(h, r);
     assertTrue(top >= 2, "the entry point must be at level 2 or above for this case, got " + top);
     float[] target = {100, 100};
     int entryLevel = top;
@@ -114,16 +123,10 @@ class HnswStalePagesTest {
    */
   @Test
   void aRepairThatReadThePageTableBeforeTheEntryPointMovedToANewPageSucceeds() {
-    HnswIndex h =
-        new HnswIndex(
-            2, Distance.EUCLID, HnswConfig.DEFAULT.withM(4).withFullScanThreshold(0).withSeed(3));
+    HnswIndex h = twoDimensional(3);
     Random r = new Random(8);
     int pageSize = 1 << HnswGraph.PAGE_SHIFT;
-    int top = 0;
-    for (int i = 0; i < pageSize; i++) {
-      h.add(new float[] {r.nextFloat(), r.nextFloat()});
-      top = Math.max(top, h.level(i));
-    }
+    int top = fillFirstPage(h, r);
     // Only node 0 stays: every neighbour and second neighbour of it is freed, so its repair
     // searches the graph from the entry point.
     for (int i = 1; i < pageSize; i++) {

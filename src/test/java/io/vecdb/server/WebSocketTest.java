@@ -68,20 +68,25 @@ class WebSocketTest {
     return reply;
   }
 
-  @Test
-  void streamsRequestsAndEchoesIds() throws Exception {
+  /** A 2-d Euclid collection, created over the socket. */
+  private void createCollection(String name) throws Exception {
     JsonObject created =
         request(
-            "c1",
+            "create-" + name,
             new JsonObject()
                 .put("action", "create_collection")
-                .put("collection", "w")
+                .put("collection", name)
                 .put(
                     "body",
                     new JsonObject()
                         .put(
                             "vectors", new JsonObject().put("size", 2).put("distance", "Euclid"))));
     assertEquals("ok", created.getString("status"), created.encode());
+  }
+
+  @Test
+  void streamsRequestsAndEchoesIds() throws Exception {
+    createCollection("w");
     JsonArray points = new JsonArray();
     for (int i = 0; i < 20; i++) {
       points.add(new JsonObject().put("id", i).put("vector", new JsonArray().add(i).add(0)));
@@ -162,18 +167,7 @@ class WebSocketTest {
    */
   @Test
   void bodiesAreParsedOnceByTheWorkerThatExecutesThem() throws Exception {
-    JsonObject created =
-        request(
-            "c1",
-            new JsonObject()
-                .put("action", "create_collection")
-                .put("collection", "b")
-                .put(
-                    "body",
-                    new JsonObject()
-                        .put(
-                            "vectors", new JsonObject().put("size", 2).put("distance", "Euclid"))));
-    assertEquals("ok", created.getString("status"), created.encode());
+    createCollection("b");
     JsonObject notObject =
         request(
             "n1",
