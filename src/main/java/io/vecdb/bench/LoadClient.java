@@ -56,6 +56,9 @@ final class LoadClient {
 
   private static final long REPLY_TIMEOUT_NANOS = 30_000_000_000L;
 
+  /** Latencies kept per run (the percentiles are of the first this many replies). */
+  private static final int MAX_LATENCIES = 50_000_000;
+
   private final InetSocketAddress address;
   private final Mode mode;
   private final String path; // HTTP: the POST target; WebSocket: the upgrade path
@@ -142,7 +145,8 @@ final class LoadClient {
         conns[i] = new Conn(i, (int) ((long) i * requests.length / connections));
         conns[i].open(selector);
       }
-      long[] latencies = new long[(int) Math.min(maxRequests, 50_000_000L)];
+      // Grown as replies come (a run at 10k requests/s for 10 s keeps 100k), up to a bound.
+      long[] latencies = new long[(int) Math.max(16, Math.min(maxRequests, 1 << 16))];
       long count = 0;
       long errors = 0;
       String firstError = null;
@@ -176,6 +180,9 @@ final class LoadClient {
             continue;
           }
           now = System.nanoTime();
+          if (count == latencies.length && count < MAX_LATENCIES) {
+            latencies = Arrays.copyOf(latencies, (int) Math.min(MAX_LATENCIES, 2 * count));
+          }
           if (count < latencies.length) {
             latencies[(int) count] = now - c.sentAt;
           }

@@ -248,7 +248,6 @@ public final class ServerBenchCommand {
             .toCompletionStage()
             .toCompletableFuture()
             .get(120, TimeUnit.SECONDS);
-    List<Map<String, Object>> lines = new ArrayList<>();
     try {
       URI base = URI.create("http://127.0.0.1:" + node.httpPort());
       long t0 = System.nanoTime();
@@ -263,20 +262,20 @@ public final class ServerBenchCommand {
       Collection c = node.collections().require(NAME);
       float[][] queries = new float[nq][];
       for (int i = 0; i < nq; i++) {
-        queries[i] =
-            java.util.Arrays.copyOfRange(data.test(), i * data.dim(), (i + 1) * data.dim());
+        queries[i] = data.testVector(i);
       }
       SearchParams params = new SearchParams(o.ef(), false);
       HnswIndex graph = c.hnswOf("");
-      int[] ordToId = new int[graph.size() + data.n()];
+      int[] ordOfId = new int[data.n()];
+      int maxOrd = 0;
       for (int id = 0; id < data.n(); id++) {
-        int ord = c.point(new io.vecdb.model.PointId.Num(id)).ordinal();
-        if (ord >= ordToId.length) {
-          ordToId = java.util.Arrays.copyOf(ordToId, ord + 1);
-        }
-        ordToId[ord] = id;
+        ordOfId[id] = c.point(new io.vecdb.model.PointId.Num(id)).ordinal();
+        maxOrd = Math.max(maxOrd, ordOfId[id]);
       }
-      int[] ordinalToId = ordToId;
+      int[] ordinalToId = new int[maxOrd + 1];
+      for (int id = 0; id < data.n(); id++) {
+        ordinalToId[ordOfId[id]] = id;
+      }
       Engine engineGraph = (q, k) -> ids(graph.search(q, k, params, null), ordinalToId);
       Engine engineCollection =
           (q, k) -> {
@@ -287,13 +286,11 @@ public final class ServerBenchCommand {
             }
             return found;
           };
-      Map<String, Object> engine = engine("engine-graph", engineGraph, queries, gt, o, data.n());
+      Map<String, Object> engine = engine("engine-graph", engineGraph, queries, gt, o);
       double engineQps = (double) engine.get("qps");
-      print(engine, lines, o, out);
+      print(engine, o, out);
       print(
-          withRatio(
-              engine("engine-collection", engineCollection, queries, gt, o, data.n()), engineQps),
-          lines,
+          withRatio(engine("engine-collection", engineCollection, queries, gt, o), engineQps),
           o,
           out);
       InetSocketAddress at = new InetSocketAddress("127.0.0.1", node.httpPort());
@@ -350,7 +347,7 @@ public final class ServerBenchCommand {
             line.put(e.getKey() + "_cpu_us_per_query", round((e.getValue() - before) / 1e3 / q, 1));
           }
           line.put("recall", round(recall, 4));
-          print(line, lines, o, out);
+          print(line, o, out);
         }
       }
     } finally {
@@ -426,7 +423,7 @@ public final class ServerBenchCommand {
 
   /** The engine with {@code searchThreads} threads for {@code seconds}, after a recall pass. */
   private static Map<String, Object> engine(
-      String what, Engine e, float[][] queries, int[] gt, Options o, int n) throws Exception {
+      String what, Engine e, float[][] queries, int[] gt, Options o) throws Exception {
     double recall = 0;
     for (int i = 0; i < queries.length; i++) {
       recall += recall(e.search(queries[i], o.k()), gt, i, o.k());
@@ -647,9 +644,7 @@ public final class ServerBenchCommand {
     }
   }
 
-  private static void print(
-      Map<String, Object> line, List<Map<String, Object>> lines, Options o, PrintStream out) {
-    lines.add(line);
+  private static void print(Map<String, Object> line, Options o, PrintStream out) {
     out.println(BenchOutput.line(line, o.json(), 18));
     out.flush();
   }

@@ -62,24 +62,30 @@ public final class JsonBodies {
    * @throws MalformedJson when {@code raw} is not one well-formed JSON value
    */
   public static Object decode(Buffer raw) {
+    Reader r = reader(raw);
+    try {
+      return r.document();
+    } finally {
+      r.keepScratch();
+    }
+  }
+
+  /** A reader over {@code raw}'s bytes: in place when it has a heap array, else over a copy. */
+  private static Reader reader(Buffer raw) {
     if (raw instanceof io.vertx.core.internal.buffer.BufferInternal internal) {
       io.netty.buffer.ByteBuf bb = internal.getByteBuf();
       if (bb.hasArray()) { // read in place: no copy of the body
         int from = bb.arrayOffset() + bb.readerIndex();
-        return decode(bb.array(), from, from + bb.readableBytes());
+        return new Reader(bb.array(), from, from + bb.readableBytes());
       }
     }
     byte[] bytes = raw.getBytes();
-    return decode(bytes, 0, bytes.length);
+    return new Reader(bytes, 0, bytes.length);
   }
 
   /** As {@link #decode(Buffer)}, of UTF-8 bytes. */
   public static Object decode(byte[] bytes) {
-    return decode(bytes, 0, bytes.length);
-  }
-
-  private static Object decode(byte[] bytes, int from, int to) {
-    Reader r = new Reader(bytes, from, to);
+    Reader r = new Reader(bytes, 0, bytes.length);
     try {
       return r.document();
     } finally {
@@ -103,11 +109,10 @@ public final class JsonBodies {
    * @throws MalformedJson when the message is not an object or the rest of it is malformed
    */
   public static Envelope envelope(Buffer message, String rawField) {
-    byte[] bytes = message.getBytes();
-    Reader r = new Reader(bytes, 0, bytes.length);
+    Reader r = reader(message);
     try {
       r.skipWhitespace();
-      if (r.at >= r.end || bytes[r.at] != '{') {
+      if (r.at >= r.end || r.b[r.at] != '{') {
         throw r.error("expected a JSON object");
       }
       Map<String, Object> fields = r.object(1, rawField);
@@ -118,7 +123,7 @@ public final class JsonBodies {
       Buffer raw =
           r.rawFrom < 0
               ? null
-              : Buffer.buffer(java.util.Arrays.copyOfRange(bytes, r.rawFrom, r.rawTo));
+              : Buffer.buffer(java.util.Arrays.copyOfRange(r.b, r.rawFrom, r.rawTo));
       return new Envelope(new JsonObject(fields), raw);
     } finally {
       r.keepScratch();
@@ -218,7 +223,7 @@ public final class JsonBodies {
     void skipWhitespace() {
       while (at < end) {
         byte c = b[at];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        if (isSpace(c)) {
           at++;
         } else if (c == '/') {
           comment();
@@ -351,8 +356,7 @@ public final class JsonBodies {
         }
         at++;
         skipWhitespace();
-        if (name.equals(raw)) {
-          map.remove(name);
+        if (name.equals(raw)) { // never put in the map; a repeated one: the last counts
           rawFrom = at;
           skipValue();
           rawTo = at;
@@ -399,7 +403,7 @@ public final class JsonBodies {
         }
         return;
       }
-      byte[] open = new byte[MAX_DEPTH + 1];
+      byte[] open = new byte[16]; // the open brackets, grown up to MAX_DEPTH
       int depth = 0;
       while (at < end) {
         c = b[at];
@@ -410,6 +414,9 @@ public final class JsonBodies {
         if (c == '{' || c == '[') {
           if (depth == MAX_DEPTH) {
             throw error("nesting deeper than " + MAX_DEPTH);
+          }
+          if (depth == open.length) {
+            open = java.util.Arrays.copyOf(open, Math.min(MAX_DEPTH, 2 * depth));
           }
           open[depth++] = c;
         } else if (c == '}' || c == ']') {
@@ -714,13 +721,9 @@ public final class JsonBodies {
               if (at + 4 > end) {
                 throw error("unexpected end of input in a \\u escape");
               }
-              int v = 0;
-              for (int i = 0; i < 4; i++) {
-                int h = Character.digit(b[at + i], 16);
-                if (h < 0 || b[at + i] < 0) {
-                  throw error("expected 4 hex digits after \\u");
-                }
-                v = (v << 4) | h;
+              int v = hex4(at);
+              if (v < 0) {
+                throw error("expected 4 hex digits after \\u");
               }
               at += 4;
               if (name && Character.isLowSurrogate((char) v)) {
@@ -780,7 +783,8 @@ public final class JsonBodies {
             .decode(ByteBuffer.wrap(b, from, to - from))
             .toString();
       } catch (CharacterCodingException e) {
-        throw new MalformedJson("invalid UTF-8 in a string between bytes " + from + " and " + to);
+        throw new MalformedJson(
+            "invalid UTF-8 between bytes " + (from - start) + " and " + (to - start));
       }
     }
 

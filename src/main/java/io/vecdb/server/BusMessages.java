@@ -111,12 +111,4 @@ final class BusMessages {
     }
     return VecdbException.of(t);
   }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
 }

@@ -206,6 +206,21 @@ final class HttpApiVerticle extends VerticleBase {
     ctx.next();
   }
 
+  /**
+   * Refuses (400) a path whose percent-encoding is malformed ({@code %ZZ}): vertx-web's path
+   * normalisation throws on it, which every later handler would meet as a 500.
+   */
+  private static void checkPath(RoutingContext ctx) {
+    try {
+      ctx.normalizedPath();
+    } catch (IllegalArgumentException e) {
+      Envelope.error(
+          ctx, 400, "path: malformed percent-encoding: " + e.getMessage(), System.nanoTime());
+      return;
+    }
+    ctx.next();
+  }
+
   private static void readOnlyRefused(RoutingContext ctx) {
     Envelope.error(
         ctx,
@@ -219,6 +234,7 @@ final class HttpApiVerticle extends VerticleBase {
     if (prometheus != null) {
       router.route().handler(new HttpRequestMetrics(prometheus));
     }
+    router.route().handler(HttpApiVerticle::checkPath);
     router.route().handler(this::authenticate);
     // Until the log has been recovered the data is incomplete (and the verticles behind the API
     // are not deployed yet): answer 503 rather than serve it.

@@ -24,16 +24,18 @@ final class RestRoutes {
   private record Route(HttpMethod method, String template, String[] segments, Action action) {}
 
   private final java.util.List<Route> routes = new java.util.ArrayList<>();
+  private final Forward forward;
 
-  private RestRoutes() {}
-
-  static void mount(Router r, Forward f) {
-    RestRoutes table = new RestRoutes();
-    table.define();
-    r.route().handler(ctx -> table.dispatch(ctx, f));
+  private RestRoutes(Forward forward) {
+    this.forward = forward;
+    define();
   }
 
-  private void dispatch(RoutingContext ctx, Forward f) {
+  static void mount(Router r, Forward f) {
+    r.route().handler(new RestRoutes(f)::dispatch);
+  }
+
+  private void dispatch(RoutingContext ctx) {
     String path = ctx.normalizedPath();
     if (!path.startsWith("/collections") && !path.startsWith("/aliases")) {
       ctx.next();
@@ -65,7 +67,7 @@ final class RestRoutes {
         return;
       }
       ctx.put(TEMPLATE, route.template());
-      f.call(ctx, route.action(), collection, arg);
+      forward.call(ctx, route.action(), collection, arg);
       return;
     }
     if (pathMatched) {

@@ -623,5 +623,6 @@ class BadInputTest {
         "vector");
     rejects(404, HttpMethod.GET, "/no/such/path", null, "/no/such/path");
     rejects(405, HttpMethod.DELETE, "/collections/c/points/search", null, "DELETE");
+    rejects(400, HttpMethod.GET, "/collections/c%ZZ", null, "path:", "percent-encoding");
   }
 }
