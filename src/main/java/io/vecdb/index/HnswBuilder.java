@@ -40,6 +40,12 @@ final class HnswBuilder {
   volatile Runnable afterEntryRead;
 
   /**
+   * Tests only: runs inside {@link #moveEntryOff} once it chose the new entry point and before it
+   * installs it; else null.
+   */
+  volatile Runnable beforeEntryMoved;
+
+  /**
    * Level from a hash of (seed, ordinal): reproducible whatever the thread interleaving (tests).
    */
   int levelFor(int ord) {
@@ -450,6 +456,10 @@ final class HnswBuilder {
           bestLevel = level;
         }
       }
+    }
+    Runnable hook = beforeEntryMoved;
+    if (hook != null) {
+      hook.run();
     }
     if (best >= 0) {
       graph.entry.compareAndSet(e, packEntry(best, bestLevel));

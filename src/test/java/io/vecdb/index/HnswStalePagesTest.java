@@ -155,6 +155,68 @@ class HnswStalePagesTest {
     assertEquals(high[0], h.search(h.vector(high[0]), 1, exactish, null).ordinal(0));
   }
 
+  /**
+   * Issue 12 (the guard added at stop 21 in {@code HnswCompactor.repair}): a node can sit on a
+   * layer above the entry point. The entry E is the only node of its level M; a remove of E chooses
+   * the highest other live node (below M) and, before it installs it, an add of a node X of level M
+   * reads the entry (still E) and links its layer M to E, the only node there. The entry then drops
+   * below M. A compaction freeing E repairs X's layer-M list: every neighbour and second neighbour
+   * is gone, so the repair would search layer M from an entry that has no such layer; the guard
+   * leaves the list empty instead. Without it the compaction throws (checked by removing it).
+   */
+  @Test
+  void aRepairOfALayerAboveTheEntryPointLeavesItsListEmpty() {
+    int m = -1;
+    int x = -1;
+    long seed = 0;
+    // A seed and an ordinal x: among 0..x-1 the top level m >= 1 is held by one node, and x has it.
+    for (seed = 1; x < 0; seed++) {
+      HnswIndex probe = twoDimensional(seed);
+      int top = 0;
+      int holders = 0;
+      for (int ord = 0; ord < 200 && x < 0; ord++) {
+        int l = probe.levelFor(ord);
+        if (ord >= 20 && l == top && top >= 1 && holders == 1) {
+          x = ord;
+          m = top;
+        } else if (l > top) {
+          top = l;
+          holders = 1;
+        } else if (l == top) {
+          holders++;
+        }
+      }
+    }
+    HnswIndex h = twoDimensional(seed - 1);
+    Random r = new Random(seed);
+    for (int i = 0; i < x; i++) {
+      h.add(new float[] {r.nextFloat(), r.nextFloat()});
+    }
+    int entry = HnswGraph.entryNode(h.entryForTest());
+    assertEquals(m, HnswGraph.entryLevel(h.entryForTest()), "the entry holds the top level");
+    int[] added = {-1};
+    h.builder().beforeEntryMoved =
+        () -> {
+          h.builder().beforeEntryMoved = null;
+          added[0] = h.add(new float[] {r.nextFloat(), r.nextFloat()});
+        };
+    h.remove(entry);
+    assertEquals(x, added[0], "the add ran inside the remove");
+    assertEquals(m, h.level(x));
+    assertTrue(
+        HnswGraph.entryLevel(h.entryForTest()) < m,
+        "the entry dropped below the new node's level: " + h.entryForTest());
+    assertEquals(entry, h.neighbours(x, m)[0], "its layer-m list names the removed entry");
+    assertEquals(1, h.compact());
+    assertEquals(0, h.neighbours(x, m).length, "nothing left to link to on layer m");
+    SearchParams exactish = new SearchParams(64, false);
+    for (int i = 0; i <= x; i++) {
+      if (i != entry) {
+        assertEquals(i, h.search(h.vector(i), 1, exactish, null).ordinal(0), "node " + i);
+      }
+    }
+  }
+
   @Test
   void ramBytesUsedCountsThePooledSearchState() {
     HnswIndex h =
