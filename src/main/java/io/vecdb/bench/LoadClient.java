@@ -33,9 +33,23 @@ final class LoadClient {
     WEBSOCKET
   }
 
-  /** What one run measured. Latencies are in nanoseconds, sorted. */
+  /**
+   * Makes each request as it is sent, for runs where every request must differ (a write per new
+   * point id). Called on the run's thread only.
+   */
+  @FunctionalInterface
+  interface Source {
+    byte[] next();
+  }
+
+  /**
+   * What one run measured. Latencies are in nanoseconds, sorted. {@code okInWindow}: replies that
+   * succeeded and arrived before the run's duration ended (the in-flight ones answered after it
+   * count in {@code requests}).
+   */
   record Result(
       long requests,
+      long okInWindow,
       long errors,
       double seconds,
       long[] latencies,
@@ -84,16 +98,22 @@ final class LoadClient {
   }
 
   static byte[] httpPost(String path, byte[] body) {
+    return httpRequest("POST", path, body, body.length);
+  }
+
+  /** An HTTP/1.1 request of {@code method} with the first {@code length} bytes of {@code body}. */
+  static byte[] httpRequest(String method, String path, byte[] body, int length) {
     byte[] head =
-        ("POST "
+        (method
+                + " "
                 + path
                 + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "Content-Length: "
-                + body.length
+                + length
                 + "\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII);
-    byte[] out = Arrays.copyOf(head, head.length + body.length);
-    System.arraycopy(body, 0, out, head.length, body.length);
+    byte[] out = Arrays.copyOf(head, head.length + length);
+    System.arraycopy(body, 0, out, head.length, length);
     return out;
   }
 
@@ -137,17 +157,38 @@ final class LoadClient {
       long maxRequests,
       BiConsumer<Integer, String> onReply)
       throws IOException {
+    return run(requests, null, connections, seconds, maxRequests, onReply);
+  }
+
+  /**
+   * As {@link #run(byte[][], int, double, long, BiConsumer)}, each request made by {@code source}
+   * when it is sent ({@code onReply} then gets -1 as the index).
+   */
+  Result run(Source source, int connections, double seconds, long maxRequests) throws IOException {
+    return run(null, source, connections, seconds, maxRequests, null);
+  }
+
+  private Result run(
+      byte[][] requests,
+      Source source,
+      int connections,
+      double seconds,
+      long maxRequests,
+      BiConsumer<Integer, String> onReply)
+      throws IOException {
     java.lang.management.ThreadMXBean threads =
         java.lang.management.ManagementFactory.getThreadMXBean();
     try (Selector selector = Selector.open()) {
       Conn[] conns = new Conn[connections];
       for (int i = 0; i < connections; i++) {
-        conns[i] = new Conn(i, (int) ((long) i * requests.length / connections));
+        conns[i] =
+            new Conn(i, requests == null ? 0 : (int) ((long) i * requests.length / connections));
         conns[i].open(selector);
       }
       // Grown as replies come (a run at 10k requests/s for 10 s keeps 100k), up to a bound.
       long[] latencies = new long[(int) Math.max(16, Math.min(maxRequests, 1 << 16))];
       long count = 0;
+      long okInWindow = 0;
       long errors = 0;
       String firstError = null;
       long cpu0 = threads.getCurrentThreadCpuTime();
@@ -156,7 +197,7 @@ final class LoadClient {
       long sent = 0;
       for (Conn c : conns) {
         if (sent < maxRequests) {
-          c.send(requests, selector);
+          c.send(requests, source);
           sent++;
         }
       }
@@ -192,12 +233,16 @@ final class LoadClient {
             if (firstError == null) {
               firstError = c.lastError;
             }
-          } else if (onReply != null) {
-            onReply.accept(c.current, new String(c.body, 0, c.bodyLength, StandardCharsets.UTF_8));
+          } else {
+            okInWindow += now < end ? 1 : 0;
+            if (onReply != null) {
+              onReply.accept(
+                  c.current, new String(c.body, 0, c.bodyLength, StandardCharsets.UTF_8));
+            }
           }
           inFlight--;
           if (now < end && sent < maxRequests) {
-            c.send(requests, selector);
+            c.send(requests, source);
             sent++;
             inFlight++;
           }
@@ -215,7 +260,7 @@ final class LoadClient {
       }
       long[] lat = Arrays.copyOf(latencies, (int) Math.min(count, latencies.length));
       Arrays.sort(lat);
-      return new Result(count, errors, elapsed, lat, cpu, firstError);
+      return new Result(count, okInWindow, errors, elapsed, lat, cpu, firstError);
     }
   }
 
@@ -294,10 +339,15 @@ final class LoadClient {
       }
     }
 
-    void send(byte[][] requests, Selector selector) throws IOException {
-      current = next;
-      next = (next + 1) % requests.length;
-      out = ByteBuffer.wrap(requests[current]);
+    void send(byte[][] requests, Source source) throws IOException {
+      if (requests != null) {
+        current = next;
+        next = (next + 1) % requests.length;
+        out = ByteBuffer.wrap(requests[current]);
+      } else {
+        current = -1;
+        out = ByteBuffer.wrap(source.next());
+      }
       headLength = 0;
       bodyLength = 0;
       expected = -1;

@@ -37,7 +37,8 @@ final class PostgresPeer implements AutoCloseable {
       double seconds,
       double p50Ms,
       double p99Ms,
-      long walSyncs) {}
+      long walSyncs,
+      double clientCpuMicrosPerTransaction) {}
 
   private PostgresPeer(Path bin, Path dir, int port, boolean asPostgres) {
     this.bin = bin;
@@ -109,7 +110,7 @@ final class PostgresPeer implements AutoCloseable {
 
   /** Single-row INSERTs of a {@code real[]} of {@code dim} values into a table with a key. */
   Result plainInserts(int clients, int dim, int warmupSeconds, int seconds) throws Exception {
-    sql("CREATE TABLE items (id bigserial PRIMARY KEY, v real[])");
+    sql("CREATE TABLE IF NOT EXISTS items (id bigserial PRIMARY KEY, v real[])");
     return pgbench(
         "INSERT INTO items (v) SELECT array_agg((random() * 255)::int::real)"
             + " FROM generate_series(1, "
@@ -163,8 +164,21 @@ final class PostgresPeer implements AutoCloseable {
       failed = Long.parseLong(f.group(1));
     }
     long[] latencies = latencies(logDir);
+    double cpu = Double.NaN;
+    Matcher c = Pattern.compile("pgbench_cpu_seconds ([0-9.]+) ([0-9.]+)").matcher(out);
+    if (c.find()) {
+      double total = Double.parseDouble(c.group(1)) + Double.parseDouble(c.group(2));
+      cpu = total * 1e6 / Math.max(1, tx);
+    }
     return new Result(
-        what, tx, failed, seconds, percentile(latencies, 0.50), percentile(latencies, 0.99), syncs);
+        what,
+        tx,
+        failed,
+        seconds,
+        percentile(latencies, 0.50),
+        percentile(latencies, 0.99),
+        syncs,
+        cpu);
   }
 
   private String pgbenchRun(Path script, int clients, int seconds, Path logPrefix)
@@ -193,7 +207,11 @@ final class PostgresPeer implements AutoCloseable {
       cmd.add("--log-prefix=" + logPrefix);
     }
     cmd.add("postgres");
-    return run(cmd, seconds + 120L);
+    if (logPrefix != null && Files.isExecutable(TIME)) {
+      // The client's own CPU (user, system), to compare with VecDB's load generator.
+      return run(cmd, seconds + 120L, List.of(TIME.toString(), "-f", "pgbench_cpu_seconds %U %S"));
+    }
+    return run(cmd, seconds + 120L, List.of());
   }
 
   /** Per-transaction latencies (microseconds) from pgbench's logs, sorted. */
@@ -252,8 +270,14 @@ final class PostgresPeer implements AutoCloseable {
         120);
   }
 
+  private static final Path TIME = Path.of("/usr/bin/time");
+
   private String run(List<String> cmd, long timeoutSeconds) throws Exception {
-    List<String> full = new ArrayList<>();
+    return run(cmd, timeoutSeconds, List.of());
+  }
+
+  private String run(List<String> cmd, long timeoutSeconds, List<String> prefix) throws Exception {
+    List<String> full = new ArrayList<>(prefix);
     if (asPostgres) {
       full.addAll(List.of("runuser", "-u", "postgres", "--"));
     }

@@ -11,19 +11,17 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,16 +31,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * application that stores one embedding per user action. In one run:
  *
  * <ol>
- *   <li>VecDB (a server process it starts, {@code wal.sync always}): {@code --clients} HTTP
- *       connections, each with one {@code PUT /points?wait=false} of one random point in flight,
- *       for {@code --seconds}: acknowledged writes/s, writes per fsync (from {@code /metrics}),
- *       p50/p99 latency. Then the same load for {@code --sustain-seconds} into a fresh collection,
- *       and the rate at which points became searchable (counted applied at the end);
+ *   <li>VecDB (a server process it starts, {@code wal.sync always}) and PostgreSQL 15 (a throwaway
+ *       cluster it initialises, {@code synchronous_commit=on}) in {@code --rounds} alternating
+ *       rounds: {@code --clients} HTTP connections from {@link LoadClient}, each with one {@code
+ *       PUT /points?wait=false} of one random point in flight, for {@code --seconds}: acknowledged
+ *       writes/s, writes per fsync (from {@code /metrics}), p50/p99 latency, the client's CPU per
+ *       write; then pgbench with the same client count, one single-row INSERT per transaction into
+ *       a plain table. Each phase starts once the CPUs are quiet; the summary compares medians;
+ *   <li>the same VecDB load for {@code --sustain-seconds} into a fresh collection, and the rate at
+ *       which points became searchable (counted applied at half time and at the end);
  *   <li>VecDB's engine in process: the same vectors inserted by 2 threads, the ceiling for the
  *       searchable rate;
- *   <li>PostgreSQL 15 (a throwaway cluster it initialises, {@code synchronous_commit=on}): pgbench
- *       with the same client count, one single-row INSERT per transaction into a plain table, then
- *       (if the pgvector extension is installed) into a table with an HNSW index.
+ *   <li>if the pgvector extension is installed, pgbench's INSERTs into a table with an HNSW index.
  * </ol>
  *
  * <p>Vectors are random integers 0..255 in each of {@code --dim} components, a function of the
@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class WritesBenchCommand {
   static final String USAGE =
       "usage: vecdb bench-writes [--clients 64] [--dim 128] [--seconds 10] [--sustain-seconds 60]"
-          + " [--warmup-seconds 10] [--seed 42] [--server-heap 4g] [--server-arg ARG]..."
+          + " [--warmup-seconds 10] [--rounds 3] [--seed 42] [--server-heap 4g]"
+          + " [--server-arg ARG]..."
           + " [--pg-bin /usr/lib/postgresql/15/bin] [--no-pg] [--json] [--work-dir DIR]";
 
   private WritesBenchCommand() {}
@@ -63,6 +64,7 @@ public final class WritesBenchCommand {
       int seconds,
       int sustainSeconds,
       int warmupSeconds,
+      int rounds,
       long seed,
       String serverHeap,
       List<String> serverArgs,
@@ -77,6 +79,7 @@ public final class WritesBenchCommand {
       int seconds = 10;
       int sustain = 60;
       int warmup = 10;
+      int rounds = 3;
       long seed = 42;
       String heap = "4g";
       List<String> serverArgs = new ArrayList<>();
@@ -95,6 +98,7 @@ public final class WritesBenchCommand {
                 sustain = positive(flag, BenchOptions.value(args, ++i, flag));
             case "--warmup-seconds" ->
                 warmup = Integer.parseInt(BenchOptions.value(args, ++i, flag));
+            case "--rounds" -> rounds = positive(flag, BenchOptions.value(args, ++i, flag));
             case "--seed" -> seed = Long.parseLong(BenchOptions.value(args, ++i, flag));
             case "--server-heap" -> heap = BenchOptions.value(args, ++i, flag);
             case "--server-arg" -> {
@@ -114,7 +118,19 @@ public final class WritesBenchCommand {
         }
       }
       return new Options(
-          clients, dim, seconds, sustain, warmup, seed, heap, serverArgs, pgBin, pg, json, workDir);
+          clients,
+          dim,
+          seconds,
+          sustain,
+          warmup,
+          rounds,
+          seed,
+          heap,
+          serverArgs,
+          pgBin,
+          pg,
+          json,
+          workDir);
     }
 
     private static int positive(String flag, String value) throws BenchOptions.BadFlag {
@@ -160,21 +176,54 @@ public final class WritesBenchCommand {
 
   /** {@code {"points":[{"id":ID,"vector":[..]}]}}, written without a JSON library. */
   static Buffer body(long seed, long id, int dim) {
+    byte[] b = new byte[maxBodyLength(dim)];
+    return Buffer.buffer().appendBytes(b, 0, body(seed, id, dim, b));
+  }
+
+  /** Bytes {@link #body(long, long, int, byte[])} may need for a {@code dim}-d point. */
+  static int maxBodyLength(int dim) {
+    return 64 + 4 * dim;
+  }
+
+  /**
+   * Writes the body of point {@code id} into {@code out} (at least {@link #maxBodyLength} bytes);
+   * returns its length. ASCII digits straight into bytes: the load thread makes one per request.
+   */
+  static int body(long seed, long id, int dim, byte[] out) {
     int[] v = vector(seed, id, dim);
-    StringBuilder b = new StringBuilder(32 + dim * 4);
-    b.append("{\"points\":[{\"id\":").append(id).append(",\"vector\":[");
+    int at = ascii(out, 0, "{\"points\":[{\"id\":");
+    at = ascii(out, at, Long.toString(id));
+    at = ascii(out, at, ",\"vector\":[");
     for (int j = 0; j < dim; j++) {
       if (j > 0) {
-        b.append(',');
+        out[at++] = ',';
       }
-      b.append(v[j]);
+      int x = v[j]; // 0..255
+      if (x >= 100) {
+        out[at++] = (byte) ('0' + x / 100);
+      }
+      if (x >= 10) {
+        out[at++] = (byte) ('0' + x / 10 % 10);
+      }
+      out[at++] = (byte) ('0' + x % 10);
     }
-    b.append("]}]}");
-    return Buffer.buffer(b.toString());
+    return ascii(out, at, "]}]}");
+  }
+
+  private static int ascii(byte[] out, int at, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      out[at++] = (byte) s.charAt(i);
+    }
+    return at;
   }
 
   /** Latencies of one load phase, and what it counted. */
-  record Load(long acknowledged, long failed, double seconds, long[] sortedLatencyNanos) {
+  record Load(
+      long acknowledged,
+      long failed,
+      double seconds,
+      long[] sortedLatencyNanos,
+      double clientCpuMicrosPerRequest) {
     double perSecond() {
       return acknowledged / seconds;
     }
@@ -211,26 +260,20 @@ public final class WritesBenchCommand {
           "%d clients, one %d-d point per request, %d s measured (%d s sustained), seed %d",
           o.clients(), o.dim(), o.seconds(), o.sustainSeconds(), o.seed());
       vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-      try {
-        long searchable = vecdb(workDir.resolve("vecdb"));
+      try (PostgresPeer pg = o.pg() ? PostgresPeer.start(o.pgBin()) : null) {
+        long searchable = vecdb(workDir.resolve("vecdb"), pg);
         inProcess(searchable);
-        if (o.pg()) {
-          PostgresPeer.Result plain;
-          PostgresPeer.Result vector;
-          try (PostgresPeer pg = PostgresPeer.start(o.pgBin())) {
-            progress("PostgreSQL %s: plain-table INSERTs ...", pg.version());
-            plain = pg.plainInserts(o.clients(), o.dim(), o.warmupSeconds(), o.seconds());
-            emit(pgRecord("postgres_plain", plain, pg.version()));
-            if (pg.hasPgvector()) {
-              progress("pgvector %s: INSERTs into an HNSW-indexed table ...", pg.pgvectorVersion());
-              vector =
-                  pg.pgvectorInserts(o.clients(), o.dim(), o.warmupSeconds(), o.sustainSeconds());
-              Map<String, Object> r = pgRecord("pgvector_hnsw", vector, pg.version());
-              r.put("pgvector", pg.pgvectorVersion());
-              emit(r);
-            } else {
-              emit(record("pgvector_hnsw", "skipped: the pgvector extension is not installed"));
-            }
+        if (pg != null) {
+          if (pg.hasPgvector()) {
+            awaitQuiet();
+            progress("pgvector %s: INSERTs into an HNSW-indexed table ...", pg.pgvectorVersion());
+            PostgresPeer.Result vector =
+                pg.pgvectorInserts(o.clients(), o.dim(), o.warmupSeconds(), o.sustainSeconds());
+            Map<String, Object> r = pgRecord("pgvector_hnsw", vector, pg.version());
+            r.put("pgvector", pg.pgvectorVersion());
+            emit(r);
+          } else {
+            emit(record("pgvector_hnsw", "skipped: the pgvector extension is not installed"));
           }
         }
         summary();
@@ -242,8 +285,13 @@ public final class WritesBenchCommand {
       }
     }
 
-    /** The two VecDB phases; returns how many points the sustained phase made searchable. */
-    private long vecdb(Path dir) throws Exception {
+    /**
+     * The VecDB phases, with PostgreSQL's plain-table rounds (if {@code pg}) interleaved with
+     * VecDB's acknowledged rounds: on this shared machine the rate drifts by a third within
+     * minutes, so each round of one is next to a round of the other. Returns how many points the
+     * sustained phase made searchable.
+     */
+    private long vecdb(Path dir, PostgresPeer pg) throws Exception {
       Files.createDirectories(dir);
       List<String> args = new ArrayList<>(List.of("--wal-sync", "always"));
       args.addAll(o.serverArgs());
@@ -263,23 +311,25 @@ public final class WritesBenchCommand {
           Load warm = load("bench_writes_warmup", o.warmupSeconds());
           awaitCount("bench_writes_warmup", warm.acknowledged(), 600);
         }
-        createCollection("bench_writes");
-        Map<String, Double> before = metrics();
-        progress("acknowledged: %d s of single-point writes, wait=false ...", o.seconds());
-        Load ack = load("bench_writes", o.seconds());
-        Map<String, Double> after = metrics();
-        Map<String, Object> r = record("vecdb_acknowledged", "PUT /points?wait=false, 1 point");
-        putLoad(r, ack);
-        double fsyncs = delta(before, after, "vecdb_wal_fsyncs_total");
-        r.put("fsyncs", (long) fsyncs);
-        r.put("writes_per_fsync", round(ack.acknowledged() / Math.max(1, fsyncs)));
-        // Every acknowledged write must become searchable; the next phase starts once they have.
-        long drainStart = System.nanoTime();
-        awaitCount("bench_writes", ack.acknowledged(), 600);
-        r.put("all_searchable_after_s", round((System.nanoTime() - drainStart) / 1e9));
-        emit(r);
+        for (int round = 1; round <= o.rounds(); round++) {
+          awaitQuiet();
+          acknowledged(round);
+          if (pg != null) {
+            awaitQuiet();
+            progress(
+                "PostgreSQL %s: plain-table INSERTs, round %d of %d ...",
+                pg.version(), round, o.rounds());
+            PostgresPeer.Result plain =
+                pg.plainInserts(
+                    o.clients(), o.dim(), round == 1 ? o.warmupSeconds() : 0, o.seconds());
+            Map<String, Object> r = pgRecord("postgres_plain", plain, pg.version());
+            r.put("round", round);
+            emit(r);
+          }
+        }
 
         createCollection("bench_writes_sustained");
+        awaitQuiet();
         progress(
             "sustained: %d s of the same load; searchable = applied points, counted at half time"
                 + " and at the end ...",
@@ -324,6 +374,81 @@ public final class WritesBenchCommand {
       }
     }
 
+    /**
+     * One round of acknowledged writes into a fresh collection; returns once every write is
+     * searchable, so that the next phase does not share the cores with its graph insertion.
+     */
+    private void acknowledged(int round) throws Exception {
+      String collection = "bench_writes_" + round;
+      createCollection(collection);
+      Map<String, Double> before = metrics();
+      progress(
+          "acknowledged: %d s of single-point writes, wait=false, round %d of %d ...",
+          o.seconds(), round, o.rounds());
+      Load ack = load(collection, o.seconds());
+      Map<String, Double> after = metrics();
+      Map<String, Object> r = record("vecdb_acknowledged", "PUT /points?wait=false, 1 point");
+      r.put("round", round);
+      putLoad(r, ack);
+      double fsyncs = delta(before, after, "vecdb_wal_fsyncs_total");
+      r.put("fsyncs", (long) fsyncs);
+      r.put("writes_per_fsync", round(ack.acknowledged() / Math.max(1, fsyncs)));
+      // Every acknowledged write must become searchable; the next phase starts once they have.
+      long drainStart = System.nanoTime();
+      awaitCount(collection, ack.acknowledged(), 600);
+      r.put("all_searchable_after_s", round((System.nanoTime() - drainStart) / 1e9));
+      emit(r);
+    }
+
+    /**
+     * Waits (at most 120 s) until the machine's CPUs are at most 10% busy over a second, so that a
+     * phase does not share the cores with the last one's aftermath: VecDB's checkpoint of the
+     * collection just filled, PostgreSQL's autovacuum of the table. Without it PostgreSQL's rounds
+     * after the first ran beside a VecDB checkpoint, at two thirds of the first round's rate.
+     */
+    private void awaitQuiet() throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      long t0 = System.nanoTime();
+      long[] a = cpuTicks();
+      while (true) {
+        Thread.sleep(1000); // one-second sample
+        long[] b = cpuTicks();
+        double busy = (b[0] - a[0]) / (double) Math.max(1, b[1] - a[1]);
+        if (busy <= 0.10) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          progress(
+              "  the machine stayed busy (%.0f%% of its CPUs) for 120 s; going on", busy * 100);
+          break;
+        }
+        a = b;
+      }
+      double waited = (System.nanoTime() - t0) / 1e9;
+      if (waited > 1.5) {
+        progress("  waited %.0f s for the CPUs to quieten", waited);
+      }
+    }
+
+    /** Busy and total ticks of all CPUs, from the first line of {@code /proc/stat}. */
+    private static long[] cpuTicks() throws java.io.IOException {
+      Path stat = Path.of("/proc/stat");
+      if (!Files.isReadable(stat)) {
+        return new long[] {0, 1};
+      }
+      String[] f = Files.readAllLines(stat).get(0).trim().split("\\s+");
+      long total = 0;
+      long idle = 0;
+      for (int i = 1; i < f.length && i <= 8; i++) {
+        long v = Long.parseLong(f[i]);
+        total += v;
+        if (i == 4 || i == 5) {
+          idle += v; // idle, iowait
+        }
+      }
+      return new long[] {total - idle, total};
+    }
+
     /** The same vectors, inserted into VecDB's HNSW index by two threads in this process. */
     private void inProcess(long n) {
       int count = (int) Math.max(1000, Math.min(n, 2_000_000));
@@ -357,80 +482,37 @@ public final class WritesBenchCommand {
     }
 
     /**
-     * {@code clients} closed loops of one single-point upsert each, for {@code seconds}. Only
-     * requests sent and answered inside the window count.
+     * {@code clients} closed loops of one single-point upsert each, for {@code seconds}, from
+     * {@link LoadClient} (one thread, each request made as it is sent), so that the load costs the
+     * two cores about what pgbench costs PostgreSQL's run. Only requests answered inside the window
+     * count as acknowledged.
      */
     private Load load(String collection, int seconds) throws Exception {
       String uri = "/collections/" + collection + "/points?wait=false";
-      long start = System.nanoTime();
-      long end = start + TimeUnit.SECONDS.toNanos(seconds);
-      AtomicLong acknowledged = new AtomicLong();
-      AtomicLong failed = new AtomicLong();
-      AtomicReference<String> firstFailure = new AtomicReference<>();
-      int cap = 4_000_000 / o.clients();
-      long[][] latencies = new long[o.clients()][cap];
-      int[] counts = new int[o.clients()];
-      List<CompletableFuture<Void>> loops = new ArrayList<>();
-      for (int c = 0; c < o.clients(); c++) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        loops.add(done);
-        int client = c;
-        Runnable[] next = new Runnable[1];
-        next[0] =
-            () -> {
-              long t = System.nanoTime();
-              if (t >= end) {
-                done.complete(null);
-                return;
-              }
-              Buffer body = body(o.seed(), nextId.getAndIncrement(), o.dim());
-              http.request(
-                      new RequestOptions()
-                          .setMethod(HttpMethod.PUT)
-                          .setURI(uri)
-                          .putHeader("content-type", "application/json"))
-                  .compose(
-                      req ->
-                          req.send(body).compose(resp -> resp.body().map(b -> resp.statusCode())))
-                  .onComplete(
-                      ar -> {
-                        long now = System.nanoTime();
-                        if (ar.succeeded() && ar.result() == 200) {
-                          if (now < end) {
-                            acknowledged.incrementAndGet();
-                            if (counts[client] < cap) {
-                              latencies[client][counts[client]++] = now - t;
-                            }
-                          }
-                        } else {
-                          failed.incrementAndGet();
-                          firstFailure.compareAndSet(
-                              null,
-                              ar.succeeded() ? "HTTP " + ar.result() : String.valueOf(ar.cause()));
-                        }
-                        next[0].run();
-                      });
-            };
-        vertx.runOnContext(v -> next[0].run());
+      LoadClient client =
+          new LoadClient(
+              new InetSocketAddress(base.getHost(), base.getPort()), LoadClient.Mode.HTTP, uri);
+      byte[] scratch = new byte[maxBodyLength(o.dim())];
+      LoadClient.Result r =
+          client.run(
+              () ->
+                  LoadClient.httpRequest(
+                      "PUT",
+                      uri,
+                      scratch,
+                      body(o.seed(), nextId.getAndIncrement(), o.dim(), scratch)),
+              o.clients(),
+              seconds,
+              Long.MAX_VALUE);
+      if (r.errors() > 0) {
+        progress("  %d requests failed, the first: %s", r.errors(), r.firstError());
       }
-      CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new))
-          .get(seconds + 120L, TimeUnit.SECONDS);
-      double s = (System.nanoTime() - start) / 1e9;
-      int total = 0;
-      for (int n : counts) {
-        total += n;
-      }
-      long[] all = new long[total];
-      int at = 0;
-      for (int c = 0; c < o.clients(); c++) {
-        System.arraycopy(latencies[c], 0, all, at, counts[c]);
-        at += counts[c];
-      }
-      Arrays.sort(all);
-      if (failed.get() > 0) {
-        progress("  %d requests failed, the first: %s", failed.get(), firstFailure.get());
-      }
-      return new Load(acknowledged.get(), failed.get(), Math.min(s, seconds), all);
+      return new Load(
+          r.okInWindow(),
+          r.errors(),
+          Math.min(r.seconds(), seconds),
+          r.latencies(),
+          r.clientCpuNanos() / 1e3 / Math.max(1, r.requests()));
     }
 
     private void createCollection(String name) throws Exception {
@@ -509,19 +591,32 @@ public final class WritesBenchCommand {
       if (o.json()) {
         return;
       }
-      double ack = value("vecdb_acknowledged", "writes_per_s");
+      double ack = median("vecdb_acknowledged", "writes_per_s");
       double searchable = value("vecdb_sustained", "searchable_per_s");
       double secondHalf = value("vecdb_sustained", "searchable_per_s_second_half");
       double inProcess = value("vecdb_in_process", "points_per_s");
-      double pg = value("postgres_plain", "writes_per_s");
+      double pg = median("postgres_plain", "writes_per_s");
       double pgv = value("pgvector_hnsw", "writes_per_s");
       System.out.println();
       System.out.printf(
           Locale.ROOT,
-          "acknowledged writes/s: VecDB %,.0f, PostgreSQL plain table %s: ratio %s (target >= 1)%n",
+          "acknowledged writes/s, median of %d rounds: VecDB %,.0f, PostgreSQL plain table %s:"
+              + " ratio %s (target >= 1)%n",
+          o.rounds(),
           ack,
           Double.isNaN(pg) ? "n/a" : String.format(Locale.ROOT, "%,.0f", pg),
           Double.isNaN(pg) ? "n/a" : String.format(Locale.ROOT, "%.2f", ack / pg));
+      if (!Double.isNaN(pg)) {
+        StringBuilder each = new StringBuilder();
+        List<Double> v = values("vecdb_acknowledged", "writes_per_s");
+        List<Double> p = values("postgres_plain", "writes_per_s");
+        for (int i = 0; i < Math.min(v.size(), p.size()); i++) {
+          each.append(i == 0 ? "" : ", ")
+              .append(String.format(Locale.ROOT, "%.2f", v.get(i) / p.get(i)));
+        }
+        System.out.println(
+            "  round by round (each VecDB round beside the PostgreSQL one after it): " + each);
+      }
       System.out.printf(
           Locale.ROOT,
           "searchable writes/s over %d s: VecDB %,.0f; pgvector HNSW %s: ratio %s (target >= 5);"
@@ -540,6 +635,26 @@ public final class WritesBenchCommand {
           secondHalf / inProcess);
     }
 
+    private List<Double> values(String phase, String key) {
+      List<Double> out = new ArrayList<>();
+      for (Map<String, Object> r : results) {
+        if (phase.equals(r.get("phase")) && r.get(key) instanceof Number n) {
+          out.add(n.doubleValue());
+        }
+      }
+      return out;
+    }
+
+    private double median(String phase, String key) {
+      List<Double> v = new ArrayList<>(values(phase, key));
+      if (v.isEmpty()) {
+        return Double.NaN;
+      }
+      v.sort(null);
+      int n = v.size();
+      return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    }
+
     private double value(String phase, String key) {
       for (Map<String, Object> r : results) {
         if (phase.equals(r.get("phase")) && r.get(key) instanceof Number n) {
@@ -556,6 +671,7 @@ public final class WritesBenchCommand {
       r.put("writes_per_s", round(l.perSecond()));
       r.put("p50_ms", round(l.percentileMs(0.50)));
       r.put("p99_ms", round(l.percentileMs(0.99)));
+      r.put("client_cpu_us_per_write", round(l.clientCpuMicrosPerRequest()));
     }
 
     private Map<String, Object> pgRecord(String phase, PostgresPeer.Result p, String version) {
@@ -569,6 +685,11 @@ public final class WritesBenchCommand {
       r.put("p99_ms", round(p.p99Ms()));
       r.put("fsyncs", p.walSyncs());
       r.put("writes_per_fsync", round(p.transactions() / (double) Math.max(1, p.walSyncs())));
+      r.put(
+          "client_cpu_us_per_write",
+          Double.isNaN(p.clientCpuMicrosPerTransaction())
+              ? "n/a (no /usr/bin/time)"
+              : round(p.clientCpuMicrosPerTransaction()));
       return r;
     }
 

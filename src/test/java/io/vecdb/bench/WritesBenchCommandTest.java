@@ -24,6 +24,11 @@ class WritesBenchCommandTest {
     assertEquals(List.of("--config"), o.serverArgs(), "a server flag is passed as it is");
     assertEquals(false, o.pg());
     assertEquals(64, WritesBenchCommand.Options.parse(new String[0]).clients());
+    assertEquals(3, WritesBenchCommand.Options.parse(new String[0]).rounds());
+    assertEquals(5, WritesBenchCommand.Options.parse(new String[] {"--rounds", "5"}).rounds());
+    assertThrows(
+        BenchOptions.BadFlag.class,
+        () -> WritesBenchCommand.Options.parse(new String[] {"--rounds", "0"}));
     var e =
         assertThrows(
             BenchOptions.BadFlag.class,
