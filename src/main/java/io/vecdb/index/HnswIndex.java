@@ -914,6 +914,11 @@ public final class HnswIndex implements VectorIndex {
     return builder.maxLinks(level);
   }
 
+  /** The distance part (tests: internal distances). */
+  HnswScorer scorerForTest() {
+    return scorer;
+  }
+
   /** The search part (tests: its hooks). */
   HnswSearcher searcher() {
     return searcher;

@@ -29,6 +29,11 @@ final class HnswScorer {
 
   /** Internal distances of {@code q} to {@code nodes[from..from+3]} into {@code out[from..]}. */
   void dist4(float[] q, Page[] ps, int[] nodes, int from, float[] out) {
+    dist4(q, ps, nodes, from, out, from);
+  }
+
+  /** As above, into {@code out[outFrom..outFrom+3]}. */
+  void dist4(float[] q, Page[] ps, int[] nodes, int from, float[] out, int outFrom) {
     int a = nodes[from];
     int b = nodes[from + 1];
     int c = nodes[from + 2];
@@ -51,7 +56,7 @@ final class HnswScorer {
               offsetOf(d),
               dimension,
               out,
-              from);
+              outFrom);
       case METRIC_NEG_DOT -> {
         VectorMath.dot4(
             q,
@@ -65,16 +70,16 @@ final class HnswScorer {
             offsetOf(d),
             dimension,
             out,
-            from);
-        for (int i = from; i < from + 4; i++) {
+            outFrom);
+        for (int i = outFrom; i < outFrom + 4; i++) {
           out[i] = -out[i];
         }
       }
       default -> {
-        out[from] = dist(q, 0, va, offsetOf(a));
-        out[from + 1] = dist(q, 0, vb, offsetOf(b));
-        out[from + 2] = dist(q, 0, vc, offsetOf(c));
-        out[from + 3] = dist(q, 0, vd, offsetOf(d));
+        out[outFrom] = dist(q, 0, va, offsetOf(a));
+        out[outFrom + 1] = dist(q, 0, vb, offsetOf(b));
+        out[outFrom + 2] = dist(q, 0, vc, offsetOf(c));
+        out[outFrom + 3] = dist(q, 0, vd, offsetOf(d));
       }
     }
   }

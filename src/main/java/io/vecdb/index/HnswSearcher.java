@@ -38,10 +38,11 @@ final class HnswSearcher {
     /** Sum of the bytes {@link QuantizedCodes.Query#touch} read: kept so the loads stay. */
     int touched;
 
+    /** A batch array for {@code n} neighbours and three more (a padded last four-way step). */
     int[] batch(int n) {
-      if (batch.length < n) {
-        batch = new int[n];
-        distances = new float[n];
+      if (batch.length < n + 3) {
+        batch = new int[n + 3];
+        distances = new float[n + 3];
       }
       return batch;
     }
@@ -237,6 +238,7 @@ final class HnswSearcher {
       float[] q, QuantizedCodes.Query probe, int start, float startDist, int level, Page[] ps) {
     int cur = start;
     float curDist = startDist;
+    float[] d4 = new float[4];
     boolean changed = true;
     while (changed) {
       changed = false;
@@ -247,7 +249,27 @@ final class HnswSearcher {
       }
       int[] links = links(ps, cur, level);
       int n = links.length >>> 1;
-      for (int i = 0; i < n; i++) {
+      int i = 0;
+      if (probe == null) {
+        // Four neighbours at a time (the query is loaded once for four); then as one by one, in
+        // order, so the walk takes the same steps.
+        for (; i + 3 < n; i += 4) {
+          int last =
+              Math.max(Math.max(links[i], links[i + 1]), Math.max(links[i + 2], links[i + 3]));
+          if ((last >>> PAGE_SHIFT) >= ps.length) {
+            ps = graph.pages;
+          }
+          scorer.dist4(q, ps, links, i, d4, 0);
+          for (int k = 0; k < 4; k++) {
+            if (d4[k] < curDist) {
+              curDist = d4[k];
+              cur = links[i + k];
+              changed = true;
+            }
+          }
+        }
+      }
+      for (; i < n; i++) {
         int nb = links[i];
         if ((nb >>> PAGE_SHIFT) >= ps.length) {
           ps = graph.pages;
@@ -347,6 +369,16 @@ final class HnswSearcher {
       } else {
         for (; j + 3 < m; j += 4) {
           scorer.dist4(q, ps, batch, j, ds);
+        }
+        if (m - j >= 2) {
+          // Two or three left: one more four-way step, the last node repeated (its vector is in
+          // cache by then), costs less than two or three single distances.
+          int last = batch[m - 1];
+          for (int k = m; k < j + 4; k++) {
+            batch[k] = last;
+          }
+          scorer.dist4(q, ps, batch, j, ds);
+          j = m;
         }
         for (; j < m; j++) {
           ds[j] = scorer.dist(q, 0, ps[batch[j] >>> PAGE_SHIFT].vectors, graph.offsetOf(batch[j]));

@@ -57,6 +57,54 @@ class HnswStalePagesTest {
   }
 
   /**
+   * The greedy walk takes a node's neighbours four at a time; a neighbour linked on a page added
+   * after the caller read the page table must make it read the table again there too (the same
+   * ArrayIndexOutOfBoundsException otherwise: checked by removing that re-read). Node 0's layer-0
+   * list gains, first in it, a node on the second page; the walk is started from node 0 with the
+   * table of one page.
+   */
+  @Test
+  void aGreedyStepOverFourNeighboursReadsThePageTableAgainForOneOnANewPage() {
+    int dim = 16;
+    HnswIndex h =
+        new HnswIndex(
+            dim, Distance.EUCLID, HnswConfig.DEFAULT.withM(4).withFullScanThreshold(0).withSeed(7));
+    Random r = new Random(3);
+    int pageSize = 1 << HnswGraph.PAGE_SHIFT;
+    for (int i = 0; i < pageSize; i++) {
+      h.add(randomVector(r, dim));
+    }
+    HnswGraph.Page[] old = h.pagesForTest();
+    assertEquals(1, old.length);
+    float[] target = randomVector(r, dim);
+    int x = h.add(target);
+    assertEquals(pageSize, x, "the new node is the first of the second page");
+    // A node of the first page whose layer-0 list has four entries or more, the new node among the
+    // first four (the walk's first four-way step).
+    int from = -1;
+    for (int ord = 0; ord < pageSize && from < 0; ord++) {
+      int[] list = h.neighbours(ord, 0);
+      for (int i = 0; i < Math.min(4, list.length) && list.length >= 4; i++) {
+        if (list[i] == x) {
+          from = ord;
+        }
+      }
+    }
+    assertTrue(from >= 0, "some node has the new one among its first four neighbours");
+    float start = h.scorerForTest().dist(target, 0, h.vector(from), 0);
+    long best = h.searcher().greedy(target, from, start, 0, old);
+    assertEquals(x, LongHeap.ordinal(best), "the walk steps onto the new node");
+  }
+
+  private static float[] randomVector(Random r, int dim) {
+    float[] v = new float[dim];
+    for (int j = 0; j < dim; j++) {
+      v[j] = r.nextFloat();
+    }
+    return v;
+  }
+
+  /**
    * Regression (issue 12, item 2): an add takes its ordinal before it publishes the page; a
    * compaction scanning then read the ordinal count and an older page table, and indexed past it.
    * The hook pauses the add of the first point of page 2 right there while a compaction starts.
