@@ -238,7 +238,7 @@ final class HnswSearcher {
       float[] q, QuantizedCodes.Query probe, int start, float startDist, int level, Page[] ps) {
     int cur = start;
     float curDist = startDist;
-    float[] d4 = new float[4];
+    float[] d4 = new float[16];
     boolean changed = true;
     while (changed) {
       changed = false;
@@ -250,22 +250,27 @@ final class HnswSearcher {
       int[] links = links(ps, cur, level);
       int n = links.length >>> 1;
       int i = 0;
-      if (probe == null) {
-        // Four neighbours at a time (the query is loaded once for four); then as one by one, in
-        // order, so the walk takes the same steps.
-        for (; i + 3 < n; i += 4) {
+      if (n >= 4 && d4.length < n) {
+        d4 = new float[n];
+      }
+      // Four neighbours at a time (the query is loaded once for four); then as one by one, in
+      // order, so the walk takes the same steps.
+      for (; i + 3 < n; i += 4) {
+        if (probe != null) {
+          probe.dist4(links, i, d4);
+        } else {
           int last =
               Math.max(Math.max(links[i], links[i + 1]), Math.max(links[i + 2], links[i + 3]));
           if ((last >>> PAGE_SHIFT) >= ps.length) {
             ps = graph.pages;
           }
-          scorer.dist4(q, ps, links, i, d4, 0);
-          for (int k = 0; k < 4; k++) {
-            if (d4[k] < curDist) {
-              curDist = d4[k];
-              cur = links[i + k];
-              changed = true;
-            }
+          scorer.dist4(q, ps, links, i, d4, i);
+        }
+        for (int k = i; k < i + 4; k++) {
+          if (d4[k] < curDist) {
+            curDist = d4[k];
+            cur = links[k];
+            changed = true;
           }
         }
       }
@@ -363,6 +368,11 @@ final class HnswSearcher {
         for (; j + 3 < m; j += 4) {
           probe.dist4(batch, j, ds);
         }
+        if (m - j >= 2) {
+          pad(batch, j, m);
+          probe.dist4(batch, j, ds);
+          j = m;
+        }
         for (; j < m; j++) {
           ds[j] = probe.dist(batch[j]);
         }
@@ -371,12 +381,7 @@ final class HnswSearcher {
           scorer.dist4(q, ps, batch, j, ds);
         }
         if (m - j >= 2) {
-          // Two or three left: one more four-way step, the last node repeated (its vector is in
-          // cache by then), costs less than two or three single distances.
-          int last = batch[m - 1];
-          for (int k = m; k < j + 4; k++) {
-            batch[k] = last;
-          }
+          pad(batch, j, m);
           scorer.dist4(q, ps, batch, j, ds);
           j = m;
         }
@@ -404,6 +409,18 @@ final class HnswSearcher {
           }
         }
       }
+    }
+  }
+
+  /**
+   * Two or three neighbours left after the four-way steps: repeats the last one up to {@code
+   * batch[from + 3]}, so that one more four-way step (its vector in cache by then) takes them,
+   * cheaper than two or three single distances. {@link Scratch#batch} leaves room for it.
+   */
+  private static void pad(int[] batch, int from, int m) {
+    int last = batch[m - 1];
+    for (int k = m; k < from + 4; k++) {
+      batch[k] = last;
     }
   }
 
