@@ -78,10 +78,26 @@ final class RestRoutes {
   }
 
   /** A path's segments, without the empty ones of leading, doubled or trailing slashes. */
-  private static String[] split(String path) {
-    return java.util.Arrays.stream(path.split("/"))
-        .filter(x -> !x.isEmpty())
-        .toArray(String[]::new);
+  static String[] split(String path) {
+    int count = 0;
+    for (int i = 0, n = path.length(); i < n; i++) {
+      if (path.charAt(i) != '/' && (i == 0 || path.charAt(i - 1) == '/')) {
+        count++;
+      }
+    }
+    String[] out = new String[count];
+    int k = 0;
+    for (int i = 0, n = path.length(); i < n; ) {
+      if (path.charAt(i) == '/') {
+        i++;
+        continue;
+      }
+      int end = path.indexOf('/', i);
+      end = end < 0 ? n : end;
+      out[k++] = path.substring(i, end);
+      i = end;
+    }
+    return out;
   }
 
   private static boolean matches(String[] template, String[] segments) {
