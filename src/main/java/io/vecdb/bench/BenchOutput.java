@@ -19,6 +19,18 @@ final class BenchOutput {
   private BenchOutput() {}
 
   /** A result record of {@code bench}, to which the figures are added in print order. */
+  /**
+   * The nearest-rank {@code p} percentile of {@code sorted} latencies, in milliseconds ({@code
+   * unitsPerMs}: 1,000,000 for nanoseconds, 1,000 for microseconds); NaN if there are none.
+   */
+  static double percentileMs(long[] sorted, double p, double unitsPerMs) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int i = (int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1);
+    return sorted[Math.max(0, i)] / unitsPerMs;
+  }
+
   static Map<String, Object> record(String bench, String phase, String what) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("bench", bench);

@@ -60,11 +60,7 @@ final class LoadClient {
     }
 
     double percentileMs(double p) {
-      if (latencies.length == 0) {
-        return Double.NaN;
-      }
-      int i = (int) Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1);
-      return latencies[Math.max(0, i)] / 1e6;
+      return BenchOutput.percentileMs(latencies, p, 1e6);
     }
   }
 

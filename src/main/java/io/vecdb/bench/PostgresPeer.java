@@ -175,8 +175,8 @@ final class PostgresPeer implements AutoCloseable {
         tx,
         failed,
         seconds,
-        percentile(latencies, 0.50),
-        percentile(latencies, 0.99),
+        BenchOutput.percentileMs(latencies, 0.50, 1e3),
+        BenchOutput.percentileMs(latencies, 0.99, 1e3),
         syncs,
         cpu);
   }
@@ -230,14 +230,6 @@ final class PostgresPeer implements AutoCloseable {
     long[] a = all.stream().mapToLong(Long::longValue).toArray();
     Arrays.sort(a);
     return a;
-  }
-
-  private static double percentile(long[] sortedMicros, double p) {
-    if (sortedMicros.length == 0) {
-      return Double.NaN;
-    }
-    int i = (int) Math.min(sortedMicros.length - 1, Math.ceil(p * sortedMicros.length) - 1);
-    return sortedMicros[Math.max(0, i)] / 1000.0;
   }
 
   private static long number(String text, String regex) throws IngestBenchCommand.BenchFailed {

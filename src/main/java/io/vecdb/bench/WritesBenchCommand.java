@@ -229,13 +229,7 @@ public final class WritesBenchCommand {
     }
 
     double percentileMs(double p) {
-      if (sortedLatencyNanos.length == 0) {
-        return Double.NaN;
-      }
-      int i =
-          (int)
-              Math.min(sortedLatencyNanos.length - 1, Math.ceil(p * sortedLatencyNanos.length) - 1);
-      return sortedLatencyNanos[Math.max(0, i)] / 1e6;
+      return BenchOutput.percentileMs(sortedLatencyNanos, p, 1e6);
     }
   }
 

@@ -90,7 +90,7 @@ final class HnswBuilder {
     int top = entryLevel(e);
     float epDist = scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
     for (int l = top; l > level; l--) {
-      long best = searcher.greedy(q, ep, epDist, l, ps);
+      long best = searcher.greedy(q, ep, epDist, l, ps, s);
       ep = LongHeap.ordinal(best);
       epDist = LongHeap.distance(best);
     }

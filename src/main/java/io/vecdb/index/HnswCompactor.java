@@ -406,7 +406,7 @@ final class HnswCompactor {
       int ep = entryNode(e);
       float epDist = scorer.dist(qv, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
       for (int l = entryLevel(e); l > level; l--) {
-        long best = searcher.greedy(qv, ep, epDist, l, ps);
+        long best = searcher.greedy(qv, ep, epDist, l, ps, s);
         ep = LongHeap.ordinal(best);
         epDist = LongHeap.distance(best);
       }

@@ -76,7 +76,7 @@ final class HnswReachability {
       int ep = entryNode(e);
       float epDist = scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
       for (int l = Math.min(entryLevel(e), levelOf(ps, ep)); l > 0; l--) {
-        long best = searcher.greedy(q, ep, epDist, l, ps);
+        long best = searcher.greedy(q, ep, epDist, l, ps, s);
         ep = LongHeap.ordinal(best);
         epDist = LongHeap.distance(best);
       }
@@ -150,7 +150,7 @@ final class HnswReachability {
     int ep = entryNode(e);
     float epDist = scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
     for (int l = entryLevel(e); l > 0; l--) {
-      long best = searcher.greedy(q, ep, epDist, l, ps);
+      long best = searcher.greedy(q, ep, epDist, l, ps, s);
       ep = LongHeap.ordinal(best);
       epDist = LongHeap.distance(best);
     }

@@ -133,7 +133,7 @@ final class HnswSearcher {
             ? probe.dist(ep)
             : scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
     for (int level = entryLevel(e); level > 0; level--) {
-      long best = greedy(q, probe, ep, epDist, level, ps);
+      long best = greedy(q, probe, ep, epDist, level, ps, s);
       ep = LongHeap.ordinal(best);
       epDist = LongHeap.distance(best);
     }
@@ -229,16 +229,24 @@ final class HnswSearcher {
   }
 
   /** Greedy walk on an upper layer; returns the packed (distance, ordinal) of the local optimum. */
-  long greedy(float[] q, int start, float startDist, int level, Page[] ps) {
-    return greedy(q, null, start, startDist, level, ps);
+  long greedy(float[] q, int start, float startDist, int level, Page[] ps, Scratch s) {
+    return greedy(q, null, start, startDist, level, ps, s);
   }
 
-  /** As {@link #greedy(float[], int, float, int, Page[])}, comparing codes when {@code probe}. */
+  /**
+   * As {@link #greedy(float[], int, float, int, Page[], Scratch)}, comparing codes when {@code
+   * probe}. Uses {@code s}'s distance buffer (free between layer searches).
+   */
   long greedy(
-      float[] q, QuantizedCodes.Query probe, int start, float startDist, int level, Page[] ps) {
+      float[] q,
+      QuantizedCodes.Query probe,
+      int start,
+      float startDist,
+      int level,
+      Page[] ps,
+      Scratch s) {
     int cur = start;
     float curDist = startDist;
-    float[] d4 = new float[16];
     boolean changed = true;
     while (changed) {
       changed = false;
@@ -250,9 +258,8 @@ final class HnswSearcher {
       int[] links = links(ps, cur, level);
       int n = links.length >>> 1;
       int i = 0;
-      if (n >= 4 && d4.length < n) {
-        d4 = new float[n];
-      }
+      s.batch(n);
+      float[] d4 = s.distances;
       // Four neighbours at a time (the query is loaded once for four); then as one by one, in
       // order, so the walk takes the same steps.
       for (; i + 3 < n; i += 4) {

@@ -92,7 +92,13 @@ class HnswStalePagesTest {
     }
     assertTrue(from >= 0, "some node has the new one among its first four neighbours");
     float start = h.scorerForTest().dist(target, 0, h.vector(from), 0);
-    long best = h.searcher().greedy(target, from, start, 0, old);
+    HnswSearcher.Scratch s = h.searcher().acquireScratch();
+    long best;
+    try {
+      best = h.searcher().greedy(target, from, start, 0, old, s);
+    } finally {
+      h.searcher().releaseScratch(s);
+    }
     assertEquals(x, LongHeap.ordinal(best), "the walk steps onto the new node");
   }
 
