@@ -6,7 +6,6 @@ import io.vecdb.index.HnswIndex;
 import io.vecdb.index.ParallelInserter;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -174,20 +173,15 @@ public final class WritesBenchCommand {
     return v;
   }
 
-  /** {@code {"points":[{"id":ID,"vector":[..]}]}}, written without a JSON library. */
-  static Buffer body(long seed, long id, int dim) {
-    byte[] b = new byte[maxBodyLength(dim)];
-    return Buffer.buffer().appendBytes(b, 0, body(seed, id, dim, b));
-  }
-
   /** Bytes {@link #body(long, long, int, byte[])} may need for a {@code dim}-d point. */
   static int maxBodyLength(int dim) {
     return 64 + 4 * dim;
   }
 
   /**
-   * Writes the body of point {@code id} into {@code out} (at least {@link #maxBodyLength} bytes);
-   * returns its length. ASCII digits straight into bytes: the load thread makes one per request.
+   * Writes {@code {"points":[{"id":ID,"vector":[..]}]}}, the body of point {@code id}, into {@code
+   * out} (at least {@link #maxBodyLength} bytes); returns its length. ASCII digits straight into
+   * bytes: the load thread makes one per request.
    */
   static int body(long seed, long id, int dim, byte[] out) {
     int[] v = vector(seed, id, dim);
@@ -298,7 +292,7 @@ public final class WritesBenchCommand {
                     .setDefaultHost(base.getHost())
                     .setDefaultPort(base.getPort())
                     .setKeepAlive(true),
-                new PoolOptions().setHttp1MaxSize(o.clients()));
+                new PoolOptions().setHttp1MaxSize(2)); // set-up, metrics and counts only
         createCollection("bench_writes_warmup");
         if (o.warmupSeconds() > 0) {
           progress("warm-up: %d s ...", o.warmupSeconds());

@@ -43,7 +43,10 @@ class WritesBenchCommandTest {
 
   @Test
   void bodiesAreOnePointWhoseVectorIsAFunctionOfSeedAndId() {
-    JsonObject body = WritesBenchCommand.body(42, 7, 16).toJsonObject();
+    byte[] out = new byte[WritesBenchCommand.maxBodyLength(16)];
+    int length = WritesBenchCommand.body(42, 7, 16, out);
+    JsonObject body =
+        new JsonObject(new String(out, 0, length, java.nio.charset.StandardCharsets.US_ASCII));
     JsonArray points = body.getJsonArray("points");
     assertEquals(1, points.size());
     assertEquals(7L, points.getJsonObject(0).getLong("id"));
@@ -59,5 +62,20 @@ class WritesBenchCommandTest {
     assertTrue(
         !java.util.Arrays.equals(expected, WritesBenchCommand.vector(42, 8, 16)),
         "another id, another vector");
+    // Every component as the digits it is (one, two and three digits), for many ids.
+    for (long id = 1; id <= 500; id++) {
+      int n =
+          WritesBenchCommand.body(
+              42, id, 128, out = new byte[WritesBenchCommand.maxBodyLength(128)]);
+      JsonArray w =
+          new JsonObject(new String(out, 0, n, java.nio.charset.StandardCharsets.US_ASCII))
+              .getJsonArray("points")
+              .getJsonObject(0)
+              .getJsonArray("vector");
+      int[] want = WritesBenchCommand.vector(42, id, 128);
+      for (int j = 0; j < want.length; j++) {
+        assertEquals(want[j], w.getInteger(j), "id " + id + ", component " + j);
+      }
+    }
   }
 }
