@@ -363,19 +363,9 @@ public final class JsonBodies {
         } else {
           map.put(name, value(depth));
         }
-        skipWhitespace();
-        if (at >= end) {
-          throw error("unexpected end of input in an object");
-        }
-        byte c = b[at++];
-        if (c == '}') {
+        if (endOf('}', "an object")) {
           return map;
         }
-        if (c != ',') {
-          at--;
-          throw error("expected ',' or '}' in an object");
-        }
-        skipWhitespace();
       }
     }
 
@@ -511,17 +501,25 @@ public final class JsonBodies {
 
     /** After an array element: true at ']' (consumed), false after ',' and whitespace. */
     private boolean endOfElement() {
+      return endOf(']', "an array");
+    }
+
+    /**
+     * After a member of an object or an element of an array ({@code in}): true at {@code close}
+     * (consumed), false after ',' and whitespace.
+     */
+    private boolean endOf(char close, String in) {
       skipWhitespace();
       if (at >= end) {
-        throw error("unexpected end of input in an array");
+        throw error("unexpected end of input in " + in);
       }
       byte c = b[at++];
-      if (c == ']') {
+      if (c == close) {
         return true;
       }
       if (c != ',') {
         at--;
-        throw error("expected ',' or ']' in an array");
+        throw error("expected ',' or '" + close + "' in " + in);
       }
       skipWhitespace();
       return false;
