@@ -27,6 +27,16 @@ final class ScalarCodes extends QuantizedCodes {
   final float step;
   private final float quantile;
 
+  /**
+   * The range the codes were built from, as given (hi widened if it was not above lo): written to
+   * images as it is, so that a loaded index derives the same offset and step. Writing {@code offset
+   * - 128 * step} instead moved the range by an ulp at each load and write (the image of a loaded
+   * index was not the image it was loaded from).
+   */
+  private final float lo;
+
+  private final float hi;
+
   volatile byte[][] pages = new byte[0][];
 
   private final LongAdder encoded = new LongAdder();
@@ -38,6 +48,8 @@ final class ScalarCodes extends QuantizedCodes {
     if (!(hi > lo)) {
       hi = lo + Math.max(Math.abs(lo) * 1e-6f, 1e-12f);
     }
+    this.lo = lo;
+    this.hi = hi;
     this.step = (hi - lo) / 255f;
     this.offset = lo + 128f * step;
   }
@@ -153,8 +165,8 @@ final class ScalarCodes extends QuantizedCodes {
   @Override
   void write(ChannelIo.Writer w, int n) throws IOException {
     w.putFloat(quantile);
-    w.putFloat(offset - 128f * step);
-    w.putFloat(offset + 127f * step);
+    w.putFloat(lo);
+    w.putFloat(hi);
     w.putInt(trainedAt);
     byte[][] ps = pages;
     for (int pg = 0; pg << HnswGraph.PAGE_SHIFT < n; pg++) {
