@@ -15,7 +15,9 @@ import io.vertx.core.json.JsonObject;
  * first name's, for messages); {@code hnsw} is the collection-level HNSW config (for an unnamed
  * vector merged with its own {@code hnsw_config}), and each named vector has its own, merged over
  * it. {@code quantization} is the collection's {@code quantization_config} (for an unnamed vector,
- * its own if it has one), null for none; a named vector's own overrides it.
+ * its own if it has one), null for none; a named vector's own overrides it. {@code onDisk} is the
+ * unnamed vector's {@code on_disk} (false for named ones: each has its own in its {@link
+ * DenseParams}).
  */
 public record CollectionConfig(
     int size,
@@ -27,14 +29,20 @@ public record CollectionConfig(
     int writeConsistencyFactor,
     java.util.SortedMap<String, SparseParams> sparseVectors,
     java.util.SortedMap<String, DenseParams> namedVectors,
-    QuantizationConfig quantization) {
+    QuantizationConfig quantization,
+    boolean onDisk) {
 
   /**
-   * A dense vector's settings: dimension, distance, its graph's HNSW parameters and its own {@code
-   * quantization_config} (null: the collection's, see {@link #quantizationOf}).
+   * A dense vector's settings: dimension, distance, its graph's HNSW parameters, its own {@code
+   * quantization_config} (null: the collection's, see {@link #quantizationOf}) and {@code on_disk}
+   * (its float32 vectors in a memory-mapped file rather than on the heap: {@link IndexFactory}).
    */
   public record DenseParams(
-      int size, Distance distance, HnswConfig hnsw, QuantizationConfig quantization) {}
+      int size,
+      Distance distance,
+      HnswConfig hnsw,
+      QuantizationConfig quantization,
+      boolean onDisk) {}
 
   /**
    * A sparse vector's settings: whether queries weight dimensions by inverse document frequency.
@@ -83,7 +91,7 @@ public record CollectionConfig(
       return null;
     }
     if (namedVectors.isEmpty()) {
-      return name.isEmpty() ? new DenseParams(size, distance, hnsw, null) : null;
+      return name.isEmpty() ? new DenseParams(size, distance, hnsw, null, onDisk) : null;
     }
     return namedVectors.get(name);
   }
@@ -242,11 +250,7 @@ public record CollectionConfig(
     QuantizationConfig.parse(
         vectors.getValue("quantization_config"), path + ".quantization_config");
     JsonFields.notImplemented(vectors, "multivector_config", path, "multivectors");
-    Boolean onDisk = JsonFields.bool(vectors, "on_disk", path + ".on_disk");
-    if (Boolean.TRUE.equals(onDisk)) {
-      throw new IllegalArgumentException(
-          path + ".on_disk: vectors on disk are not supported by VecDB (they are kept in RAM)");
-    }
+    JsonFields.bool(vectors, "on_disk", path + ".on_disk");
     String datatype = JsonFields.string(vectors, "datatype", path + ".datatype");
     if (datatype != null && !datatype.equals("float32")) {
       throw new IllegalArgumentException(
@@ -338,7 +342,7 @@ public record CollectionConfig(
       if (primary.quantization() != null) {
         quantization = primary.quantization(); // the one vector's own wins, as in Qdrant
       }
-      primary = new DenseParams(primary.size(), primary.distance(), hnsw, null);
+      primary = new DenseParams(primary.size(), primary.distance(), hnsw, null, primary.onDisk());
     } else {
       if (vectors.size() > MAX_NAMED_VECTORS) {
         throw new IllegalArgumentException(
@@ -400,7 +404,8 @@ public record CollectionConfig(
         writeConsistency,
         sparse,
         named,
-        quantization);
+        quantization,
+        named.isEmpty() && primary.onDisk());
   }
 
   /** At most this many named dense vectors per collection (each has a graph of its own). */
@@ -425,7 +430,8 @@ public record CollectionConfig(
     QuantizationConfig quantization =
         QuantizationConfig.parse(
             vectors.getValue("quantization_config"), path + ".quantization_config");
-    return new DenseParams((int) size, distance, hnsw, quantization);
+    boolean onDisk = Boolean.TRUE.equals(JsonFields.bool(vectors, "on_disk", path + ".on_disk"));
+    return new DenseParams((int) size, distance, hnsw, quantization, onDisk);
   }
 
   /** Applies a {@code PATCH /collections/{name}} body: hnsw and optimizer parameters. */
@@ -453,7 +459,8 @@ public record CollectionConfig(
                     p.size(),
                     p.distance(),
                     p.hnsw().merge(hnswPatch, "hnsw_config"),
-                    p.quantization())));
+                    p.quantization(),
+                    p.onDisk())));
     QuantizationConfig q =
         quantizationPatch == null
             ? quantization
@@ -468,19 +475,24 @@ public record CollectionConfig(
         writeConsistencyFactor,
         sparseVectors,
         named,
-        q);
+        q,
+        onDisk);
   }
 
   /** Qdrant's {@code vectors} of collection info: one {@code {size, distance}}, or them by name. */
   private JsonObject vectorsJson(boolean createBody) {
     if (namedVectors.isEmpty()) {
-      return new JsonObject().put("size", size).put("distance", distance.qdrantName());
+      JsonObject v = new JsonObject().put("size", size).put("distance", distance.qdrantName());
+      return onDisk ? v.put("on_disk", true) : v;
     }
     JsonObject out = new JsonObject();
     namedVectors.forEach(
         (name, p) -> {
           JsonObject v =
               new JsonObject().put("size", p.size()).put("distance", p.distance().qdrantName());
+          if (p.onDisk()) {
+            v.put("on_disk", true);
+          }
           if (createBody || !p.hnsw().equals(hnsw)) {
             v.put(
                 "hnsw_config",

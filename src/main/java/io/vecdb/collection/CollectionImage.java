@@ -265,7 +265,10 @@ public final class CollectionImage {
     VectorIndex graph;
     try (var ch = r.section("index")) {
       // Named vectors: the points' ordinals, without vectors (IndexFactory); else the graph.
-      graph = config.namedDense() ? io.vecdb.index.SlotIndex.readFrom(ch) : HnswIndex.readFrom(ch);
+      graph =
+          config.namedDense()
+              ? io.vecdb.index.SlotIndex.readFrom(ch)
+              : IndexFactory.read(ch, config.dense(config.primaryName()));
     }
     if (!config.namedDense()
         && (graph.dimension() != config.size() || graph.distance() != config.distance())) {
@@ -279,11 +282,11 @@ public final class CollectionImage {
     }
     java.util.List<VectorIndex> secondaries = new java.util.ArrayList<>();
     for (int i = 0; i < namedGraphNames.size(); i++) {
+      CollectionConfig.DenseParams params = config.dense(namedGraphNames.get(i));
       HnswIndex g;
       try (var ch = r.section("index." + i)) {
-        g = HnswIndex.readFrom(ch);
+        g = IndexFactory.read(ch, params);
       }
-      CollectionConfig.DenseParams params = config.dense(namedGraphNames.get(i));
       if (g.dimension() != params.size() || g.distance() != params.distance()) {
         throw new IOException(
             r.path()

@@ -14,6 +14,10 @@ import java.nio.channels.WritableByteChannel;
 final class ChannelIo {
   private static final int BUFFER_BYTES = 1 << 20;
 
+  /** The images' float: little-endian, at any offset. */
+  private static final java.lang.foreign.ValueLayout.OfFloat LE_FLOAT =
+      java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
   private ChannelIo() {}
 
   static final class Writer {
@@ -73,6 +77,27 @@ final class ChannelIo {
         buf.asFloatBuffer().put(a, off, n);
         buf.position(buf.position() + n * Float.BYTES);
         off += n;
+        len -= n;
+      }
+    }
+
+    /**
+     * {@code len} native-order floats of {@code m} from byte {@code off}, as {@link #putFloats}.
+     */
+    void putFloats(java.lang.foreign.MemorySegment m, long off, int len) throws IOException {
+      while (len > 0) {
+        room(Float.BYTES);
+        int n = Math.min(len, buf.remaining() / Float.BYTES);
+        java.lang.foreign.MemorySegment.copy(
+            m,
+            VectorKernel.FLOAT,
+            off,
+            java.lang.foreign.MemorySegment.ofBuffer(buf),
+            LE_FLOAT,
+            0,
+            n);
+        buf.position(buf.position() + n * Float.BYTES);
+        off += (long) n * Float.BYTES;
         len -= n;
       }
     }
@@ -174,6 +199,25 @@ final class ChannelIo {
         buf.asFloatBuffer().get(a, off, n);
         buf.position(buf.position() + n * Float.BYTES);
         off += n;
+        len -= n;
+      }
+    }
+
+    /** Reads {@code len} floats into {@code m} from byte {@code off} (native order). */
+    void getFloats(java.lang.foreign.MemorySegment m, long off, int len) throws IOException {
+      while (len > 0) {
+        need(Float.BYTES);
+        int n = Math.min(len, buf.remaining() / Float.BYTES);
+        java.lang.foreign.MemorySegment.copy(
+            java.lang.foreign.MemorySegment.ofBuffer(buf),
+            LE_FLOAT,
+            0,
+            m,
+            VectorKernel.FLOAT,
+            off,
+            n);
+        buf.position(buf.position() + n * Float.BYTES);
+        off += (long) n * Float.BYTES;
         len -= n;
       }
     }

@@ -88,7 +88,7 @@ final class HnswBuilder {
     Page[] ps = graph.pages;
     int ep = entryNode(e);
     int top = entryLevel(e);
-    float epDist = scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
+    float epDist = scorer.dist(q, 0, graph.pageOf(ps, ep), ep);
     for (int l = top; l > level; l--) {
       long best = searcher.greedy(q, ep, epDist, l, ps, s);
       ep = LongHeap.ordinal(best);
@@ -165,17 +165,27 @@ final class HnswBuilder {
     float[] ds = new float[ids.length];
     int count = 0;
     Page[] ps = graph.pages;
+    // A candidate's vector in place on the heap; from a mapped page it is copied (a kernel's first
+    // operand is an array), and only when there is a kept neighbour to compare it with.
+    float[] buf = graph.mapped() ? new float[graph.dimension] : null;
     for (int i = 0; i < n && count < ids.length; i++) {
       int c = LongHeap.ordinal(sorted[i]);
       if (c == exclude) {
         continue;
       }
       float dc = LongHeap.distance(sorted[i]);
-      float[] cv = graph.vectorsOf(ps, c);
-      int co = graph.offsetOf(c);
+      float[] cv;
+      int co;
+      if (buf == null) {
+        cv = graph.vectorsOf(ps, c);
+        co = graph.offsetOf(c);
+      } else {
+        cv = count == 0 ? null : graph.readVector(ps, c, buf, 0);
+        co = 0;
+      }
       boolean keep = true;
       for (int j = 0; j < count; j++) {
-        float dcs = scorer.dist(cv, co, graph.vectorsOf(ps, ids[j]), graph.offsetOf(ids[j]));
+        float dcs = scorer.dist(cv, co, graph.pageOf(ps, ids[j]), ids[j]);
         // "<=" rather than the paper's "<": an exact duplicate of a kept neighbour adds nothing,
         // also when the base itself is a duplicate (distance 0 both ways).
         if (dcs <= dc) {

@@ -361,8 +361,11 @@ final class HnswCompactor {
     if (hook != null) {
       hook.run();
     }
-    float[] q = graph.vectorsOf(ps, ord);
-    int qo = graph.offsetOf(ord);
+    // The owner's vector in place on the heap; a mapped page's is copied (a kernel's first operand
+    // is an array).
+    boolean mapped = graph.mapped();
+    float[] q = mapped ? graph.copyVector(ps, ord) : graph.vectorsOf(ps, ord);
+    int qo = mapped ? 0 : graph.offsetOf(ord);
     int cnt = list.length >>> 1;
     long[] cands = new long[64];
     int n = 0;
@@ -389,8 +392,7 @@ final class HnswCompactor {
           continue;
         }
         cands = grow(cands, n);
-        cands[n++] =
-            LongHeap.pack(scorer.dist(q, qo, graph.vectorsOf(ps, nb), graph.offsetOf(nb)), nb);
+        cands[n++] = LongHeap.pack(scorer.dist(q, qo, graph.pageOf(ps, nb), nb), nb);
       }
     }
     if (n == 0) {
@@ -404,7 +406,7 @@ final class HnswCompactor {
       }
       float[] qv = Arrays.copyOfRange(q, qo, qo + graph.dimension);
       int ep = entryNode(e);
-      float epDist = scorer.dist(qv, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
+      float epDist = scorer.dist(qv, 0, graph.pageOf(ps, ep), ep);
       for (int l = entryLevel(e); l > level; l--) {
         long best = searcher.greedy(qv, ep, epDist, l, ps, s);
         ep = LongHeap.ordinal(best);

@@ -1,5 +1,6 @@
 package io.vecdb.index;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -37,9 +38,14 @@ final class HnswGraph {
   private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(byte[].class);
   private static final VarHandle IN_DEGREE = MethodHandles.arrayElementVarHandle(int[].class);
 
-  /** One page of nodes; the arrays are fixed-size, their elements change as described above. */
+  /**
+   * One page of nodes; the arrays are fixed-size, their elements change as described above. The
+   * vectors are in {@code vectors} (on the heap) or, for an index with vectors on disk, in {@code
+   * mapped} ({@link MappedVectors}, native-order floats); the other one is null.
+   */
   static final class Page {
     final float[] vectors;
+    final MemorySegment mapped;
     final byte[] states = new byte[PAGE_SIZE];
     final byte[] levels = new byte[PAGE_SIZE];
     final int[][] layer0 = new int[PAGE_SIZE][];
@@ -50,8 +56,9 @@ final class HnswGraph {
     /** Per node with level >= 1: lists of layers 1..level at index layer - 1; else null. */
     final int[][][] upper = new int[PAGE_SIZE][][];
 
-    Page(int dimension) {
-      vectors = new float[PAGE_SIZE * dimension];
+    Page(int dimension, MemorySegment mapped) {
+      this.mapped = mapped;
+      this.vectors = mapped == null ? new float[PAGE_SIZE * dimension] : null;
       Arrays.fill(layer0, EMPTY);
     }
   }
@@ -82,7 +89,7 @@ final class HnswGraph {
         // references once per new page costs nothing in comparison (issue 12, item 4).
         Page[] grown = Arrays.copyOf(ps, page + 1);
         for (int i = ps.length; i < grown.length; i++) {
-          grown[i] = new Page(dimension);
+          grown[i] = new Page(dimension, store == null ? null : store.map(i));
         }
         pages = grown;
         ps = grown;
@@ -133,6 +140,15 @@ final class HnswGraph {
     return ps[node >>> PAGE_SHIFT].levels[node & PAGE_MASK];
   }
 
+  /** {@code node}'s page, from {@code ps} or, if the node is past it, from the current table. */
+  Page pageOf(Page[] ps, int node) {
+    if ((node >>> PAGE_SHIFT) >= ps.length) {
+      ps = pages;
+    }
+    return ps[node >>> PAGE_SHIFT];
+  }
+
+  /** {@code node}'s page's vectors on the heap (null for mapped pages: see {@link #readVector}). */
   float[] vectorsOf(Page[] ps, int node) {
     if ((node >>> PAGE_SHIFT) >= ps.length) {
       ps = pages;
@@ -142,6 +158,49 @@ final class HnswGraph {
 
   int offsetOf(int node) {
     return (node & PAGE_MASK) * dimension;
+  }
+
+  /** Byte offset of {@code node}'s vector in its page's {@code mapped} segment. */
+  long byteOffsetOf(int node) {
+    return (long) (node & PAGE_MASK) * dimension * Float.BYTES;
+  }
+
+  /** Whether the vectors are in mapped pages ({@link MappedVectors}) rather than on the heap. */
+  boolean mapped() {
+    return store != null;
+  }
+
+  /** Copies {@code node}'s vector into {@code into[at..at+dimension)}; returns {@code into}. */
+  float[] readVector(Page[] ps, int node, float[] into, int at) {
+    if ((node >>> PAGE_SHIFT) >= ps.length) {
+      ps = pages;
+    }
+    Page p = ps[node >>> PAGE_SHIFT];
+    if (p.mapped != null) {
+      MemorySegment.copy(p.mapped, VectorKernel.FLOAT, byteOffsetOf(node), into, at, dimension);
+    } else {
+      System.arraycopy(p.vectors, offsetOf(node), into, at, dimension);
+    }
+    return into;
+  }
+
+  /** A copy of {@code node}'s vector. */
+  float[] copyVector(Page[] ps, int node) {
+    return readVector(ps, node, new float[dimension], 0);
+  }
+
+  /** Stores {@code v[0..dimension)} as {@code node}'s vector (an add, before the LIVE store). */
+  void writeVector(Page p, int node, float[] v) {
+    if (p.mapped != null) {
+      MemorySegment.copy(v, 0, p.mapped, VectorKernel.FLOAT, byteOffsetOf(node), dimension);
+    } else {
+      System.arraycopy(v, 0, p.vectors, offsetOf(node), dimension);
+    }
+  }
+
+  /** Bytes of vectors in mapped pages (0 for vectors on the heap). */
+  long mappedBytes() {
+    return store == null ? 0 : store.bytes();
   }
 
   byte stateOf(int ordinal) {
@@ -173,8 +232,12 @@ final class HnswGraph {
 
   final int dimension;
 
-  HnswGraph(int dimension) {
+  /** The vectors' file for an index with vectors on disk; null: they are in the pages' arrays. */
+  private final MappedVectors store;
+
+  HnswGraph(int dimension, MappedVectors store) {
     this.dimension = dimension;
+    this.store = store;
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Object();
     }

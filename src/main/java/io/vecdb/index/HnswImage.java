@@ -39,6 +39,12 @@ public final class HnswImage implements VectorIndex.Image {
   final byte[][] states;
   final byte[][] levels;
   final float[][] vectors;
+
+  /**
+   * Per page, the mapped vectors of an index with vectors on disk (then {@code vectors} is null).
+   */
+  final java.lang.foreign.MemorySegment[] mapped;
+
   final int[][][] layer0;
   final int[][][][] upper;
 
@@ -70,6 +76,7 @@ public final class HnswImage implements VectorIndex.Image {
     states = new byte[pages][];
     levels = new byte[pages][];
     vectors = new float[pages][];
+    mapped = new java.lang.foreign.MemorySegment[pages];
     layer0 = new int[pages][][];
     upper = new int[pages][][][];
     for (int pg = 0; pg < pages; pg++) {
@@ -77,6 +84,7 @@ public final class HnswImage implements VectorIndex.Image {
       states[pg] = p.states.clone();
       levels[pg] = p.levels.clone();
       vectors[pg] = p.vectors;
+      mapped[pg] = p.mapped;
       layer0[pg] = p.layer0.clone();
       int[][][] up = p.upper.clone();
       for (int i = 0; i < up.length; i++) {

@@ -223,13 +223,26 @@ public final class HnswIndex implements VectorIndex {
   volatile Runnable afterOrdinalTaken;
 
   public HnswIndex(int dimension, Distance distance, HnswConfig config) {
+    this(dimension, distance, config, null);
+  }
+
+  /**
+   * An empty index whose float32 vectors are kept in a memory-mapped file under {@code vectorsDir}
+   * ({@link MappedVectors}: {@code on_disk}), or on the heap if it is null.
+   *
+   * @throws java.io.UncheckedIOException if the file cannot be created there
+   */
+  public HnswIndex(
+      int dimension, Distance distance, HnswConfig config, java.nio.file.Path vectorsDir) {
     if (dimension <= 0) {
       throw new IllegalArgumentException("dimension must be > 0, got " + dimension);
     }
     this.dimension = dimension;
     this.distance = java.util.Objects.requireNonNull(distance, "distance");
     this.config = java.util.Objects.requireNonNull(config, "config");
-    this.graph = new HnswGraph(dimension);
+    this.graph =
+        new HnswGraph(
+            dimension, vectorsDir == null ? null : new MappedVectors(vectorsDir, dimension));
     this.scorer = new HnswScorer(dimension, distance);
     this.searcher = new HnswSearcher(graph, scorer, config);
     this.builder = new HnswBuilder(graph, scorer, searcher, config);
@@ -296,9 +309,7 @@ public final class HnswIndex implements VectorIndex {
     if (!isLive(ordinal)) {
       return null;
     }
-    Page p = graph.pages[ordinal >>> PAGE_SHIFT];
-    return Arrays.copyOfRange(
-        p.vectors, (ordinal & PAGE_MASK) * dimension, ((ordinal & PAGE_MASK) + 1) * dimension);
+    return graph.copyVector(graph.pages, ordinal);
   }
 
   @Override
@@ -307,9 +318,7 @@ public final class HnswIndex implements VectorIndex {
       return null;
     }
     // A FREED slot keeps its vector until the slot is reused, which the caller's section defers.
-    Page p = graph.pages[ordinal >>> PAGE_SHIFT];
-    return Arrays.copyOfRange(
-        p.vectors, (ordinal & PAGE_MASK) * dimension, ((ordinal & PAGE_MASK) + 1) * dimension);
+    return graph.copyVector(graph.pages, ordinal);
   }
 
   @Override
@@ -319,8 +328,7 @@ public final class HnswIndex implements VectorIndex {
       throw new IllegalArgumentException("ordinal " + ordinal + " was never added");
     }
     float[] q = scorer.prepare(query);
-    Page p = graph.pages[ordinal >>> PAGE_SHIFT];
-    return scorer.toScore(scorer.dist(q, 0, p.vectors, (ordinal & PAGE_MASK) * dimension));
+    return scorer.toScore(scorer.dist(q, 0, graph.pages[ordinal >>> PAGE_SHIFT], ordinal));
   }
 
   /**
@@ -400,8 +408,8 @@ public final class HnswIndex implements VectorIndex {
       int slot = ord & PAGE_MASK;
       // A reused slot is FREED until the LIVE store below: nothing names it and no reader that
       // could hold it from before it was freed is still reading (the grace period).
-      System.arraycopy(v, 0, page.vectors, slot * dimension, dimension);
-      encode(ord, page.vectors, slot * dimension);
+      graph.writeVector(page, ord, v);
+      encode(ord, v, 0);
       int level = builder.levelFor(ord);
       page.levels[slot] = (byte) level;
       if (level > 0) {
@@ -415,7 +423,7 @@ public final class HnswIndex implements VectorIndex {
       live.incrementAndGet();
       Scratch s = searcher.acquireScratch();
       try {
-        builder.link(ord, page.vectors, slot * dimension, level, s);
+        builder.link(ord, v, 0, level, s);
       } finally {
         searcher.releaseScratch(s);
       }
@@ -623,11 +631,12 @@ public final class HnswIndex implements VectorIndex {
         }
         Page[] ps = graph.pages;
         int n = Math.min(graph.nextOrdinal.get(), ps.length << PAGE_SHIFT);
+        float[] buf = new float[dimension];
         for (int ord = 0; ord < n; ord++) {
           Page p = ps[ord >>> PAGE_SHIFT];
           byte st = HnswGraph.stateAcquire(p, ord & PAGE_MASK);
           if (st == LIVE || st == DELETED) {
-            fresh.encode(ord, p.vectors, (ord & PAGE_MASK) * dimension, false);
+            fresh.encode(ord, graph.readVector(ps, ord, buf, 0), 0, false);
           }
         }
         lock.lock();
@@ -674,7 +683,7 @@ public final class HnswIndex implements VectorIndex {
       Page p = ps[ord >>> PAGE_SHIFT];
       int slot = ord & PAGE_MASK;
       if (HnswGraph.stateAcquire(p, slot) == LIVE && seen++ % stride == 0) {
-        sample.add(Arrays.copyOfRange(p.vectors, slot * dimension, (slot + 1) * dimension));
+        sample.add(graph.copyVector(ps, ord));
       }
     }
     return ScalarCodes.train(dimension, liveNow, want.quantile(), sample.toArray(new float[0][]));
@@ -698,7 +707,9 @@ public final class HnswIndex implements VectorIndex {
     Page[] ps = graph.pages;
     int n = Math.min(graph.nextOrdinal.get(), ps.length << PAGE_SHIFT);
     long bytes = 64L + ps.length * 16L;
-    bytes += ps.length * (16L + PAGE_SIZE * (long) dimension * Float.BYTES); // vectors
+    if (!graph.mapped()) {
+      bytes += ps.length * (16L + PAGE_SIZE * (long) dimension * Float.BYTES); // vectors
+    }
     bytes +=
         ps.length * (2L * (16 + PAGE_SIZE) + 16 + PAGE_SIZE * 4L); // states, levels, in-degrees
     bytes += ps.length * (2L * (16 + PAGE_SIZE * 4L)); // layer0 and upper reference arrays
@@ -726,6 +737,20 @@ public final class HnswIndex implements VectorIndex {
     // The per-thread search state: its visited marks grow with the graph. (A racy read of another
     // thread's arrays: an estimate, like the rest.)
     return bytes + searcher.scratchBytes();
+  }
+
+  /**
+   * Bytes of float32 vectors in the memory-mapped file of an index with vectors on disk (not in
+   * {@link #ramBytesUsed}: the operating system's page cache holds what is read of them); 0 for an
+   * index with its vectors on the heap.
+   */
+  public long diskBytesUsed() {
+    return graph.mappedBytes();
+  }
+
+  /** Whether this index keeps its float32 vectors in a memory-mapped file ({@code on_disk}). */
+  public boolean vectorsOnDisk() {
+    return graph.mapped();
   }
 
   // ---------------------------------------------------------------- persistence
@@ -765,7 +790,16 @@ public final class HnswIndex implements VectorIndex {
    * @throws IOException naming the offset and the expected value if the image is not valid
    */
   public static HnswIndex readFrom(ReadableByteChannel in) throws IOException {
-    return HnswSnapshot.read(in);
+    return HnswSnapshot.read(in, null);
+  }
+
+  /**
+   * As {@link #readFrom(ReadableByteChannel)}, into an index whose vectors are in a memory-mapped
+   * file under {@code vectorsDir} (null: on the heap), whichever way the image's index kept them.
+   */
+  public static HnswIndex readFrom(ReadableByteChannel in, java.nio.file.Path vectorsDir)
+      throws IOException {
+    return HnswSnapshot.read(in, vectorsDir);
   }
 
   /** Sets the counters of an index whose pages {@link HnswSnapshot#read} has just filled. */

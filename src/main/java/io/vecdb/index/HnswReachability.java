@@ -12,7 +12,6 @@ import static io.vecdb.index.HnswGraph.state;
 
 import io.vecdb.index.HnswGraph.Page;
 import io.vecdb.index.HnswSearcher.Scratch;
-import java.util.Arrays;
 
 /**
  * Keeps an {@link HnswIndex}'s live nodes reachable: relinks a live node that lost its last layer-0
@@ -70,11 +69,9 @@ final class HnswReachability {
         return;
       }
       int u = start;
-      float[] q =
-          Arrays.copyOfRange(
-              graph.vectorsOf(ps, u), graph.offsetOf(u), graph.offsetOf(u) + graph.dimension);
+      float[] q = graph.copyVector(ps, u);
       int ep = entryNode(e);
-      float epDist = scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
+      float epDist = scorer.dist(q, 0, graph.pageOf(ps, ep), ep);
       for (int l = Math.min(entryLevel(e), levelOf(ps, ep)); l > 0; l--) {
         long best = searcher.greedy(q, ep, epDist, l, ps, s);
         ep = LongHeap.ordinal(best);
@@ -108,12 +105,7 @@ final class HnswReachability {
       if (HnswBuilder.contains(list, cnt, to)) {
         return;
       }
-      float d =
-          scorer.dist(
-              graph.vectorsOf(ps, from),
-              graph.offsetOf(from),
-              graph.vectorsOf(ps, to),
-              graph.offsetOf(to));
+      float d = scorer.dist(graph.copyVector(ps, from), 0, graph.pageOf(ps, to), to);
       // No link is dropped to make room: the walk has already counted the old targets as reached
       // through this list. The list may exceed the usual maximum until its next pruning.
       int[] next = list;
@@ -142,13 +134,9 @@ final class HnswReachability {
         return;
       }
     }
-    float[] q =
-        Arrays.copyOfRange(
-            graph.vectorsOf(ps, node),
-            graph.offsetOf(node),
-            graph.offsetOf(node) + graph.dimension);
+    float[] q = graph.copyVector(ps, node);
     int ep = entryNode(e);
-    float epDist = scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
+    float epDist = scorer.dist(q, 0, graph.pageOf(ps, ep), ep);
     for (int l = entryLevel(e); l > 0; l--) {
       long best = searcher.greedy(q, ep, epDist, l, ps, s);
       ep = LongHeap.ordinal(best);

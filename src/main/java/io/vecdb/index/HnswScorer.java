@@ -4,6 +4,7 @@ import static io.vecdb.index.HnswGraph.PAGE_MASK;
 import static io.vecdb.index.HnswGraph.PAGE_SHIFT;
 
 import io.vecdb.index.HnswGraph.Page;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Distances between a query and stored vectors, and their conversion to scores: the seam where a
@@ -27,6 +28,24 @@ final class HnswScorer {
     };
   }
 
+  /**
+   * Internal distance from {@code q[qo..]} to node {@code node}'s stored vector, in page {@code p}
+   * (on the heap or mapped: the same float either way).
+   */
+  float dist(float[] q, int qo, Page p, int node) {
+    float[] v = p.vectors;
+    if (v != null) {
+      return dist(q, qo, v, offsetOf(node));
+    }
+    MemorySegment m = p.mapped;
+    long at = byteOffsetOf(node);
+    return switch (metric) {
+      case METRIC_L2 -> VectorMath.squareDistance(q, qo, m, at, dimension);
+      case METRIC_NEG_DOT -> -VectorMath.dot(q, qo, m, at, dimension);
+      default -> VectorMath.manhattan(q, qo, m, at, dimension);
+    };
+  }
+
   /** Internal distances of {@code q} to {@code nodes[from..from+3]} into {@code out[from..]}. */
   void dist4(float[] q, Page[] ps, int[] nodes, int from, float[] out) {
     dist4(q, ps, nodes, from, out, from);
@@ -42,6 +61,10 @@ final class HnswScorer {
     float[] vb = ps[b >>> PAGE_SHIFT].vectors;
     float[] vc = ps[c >>> PAGE_SHIFT].vectors;
     float[] vd = ps[d >>> PAGE_SHIFT].vectors;
+    if (va == null) {
+      dist4Mapped(q, ps, a, b, c, d, out, outFrom); // an index's pages are all mapped or none
+      return;
+    }
     switch (metric) {
       case METRIC_L2 ->
           VectorMath.squareDistance4(
@@ -80,6 +103,34 @@ final class HnswScorer {
         out[outFrom + 1] = dist(q, 0, vb, offsetOf(b));
         out[outFrom + 2] = dist(q, 0, vc, offsetOf(c));
         out[outFrom + 3] = dist(q, 0, vd, offsetOf(d));
+      }
+    }
+  }
+
+  private void dist4Mapped(
+      float[] q, Page[] ps, int a, int b, int c, int d, float[] out, int outFrom) {
+    MemorySegment ma = ps[a >>> PAGE_SHIFT].mapped;
+    MemorySegment mb = ps[b >>> PAGE_SHIFT].mapped;
+    MemorySegment mc = ps[c >>> PAGE_SHIFT].mapped;
+    MemorySegment md = ps[d >>> PAGE_SHIFT].mapped;
+    long oa = byteOffsetOf(a);
+    long ob = byteOffsetOf(b);
+    long oc = byteOffsetOf(c);
+    long od = byteOffsetOf(d);
+    switch (metric) {
+      case METRIC_L2 ->
+          VectorMath.squareDistance4(q, ma, oa, mb, ob, mc, oc, md, od, dimension, out, outFrom);
+      case METRIC_NEG_DOT -> {
+        VectorMath.dot4(q, ma, oa, mb, ob, mc, oc, md, od, dimension, out, outFrom);
+        for (int i = outFrom; i < outFrom + 4; i++) {
+          out[i] = -out[i];
+        }
+      }
+      default -> {
+        out[outFrom] = VectorMath.manhattan(q, 0, ma, oa, dimension);
+        out[outFrom + 1] = VectorMath.manhattan(q, 0, mb, ob, dimension);
+        out[outFrom + 2] = VectorMath.manhattan(q, 0, mc, oc, dimension);
+        out[outFrom + 3] = VectorMath.manhattan(q, 0, md, od, dimension);
       }
     }
   }
@@ -123,5 +174,9 @@ final class HnswScorer {
 
   private int offsetOf(int node) {
     return (node & PAGE_MASK) * dimension;
+  }
+
+  private long byteOffsetOf(int node) {
+    return (long) (node & PAGE_MASK) * dimension * Float.BYTES;
   }
 }

@@ -128,10 +128,7 @@ final class HnswSearcher {
       hook.run(); // tests: the table grows after this search read it
     }
     int ep = entryNode(e);
-    float epDist =
-        probe != null
-            ? probe.dist(ep)
-            : scorer.dist(q, 0, graph.vectorsOf(ps, ep), graph.offsetOf(ep));
+    float epDist = probe != null ? probe.dist(ep) : scorer.dist(q, 0, graph.pageOf(ps, ep), ep);
     for (int level = entryLevel(e); level > 0; level--) {
       long best = greedy(q, probe, ep, epDist, level, ps, s);
       ep = LongHeap.ordinal(best);
@@ -167,9 +164,7 @@ final class HnswSearcher {
       if ((ord >>> PAGE_SHIFT) >= ps.length) {
         ps = graph.pages;
       }
-      keys[i] =
-          LongHeap.pack(
-              scorer.dist(q, 0, ps[ord >>> PAGE_SHIFT].vectors, graph.offsetOf(ord)), ord);
+      keys[i] = LongHeap.pack(scorer.dist(q, 0, ps[ord >>> PAGE_SHIFT], ord), ord);
     }
     Arrays.sort(keys); // packed (distance, ordinal): ascending distance
     int size = Math.min(k, n);
@@ -201,7 +196,7 @@ final class HnswSearcher {
       if (filter != null && !filter.accept(ord)) {
         continue;
       }
-      float d = scorer.dist(q, 0, p.vectors, slot * graph.dimension);
+      float d = scorer.dist(q, 0, p, ord);
       long key = ~LongHeap.pack(d, ord);
       if (top.size() < k) {
         top.push(key);
@@ -286,10 +281,7 @@ final class HnswSearcher {
         if ((nb >>> PAGE_SHIFT) >= ps.length) {
           ps = graph.pages;
         }
-        float d =
-            probe != null
-                ? probe.dist(nb)
-                : scorer.dist(q, 0, ps[nb >>> PAGE_SHIFT].vectors, graph.offsetOf(nb));
+        float d = probe != null ? probe.dist(nb) : scorer.dist(q, 0, ps[nb >>> PAGE_SHIFT], nb);
         if (d < curDist) {
           curDist = d;
           cur = nb;
@@ -393,7 +385,7 @@ final class HnswSearcher {
           j = m;
         }
         for (; j < m; j++) {
-          ds[j] = scorer.dist(q, 0, ps[batch[j] >>> PAGE_SHIFT].vectors, graph.offsetOf(batch[j]));
+          ds[j] = scorer.dist(q, 0, ps[batch[j] >>> PAGE_SHIFT], batch[j]);
         }
       }
       for (int i = 0; i < m; i++) {

@@ -68,7 +68,11 @@ final class HnswSnapshot {
       int len = Math.min(PAGE_SIZE, n - (pg << PAGE_SHIFT));
       w.putBytes(image.states[pg], 0, len);
       w.putBytes(image.levels[pg], 0, len);
-      w.putFloats(image.vectors[pg], 0, len * index.dimension());
+      if (image.vectors[pg] != null) {
+        w.putFloats(image.vectors[pg], 0, len * index.dimension());
+      } else {
+        w.putFloats(image.mapped[pg], 0, len * index.dimension());
+      }
     }
     for (int ord = 0; ord < n; ord++) {
       int level = image.levels[ord >>> PAGE_SHIFT][ord & PAGE_MASK];
@@ -91,7 +95,11 @@ final class HnswSnapshot {
     w.flush();
   }
 
-  static HnswIndex read(ReadableByteChannel in) throws IOException {
+  /**
+   * Reads an image; {@code vectorsDir}: as {@link HnswIndex#readFrom(ReadableByteChannel,
+   * java.nio.file.Path)}.
+   */
+  static HnswIndex read(ReadableByteChannel in, java.nio.file.Path vectorsDir) throws IOException {
     ChannelIo.Reader r = new ChannelIo.Reader(in);
     int magic = r.getInt();
     if (magic != FORMAT_MAGIC) {
@@ -120,7 +128,8 @@ final class HnswSnapshot {
     } catch (IllegalArgumentException e) {
       throw new IOException("corrupt HNSW snapshot config: " + e.getMessage(), e);
     }
-    HnswIndex index = new HnswIndex(dimension, Distance.values()[distanceOrdinal], config);
+    HnswIndex index =
+        new HnswIndex(dimension, Distance.values()[distanceOrdinal], config, vectorsDir);
     int n = r.getInt();
     long entry = r.getLong();
     long removals = r.getLong();
@@ -134,7 +143,11 @@ final class HnswSnapshot {
       Page p = ps[pg];
       r.getBytes(p.states, 0, len);
       r.getBytes(p.levels, 0, len);
-      r.getFloats(p.vectors, 0, len * dimension);
+      if (p.vectors != null) {
+        r.getFloats(p.vectors, 0, len * dimension);
+      } else {
+        r.getFloats(p.mapped, 0, len * dimension);
+      }
       for (int i = 0; i < len; i++) {
         if (p.states[i] < ABSENT
             || p.states[i] > FREED

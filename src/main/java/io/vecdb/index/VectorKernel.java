@@ -1,11 +1,19 @@
 package io.vecdb.index;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * The float32 distance kernels, over slices of arrays. One implementation is chosen at start-up by
  * {@link VectorMath}: Panama (SIMD) when {@code jdk.incubator.vector} is present, scalar otherwise.
  * Implementations are stateless and thread-safe.
  */
 interface VectorKernel {
+  /**
+   * Native-order floats at any byte offset: a mapped page's vectors (see {@link MappedVectors}).
+   */
+  ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
   String name();
 
   float dot(float[] a, int aOffset, float[] b, int bOffset, int length);
@@ -135,5 +143,112 @@ interface VectorKernel {
     out[outOffset + 1] = squareDistanceBytes(q, c1, o1, length);
     out[outOffset + 2] = squareDistanceBytes(q, c2, o2, length);
     out[outOffset + 3] = squareDistanceBytes(q, c3, o3, length);
+  }
+
+  // Over a memory segment: the second operand is {@code length} floats of {@code b} from byte
+  // {@code bOffset} (a mapped page's vectors). Each takes the same steps in the same order as its
+  // array twin above, so a distance is the same float whether the vector is on the heap or mapped.
+  // Scalar loops here (ScalarKernel's order); the Panama kernel loads lanes from the segment.
+
+  default float dot(float[] a, int aOffset, MemorySegment b, long bOffset, int length) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    int i = 0;
+    for (; i + 3 < length; i += 4) {
+      long at = bOffset + 4L * i;
+      s0 += a[aOffset + i] * b.get(FLOAT, at);
+      s1 += a[aOffset + i + 1] * b.get(FLOAT, at + 4);
+      s2 += a[aOffset + i + 2] * b.get(FLOAT, at + 8);
+      s3 += a[aOffset + i + 3] * b.get(FLOAT, at + 12);
+    }
+    for (; i < length; i++) {
+      s0 += a[aOffset + i] * b.get(FLOAT, bOffset + 4L * i);
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  default float squareDistance(float[] a, int aOffset, MemorySegment b, long bOffset, int length) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    int i = 0;
+    for (; i + 3 < length; i += 4) {
+      long at = bOffset + 4L * i;
+      float d0 = a[aOffset + i] - b.get(FLOAT, at);
+      float d1 = a[aOffset + i + 1] - b.get(FLOAT, at + 4);
+      float d2 = a[aOffset + i + 2] - b.get(FLOAT, at + 8);
+      float d3 = a[aOffset + i + 3] - b.get(FLOAT, at + 12);
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
+    }
+    for (; i < length; i++) {
+      float d = a[aOffset + i] - b.get(FLOAT, bOffset + 4L * i);
+      s0 += d * d;
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  default float manhattan(float[] a, int aOffset, MemorySegment b, long bOffset, int length) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    int i = 0;
+    for (; i + 3 < length; i += 4) {
+      long at = bOffset + 4L * i;
+      s0 += Math.abs(a[aOffset + i] - b.get(FLOAT, at));
+      s1 += Math.abs(a[aOffset + i + 1] - b.get(FLOAT, at + 4));
+      s2 += Math.abs(a[aOffset + i + 2] - b.get(FLOAT, at + 8));
+      s3 += Math.abs(a[aOffset + i + 3] - b.get(FLOAT, at + 12));
+    }
+    for (; i < length; i++) {
+      s0 += Math.abs(a[aOffset + i] - b.get(FLOAT, bOffset + 4L * i));
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  /** {@link #squareDistance4} over segments (byte offsets). */
+  default void squareDistance4(
+      float[] q,
+      MemorySegment v0,
+      long o0,
+      MemorySegment v1,
+      long o1,
+      MemorySegment v2,
+      long o2,
+      MemorySegment v3,
+      long o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    out[outOffset + 0] = squareDistance(q, 0, v0, o0, length);
+    out[outOffset + 1] = squareDistance(q, 0, v1, o1, length);
+    out[outOffset + 2] = squareDistance(q, 0, v2, o2, length);
+    out[outOffset + 3] = squareDistance(q, 0, v3, o3, length);
+  }
+
+  /** {@link #dot4} over segments (byte offsets). */
+  default void dot4(
+      float[] q,
+      MemorySegment v0,
+      long o0,
+      MemorySegment v1,
+      long o1,
+      MemorySegment v2,
+      long o2,
+      MemorySegment v3,
+      long o3,
+      int length,
+      float[] out,
+      int outOffset) {
+    out[outOffset + 0] = dot(q, 0, v0, o0, length);
+    out[outOffset + 1] = dot(q, 0, v1, o1, length);
+    out[outOffset + 2] = dot(q, 0, v2, o2, length);
+    out[outOffset + 3] = dot(q, 0, v3, o3, length);
   }
 }

@@ -265,7 +265,8 @@ final class GrpcReplies {
               .setParams(
                   VectorParams.newBuilder()
                       .setSize(vectors.getLong("size"))
-                      .setDistance(distance(vectors.getString("distance")))));
+                      .setDistance(distance(vectors.getString("distance")))
+                      .setOnDisk(vectors.getBoolean("on_disk", false))));
     } else if (!vectors.isEmpty()) {
       // Named vectors: Qdrant's params map.
       io.qdrant.client.grpc.Collections.VectorParamsMap.Builder map =
@@ -277,6 +278,7 @@ final class GrpcReplies {
             VectorParams.newBuilder()
                 .setSize(v.getLong("size"))
                 .setDistance(distance(v.getString("distance")))
+                .setOnDisk(v.getBoolean("on_disk", false))
                 .build());
       }
       p.setVectorsConfig(VectorsConfig.newBuilder().setParamsMap(map));

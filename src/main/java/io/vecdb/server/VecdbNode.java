@@ -175,6 +175,8 @@ public final class VecdbNode {
       return Future.failedFuture(
           new UncheckedIOException("data_dir: cannot create '" + opts.getDataDir() + "'", e));
     }
+    // Vectors with on_disk: true are mapped from (unlinked) files here, beside the data.
+    IndexFactory.vectorsDirectory(Path.of(opts.getDataDir(), "vectors"));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MicrometerMetricsOptions metrics =
         new MicrometerMetricsOptions()

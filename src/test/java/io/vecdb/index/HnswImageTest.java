@@ -39,9 +39,7 @@ class HnswImageTest {
       for (int l = 0; l <= level; l++) {
         lists.add(index.neighbours(ord, l));
       }
-      HnswGraph.Page p = ps[ord >>> HnswGraph.PAGE_SHIFT];
-      int off = (ord & HnswGraph.PAGE_MASK) * index.dimension();
-      float[] v = java.util.Arrays.copyOfRange(p.vectors, off, off + index.dimension());
+      float[] v = index.graph().copyVector(ps, ord);
       nodes[ord] = new Node(state, level, v, lists);
     }
     return nodes;

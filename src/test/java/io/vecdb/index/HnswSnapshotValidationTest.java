@@ -40,7 +40,7 @@ class HnswSnapshotValidationTest {
   }
 
   private static HnswIndex load(byte[] image) throws IOException {
-    return HnswSnapshot.read(Channels.newChannel(new ByteArrayInputStream(image)));
+    return HnswSnapshot.read(Channels.newChannel(new ByteArrayInputStream(image)), null);
   }
 
   @Test

@@ -34,8 +34,19 @@ class HnswStressTest {
     Random setup = new Random(SEED);
     int dim = 8 + setup.nextInt(12);
     Distance distance = setup.nextBoolean() ? Distance.EUCLID : Distance.COSINE;
-    HnswIndex index = new HnswIndex(dim, distance, HnswTestData.testConfig(setup));
-    String where = "seed " + SEED + " " + distance + " dim " + dim + " " + index.config();
+    // Half the seeds keep the vectors in a mapped file (on_disk), the other half on the heap.
+    java.nio.file.Path mapped =
+        setup.nextBoolean() ? java.nio.file.Path.of(System.getProperty("java.io.tmpdir")) : null;
+    HnswIndex index = new HnswIndex(dim, distance, HnswTestData.testConfig(setup), mapped);
+    String where =
+        "seed "
+            + SEED
+            + " "
+            + distance
+            + " dim "
+            + dim
+            + (mapped == null ? " on heap " : " mapped ")
+            + index.config();
 
     float[][] vectors = new float[CAPACITY][];
     // 0: never added, >0: sequence number at which remove() had returned, -1: acknowledged live.

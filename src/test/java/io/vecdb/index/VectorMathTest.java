@@ -1,5 +1,6 @@
 package io.vecdb.index;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,6 +75,76 @@ class VectorMathTest {
         assertClose(
             ScalarKernel.INSTANCE.squareDistance(q, 0, data, offs[i], dim), l2[2 + i], mag, where);
         assertClose(ScalarKernel.INSTANCE.dot(q, 0, data, offs[i], dim), dot[2 + i], mag, where);
+      }
+    }
+  }
+
+  /**
+   * Vectors on disk (issue 10, item 4) are read by the segment twins of the kernels: they must give
+   * the same float, bit for bit, as the array kernels on the same numbers, so that an index with
+   * mapped vectors builds the same graph and returns the same scores as one on the heap.
+   */
+  @Test
+  void segmentKernelsGiveTheArrayKernelsFloatsBitForBit() {
+    Random random = new Random(SEED);
+    for (VectorKernel k : new VectorKernel[] {new PanamaKernel(), ScalarKernel.INSTANCE}) {
+      for (int dim : new int[] {1, 3, 15, 16, 17, 63, 64, 65, 100, 783, 784, 1536}) {
+        for (int trial = 0; trial < 10; trial++) {
+          float[] q = randomArray(random, dim);
+          float[] data = randomArray(random, 5 * dim + 3);
+          int[] offs = {random.nextInt(4 * dim + 1), random.nextInt(4 * dim + 1), 0, 3};
+          // An odd base address: mapped pages are page-aligned, but nothing may depend on it.
+          java.lang.foreign.MemorySegment seg =
+              java.lang.foreign.Arena.ofAuto().allocate(4L * data.length + 4, 4).asSlice(4);
+          java.lang.foreign.MemorySegment.copy(data, 0, seg, VectorKernel.FLOAT, 0, data.length);
+          String where = k.name() + " seed " + SEED + " dim " + dim + " offset " + offs[0];
+          long b = 4L * offs[0];
+          assertEquals(
+              Float.floatToIntBits(k.dot(q, 0, data, offs[0], dim)),
+              Float.floatToIntBits(k.dot(q, 0, seg, b, dim)),
+              "dot " + where);
+          assertEquals(
+              Float.floatToIntBits(k.squareDistance(q, 0, data, offs[0], dim)),
+              Float.floatToIntBits(k.squareDistance(q, 0, seg, b, dim)),
+              "l2 " + where);
+          assertEquals(
+              Float.floatToIntBits(k.manhattan(q, 0, data, offs[0], dim)),
+              Float.floatToIntBits(k.manhattan(q, 0, seg, b, dim)),
+              "l1 " + where);
+          float[] onHeap = new float[6];
+          float[] mapped = new float[6];
+          k.squareDistance4(
+              q, data, offs[0], data, offs[1], data, offs[2], data, offs[3], dim, onHeap, 2);
+          k.squareDistance4(
+              q,
+              seg,
+              4L * offs[0],
+              seg,
+              4L * offs[1],
+              seg,
+              4L * offs[2],
+              seg,
+              4L * offs[3],
+              dim,
+              mapped,
+              2);
+          assertArrayEquals(onHeap, mapped, "l2 x4 " + where);
+          k.dot4(q, data, offs[0], data, offs[1], data, offs[2], data, offs[3], dim, onHeap, 2);
+          k.dot4(
+              q,
+              seg,
+              4L * offs[0],
+              seg,
+              4L * offs[1],
+              seg,
+              4L * offs[2],
+              seg,
+              4L * offs[3],
+              dim,
+              mapped,
+              2);
+          assertArrayEquals(onHeap, mapped, "dot x4 " + where);
+        }
       }
     }
   }

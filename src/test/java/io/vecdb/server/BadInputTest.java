@@ -268,7 +268,7 @@ class BadInputTest {
         400,
         HttpMethod.PUT,
         "/collections/d",
-        new JsonObject().put("vectors", vectors.copy().put("on_disk", true)),
+        new JsonObject().put("vectors", vectors.copy().put("on_disk", "yes")),
         "vectors.on_disk");
     rejects(
         400,
