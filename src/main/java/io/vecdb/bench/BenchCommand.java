@@ -35,7 +35,8 @@ public final class BenchCommand {
       int searchThreads,
       double bytesPerPoint,
       double buildCpuSeconds,
-      double qpsCpu) {
+      double qpsCpu,
+      double diskBytesPerPoint) {
     /**
      * The issue's fields, then two extras measured in process CPU time (all threads, GC and JIT
      * included; Python's process_time on the peer's side), which stay meaningful when other jobs
@@ -46,7 +47,8 @@ public final class BenchCommand {
           Locale.ROOT,
           "{\"system\":\"%s\",\"dataset\":\"%s\",\"m\":%d,\"ef_construction\":%d,\"ef\":%d,"
               + "\"build_s\":%.3f,\"recall\":%.4f,\"qps\":%.1f,\"search_threads\":%d,"
-              + "\"bytes_per_point\":%.1f,\"build_cpu_s\":%s,\"qps_cpu\":%s}",
+              + "\"bytes_per_point\":%.1f,\"build_cpu_s\":%s,\"qps_cpu\":%s,"
+              + "\"disk_bytes_per_point\":%.1f}",
           system,
           dataset,
           m,
@@ -58,7 +60,8 @@ public final class BenchCommand {
           searchThreads,
           bytesPerPoint,
           jsonNumber(buildCpuSeconds, "%.3f"),
-          jsonNumber(qpsCpu, "%.1f"));
+          jsonNumber(qpsCpu, "%.1f"),
+          diskBytesPerPoint);
     }
 
     /** CPU clocks tick coarsely: a pass shorter than a tick has no CPU-time figure (null). */
@@ -141,7 +144,13 @@ public final class BenchCommand {
             .withEfConstruct(o.efConstruction())
             .withFullScanThreshold(0)
             .withSeed(o.seed());
-    HnswIndex index = new HnswIndex(data.dim(), o.distance(), config);
+    // --on-disk: the float32 vectors in a mapped file (on_disk: true), unlinked once open.
+    HnswIndex index =
+        new HnswIndex(
+            data.dim(),
+            o.distance(),
+            config,
+            o.onDisk() ? Path.of("target", "bench-vectors") : null);
     int[] ordToRow = new int[data.n()];
     double cpuBefore = processCpuSeconds();
     double buildSeconds = build(index, data, o.buildThreads(), ordToRow, o.json() ? null : err);
@@ -159,17 +168,20 @@ public final class BenchCommand {
       index.quantize(q);
       long trainStart = System.nanoTime();
       index.maintainQuantization();
-      String system = q == null ? "vecdb" : "vecdb-" + quantization;
+      String system = (q == null ? "vecdb" : "vecdb-" + quantization) + (o.onDisk() ? "-disk" : "");
       double bytesPerPoint = (double) index.ramBytesUsed() / data.n();
       if (!o.json() && q != null) {
         err.printf(
             Locale.ROOT,
-            "%s: codes trained in %.2f s; %.1f bytes/point with float32 in RAM, %.1f of them"
-                + " codes, graph and bookkeeping (float32 vectors are %d bytes/point)%n",
+            o.onDisk()
+                ? "%s: codes trained in %.2f s; %.1f bytes/point in RAM (codes, graph and"
+                    + " bookkeeping), float32 vectors on disk (%d bytes/point)%n"
+                : "%s: codes trained in %.2f s; %.1f bytes/point with float32 in RAM, %.1f of them"
+                    + " codes, graph and bookkeeping (float32 vectors are %d bytes/point)%n",
             system,
             (System.nanoTime() - trainStart) / 1e9,
             bytesPerPoint,
-            bytesPerPoint - 4.0 * data.dim(),
+            o.onDisk() ? 4 * data.dim() : bytesPerPoint - 4.0 * data.dim(),
             4 * data.dim());
       }
       for (int ef : o.efs()) {
@@ -185,7 +197,8 @@ public final class BenchCommand {
                 q == null ? floatBytesPerPoint : bytesPerPoint,
                 buildCpuSeconds,
                 system,
-                q == null ? 1.0 : o.oversampling());
+                q == null ? 1.0 : o.oversampling(),
+                (double) index.diskBytesUsed() / data.n());
         results.add(r);
         if (o.json()) {
           out.println(r.toJson());
@@ -307,7 +320,8 @@ public final class BenchCommand {
       double bytesPerPoint,
       double buildCpuSeconds,
       String system,
-      double oversampling)
+      double oversampling,
+      double diskBytesPerPoint)
       throws InterruptedException {
     int nq = data.nq();
     int k = o.k();
@@ -348,7 +362,8 @@ public final class BenchCommand {
         o.searchThreads(),
         bytesPerPoint,
         buildCpuSeconds,
-        nq / cpuSeconds);
+        nq / cpuSeconds,
+        diskBytesPerPoint);
   }
 
   private static void runQueries(
@@ -390,7 +405,8 @@ public final class BenchCommand {
         (int) num(json, "search_threads"),
         num(json, "bytes_per_point"),
         num(json, "build_cpu_s"),
-        num(json, "qps_cpu"));
+        num(json, "qps_cpu"),
+        json.contains("\"disk_bytes_per_point\"") ? num(json, "disk_bytes_per_point") : 0);
   }
 
   private static String str(String json, String field) {
@@ -414,7 +430,7 @@ public final class BenchCommand {
   private static void printTable(List<Result> results, PrintStream out) {
     out.printf(
         Locale.ROOT,
-        "%-14s %-14s %3s %5s %5s %8s %7s %10s %7s %10s %9s %10s%n",
+        "%-14s %-14s %3s %5s %5s %8s %7s %10s %7s %10s %9s %10s %8s%n",
         "system",
         "dataset",
         "m",
@@ -426,11 +442,12 @@ public final class BenchCommand {
         "threads",
         "bytes/pt",
         "build_cpu",
-        "qps_cpu");
+        "qps_cpu",
+        "disk/pt");
     for (Result r : results) {
       out.printf(
           Locale.ROOT,
-          "%-14s %-14s %3d %5d %5d %8.2f %7.4f %10.1f %7d %10.1f %9.2f %10.1f%n",
+          "%-14s %-14s %3d %5d %5d %8.2f %7.4f %10.1f %7d %10.1f %9.2f %10.1f %8.1f%n",
           r.system(),
           r.dataset(),
           r.m(),
@@ -442,7 +459,8 @@ public final class BenchCommand {
           r.searchThreads(),
           r.bytesPerPoint(),
           r.buildCpuSeconds(),
-          r.qpsCpu());
+          r.qpsCpu(),
+          r.diskBytesPerPoint());
     }
   }
 }

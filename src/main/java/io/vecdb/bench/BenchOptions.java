@@ -25,7 +25,8 @@ record BenchOptions(
     List<String> quantizations,
     double oversampling,
     int repeatQueries,
-    float quantile) {
+    float quantile,
+    boolean onDisk) {
 
   static final String USAGE =
       "usage: vecdb bench [--dataset fashion-mnist|random|DIR] [--metric euclid|cosine|dot]"
@@ -34,7 +35,7 @@ record BenchOptions(
           + " [--build-threads 2] [--search-threads 1] [--k 10] [--json]"
           + " [--peer hnswlib|hnswlib-native|hnswlib,hnswlib-native] [--hnswlib-src DIR]"
           + " [--data-dir DIR] [--python PATH] [--quantization none,int8,binary]"
-          + " [--oversampling 2] [--quantile 0.99] [--repeat-queries 1]";
+          + " [--oversampling 2] [--quantile 0.99] [--repeat-queries 1] [--on-disk]";
 
   /** A flag that is unknown, lacks its value or has a bad one. */
   static final class BadFlag extends Exception {
@@ -65,6 +66,7 @@ record BenchOptions(
     double oversampling = 2.0;
     int repeatQueries = 1;
     float quantile = 0.99f;
+    boolean onDisk = false;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("bench") && i == 0) {
@@ -72,6 +74,7 @@ record BenchOptions(
       }
       switch (flag) {
         case "--json" -> json = true;
+        case "--on-disk" -> onDisk = true;
         case "--dataset" -> {
           dataset = dataset(args, ++i, flag);
         }
@@ -178,7 +181,8 @@ record BenchOptions(
         quantizations,
         oversampling,
         repeatQueries,
-        quantile);
+        quantile,
+        onDisk);
   }
 
   /** The peers {@code --peer} names, in order (none if it was not given). */

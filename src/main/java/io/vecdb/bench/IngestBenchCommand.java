@@ -427,7 +427,8 @@ public final class IngestBenchCommand {
               java.util.List.of("none"),
               1.0,
               1,
-              0.99f);
+              0.99f,
+              false);
       // The peer script also runs queries; one query keeps that negligible: only build_s is used.
       Dataset buildOnly =
           new Dataset(

@@ -108,6 +108,48 @@ class BenchCommandTest {
   }
 
   @Test
+  void onDiskRunsCountTheFloat32VectorsOnDiskNotInRam() throws Exception {
+    String[] args = java.util.Arrays.copyOf(SMALL_RANDOM_RUN, SMALL_RANDOM_RUN.length + 3);
+    args[SMALL_RANDOM_RUN.length] = "--quantization";
+    args[SMALL_RANDOM_RUN.length + 1] = "none,int8";
+    args[SMALL_RANDOM_RUN.length + 2] = "--on-disk";
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(
+        0,
+        BenchCommand.run(
+            BenchOptions.parse(args),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            System.err));
+    String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+    assertEquals(4, lines.length, String.join("\n", lines));
+    ByteArrayOutputStream heapOut = new ByteArrayOutputStream();
+    BenchCommand.run(
+        BenchOptions.parse(java.util.Arrays.copyOf(args, args.length - 1)),
+        new PrintStream(heapOut, true, StandardCharsets.UTF_8),
+        System.err);
+    String[] heap = heapOut.toString(StandardCharsets.UTF_8).strip().split("\n");
+    // 3,000 points of 12 floats in three pages of 1,024: the file holds the pages.
+    double disk = 3.0 * 1024 * 12 * 4 / 3000;
+    for (int i = 0; i < 4; i++) {
+      assertTrue(
+          lines[i].startsWith("{\"system\":\"" + (i < 2 ? "vecdb-disk" : "vecdb-int8-disk")),
+          lines[i]);
+      assertEquals(disk, number(lines[i], "disk_bytes_per_point"), 0.1, lines[i]);
+      assertEquals(0.0, number(heap[i], "disk_bytes_per_point"), heap[i]);
+      assertEquals(
+          number(heap[i], "bytes_per_point") - disk,
+          number(lines[i], "bytes_per_point"),
+          1.0,
+          "RAM without the vectors' arrays: " + lines[i] + " vs " + heap[i]);
+    }
+    assertTrue(number(lines[3], "recall") >= 0.85, lines[3]);
+  }
+
+  private static double number(String line, String field) {
+    return Double.parseDouble(line.replaceAll(".*\"" + field + "\":([0-9.]+).*", "$1"));
+  }
+
+  @Test
   void peerFailureIsReported() throws Exception {
     BenchOptions o =
         BenchOptions.parse(
