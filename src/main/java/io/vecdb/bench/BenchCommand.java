@@ -170,18 +170,24 @@ public final class BenchCommand {
       index.maintainQuantization();
       String system = (q == null ? "vecdb" : "vecdb-" + quantization) + (o.onDisk() ? "-disk" : "");
       double bytesPerPoint = (double) index.ramBytesUsed() / data.n();
-      if (!o.json() && q != null) {
+      if (!o.json() && q != null && o.onDisk()) {
         err.printf(
             Locale.ROOT,
-            o.onDisk()
-                ? "%s: codes trained in %.2f s; %.1f bytes/point in RAM (codes, graph and"
-                    + " bookkeeping), float32 vectors on disk (%d bytes/point)%n"
-                : "%s: codes trained in %.2f s; %.1f bytes/point with float32 in RAM, %.1f of them"
-                    + " codes, graph and bookkeeping (float32 vectors are %d bytes/point)%n",
+            "%s: codes trained in %.2f s; %.1f bytes/point in RAM (codes, graph and"
+                + " bookkeeping), float32 vectors on disk (%d bytes/point)%n",
             system,
             (System.nanoTime() - trainStart) / 1e9,
             bytesPerPoint,
-            o.onDisk() ? 4 * data.dim() : bytesPerPoint - 4.0 * data.dim(),
+            4 * data.dim());
+      } else if (!o.json() && q != null) {
+        err.printf(
+            Locale.ROOT,
+            "%s: codes trained in %.2f s; %.1f bytes/point with float32 in RAM, %.1f of them"
+                + " codes, graph and bookkeeping (float32 vectors are %d bytes/point)%n",
+            system,
+            (System.nanoTime() - trainStart) / 1e9,
+            bytesPerPoint,
+            bytesPerPoint - 4.0 * data.dim(),
             4 * data.dim());
       }
       for (int ef : o.efs()) {

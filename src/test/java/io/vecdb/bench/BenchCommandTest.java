@@ -143,6 +143,20 @@ class BenchCommandTest {
           "RAM without the vectors' arrays: " + lines[i] + " vs " + heap[i]);
     }
     assertTrue(number(lines[3], "recall") >= 0.85, lines[3]);
+    // The human-readable run says where the vectors are and prints the disk column.
+    java.util.List<String> human = new java.util.ArrayList<>(java.util.List.of(args));
+    human.remove("--json");
+    ByteArrayOutputStream table = new ByteArrayOutputStream();
+    ByteArrayOutputStream notes = new ByteArrayOutputStream();
+    assertEquals(
+        0,
+        BenchCommand.run(
+            BenchOptions.parse(human.toArray(new String[0])),
+            new PrintStream(table, true, StandardCharsets.UTF_8),
+            new PrintStream(notes, true, StandardCharsets.UTF_8)));
+    String said = notes.toString(StandardCharsets.UTF_8);
+    assertTrue(said.contains("float32 vectors on disk (48 bytes/point)"), said);
+    assertTrue(table.toString(StandardCharsets.UTF_8).contains("disk/pt"), table.toString());
   }
 
   private static double number(String line, String field) {
