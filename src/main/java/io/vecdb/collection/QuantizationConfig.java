@@ -9,7 +9,8 @@ import java.util.Set;
  * "quantile": q, "always_ram": b}}} or {@code {"binary": {"always_ram": b, "encoding": "one_bit",
  * "query_encoding": "default"|"binary"}}}. Product quantization, the two- and 1.5-bit binary
  * encodings and the scalar query encodings are refused. {@code always_ram} is accepted and shown:
- * codes are always in RAM here (and so are the float32 vectors). Immutable.
+ * codes are always in RAM here (the float32 vectors too, unless the vector is {@code on_disk}).
+ * Immutable.
  */
 public record QuantizationConfig(
     Quantization.Kind kind,

@@ -38,11 +38,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * with {@link HnswImage} and {@link HnswSnapshot} for images.
  *
  * <p>Layout: nodes live in pages of {@value HnswGraph#PAGE_SIZE}. A page holds the vectors of its
- * nodes in one {@code float[]}, a state byte and a level byte per node, and per node one immutable
- * {@code int[]} neighbour list per layer. A list of {@code n} neighbours is an {@code int[2n]}: the
- * ordinals, sorted by distance to the owner, then the raw bits of those distances (so pruning needs
- * no recomputation of owner distances). Lists are never mutated after publication: a writer builds
- * a new array and publishes it with a release store; readers load it with an acquire load.
+ * nodes in one {@code float[]} (or, for an index with vectors on disk, in one mapping of a file:
+ * {@link MappedVectors}; the kernels read either with the same steps), a state byte and a level
+ * byte per node, and per node one immutable {@code int[]} neighbour list per layer. A list of
+ * {@code n} neighbours is an {@code int[2n]}: the ordinals, sorted by distance to the owner, then
+ * the raw bits of those distances (so pruning needs no recomputation of owner distances). Lists are
+ * never mutated after publication: a writer builds a new array and publishes it with a release
+ * store; readers load it with an acquire load.
  *
  * <p>Concurrency (who calls what, what guards what):
  *
