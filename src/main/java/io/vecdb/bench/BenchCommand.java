@@ -155,7 +155,7 @@ public final class BenchCommand {
     double cpuBefore = processCpuSeconds();
     double buildSeconds = build(index, data, o.buildThreads(), ordToRow, o.json() ? null : err);
     double buildCpuSeconds = processCpuSeconds() - cpuBefore;
-    double floatBytesPerPoint = (double) index.ramBytesUsed() / data.n();
+    double floatBytesPerPoint = (double) index.dataBytesUsed() / data.n();
     for (String quantization : o.quantizations()) {
       // Each encoding in turn on the same graph: codes trained as the optimizer would, then the
       // same queries (walk with codes, rescore the best k * oversampling with float32).
@@ -169,7 +169,7 @@ public final class BenchCommand {
       long trainStart = System.nanoTime();
       index.maintainQuantization();
       String system = (q == null ? "vecdb" : "vecdb-" + quantization) + (o.onDisk() ? "-disk" : "");
-      double bytesPerPoint = (double) index.ramBytesUsed() / data.n();
+      double bytesPerPoint = (double) index.dataBytesUsed() / data.n();
       if (!o.json() && q != null && o.onDisk()) {
         err.printf(
             Locale.ROOT,

@@ -706,6 +706,18 @@ public final class HnswIndex implements VectorIndex {
 
   @Override
   public long ramBytesUsed() {
+    // The per-thread search state: its visited marks grow with the graph. (A racy read of another
+    // thread's arrays: an estimate, like the rest.)
+    return dataBytesUsed() + searcher.scratchBytes();
+  }
+
+  /**
+   * {@link #ramBytesUsed} without the per-thread search scratch: the graph, the vectors when they
+   * are on the heap, and the codes. What a point costs, for benchmarks: the scratch belongs to
+   * threads, and a thread's is forgotten only once the garbage collector has noticed the thread is
+   * gone (so the build threads' scratch counted or not depending on when it last ran).
+   */
+  public long dataBytesUsed() {
     Page[] ps = graph.pages;
     int n = Math.min(graph.nextOrdinal.get(), ps.length << PAGE_SHIFT);
     long bytes = 64L + ps.length * 16L;
@@ -736,9 +748,7 @@ public final class HnswIndex implements VectorIndex {
     if (c != null) {
       bytes += c.bytes(ps.length);
     }
-    // The per-thread search state: its visited marks grow with the graph. (A racy read of another
-    // thread's arrays: an estimate, like the rest.)
-    return bytes + searcher.scratchBytes();
+    return bytes;
   }
 
   /**

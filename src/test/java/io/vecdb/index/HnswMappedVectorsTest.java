@@ -147,7 +147,7 @@ class HnswMappedVectorsTest {
     assertEquals(vectorBytes, mapped.diskBytesUsed());
     assertEquals(
         vectorBytes + pages * 16,
-        heap.ramBytesUsed() - mapped.ramBytesUsed(),
+        heap.dataBytesUsed() - mapped.dataBytesUsed(),
         "the heap index's RAM is the mapped one's and its vector arrays");
     try (var files = Files.list(dir)) {
       assertEquals(0, files.count(), "the vector file is unlinked once open");
