@@ -1,6 +1,5 @@
 package io.vecdb.index;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,12 +79,14 @@ class VectorMathTest {
   }
 
   /**
-   * Vectors on disk (issue 10, item 4) are read by the segment twins of the kernels: they must give
-   * the same float, bit for bit, as the array kernels on the same numbers, so that an index with
-   * mapped vectors builds the same graph and returns the same scores as one on the heap.
+   * Vectors on disk (issue 10, item 4) are read by the segment twins of the kernels: they take the
+   * same steps as the array kernels and must give the same distances. Not always bit for bit: the
+   * Vector API may sum a vector's lanes in one order when a kernel is interpreted and in another
+   * once the JIT has compiled it ({@code reduceLanes(ADD)} on floats is unordered), so a twin that
+   * is not compiled yet can differ from a compiled one in the last bits (seen in a full run).
    */
   @Test
-  void segmentKernelsGiveTheArrayKernelsFloatsBitForBit() {
+  void segmentKernelsGiveTheArrayKernelsDistances() {
     Random random = new Random(SEED);
     for (VectorKernel k : new VectorKernel[] {new PanamaKernel(), ScalarKernel.INSTANCE}) {
       for (int dim : new int[] {1, 3, 15, 16, 17, 63, 64, 65, 100, 783, 784, 1536}) {
@@ -98,18 +99,24 @@ class VectorMathTest {
               java.lang.foreign.Arena.ofAuto().allocate(4L * data.length + 4, 4).asSlice(4);
           java.lang.foreign.MemorySegment.copy(data, 0, seg, VectorKernel.FLOAT, 0, data.length);
           String where = k.name() + " seed " + SEED + " dim " + dim + " offset " + offs[0];
+          float mag = 0;
+          for (int off : offs) {
+            mag = Math.max(mag, magnitude(q, 0, data, off, dim));
+          }
           long b = 4L * offs[0];
-          assertEquals(
-              Float.floatToIntBits(k.dot(q, 0, data, offs[0], dim)),
-              Float.floatToIntBits(k.dot(q, 0, seg, b, dim)),
-              "dot " + where);
-          assertEquals(
-              Float.floatToIntBits(k.squareDistance(q, 0, data, offs[0], dim)),
-              Float.floatToIntBits(k.squareDistance(q, 0, seg, b, dim)),
+          sameDistance(
+              k, k.dot(q, 0, data, offs[0], dim), k.dot(q, 0, seg, b, dim), mag, "dot " + where);
+          sameDistance(
+              k,
+              k.squareDistance(q, 0, data, offs[0], dim),
+              k.squareDistance(q, 0, seg, b, dim),
+              mag,
               "l2 " + where);
-          assertEquals(
-              Float.floatToIntBits(k.manhattan(q, 0, data, offs[0], dim)),
-              Float.floatToIntBits(k.manhattan(q, 0, seg, b, dim)),
+          sameDistance(
+              k,
+              k.manhattan(q, 0, data, offs[0], dim),
+              k.manhattan(q, 0, seg, b, dim),
+              mag,
               "l1 " + where);
           float[] onHeap = new float[6];
           float[] mapped = new float[6];
@@ -128,7 +135,9 @@ class VectorMathTest {
               dim,
               mapped,
               2);
-          assertArrayEquals(onHeap, mapped, "l2 x4 " + where);
+          for (int i = 2; i < 6; i++) {
+            sameDistance(k, onHeap[i], mapped[i], mag, "l2 x4 " + where);
+          }
           k.dot4(q, data, offs[0], data, offs[1], data, offs[2], data, offs[3], dim, onHeap, 2);
           k.dot4(
               q,
@@ -143,7 +152,9 @@ class VectorMathTest {
               dim,
               mapped,
               2);
-          assertArrayEquals(onHeap, mapped, "dot x4 " + where);
+          for (int i = 2; i < 6; i++) {
+            sameDistance(k, onHeap[i], mapped[i], mag, "dot x4 " + where);
+          }
         }
       }
     }
@@ -180,6 +191,16 @@ class VectorMathTest {
     assertEquals(0.6f, n[0], 1e-6f);
     assertEquals(0.8f, n[1], 1e-6f);
     assertThrows(IllegalArgumentException.class, () -> VectorMath.normalized(new float[3]));
+  }
+
+  /** Bit for bit from the scalar kernel (plain Java float arithmetic is exact), else close. */
+  private static void sameDistance(
+      VectorKernel k, float expected, float actual, float magnitude, String message) {
+    if (k == ScalarKernel.INSTANCE) {
+      assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(actual), message);
+    } else {
+      assertClose(expected, actual, magnitude, message);
+    }
   }
 
   /**
