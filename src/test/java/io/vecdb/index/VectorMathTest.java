@@ -118,42 +118,24 @@ class VectorMathTest {
               k.manhattan(q, 0, seg, b, dim),
               mag,
               "l1 " + where);
-          float[] onHeap = new float[6];
-          float[] mapped = new float[6];
-          k.squareDistance4(
-              q, data, offs[0], data, offs[1], data, offs[2], data, offs[3], dim, onHeap, 2);
-          k.squareDistance4(
-              q,
-              seg,
-              4L * offs[0],
-              seg,
-              4L * offs[1],
-              seg,
-              4L * offs[2],
-              seg,
-              4L * offs[3],
-              dim,
-              mapped,
-              2);
-          for (int i = 2; i < 6; i++) {
-            sameDistance(k, onHeap[i], mapped[i], mag, "l2 x4 " + where);
-          }
-          k.dot4(q, data, offs[0], data, offs[1], data, offs[2], data, offs[3], dim, onHeap, 2);
-          k.dot4(
-              q,
-              seg,
-              4L * offs[0],
-              seg,
-              4L * offs[1],
-              seg,
-              4L * offs[2],
-              seg,
-              4L * offs[3],
-              dim,
-              mapped,
-              2);
-          for (int i = 2; i < 6; i++) {
-            sameDistance(k, onHeap[i], mapped[i], mag, "dot x4 " + where);
+          for (boolean l2 : new boolean[] {true, false}) {
+            float[] onHeap = new float[6];
+            float[] mapped = new float[6];
+            long o0 = 4L * offs[0];
+            long o1 = 4L * offs[1];
+            long o2 = 4L * offs[2];
+            long o3 = 4L * offs[3];
+            if (l2) {
+              k.squareDistance4(
+                  q, data, offs[0], data, offs[1], data, offs[2], data, offs[3], dim, onHeap, 2);
+              k.squareDistance4(q, seg, o0, seg, o1, seg, o2, seg, o3, dim, mapped, 2);
+            } else {
+              k.dot4(q, data, offs[0], data, offs[1], data, offs[2], data, offs[3], dim, onHeap, 2);
+              k.dot4(q, seg, o0, seg, o1, seg, o2, seg, o3, dim, mapped, 2);
+            }
+            for (int i = 2; i < 6; i++) {
+              sameDistance(k, onHeap[i], mapped[i], mag, (l2 ? "l2" : "dot") + " x4 " + where);
+            }
           }
         }
       }

@@ -1,5 +1,8 @@
 package io.vecdb.server;
 
+import static io.vecdb.server.QuantizationTest.cosine;
+import static io.vecdb.server.QuantizationTest.graph;
+import static io.vecdb.server.QuantizationTest.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,30 +44,6 @@ class OnDiskVectorsTest {
     return v;
   }
 
-  private static JsonArray json(float[] v) {
-    JsonArray a = new JsonArray();
-    for (float x : v) {
-      a.add(x);
-    }
-    return a;
-  }
-
-  private static double cosine(float[] a, float[] b) {
-    double ab = 0;
-    double aa = 0;
-    double bb = 0;
-    for (int i = 0; i < a.length; i++) {
-      ab += (double) a[i] * b[i];
-      aa += (double) a[i] * a[i];
-      bb += (double) b[i] * b[i];
-    }
-    return ab / Math.sqrt(aa * bb);
-  }
-
-  private static HnswIndex graph(TestNode t, String collection, String vector) {
-    return t.node.collections().get(collection).hnswOf(vector);
-  }
-
   /** Recall@10 against brute force over 20 queries, and float32 scores on every hit. */
   private void checkSearches(TestNode t, JsonObject params) throws Exception {
     int found = 0;
@@ -90,14 +69,6 @@ class OnDiskVectorsTest {
       }
     }
     assertTrue(found >= 0.9 * 200, "recall " + found / 200.0 + ", seed " + SEED);
-  }
-
-  private static void awaitCodes(TestNode t, Quantization.Kind kind) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (graph(t, "d", "").activeCodes() != kind) {
-      assertTrue(System.nanoTime() < deadline, "no " + kind + " codes in 30 s");
-      Thread.sleep(50);
-    }
   }
 
   @Test
@@ -148,7 +119,7 @@ class OnDiskVectorsTest {
                           "quantization_config",
                           new JsonObject().put("scalar", new JsonObject().put("type", "int8"))))
               .status());
-      awaitCodes(t, Quantization.Kind.INT8);
+      QuantizationTest.awaitCodes(t, "d", "", Quantization.Kind.INT8);
       JsonObject rescored =
           plain
               .copy()

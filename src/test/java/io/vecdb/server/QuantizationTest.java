@@ -34,7 +34,7 @@ class QuantizationTest {
   private final Random random = new Random(SEED);
   private final float[][] vectors = new float[N][DIM];
 
-  private static JsonArray json(float[] v) {
+  static JsonArray json(float[] v) {
     JsonArray a = new JsonArray();
     for (float x : v) {
       a.add(x);
@@ -50,7 +50,7 @@ class QuantizationTest {
     return v;
   }
 
-  private static double cosine(float[] a, float[] b) {
+  static double cosine(float[] a, float[] b) {
     double ab = 0;
     double aa = 0;
     double bb = 0;
@@ -62,13 +62,12 @@ class QuantizationTest {
     return ab / Math.sqrt(aa * bb);
   }
 
-  private static HnswIndex graph(TestNode t, String collection, String vector) {
+  static HnswIndex graph(TestNode t, String collection, String vector) {
     return t.node.collections().get(collection).hnswOf(vector);
   }
 
   /** Waits (bounded) until the optimizer has trained codes of {@code kind} for the graph. */
-  private static void awaitCodes(
-      TestNode t, String collection, String vector, Quantization.Kind kind)
+  static void awaitCodes(TestNode t, String collection, String vector, Quantization.Kind kind)
       throws InterruptedException {
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (graph(t, collection, vector).activeCodes() != kind) {
