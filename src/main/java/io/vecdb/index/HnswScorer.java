@@ -30,7 +30,7 @@ final class HnswScorer {
 
   /**
    * Internal distance from {@code q[qo..]} to node {@code node}'s stored vector, in page {@code p}
-   * (on the heap or mapped: the same float either way).
+   * (on the heap or mapped: the same steps, so the same distance to rounding).
    */
   float dist(float[] q, int qo, Page p, int node) {
     float[] v = p.vectors;
