@@ -2,6 +2,8 @@ package io.vecdb.index;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
@@ -15,8 +17,8 @@ final class ChannelIo {
   private static final int BUFFER_BYTES = 1 << 20;
 
   /** The images' float: little-endian, at any offset. */
-  private static final java.lang.foreign.ValueLayout.OfFloat LE_FLOAT =
-      java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfFloat LE_FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   private ChannelIo() {}
 
@@ -84,18 +86,11 @@ final class ChannelIo {
     /**
      * {@code len} native-order floats of {@code m} from byte {@code off}, as {@link #putFloats}.
      */
-    void putFloats(java.lang.foreign.MemorySegment m, long off, int len) throws IOException {
+    void putFloats(MemorySegment m, long off, int len) throws IOException {
       while (len > 0) {
         room(Float.BYTES);
         int n = Math.min(len, buf.remaining() / Float.BYTES);
-        java.lang.foreign.MemorySegment.copy(
-            m,
-            VectorKernel.FLOAT,
-            off,
-            java.lang.foreign.MemorySegment.ofBuffer(buf),
-            LE_FLOAT,
-            0,
-            n);
+        MemorySegment.copy(m, VectorKernel.FLOAT, off, MemorySegment.ofBuffer(buf), LE_FLOAT, 0, n);
         buf.position(buf.position() + n * Float.BYTES);
         off += (long) n * Float.BYTES;
         len -= n;
@@ -204,18 +199,11 @@ final class ChannelIo {
     }
 
     /** Reads {@code len} floats into {@code m} from byte {@code off} (native order). */
-    void getFloats(java.lang.foreign.MemorySegment m, long off, int len) throws IOException {
+    void getFloats(MemorySegment m, long off, int len) throws IOException {
       while (len > 0) {
         need(Float.BYTES);
         int n = Math.min(len, buf.remaining() / Float.BYTES);
-        java.lang.foreign.MemorySegment.copy(
-            java.lang.foreign.MemorySegment.ofBuffer(buf),
-            LE_FLOAT,
-            0,
-            m,
-            VectorKernel.FLOAT,
-            off,
-            n);
+        MemorySegment.copy(MemorySegment.ofBuffer(buf), LE_FLOAT, 0, m, VectorKernel.FLOAT, off, n);
         buf.position(buf.position() + n * Float.BYTES);
         off += (long) n * Float.BYTES;
         len -= n;

@@ -200,7 +200,7 @@ final class HnswGraph {
 
   /** Bytes of vectors in mapped pages (0 for vectors on the heap). */
   long mappedBytes() {
-    return store == null ? 0 : store.bytes();
+    return store == null ? 0 : pages.length * store.pageBytes();
   }
 
   byte stateOf(int ordinal) {

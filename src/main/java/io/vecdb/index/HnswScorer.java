@@ -13,6 +13,9 @@ import java.lang.foreign.MemorySegment;
  * any thread.
  */
 final class HnswScorer {
+  /** The kernels in use, for the segment twins (mapped vectors) that VectorMath does not wrap. */
+  private static final VectorKernel KERNEL = VectorMath.kernel();
+
   static final int METRIC_L2 = 0;
 
   static final int METRIC_NEG_DOT = 1;
@@ -40,9 +43,9 @@ final class HnswScorer {
     MemorySegment m = p.mapped;
     long at = byteOffsetOf(node);
     return switch (metric) {
-      case METRIC_L2 -> VectorMath.squareDistance(q, qo, m, at, dimension);
-      case METRIC_NEG_DOT -> -VectorMath.dot(q, qo, m, at, dimension);
-      default -> VectorMath.manhattan(q, qo, m, at, dimension);
+      case METRIC_L2 -> KERNEL.squareDistance(q, qo, m, at, dimension);
+      case METRIC_NEG_DOT -> -KERNEL.dot(q, qo, m, at, dimension);
+      default -> KERNEL.manhattan(q, qo, m, at, dimension);
     };
   }
 
@@ -119,18 +122,18 @@ final class HnswScorer {
     long od = byteOffsetOf(d);
     switch (metric) {
       case METRIC_L2 ->
-          VectorMath.squareDistance4(q, ma, oa, mb, ob, mc, oc, md, od, dimension, out, outFrom);
+          KERNEL.squareDistance4(q, ma, oa, mb, ob, mc, oc, md, od, dimension, out, outFrom);
       case METRIC_NEG_DOT -> {
-        VectorMath.dot4(q, ma, oa, mb, ob, mc, oc, md, od, dimension, out, outFrom);
+        KERNEL.dot4(q, ma, oa, mb, ob, mc, oc, md, od, dimension, out, outFrom);
         for (int i = outFrom; i < outFrom + 4; i++) {
           out[i] = -out[i];
         }
       }
       default -> {
-        out[outFrom] = VectorMath.manhattan(q, 0, ma, oa, dimension);
-        out[outFrom + 1] = VectorMath.manhattan(q, 0, mb, ob, dimension);
-        out[outFrom + 2] = VectorMath.manhattan(q, 0, mc, oc, dimension);
-        out[outFrom + 3] = VectorMath.manhattan(q, 0, md, od, dimension);
+        out[outFrom] = KERNEL.manhattan(q, 0, ma, oa, dimension);
+        out[outFrom + 1] = KERNEL.manhattan(q, 0, mb, ob, dimension);
+        out[outFrom + 2] = KERNEL.manhattan(q, 0, mc, oc, dimension);
+        out[outFrom + 3] = KERNEL.manhattan(q, 0, md, od, dimension);
       }
     }
   }

@@ -37,9 +37,6 @@ final class MappedVectors {
   private final long pageBytes;
   private final Arena arena = Arena.ofAuto();
 
-  /** Bytes mapped so far (pages times page bytes); written under growLock, read by any thread. */
-  private volatile long mapped;
-
   MappedVectors(Path dir, int dimension) {
     this.pageBytes = (long) HnswGraph.PAGE_SIZE * dimension * Float.BYTES;
     try {
@@ -72,7 +69,6 @@ final class MappedVectors {
         p += channel.write(zeros, p);
       }
       MemorySegment segment = channel.map(FileChannel.MapMode.READ_WRITE, at, pageBytes, arena);
-      mapped = Math.max(mapped, at + pageBytes);
       return segment;
     } catch (IOException e) {
       throw new UncheckedIOException(
@@ -80,8 +76,8 @@ final class MappedVectors {
     }
   }
 
-  /** Bytes of the file mapped so far. */
-  long bytes() {
-    return mapped;
+  /** Bytes of one page's vectors (one mapping). */
+  long pageBytes() {
+    return pageBytes;
   }
 }

@@ -1,7 +1,6 @@
 package io.vecdb.index;
 
 import java.lang.System.Logger.Level;
-import java.lang.foreign.MemorySegment;
 
 /**
  * Float32 distance kernels used by every index, with the implementation chosen once at class
@@ -84,61 +83,6 @@ public final class VectorMath {
       int o2,
       float[] v3,
       int o3,
-      int length,
-      float[] out,
-      int outOffset) {
-    KERNEL.dot4(q, v0, o0, v1, o1, v2, o2, v3, o3, length, out, outOffset);
-  }
-
-  /**
-   * Dot product of a slice of {@code a} with {@code length} floats of {@code b} from byte {@code
-   * bOffset}.
-   */
-  static float dot(float[] a, int aOffset, MemorySegment b, long bOffset, int length) {
-    return KERNEL.dot(a, aOffset, b, bOffset, length);
-  }
-
-  /**
-   * Squared L2 distance to floats of a segment, as {@link #dot(float[], int, MemorySegment, long,
-   * int)}.
-   */
-  static float squareDistance(float[] a, int aOffset, MemorySegment b, long bOffset, int length) {
-    return KERNEL.squareDistance(a, aOffset, b, bOffset, length);
-  }
-
-  /**
-   * L1 distance to floats of a segment, as {@link #dot(float[], int, MemorySegment, long, int)}.
-   */
-  static float manhattan(float[] a, int aOffset, MemorySegment b, long bOffset, int length) {
-    return KERNEL.manhattan(a, aOffset, b, bOffset, length);
-  }
-
-  static void squareDistance4(
-      float[] q,
-      MemorySegment v0,
-      long o0,
-      MemorySegment v1,
-      long o1,
-      MemorySegment v2,
-      long o2,
-      MemorySegment v3,
-      long o3,
-      int length,
-      float[] out,
-      int outOffset) {
-    KERNEL.squareDistance4(q, v0, o0, v1, o1, v2, o2, v3, o3, length, out, outOffset);
-  }
-
-  static void dot4(
-      float[] q,
-      MemorySegment v0,
-      long o0,
-      MemorySegment v1,
-      long o1,
-      MemorySegment v2,
-      long o2,
-      MemorySegment v3,
-      long o3,
       int length,
       float[] out,
       int outOffset) {
