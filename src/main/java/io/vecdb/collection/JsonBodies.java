@@ -460,9 +460,11 @@ public final class JsonBodies {
         if (c != '-' && (c < '0' || c > '9')) {
           break;
         }
-        number();
-        if (big != null) {
-          break;
+        if (!shortNumber()) {
+          number();
+          if (big != null) {
+            break;
+          }
         }
         if (n == raw.length) {
           raw = java.util.Arrays.copyOf(raw, n * 2);
@@ -523,6 +525,64 @@ public final class JsonBodies {
       }
       skipWhitespace();
       return false;
+    }
+
+    /**
+     * The numbers of a vector, most of the bytes of a search or upsert body: {@code -?D+(.D+)?}
+     * with at most 15 digits in all, read in one pass into {@link #kind}/{@link #bits} as {@link
+     * #number} would read them (the same exact integer over the same exact power of ten, so the
+     * same double). Anything else (an exponent, more digits, a leading zero, a malformed number)
+     * leaves {@code at} where it was and returns false, for {@link #number} to read or refuse.
+     */
+    private boolean shortNumber() {
+      final byte[] b = this.b;
+      final int n = end;
+      int i = at;
+      boolean negative = false;
+      if (b[i] == '-') {
+        negative = true;
+        i++;
+      }
+      final int start = i;
+      long m = 0;
+      int d;
+      while (i < n && (d = b[i] - '0') >= 0 && d <= 9) {
+        m = m * 10 + d;
+        i++;
+      }
+      final int intDigits = i - start;
+      if (intDigits == 0 || (intDigits > 1 && b[start] == '0')) {
+        return false;
+      }
+      int fraction = 0;
+      boolean isFloat = false;
+      if (i < n && b[i] == '.') {
+        isFloat = true;
+        final int from = ++i;
+        while (i < n && (d = b[i] - '0') >= 0 && d <= 9) {
+          m = m * 10 + d;
+          i++;
+        }
+        fraction = i - from;
+        if (fraction == 0) {
+          return false;
+        }
+      }
+      // 15 digits keep m below 2^53 (and never overflow); 'e', letters: for number().
+      if (intDigits + fraction > 15 || (i < n && isWordByte(b[i]))) {
+        return false;
+      }
+      if (isFloat) {
+        double v = m / POWERS[fraction];
+        kind = PackedNumbers.DOUBLE;
+        bits = Double.doubleToRawLongBits(negative ? -v : v);
+      } else {
+        long v = negative ? -m : m;
+        kind = v == (int) v ? PackedNumbers.INT : PackedNumbers.LONG;
+        bits = v;
+      }
+      at = i;
+      return true;
     }
 
     /**

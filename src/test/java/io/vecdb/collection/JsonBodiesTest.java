@@ -138,6 +138,66 @@ class JsonBodiesTest {
     assertTrue(refused > 5000, "the mutations should break most documents, broke " + refused);
   }
 
+  /**
+   * The short-number fast path of arrays (vectors) meets every shape at its edges: 15 digits (read
+   * by it) and 16 (by the general reader), leading and trailing zeros, signs, exponents; and it
+   * refuses inside an array what Jackson refuses there.
+   */
+  @Test
+  void numbersInArraysAtTheFastPathsEdgesGiveJacksonsValues() {
+    List<String> good =
+        List.of(
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "7",
+            "-7.25",
+            "12.0",
+            "255.0",
+            "0.05",
+            "-0.000123",
+            "1.50",
+            "123456789012345",
+            "-123456789012345",
+            "1234567890123456",
+            "12345678.9012345",
+            "12345678.90123456",
+            "0.123456789012345",
+            "0.1234567890123456",
+            "999999999999999.9",
+            "2147483647",
+            "2147483648",
+            "-2147483649",
+            "1e5",
+            "1.5E-3",
+            "-0.5e+2",
+            "3.4028235E38");
+    String doc = "[" + String.join(",", good) + ", 1 ,\t-2.5\n]";
+    assertSame(jackson(doc), JsonBodies.decode(doc.getBytes(StandardCharsets.US_ASCII)), doc);
+    for (String bad :
+        List.of(
+            "[01]",
+            "[-]",
+            "[1.]",
+            "[1.e5]",
+            "[-01.5]",
+            "[1x]",
+            "[1.5.5]",
+            "[00]",
+            "[-0.]",
+            "[1,-]",
+            "[1,2",
+            "[1,]",
+            "[1 2]",
+            "[1.5e]",
+            "[0x10]",
+            "[1.5,,2]")) {
+      assertThrows(DecodeException.class, () -> jackson(bad), bad);
+      assertThrows(JsonBodies.MalformedJson.class, () -> JsonBodies.decode(bad.getBytes()), bad);
+    }
+  }
+
   @Test
   void refusesWhatJacksonRefuses() {
     for (String bad :
