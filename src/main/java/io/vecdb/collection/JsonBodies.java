@@ -460,11 +460,9 @@ public final class JsonBodies {
         if (c != '-' && (c < '0' || c > '9')) {
           break;
         }
-        if (!shortNumber()) {
-          number();
-          if (big != null) {
-            break;
-          }
+        number();
+        if (big != null) {
+          break;
         }
         if (n == raw.length) {
           raw = java.util.Arrays.copyOf(raw, n * 2);
@@ -528,11 +526,11 @@ public final class JsonBodies {
     }
 
     /**
-     * The numbers of a vector, most of the bytes of a search or upsert body: {@code -?D+(.D+)?}
-     * with at most 15 digits in all, read in one pass into {@link #kind}/{@link #bits} as {@link
-     * #number} would read them (the same exact integer over the same exact power of ten, so the
-     * same double). Anything else (an exponent, more digits, a leading zero, a malformed number)
-     * leaves {@code at} where it was and returns false, for {@link #number} to read or refuse.
+     * {@link #number}'s common case, the numbers of a vector (most of the bytes of a search or
+     * upsert body): {@code -?D+(.D+)?} with at most 15 digits in all, read in one pass into {@link
+     * #kind}/{@link #bits} as {@link #generalNumber} would read it (the same exact integer over the
+     * same exact power of ten, so the same double). Anything else (an exponent, more digits, a
+     * leading zero, a malformed number) leaves {@code at} where it was and returns false.
      */
     private boolean shortNumber() {
       final byte[] b = this.b;
@@ -568,7 +566,8 @@ public final class JsonBodies {
           return false;
         }
       }
-      // 15 digits keep m below 2^53 (and never overflow); 'e', letters: for number().
+      // 15 digits keep m exact and below 2^53 (with more, m may have overflowed: unused);
+      // an exponent or a letter after the digits: for generalNumber().
       if (intDigits + fraction > 15 || (i < n && isWordByte(b[i]))) {
         return false;
       }
@@ -590,11 +589,23 @@ public final class JsonBodies {
      * integer beyond a long).
      */
     private void number() {
+      big = null;
+      if (!shortNumber()) {
+        generalNumber();
+      }
+    }
+
+    /**
+     * {@link #number} for what {@link #shortNumber} leaves: exponents, long mantissas, integers
+     * beyond a long, and the malformed numbers it refuses. Kept apart so that {@link #number} stays
+     * small enough for the JIT to inline into the array loop (with it inside, a 784-d body took
+     * 12.5 µs rather than 10).
+     */
+    private void generalNumber() {
       final byte[] b = this.b;
       final int n = end;
       int i = at;
       final int first = i;
-      big = null;
       boolean negative = false;
       if (b[i] == '-') {
         negative = true;

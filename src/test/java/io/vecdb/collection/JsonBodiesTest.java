@@ -139,9 +139,9 @@ class JsonBodiesTest {
   }
 
   /**
-   * The short-number fast path of arrays (vectors) meets every shape at its edges: 15 digits (read
-   * by it) and 16 (by the general reader), leading and trailing zeros, signs, exponents; and it
-   * refuses inside an array what Jackson refuses there.
+   * The short-number fast path (the numbers of vectors) meets every shape at its edges: 15 digits
+   * (read by it) and 16 (by the general reading), leading and trailing zeros, signs, exponents; and
+   * it refuses inside an array what Jackson refuses there.
    */
   @Test
   void numbersInArraysAtTheFastPathsEdgesGiveJacksonsValues() {
