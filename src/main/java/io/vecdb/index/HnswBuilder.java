@@ -269,7 +269,7 @@ final class HnswBuilder {
         graph.publish(ps, node, level, insertSorted(current, newcomer, d));
       } else {
         long[] all = withList(new long[] {LongHeap.pack(d, newcomer)}, 1, current);
-        replaceList(ps, node, level, current, all, all.length, false, s);
+        replaceList(ps, node, level, current, all, all.length, maxLinks(level), false, s);
       }
     }
   }
@@ -302,13 +302,10 @@ final class HnswBuilder {
    * tombstone's list changes no count): protecting tombstones too made lists grow with every
    * overwrite, each prune quadratic in the list length.
    *
+   * @param max how many the heuristic may keep: {@link #maxLinks} for an existing node's list, m
+   *     for a newcomer's own
    * @param fill fill slots the heuristic leaves empty with the nearest pruned candidates
    */
-  int[] replaceList(
-      Page[] ps, int owner, int level, int[] old, long[] sorted, int n, boolean fill, Scratch s) {
-    return replaceList(ps, owner, level, old, sorted, n, maxLinks(level), fill, s);
-  }
-
   int[] replaceList(
       Page[] ps,
       int owner,

@@ -459,7 +459,8 @@ final class HnswCompactor {
         all = HnswBuilder.withList(cands, n, withoutDead(current, dead, k));
         count = all.length;
       }
-      return builder.replaceList(ps, ord, level, current, all, count, fill, s);
+      return builder.replaceList(
+          ps, ord, level, current, all, count, builder.maxLinks(level), fill, s);
     }
   }
 

@@ -29,8 +29,7 @@ class HnswIndexTest {
    * A newcomer chooses at most m neighbours on every layer, layer 0 included (hnswlib's
    * mutuallyConnectNewElement); only back-links from later inserts fill a layer-0 list up to 2m.
    * Choosing 2m at once, as this index did, took 1.3x hnswlib's distances per insert on a 384-d
-   * text set (every extra own link is walked by every later search and prune) for the same recall
-   * at a given ef only because the lists were longer.
+   * text set: every extra own link is walked again by later searches and prunes.
    */
   @Test
   void newcomersChooseAtMostMNeighboursOnLayerZero() {
